@@ -1,0 +1,110 @@
+/**
+ * The typed event stream from the core to reporters: a closed union of plain JSON objects.
+ * Adding a member makes every reporter's formatter table fail to compile until it handles it.
+ */
+import type { ProcError, ProcState } from './types.ts';
+
+/** A run began: the first proc became wanted after the manager was idle. */
+export interface RunStartEvent {
+  type: 'run-start';
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/** A proc changed state. */
+export interface ProcStateEvent {
+  type: 'proc-state';
+  at: number;
+  /** The proc's name. */
+  name: string;
+  /** Its new state. */
+  state: ProcState;
+  /** Why it ended as it did, once it has ended. */
+  error: ProcError;
+  /** A human-readable explanation (failure message, skip reason, missing paths). */
+  moreInfo: string | null;
+  /** The proc's log file (absolute path). */
+  logFile: string;
+  /** Milliseconds it ran, on end states of procs that ran; otherwise `null`. */
+  durationMs: number | null;
+}
+
+/** A proc wrote output (its own `console.*`/`ctx.log`, or a command it ran). */
+export interface ProcOutputEvent {
+  type: 'proc-output';
+  at: number;
+  name: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Every wanted proc has ended: the manager is idle again. */
+export interface RunEndEvent {
+  type: 'run-end';
+  at: number;
+  /** No proc of this run ended `failed` or `failed-dep`. */
+  ok: boolean;
+  /** Wall time from `run-start`. */
+  durationMs: number;
+}
+
+/** The watcher is armed. */
+export interface WatchReadyEvent {
+  type: 'watch-ready';
+  at: number;
+}
+
+/** A debounced batch of changes is being rebuilt. */
+export interface WatchRebuildEvent {
+  type: 'watch-rebuild';
+  at: number;
+  /** The changed paths. */
+  changed: string[];
+  /** The procs scheduled again. */
+  procs: string[];
+}
+
+/** Everything the core reports. */
+export type RunEvent =
+  | RunStartEvent
+  | ProcStateEvent
+  | ProcOutputEvent
+  | RunEndEvent
+  | WatchReadyEvent
+  | WatchRebuildEvent;
+
+export type RunEventType = RunEvent['type'];
+
+/** A listener of the event stream. */
+export type EventListener = (e: RunEvent) => void;
+
+/**
+ * A tiny synchronous fan-out. A throwing listener is reported to stderr once and removed, so a bad
+ * reporter can never break the scheduler.
+ */
+export class EventBus {
+  #listeners: EventListener[] = [];
+
+  /** True when nobody listens: emitters may skip building events. */
+  get idle(): boolean {
+    return this.#listeners.length === 0;
+  }
+
+  on(listener: EventListener): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  emit(e: RunEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.#listeners = this.#listeners.filter((x) => x !== l);
+        process.stderr.write(`parproc: an event listener threw and was removed: ${String(err)}\n`);
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Dependency cycle detection over the wanted part of the graph. Iterative (no recursion, so a
+ * 100,000-proc chain is fine) and linear in the nodes and edges it visits.
+ */
+import type { ProcNode } from './proc-node.ts';
+
+/**
+ * A cycle reachable from `roots` through `depNodes` among nodes accepted by `follow`, as the list
+ * of names `[a, b, …, a]`, or `null`.
+ */
+export function findCycle(roots: readonly ProcNode[], follow: (n: ProcNode) => boolean): string[] | null {
+  // 1 = on the current path, 2 = done.
+  const mark = new Map<ProcNode, 1 | 2>();
+  for (const root of roots) {
+    if (mark.has(root) || !follow(root)) continue;
+    const path: ProcNode[] = [root];
+    const next: number[] = [0];
+    mark.set(root, 1);
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const node = path[top] as ProcNode;
+      const i = next[top] as number;
+      if (i >= node.depNodes.length) {
+        mark.set(node, 2);
+        path.pop();
+        next.pop();
+        continue;
+      }
+      next[top] = i + 1;
+      const dep = node.depNodes[i] as ProcNode;
+      const m = mark.get(dep);
+      if (m === 2 || !follow(dep)) continue;
+      if (m === 1) {
+        const from = path.indexOf(dep);
+        return [...path.slice(from).map((n) => n.name), dep.name];
+      }
+      mark.set(dep, 1);
+      path.push(dep);
+      next.push(0);
+    }
+  }
+  return null;
+}

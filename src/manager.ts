@@ -1,0 +1,342 @@
+/**
+ * `ProcManager`: the public facade over the registry (graph/), the scheduler, the runners and the
+ * event stream. Thin: it validates at the boundary, wires the parts together and builds jobs.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ProcessError, UserError } from './errors.ts';
+import { EventBus, type EventListener } from './events.ts';
+import { hasPlaceholders } from './graph/pattern.ts';
+import { isFailure, type ProcNode } from './graph/proc-node.ts';
+import { RdepIndex } from './graph/rdeps.ts';
+import { Registry, toBody } from './graph/registry.ts';
+import { closestNames } from './util/closest.ts';
+import {
+  defaultOptions,
+  parseOptions,
+  parseProcOptions,
+  parseProtoOptions,
+  type Options,
+  type OptionsInput,
+  type ValidProcOptions,
+} from './options.ts';
+import { promptUser } from './prompt.ts';
+import { InlineRunner } from './runners/inline.ts';
+import { ProcLog } from './runners/proc-log.ts';
+import type { ContextServices, Outcome, ProcRunner } from './runners/runner.ts';
+import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
+import type {
+  PatternArgs,
+  ProcFn,
+  ProcInfo,
+  ProcOptions,
+  ProtoInfo,
+  ProtoOptions,
+  PatternParams,
+  RunOptions,
+  WaitOptions,
+} from './types.ts';
+import { StaticReporter } from './ui/static-reporter.ts';
+import { fileSafeName } from './util/file-safe.ts';
+import { writeStdout } from './util/stdio.ts';
+
+let managerCount = 0;
+
+/** Capabilities whose issue has not landed: using one is an error, never a silent no-op. */
+function checkAvailable(owner: string, o: Partial<Options> | ValidProcOptions): void {
+  const na = (what: string) => new UserError(`${owner}: ${what} is not available yet in this version of parproc`, 'E_NOT_AVAILABLE');
+  if (o.mode === 'worker' || o.mode === 'process') throw na(`mode "${o.mode}"`);
+  if ('taskDbPath' in o && o.taskDbPath) throw na('taskDbPath (the task DB)');
+  if ('watch' in o && o.watch) throw na('watch mode');
+  if ('traceFile' in o && o.traceFile) throw na('traceFile');
+}
+
+export class ProcManager {
+  #options: Options;
+  #bus = new EventBus();
+  #params: Record<string, unknown> = {};
+  #rdeps = new RdepIndex();
+  #registry: Registry;
+  #scheduler: Scheduler;
+  #runner: ProcRunner = new InlineRunner();
+  #logDirReady: string | null = null;
+  #defaultLogDir = join(tmpdir(), `parproc-${process.pid}-${++managerCount}-${Math.random().toString(36).slice(2, 8)}`);
+  #display: (() => void) | null = null;
+
+  constructor(options?: OptionsInput) {
+    const parsed = parseOptions(options, 'new ProcManager');
+    checkAvailable('new ProcManager', parsed);
+    this.#options = { ...defaultOptions(), ...parsed };
+    this.#registry = new Registry({
+      separator: () => this.#options.nameParamSeparator,
+      params: () => this.#params,
+      procAdded: (node) => this.#procAdded(node),
+    });
+    this.#scheduler = new Scheduler(this.#schedulerHost());
+    this.#syncDisplay();
+  }
+
+  // ------------------------------------------------------------------ registering
+
+  /** Registers a proc; returns its name. */
+  proc<R>(name: string, fn: ProcFn<Record<string, unknown>, R>): string;
+  proc<R>(name: string, options: ProcOptions, fn: ProcFn<Record<string, unknown>, R>): string;
+  proc(name: string, a: unknown, b?: unknown): string {
+    const [opts, fn] = b === undefined && !isOptions(a) ? [undefined, a] : [a, b];
+    const owner = `proc "${String(name)}"`;
+    const valid = parseProcOptions(String(name), opts);
+    checkAvailable(owner, valid);
+    const body = toBody(owner, fn);
+    if (arguments.length > 3) throw new UserError(`${owner}: too many arguments to proc()`, 'E_ARGS');
+    if (valid.rdeps.length > 0) this.#rdeps.add({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator);
+    this.#registry.addProc(name, valid, body);
+    return name;
+  }
+
+  /** Registers a proto (a `[param]` pattern); returns the pattern. */
+  proto<P extends string, R>(pattern: P, fn: ProcFn<PatternArgs<P>, R>): string;
+  proto<P extends string, R>(pattern: P, options: ProtoOptions<PatternParams<P>>, fn: ProcFn<PatternArgs<P>, R>): string;
+  proto(pattern: string, a: unknown, b?: unknown): string {
+    const [opts, fn] = b === undefined && !isOptions(a) ? [undefined, a] : [a, b];
+    const owner = `proto "${String(pattern)}"`;
+    const valid = parseProtoOptions(String(pattern), opts);
+    checkAvailable(owner, valid);
+    const body = toBody(owner, fn);
+    const def = this.#registry.addProto(pattern, valid, body);
+    if (valid.rdeps.length > 0) this.#rdeps.add({ kind: 'proto', pattern: def.pattern }, valid.rdeps, this.#options.nameParamSeparator);
+    return pattern;
+  }
+
+  #procAdded(node: ProcNode): void {
+    node.logFile = join(this.#logDir(), `${fileSafeName(node.name)}.log`);
+    this.#scheduler.procAdded(node);
+    if (node.opts.now) this.#scheduler.wantLater(node.name);
+  }
+
+  // ------------------------------------------------------------------ driving
+
+  /** Creates procs from a filled-out name, a pattern with args, or a glob; returns their names. */
+  create(nameOrPattern: string, procNameOrArgs?: string | Record<string, unknown>): string[] {
+    return this.#registry.create(nameOrPattern, procNameOrArgs);
+  }
+
+  /** Schedules procs (and what they need). */
+  start(...names: (string | string[])[]): void {
+    this.#scheduler.want(this.#nodes(names.flat(), 'start', true));
+  }
+
+  /** `create` + `start`; returns the names. */
+  run(name: string, opts: RunOptions = {}): string[] {
+    if (typeof opts !== 'object' || opts === null) throw new UserError(`run("${name}"): options must be an object`, 'E_ARGS');
+    for (const key of Object.keys(opts)) {
+      if (!['full', 'args', 'procName'].includes(key)) throw new UserError(`run("${name}"): option "${key}" is not an option`, 'E_OPTION');
+    }
+    const names = opts.args ? this.create(name, opts.args) : this.create(name, opts.procName);
+    this.start(names);
+    return names;
+  }
+
+  /** Waits for procs (starting idle ones); throws `ProcessError` if any failed. */
+  async wait(...names: (string | string[])[]): Promise<void> {
+    await this.#scheduler.waitFor(this.#nodes(names.flat(), 'wait', false));
+  }
+
+  /** Waits until nothing is wanted or running; `false` (or a `ProcessError`) when a proc failed. */
+  async waitForAll(opts: WaitOptions = {}): Promise<boolean> {
+    await this.#scheduler.waitIdle();
+    const failed = [...this.#registry.procs.values()].filter((n) => isFailure(n.state)).map((n) => n.name);
+    if (failed.length > 0 && (opts.throwOnFailure ?? true)) throw new ProcessError(failed);
+    return failed.length === 0;
+  }
+
+  /** `waitForAll` (not throwing by default), then `clear`. */
+  async waitClear(opts: WaitOptions = {}): Promise<boolean> {
+    try {
+      return await this.waitForAll({ throwOnFailure: opts.throwOnFailure ?? false });
+    } finally {
+      this.clear();
+    }
+  }
+
+  /** Drops every proc, proto, result and param; options stay. */
+  clear(): void {
+    this.#scheduler.reset();
+    this.#registry.procs.clear();
+    this.#registry.protos.clear();
+    this.#rdeps = new RdepIndex();
+    this.#params = {};
+    this.#scheduler = new Scheduler(this.#schedulerHost());
+  }
+
+  #schedulerHost(): SchedulerHost {
+    return {
+      registry: this.#registry,
+      rdeps: this.#rdeps,
+      parallel: () => (this.#options.debug ? 1 : this.#options.parallel),
+      allowMissingDeps: () => this.#options.allowMissingDeps,
+      emit: (e) => this.#bus.emit(e),
+      listening: () => !this.#bus.idle,
+      launch: (node) => this.#launch(node),
+    };
+  }
+
+  /** Outputs of finished procs that ran (`null` for failed ones). */
+  results(): Record<string, unknown> {
+    return Object.fromEntries(this.#scheduler.results);
+  }
+
+  setOptions(opts: OptionsInput): void {
+    const parsed = parseOptions(opts, 'setOptions');
+    checkAvailable('setOptions', parsed);
+    Object.assign(this.#options, parsed);
+    if ('logDir' in parsed) for (const n of this.#registry.procs.values()) n.logFile = join(this.#logDir(), `${fileSafeName(n.name)}.log`);
+    this.#syncDisplay();
+  }
+
+  /** The options in force (a copy). */
+  getOptions(): Readonly<Options> {
+    return { ...this.#options };
+  }
+
+  setParams(params: Record<string, unknown>): void {
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+      throw new UserError('setParams: expected an object of params', 'E_ARGS');
+    }
+    Object.assign(this.#params, params);
+  }
+
+  getProcs(): ReadonlyMap<string, ProcInfo> {
+    const out = new Map<string, ProcInfo>();
+    for (const n of this.#registry.procs.values()) out.set(n.name, procInfo(n));
+    return out;
+  }
+
+  getProtos(): ReadonlyMap<string, ProtoInfo> {
+    const out = new Map<string, ProtoInfo>();
+    for (const p of this.#registry.protos.values()) {
+      out.set(p.pattern.source, {
+        pattern: p.pattern.source,
+        params: [...p.pattern.params],
+        deps: [...p.opts.deps],
+        argChoices: p.opts.argChoices,
+        description: p.opts.description,
+      });
+    }
+    return out;
+  }
+
+  async watch(_names?: string[], _opts?: { signal?: AbortSignal }): Promise<void> {
+    throw new UserError('watch() is not available yet in this version of parproc', 'E_NOT_AVAILABLE');
+  }
+
+  /** Subscribes to the event stream; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void {
+    if (typeof listener !== 'function') throw new UserError('onEvent: expected a function', 'E_ARGS');
+    return this.#bus.on(listener);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #syncDisplay(): void {
+    const want = this.#options.display;
+    if (want && !this.#display) {
+      const reporter = new StaticReporter({ write: writeStdout, echoOutput: this.#options.debug });
+      this.#display = this.#bus.on(reporter.onEvent);
+    } else if (!want && this.#display) {
+      this.#display();
+      this.#display = null;
+    }
+  }
+
+  #logDir(): string {
+    return resolve(this.#options.logDir ?? this.#defaultLogDir);
+  }
+
+  /** Procs by name; unknown names are a `UserError` with the closest names. */
+  #nodes(names: string[], fn: string, create: boolean): ProcNode[] {
+    const out: ProcNode[] = [];
+    for (const name of names) {
+      if (typeof name !== 'string') throw new UserError(`${fn}: expected proc names, got ${typeof name}`, 'E_ARGS');
+      const node = this.#registry.procs.get(name);
+      if (node) {
+        out.push(node);
+        continue;
+      }
+      if (create && !hasPlaceholders(name) && this.#registry.findProto(name)) {
+        for (const n of this.#registry.create(name)) out.push(this.#registry.procs.get(n) as ProcNode);
+        continue;
+      }
+      const hint = closestNames(name, [...this.#registry.procs.keys()]);
+      throw new UserError(`${fn}: unknown proc "${name}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`, 'E_UNKNOWN_PROC');
+    }
+    return out;
+  }
+
+  #launch(node: ProcNode): Promise<Outcome> {
+    const dir = this.#logDir();
+    if (this.#logDirReady !== dir) {
+      mkdirSync(dir, { recursive: true });
+      this.#logDirReady = dir;
+    }
+    const log = new ProcLog(node.logFile, this.#bus.idle ? null : (stream, text) => {
+      if (!this.#bus.idle) this.#bus.emit({ type: 'proc-output', at: Date.now(), name: node.name, stream, text });
+    });
+    const changedDeps = node.depNodes.filter((d) => d.state === 'succeeded').map((d) => d.name);
+    let mark = this.#scheduler.resultLog.length;
+    const scheduler = this.#scheduler;
+    const services: ContextServices = {
+      results: () => Object.fromEntries(scheduler.resultLog.slice(0, mark)),
+      create: async (n, a) => this.create(n, a),
+      start: async (names) => this.start(names),
+      run: async (name, opts) => this.run(name, opts),
+      wait: async (names) => {
+        const nodes = this.#nodes(names, 'ctx.wait', false);
+        await scheduler.lendSlot(() => scheduler.waitFor(nodes));
+        mark = scheduler.resultLog.length;
+      },
+      prompt: (message, opts) => promptUser(message, opts),
+    };
+    const run = this.#runner.run({
+      name: node.name,
+      body: node.body,
+      args: node.args,
+      params: this.#params,
+      cwd: node.opts.cwd,
+      env: node.opts.env,
+      timeoutMs: node.opts.timeout === null ? null : node.opts.timeout * 1000,
+      log,
+      runSignal: scheduler.runSignal,
+      depsChanged: changedDeps.length > 0,
+      changedDeps,
+      inputFingerprint: null,
+      services,
+    });
+    return run.finally(() => log.close());
+  }
+}
+
+function isOptions(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function procInfo(n: ProcNode): ProcInfo {
+  return {
+    name: n.name,
+    state: n.state,
+    error: n.error,
+    moreInfo: n.moreInfo,
+    output: n.output,
+    logFile: n.logFile,
+    startedAt: n.startedAt,
+    endedAt: n.endedAt,
+    deps: [...n.depNames],
+    wave: n.wave,
+    locks: [...n.opts.locks],
+    args: { ...n.args },
+    proto: n.proto,
+    generation: n.generation,
+    completedGeneration: n.completedGeneration,
+    description: n.opts.description,
+  };
+}

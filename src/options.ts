@@ -1,0 +1,285 @@
+/**
+ * Validation at the boundary (valibot): manager options and proc/proto options. The core only
+ * sees the validated, normalised shapes exported here. Every problem is one `UserError` naming
+ * the proc (or `setOptions`) and the option.
+ */
+import * as v from 'valibot';
+import { UserError } from './errors.ts';
+import { isStandardSchema } from './util/standard-schema.ts';
+import { parseDuration } from './util/duration.ts';
+import type {
+  ArgType,
+  DepContext,
+  DepFn,
+  FileSpecFn,
+  LogIgnoreRule,
+  OutputSpec,
+  ProcMode,
+  RdepRule,
+  SpecialDep,
+} from './types.ts';
+
+const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 'expected a function');
+const duration = v.pipe(
+  v.custom<number | string>((x) => parseDuration(x) !== null, 'expected a non-negative duration (seconds, or a string like "300ms", "4s", "2 minutes")'),
+  v.transform((x) => parseDuration(x) as number),
+);
+const specialDep = v.custom<SpecialDep>(
+  (x) => typeof x === 'object' && x !== null && (x as SpecialDep).special === 'no-failures',
+  'expected NO_FAILURES',
+);
+const rdepRule = v.custom<RdepRule>(
+  (x) => typeof x === 'object' && x !== null && typeof (x as RdepRule).pattern === 'string' &&
+    ((x as RdepRule).kind === 'when-scheduled' || (x as RdepRule).kind === 'when-target-scheduled'),
+  'expected a pattern string, whenScheduled(…) or whenTargetScheduled(…)',
+);
+const outputSpec = v.custom<OutputSpec>(
+  (x) => typeof x === 'object' && x !== null && typeof (x as OutputSpec).path === 'string' && 'enforceFreshness' in x,
+  'expected a path, output(…) or a function',
+);
+const logIgnoreRule = v.custom<LogIgnoreRule>(
+  (x) => typeof x === 'object' && x !== null && ((x as LogIgnoreRule).when === 'always' || (x as LogIgnoreRule).when === 'succeeded'),
+  'expected a string, RegExp, ignoreLogAlways(…) or ignoreLogIfSucceeded(…)',
+);
+const nonEmpty = v.pipe(v.string(), v.minLength(1, 'expected a non-empty string'));
+const fileSpecs = v.union(
+  [fn, v.array(v.union([nonEmpty, fn], 'expected a path/glob string or a function'))],
+  'expected an array of paths/globs/functions, or a function',
+);
+const modeSchema = v.picklist(['inline', 'worker', 'process'], 'expected "inline", "worker" or "process"');
+
+const procEntries = {
+  deps: v.optional(v.array(v.union([nonEmpty, fn, specialDep], 'expected a proc name, a function or NO_FAILURES'))),
+  rdeps: v.optional(v.array(v.union([nonEmpty, rdepRule], 'expected a pattern string, whenScheduled(…) or whenTargetScheduled(…)'))),
+  locks: v.optional(v.array(nonEmpty)),
+  now: v.optional(v.boolean()),
+  timeout: v.optional(duration),
+  wave: v.optional(v.pipe(v.number(), v.integer('expected an integer'))),
+  inputs: v.optional(fileSpecs),
+  inputsIgnore: v.optional(fileSpecs),
+  outputs: v.optional(
+    v.union([fn, v.array(v.union([nonEmpty, outputSpec, fn], 'expected a path, output(…) or a function'))], 'expected an array of outputs, or a function'),
+  ),
+  logIgnore: v.optional(v.array(v.union([v.string(), v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'))),
+  noSkip: v.optional(v.boolean()),
+  trackImports: v.optional(v.boolean()),
+  mode: v.optional(modeSchema),
+  description: v.optional(v.string()),
+  cwd: v.optional(nonEmpty),
+  env: v.optional(v.record(v.string(), v.string())),
+};
+
+const argType = v.union(
+  [
+    v.picklist(['string', 'number', 'integer', 'boolean']),
+    fn,
+    v.custom((x) => isStandardSchema(x), 'expected a Standard Schema'),
+  ],
+  'expected "string", "number", "integer", "boolean", a function or a schema',
+);
+const plainObject = v.custom<Record<string, unknown>>(
+  (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+  'expected an object',
+);
+
+const procSchema = v.strictObject(procEntries);
+const protoSchema = v.strictObject({
+  ...procEntries,
+  args: v.optional(plainObject),
+  argChoices: v.optional(
+    v.union([fn, v.record(v.string(), v.union([v.array(v.unknown()), fn], 'expected an array of values or a function'))], 'expected an object or a function'),
+  ),
+  argTypes: v.optional(v.record(v.string(), argType)),
+});
+
+/** `ProcOptions` after validation: durations in seconds, defaults filled. */
+export interface ValidProcOptions {
+  deps: (string | DepFn | SpecialDep)[];
+  rdeps: (string | RdepRule)[];
+  locks: string[];
+  now: boolean;
+  /** Seconds, or `null`. */
+  timeout: number | null;
+  wave: number;
+  inputs: (string | FileSpecFn)[];
+  inputsIgnore: (string | FileSpecFn)[];
+  outputs: (string | OutputSpec | FileSpecFn)[];
+  logIgnore: (string | RegExp | LogIgnoreRule)[];
+  noSkip: boolean;
+  trackImports: boolean | null;
+  mode: ProcMode | null;
+  description: string | null;
+  cwd: string | null;
+  env: Record<string, string> | null;
+}
+
+/** `ProtoOptions` after validation. */
+export interface ValidProtoOptions extends ValidProcOptions {
+  args: Record<string, unknown>;
+  argChoices:
+    | Record<string, readonly unknown[] | ((c: DepContext) => readonly unknown[])>
+    | ((c: DepContext) => Record<string, readonly unknown[]>)
+    | null;
+  argTypes: Record<string, ArgType>;
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>): { key: string; message: string } {
+  const path = issue.path?.map((p) => String(p.key)) ?? [];
+  // A nested issue (e.g. the union's best match) often says more than the outer one.
+  const key = path[0] ?? '?';
+  const rest = path.slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('');
+  let message = issue.message;
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    return { key, message: 'is not an option' };
+  }
+  if (message.startsWith('Invalid type: Expected ')) {
+    message = `expected ${issue.expected}, got ${issue.received}`;
+  } else if (!/received|got/.test(message)) {
+    message = `${message}, got ${issue.received}`;
+  }
+  return { key: `${key}${rest}`, message };
+}
+
+/** Throws one `UserError` for the first issue, naming `owner` and the option. */
+function fail(owner: string, issues: readonly v.BaseIssue<unknown>[]): never {
+  const first = issues[0];
+  if (!first) throw new UserError(`${owner}: invalid options`, 'E_OPTION');
+  const { key, message } = describeIssue(first);
+  throw new UserError(`${owner}: option "${key}" ${message}`, 'E_OPTION');
+}
+
+function checkObject(owner: string, opts: unknown): void {
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null || Array.isArray(opts))) {
+    throw new UserError(`${owner}: options must be an object, got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`, 'E_OPTION');
+  }
+}
+
+function normaliseProc(o: v.InferOutput<typeof procSchema>): ValidProcOptions {
+  const list = <T>(x: T[] | ((...a: never[]) => unknown) | undefined): T[] =>
+    x === undefined ? [] : typeof x === 'function' ? [x as unknown as T] : x;
+  return {
+    deps: (o.deps ?? []) as ValidProcOptions['deps'],
+    rdeps: o.rdeps ?? [],
+    locks: o.locks ?? [],
+    now: o.now ?? false,
+    timeout: o.timeout ?? null,
+    wave: o.wave ?? 0,
+    inputs: list(o.inputs) as ValidProcOptions['inputs'],
+    inputsIgnore: list(o.inputsIgnore) as ValidProcOptions['inputsIgnore'],
+    outputs: list(o.outputs) as ValidProcOptions['outputs'],
+    logIgnore: o.logIgnore ?? [],
+    noSkip: o.noSkip ?? false,
+    trackImports: o.trackImports ?? null,
+    mode: o.mode ?? null,
+    description: o.description ?? null,
+    cwd: o.cwd ?? null,
+    env: o.env ?? null,
+  };
+}
+
+/** Validates `proc()` options. */
+export function parseProcOptions(name: string, opts: unknown): ValidProcOptions {
+  const owner = `proc "${name}"`;
+  checkObject(owner, opts);
+  const r = v.safeParse(procSchema, opts ?? {});
+  if (!r.success) fail(owner, r.issues);
+  return normaliseProc(r.output);
+}
+
+/** Validates `proto()` options. */
+export function parseProtoOptions(pattern: string, opts: unknown): ValidProtoOptions {
+  const owner = `proto "${pattern}"`;
+  checkObject(owner, opts);
+  const r = v.safeParse(protoSchema, opts ?? {});
+  if (!r.success) fail(owner, r.issues);
+  const o = r.output;
+  return {
+    ...normaliseProc(o),
+    args: o.args ?? {},
+    argChoices: (o.argChoices ?? null) as ValidProtoOptions['argChoices'],
+    argTypes: (o.argTypes ?? {}) as Record<string, ArgType>,
+  };
+}
+
+/** Manager options (API.md "Options"), validated and with defaults. */
+export interface Options {
+  parallel: number;
+  mode: ProcMode;
+  dynamic: boolean;
+  debug: boolean;
+  allowMissingDeps: boolean;
+  taskDbPath: string | null;
+  nameParamSeparator: string;
+  globalInputsIgnore: string[] | null;
+  watch: boolean;
+  /** Seconds. */
+  watchDebounce: number;
+  fullLogOnFailure: boolean;
+  trackImports: boolean;
+  importRoots: string[] | null;
+  logDir: string | null;
+  fingerprint: 'mtime' | 'hash';
+  traceFile: string | null;
+  /**
+   * Print the built-in display (one line per proc start/end) on stdout. The CLI sets its own
+   * reporters and turns this off; `false` leaves output to `onEvent` listeners.
+   */
+  display: boolean;
+}
+
+/** What users may pass: durations as strings, everything optional. */
+export type OptionsInput = Partial<Omit<Options, 'watchDebounce'>> & { watchDebounce?: number | string };
+
+const optionsSchema = v.strictObject({
+  parallel: v.optional(v.pipe(v.number(), v.integer('expected an integer'), v.minValue(1, 'expected at least 1'))),
+  mode: v.optional(modeSchema),
+  dynamic: v.optional(v.boolean()),
+  debug: v.optional(v.boolean()),
+  allowMissingDeps: v.optional(v.boolean()),
+  taskDbPath: v.optional(v.nullable(nonEmpty)),
+  nameParamSeparator: v.optional(nonEmpty),
+  globalInputsIgnore: v.optional(v.nullable(v.array(nonEmpty))),
+  watch: v.optional(v.boolean()),
+  watchDebounce: v.optional(duration),
+  fullLogOnFailure: v.optional(v.boolean()),
+  trackImports: v.optional(v.boolean()),
+  importRoots: v.optional(v.nullable(v.array(nonEmpty))),
+  logDir: v.optional(v.nullable(nonEmpty)),
+  fingerprint: v.optional(v.picklist(['mtime', 'hash'], 'expected "mtime" or "hash"')),
+  traceFile: v.optional(v.nullable(nonEmpty)),
+  display: v.optional(v.boolean()),
+});
+
+export function defaultOptions(): Options {
+  return {
+    parallel: 100,
+    mode: 'inline',
+    dynamic: Boolean(process.stdout.isTTY) && !process.env.CI,
+    debug: false,
+    allowMissingDeps: true,
+    taskDbPath: null,
+    nameParamSeparator: '::',
+    globalInputsIgnore: null,
+    watch: false,
+    watchDebounce: 0.3,
+    fullLogOnFailure: false,
+    trackImports: false,
+    importRoots: null,
+    logDir: null,
+    fingerprint: 'mtime',
+    traceFile: null,
+    display: true,
+  };
+}
+
+/** Validates a partial options object (`setOptions`, `new ProcManager(opts)`). */
+export function parseOptions(opts: unknown, owner = 'setOptions'): Partial<Options> {
+  checkObject(owner, opts);
+  const r = v.safeParse(optionsSchema, opts ?? {});
+  if (!r.success) fail(owner, r.issues);
+  const out: Partial<Options> = {};
+  for (const [k, val] of Object.entries(r.output)) {
+    if (val !== undefined) (out as Record<string, unknown>)[k] = val;
+  }
+  return out;
+}

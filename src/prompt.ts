@@ -1,0 +1,109 @@
+/**
+ * `ctx.prompt`: questions asked on the terminal one at a time (procs run in parallel). On a TTY,
+ * consola's prompt (password input through a muted readline, which consola lacks); with piped
+ * stdin, one line per question. Reporters can pause around a question through `onPrompt`.
+ */
+import { UserError } from './errors.ts';
+import { writeStderr } from './util/stdio.ts';
+
+type PauseHook = (asking: boolean) => void;
+const hooks = new Set<PauseHook>();
+let chain: Promise<unknown> = Promise.resolve();
+
+/** Registers a hook told when a question starts (`true`) and ends (`false`); returns its remover. */
+export function onPrompt(hook: PauseHook): () => void {
+  hooks.add(hook);
+  return () => hooks.delete(hook);
+}
+
+/** Asks one question after any question already being asked. */
+export function promptUser(message: string, opts: { password?: boolean } = {}): Promise<string> {
+  if (typeof message !== 'string') return Promise.reject(new UserError('ctx.prompt: the message must be a string', 'E_ARGS'));
+  const next = chain.then(async () => {
+    for (const h of hooks) h(true);
+    try {
+      return await ask(message, opts.password === true);
+    } finally {
+      for (const h of hooks) h(false);
+    }
+  });
+  chain = next.catch(() => undefined);
+  return next;
+}
+
+async function ask(message: string, password: boolean): Promise<string> {
+  if (process.stdin.isTTY) {
+    if (password) return askMuted(message);
+    const { consola } = await import('consola');
+    const answer = await consola.prompt(message, { type: 'text', cancel: 'reject' });
+    return String(answer ?? '');
+  }
+  writeStderr(`${message} `);
+  const line = await readLine();
+  writeStderr(password ? '\n' : `${line}\n`);
+  return line;
+}
+
+async function askMuted(message: string): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  let muted = false;
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+    if (!muted) process.stderr.write(s);
+  };
+  return new Promise<string>((resolve) => {
+    rl.question(`${message} `, (answer) => {
+      rl.close();
+      writeStderr('\n');
+      resolve(answer);
+    });
+    muted = true;
+  });
+}
+
+// ---- line reader over piped stdin: successive questions take successive lines.
+let buffer = '';
+let ended = false;
+let pending: { resolve: (s: string) => void; reject: (e: unknown) => void } | null = null;
+let attached = false;
+
+function deliver(): void {
+  if (!pending) return;
+  const nl = buffer.indexOf('\n');
+  if (nl >= 0) {
+    const line = buffer.slice(0, nl).replace(/\r$/, '');
+    buffer = buffer.slice(nl + 1);
+    const p = pending;
+    pending = null;
+    process.stdin.pause();
+    p.resolve(line);
+  } else if (ended) {
+    const p = pending;
+    pending = null;
+    if (buffer.length > 0) {
+      const line = buffer;
+      buffer = '';
+      p.resolve(line);
+    } else p.reject(new UserError('ctx.prompt: no answer: standard input is closed', 'E_NO_INPUT'));
+  }
+}
+
+function readLine(): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    pending = { resolve, reject };
+    if (!attached) {
+      attached = true;
+      process.stdin.setEncoding('utf8');
+      process.stdin.on('data', (chunk: string) => {
+        buffer += chunk;
+        deliver();
+      });
+      process.stdin.on('end', () => {
+        ended = true;
+        deliver();
+      });
+    }
+    deliver();
+    if (pending) process.stdin.resume();
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * Commands run by procs (`ctx.$`, `ctx.exec`, command procs): each in its own process group, so a
+ * timeout or interrupt can end it with everything it started. Output goes to the proc's log in
+ * arrival order and is also collected for the result.
+ */
+import { constants } from 'node:os';
+import { CommandError } from '../errors.ts';
+import type { CommandResult } from '../types.ts';
+import type { OutputSink } from '../util/stdio.ts';
+
+/** What to run: a shell string (`sh -c`) or an argv array (no shell). */
+export type CommandSpec = { shell: string } | { argv: string[] };
+
+export interface CommandOptions {
+  cwd?: string | undefined;
+  env?: Record<string, string> | undefined;
+  stdin?: string | undefined;
+  log: OutputSink;
+  signal: AbortSignal;
+  tracker: ChildTracker;
+}
+
+/** How long a process group gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 1000;
+
+/** The live process groups a proc started; ends them all on abort. */
+export class ChildTracker {
+  #live = new Set<{ pid: number; exited: Promise<unknown> }>();
+
+  add(child: { pid: number; exited: Promise<unknown> }): void {
+    this.#live.add(child);
+    void child.exited.finally(() => this.#live.delete(child));
+  }
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** SIGTERM to every group, SIGKILL after a grace period; resolves when the leaders exited. */
+  async killAll(): Promise<void> {
+    const all = [...this.#live];
+    if (all.length === 0) return;
+    for (const c of all) killGroup(c.pid, 'SIGTERM');
+    await Promise.all(
+      all.map(async (c) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([c.exited, new Promise((r) => (timer = setTimeout(r, KILL_GRACE_MS)))]);
+        clearTimeout(timer);
+        // Background members may outlive the leader: the group gets SIGKILL either way.
+        killGroup(c.pid, 'SIGKILL');
+        await c.exited;
+      }),
+    );
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is gone already, which is what we wanted.
+  }
+}
+
+/** Quotes one interpolated value for `sh` (arrays become several words). */
+export function shellQuote(value: unknown): string {
+  if (Array.isArray(value)) return value.map(shellQuote).join(' ');
+  const s = value === null || value === undefined ? '' : String(value);
+  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Builds a shell command from a template literal, quoting interpolated values. */
+export function templateToShell(strings: TemplateStringsArray, values: unknown[]): string {
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => {
+    out += shellQuote(v) + (strings[i + 1] ?? '');
+  });
+  return out;
+}
+
+const display = (spec: CommandSpec): string => ('shell' in spec ? spec.shell : spec.argv.join(' '));
+
+/** Runs a command to completion; a non-zero exit throws `CommandError`. */
+export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promise<CommandResult> {
+  if (opts.signal.aborted) throw opts.signal.reason;
+  const cmd = 'shell' in spec ? ['sh', '-c', spec.shell] : spec.argv;
+  const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  let child: ReturnType<typeof Bun.spawn<'pipe', 'pipe', 'pipe'>>;
+  try {
+    child = Bun.spawn(cmd, {
+      cwd: opts.cwd,
+      env,
+      stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin),
+      stdout: 'pipe',
+      stderr: 'pipe',
+      detached: true,
+    } as Parameters<typeof Bun.spawn>[1]) as typeof child;
+  } catch (err) {
+    // ENOENT for argv commands, a bad cwd: a failed command, not a crash.
+    const msg = err instanceof Error ? err.message : String(err);
+    opts.log.write('stderr', `${msg}\n`);
+    throw new CommandError(display(spec), 127, msg);
+  }
+  opts.tracker.add(child);
+  const onAbort = () => void opts.tracker.killAll();
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const [stdout, stderr] = await Promise.all([
+      pump(child.stdout, 'stdout', opts.log),
+      pump(child.stderr, 'stderr', opts.log),
+    ]);
+    await child.exited;
+    const exitCode = child.exitCode ?? 128 + (child.signalCode ? (constants.signals[child.signalCode as keyof typeof constants.signals] ?? 0) : 0);
+    if (exitCode !== 0) throw new CommandError(display(spec), exitCode, stderr, stdout);
+    return { stdout, stderr, exitCode };
+  } finally {
+    opts.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, name: 'stdout' | 'stderr', log: OutputSink): Promise<string> {
+  const decoder = new TextDecoder();
+  let all = '';
+  for await (const chunk of stream) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text) {
+      all += text;
+      log.write(name, text);
+    }
+  }
+  const rest = decoder.decode();
+  if (rest) {
+    all += rest;
+    log.write(name, rest);
+  }
+  return all;
+}

@@ -1,0 +1,66 @@
+/**
+ * The `ProcContext` a proc function receives (API.md "Inside a proc").
+ */
+import { formatWithOptions } from 'node:util';
+import { UserError } from '../errors.ts';
+import type { CommandResult, ExecOptions, ProcContext, RunOptions } from '../types.ts';
+import { runCommand, templateToShell, type ChildTracker, type CommandSpec } from './command.ts';
+import type { ProcJob } from './runner.ts';
+
+const flat = (names: (string | string[])[]): string[] => names.flat();
+
+/** Runs a command for the proc, with its cwd/env, into its log. */
+export type CommandFn = (spec: CommandSpec, o?: ExecOptions) => Promise<CommandResult>;
+
+/**
+ * Builds the context of one execution; `signal` is the proc's own (timeout + interrupt). Also
+ * returns the command function the context uses, for command procs.
+ */
+export function makeContext(job: ProcJob, signal: AbortSignal, tracker: ChildTracker): { ctx: ProcContext; command: CommandFn } {
+  let results: Record<string, unknown> | null = null;
+  const command: CommandFn = (spec, o = {}) =>
+    runCommand(spec, {
+      cwd: o.cwd ?? job.cwd ?? undefined,
+      env: job.env || o.env ? { ...job.env, ...o.env } : undefined,
+      stdin: o.stdin,
+      log: job.log,
+      signal,
+      tracker,
+    });
+  const ctx: ProcContext = {
+    procName: job.name,
+    args: job.args,
+    params: job.params,
+    // Built on first read: most procs never look, and a copy per proc would be O(n²).
+    get results() {
+      results ??= job.services.results();
+      return results;
+    },
+    depsChanged: job.depsChanged,
+    changedDeps: job.changedDeps,
+    inputFingerprint: job.inputFingerprint,
+    signal,
+    log: (...values: unknown[]) => job.log.line(formatWithOptions({ colors: false }, ...values)),
+    $: (strings: TemplateStringsArray, ...values: unknown[]) => {
+      if (!Array.isArray(strings) || !('raw' in strings)) {
+        return Promise.reject(new UserError(`proc "${job.name}": ctx.$ is a template tag: write ctx.$\`cmd\``, 'E_USAGE'));
+      }
+      return command({ shell: templateToShell(strings, values) });
+    },
+    exec: (argv: string[], o?: ExecOptions) => {
+      if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) {
+        return Promise.reject(new UserError(`proc "${job.name}": ctx.exec needs a non-empty array of strings`, 'E_USAGE'));
+      }
+      return command({ argv }, o);
+    },
+    create: (n, a) => job.services.create(n, a),
+    start: (...names) => job.services.start(flat(names)),
+    run: (name: string, opts?: RunOptions) => job.services.run(name, opts),
+    wait: async (...names) => {
+      await job.services.wait(flat(names));
+      results = null; // merge newer results in on next read
+    },
+    prompt: (message, opts = {}) => job.services.prompt(message, opts),
+  };
+  return { ctx, command };
+}

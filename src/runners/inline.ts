@@ -1,0 +1,77 @@
+/**
+ * Runs procs as async functions in this process (`mode: 'inline'`), with their console output
+ * captured into their logs, plus command procs (strings and argv arrays).
+ */
+import { fillPattern } from '../graph/pattern.ts';
+import type { ProcBody } from '../graph/proc-node.ts';
+import type { ProcContext } from '../types.ts';
+import { withOutputSink } from '../util/stdio.ts';
+import { ChildTracker, shellQuote } from './command.ts';
+import { makeContext, type CommandFn } from './context.ts';
+import { outcomeFromError, outcomeFromValue } from './outcome.ts';
+import type { Outcome, ProcJob, ProcRunner } from './runner.ts';
+
+/** Why a proc's own signal was aborted. */
+class AbortReason extends Error {
+  constructor(readonly kind: 'timeout' | 'interrupted', message: string) {
+    super(message);
+  }
+}
+
+/** Runs a body with a ready context: the function, or the command. */
+export async function callBody(body: ProcBody, ctx: ProcContext, command: CommandFn, job: ProcJob): Promise<unknown> {
+  switch (body.kind) {
+    case 'fn':
+      return await (body.fn as (c: ProcContext, a: unknown) => unknown)(ctx, ctx.args);
+    case 'shell': {
+      const quoted = Object.fromEntries(Object.entries(job.args).map(([k, v]) => [k, shellQuote(v)]));
+      await command({ shell: fillPattern(body.command, quoted, `proc "${job.name}"`) });
+      return null;
+    }
+    case 'argv':
+      await command({ argv: body.argv.map((a) => fillPattern(a, job.args, `proc "${job.name}"`)) });
+      return null;
+  }
+}
+
+const formatSeconds = (ms: number): string => `${+(ms / 1000).toFixed(3)}s`;
+
+export class InlineRunner implements ProcRunner {
+  async run(job: ProcJob): Promise<Outcome> {
+    const controller = new AbortController();
+    const tracker = new ChildTracker();
+    const aborted = Promise.withResolvers<AbortReason>();
+    const abort = (reason: AbortReason): void => {
+      if (controller.signal.aborted) return;
+      controller.abort(reason);
+      aborted.resolve(reason);
+    };
+    const onRunAbort = () => abort(new AbortReason('interrupted', 'interrupted'));
+    if (job.runSignal.aborted) onRunAbort();
+    job.runSignal.addEventListener('abort', onRunAbort, { once: true });
+    const timer =
+      job.timeoutMs === null
+        ? null
+        : setTimeout(() => abort(new AbortReason('timeout', `timed out after ${formatSeconds(job.timeoutMs as number)}`)), job.timeoutMs);
+
+    const { ctx, command } = makeContext(job, controller.signal, tracker);
+    const work = withOutputSink(job.log, () => callBody(job.body, ctx, command, job)).then(
+      (value): Outcome => outcomeFromValue(value, job.log),
+      (err): Outcome => outcomeFromError(err, job.log),
+    );
+    try {
+      const first = await Promise.race([work, aborted.promise]);
+      if (first instanceof AbortReason) {
+        job.log.line(first.kind === 'timeout' ? `Timed out: ${first.message}` : 'Interrupted', 'stderr');
+        await tracker.killAll();
+        return { state: 'failed', error: first.kind, moreInfo: first.message, output: null };
+      }
+      // Commands started but not awaited must not outlive their proc.
+      if (tracker.size > 0) await tracker.killAll();
+      return first;
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+      job.runSignal.removeEventListener('abort', onRunAbort);
+    }
+  }
+}

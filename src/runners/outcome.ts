@@ -1,0 +1,45 @@
+/**
+ * Maps what user code did to an `Outcome` (SPEC 5). The single place where a proc's throw becomes a
+ * failure value (`convertExceptionToFailure` in wireit's terms).
+ */
+import { errorKind } from '../errors.ts';
+import { toPlainData } from '../util/plain-data.ts';
+import type { ProcLog } from './proc-log.ts';
+import type { Outcome } from './runner.ts';
+
+/** A returned value: succeeded with plain data, or `not-serializable`. */
+export function outcomeFromValue(value: unknown, log: ProcLog): Outcome {
+  const plain = toPlainData(value);
+  if (plain.ok) return { state: 'succeeded', error: null, moreInfo: null, output: plain.value };
+  const msg = `Return value is not serializable: ${plain.reason}`;
+  log.line(msg, 'stderr');
+  return { state: 'failed', error: 'not-serializable', moreInfo: msg, output: null };
+}
+
+const text = (x: unknown): string => (x instanceof Error ? x.message : String(x));
+
+/** A thrown value: skipped, no-change, failed or exception; writes the explanation to the log. */
+export function outcomeFromError(err: unknown, log: ProcLog): Outcome {
+  const kind = errorKind(err);
+  const message = text(err);
+  switch (kind) {
+    case 'proc-skipped':
+      return { state: 'skipped', error: 'skipped', moreInfo: message || null, output: null };
+    case 'proc-no-change':
+      return { state: 'skipped', error: 'no-change', moreInfo: message || null, output: null };
+    case 'proc-failed':
+      if (message) log.line(message, 'stderr');
+      return { state: 'failed', error: 'failed', moreInfo: message || null, output: null };
+    case 'command': {
+      const code = (err as { exitCode: number }).exitCode;
+      const msg = `Command failed with exit code ${code}`;
+      log.line(`${msg}: ${(err as { command: string }).command}`, 'stderr');
+      return { state: 'failed', error: 'failed', moreInfo: msg, output: null };
+    }
+    default: {
+      const stack = err instanceof Error && err.stack ? err.stack : message;
+      log.line(stack.includes(message) ? stack : `${message}\n${stack}`, 'stderr');
+      return { state: 'failed', error: 'exception', moreInfo: message.split('\n')[0] ?? null, output: null };
+    }
+  }
+}

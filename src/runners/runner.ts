@@ -1,0 +1,52 @@
+/**
+ * The seam between the scheduler and where a proc's code runs. The scheduler hands a `ProcJob` to
+ * a `ProcRunner` and gets back an `Outcome` value; runners never touch scheduler state and never
+ * write to the terminal.
+ */
+import type { ProcBody } from '../graph/proc-node.ts';
+import type { ProcError, RunOptions } from '../types.ts';
+import type { ProcLog } from './proc-log.ts';
+
+/** What a proc's context may ask of the manager (async so it works from every mode). */
+export interface ContextServices {
+  /** Results of procs completed so far (a snapshot). */
+  results(): Record<string, unknown>;
+  create(nameOrPattern: string, procNameOrArgs?: string | Record<string, unknown>): Promise<string[]>;
+  start(names: string[]): Promise<void>;
+  run(name: string, opts?: RunOptions): Promise<string[]>;
+  /** Waits for procs; the caller's parallel slot is lent out meanwhile. */
+  wait(names: string[]): Promise<void>;
+  prompt(message: string, opts: { password?: boolean }): Promise<string>;
+}
+
+/** One execution of one proc. */
+export interface ProcJob {
+  readonly name: string;
+  readonly body: ProcBody;
+  readonly args: Record<string, unknown>;
+  readonly params: Record<string, unknown>;
+  readonly cwd: string | null;
+  readonly env: Record<string, string> | null;
+  /** Milliseconds, or `null`. */
+  readonly timeoutMs: number | null;
+  readonly log: ProcLog;
+  /** Aborted when the whole run is interrupted. */
+  readonly runSignal: AbortSignal;
+  readonly depsChanged: boolean;
+  readonly changedDeps: string[];
+  readonly inputFingerprint: Record<string, number> | null;
+  readonly services: ContextServices;
+}
+
+/** How a proc ended, as a value. */
+export interface Outcome {
+  state: 'succeeded' | 'failed' | 'skipped';
+  error: ProcError;
+  moreInfo: string | null;
+  /** Plain data (`null` unless succeeded). */
+  output: unknown;
+}
+
+export interface ProcRunner {
+  run(job: ProcJob): Promise<Outcome>;
+}

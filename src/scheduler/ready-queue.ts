@@ -1,0 +1,100 @@
+/**
+ * Procs whose deps are done, waiting for a slot, a lock or their wave. O(1) push and pop; the wave
+ * gate only looks at the handful of distinct wave numbers, never at all procs.
+ */
+import type { ProcNode } from '../graph/proc-node.ts';
+
+/** A FIFO with amortised O(1) shift. */
+class Fifo<T> {
+  #items: T[] = [];
+  #head = 0;
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(x: T): void {
+    this.#items.push(x);
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const x = this.#items[this.#head];
+    this.#items[this.#head++] = undefined as T;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return x;
+  }
+}
+
+export class ReadyQueue {
+  /** Wanted + running procs per wave: a wave may start only when all lower ones are empty. */
+  #active = new Map<number, number>();
+  #ready = new Map<number, Fifo<ProcNode>>();
+  #locksHeld = new Set<string>();
+  #lockWaiters = new Map<string, ProcNode[]>();
+
+  /** A proc of `wave` became wanted. */
+  enter(wave: number): void {
+    this.#active.set(wave, (this.#active.get(wave) ?? 0) + 1);
+  }
+
+  /** A proc of `wave` left wanted/running. */
+  leave(wave: number): void {
+    const n = (this.#active.get(wave) ?? 0) - 1;
+    if (n > 0) this.#active.set(wave, n);
+    else this.#active.delete(wave);
+  }
+
+  push(node: ProcNode): void {
+    let q = this.#ready.get(node.wave);
+    if (!q) this.#ready.set(node.wave, (q = new Fifo()));
+    q.push(node);
+  }
+
+  /** The next candidate of the lowest active wave, or `undefined`. May be stale: callers re-check. */
+  pop(): ProcNode | undefined {
+    let min = Infinity;
+    for (const w of this.#active.keys()) if (w < min) min = w;
+    if (min === Infinity) return undefined;
+    return this.#ready.get(min)?.shift();
+  }
+
+  /** The first of `locks` held by a running proc, if any. */
+  heldLock(locks: readonly string[]): string | undefined {
+    for (const l of locks) if (this.#locksHeld.has(l)) return l;
+    return undefined;
+  }
+
+  /** Parks `node` until `lock` is released. */
+  parkOnLock(node: ProcNode, lock: string): void {
+    let list = this.#lockWaiters.get(lock);
+    if (!list) this.#lockWaiters.set(lock, (list = []));
+    list.push(node);
+  }
+
+  acquire(locks: readonly string[]): void {
+    for (const l of locks) this.#locksHeld.add(l);
+  }
+
+  /** Releases locks and puts the procs parked on them back in the queue. */
+  release(locks: readonly string[]): void {
+    for (const l of locks) {
+      this.#locksHeld.delete(l);
+      const parked = this.#lockWaiters.get(l);
+      if (parked) {
+        this.#lockWaiters.delete(l);
+        for (const n of parked) this.push(n);
+      }
+    }
+  }
+
+  clear(): void {
+    this.#active.clear();
+    this.#ready.clear();
+    this.#locksHeld.clear();
+    this.#lockWaiters.clear();
+  }
+}

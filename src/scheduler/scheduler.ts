@@ -1,0 +1,527 @@
+/**
+ * The scheduler (SPEC 3–4): the proc state machine, dependency linking, rdep injection, waves,
+ * locks and the parallel limit. Event-driven: a proc becomes ready the moment its last blocker
+ * clears (in-degree counters), never by polling or rescanning; iterative, never recursive per
+ * completion. It knows nothing of where code runs (`launch`) or of the terminal (`emit`).
+ */
+import { ProcessError, UserError, internalError } from '../errors.ts';
+import type { RunEvent } from '../events.ts';
+import { findCycle } from '../graph/cycles.ts';
+import { isFailure, isFinished, isSuccess, type ProcNode } from '../graph/proc-node.ts';
+import { whenScheduledTargets, type RdepIndex } from '../graph/rdeps.ts';
+import type { Registry } from '../graph/registry.ts';
+import type { Outcome } from '../runners/runner.ts';
+import type { ProcError, ProcState } from '../types.ts';
+import { ReadyQueue } from './ready-queue.ts';
+
+export interface SchedulerHost {
+  registry: Registry;
+  rdeps: RdepIndex;
+  parallel(): number;
+  allowMissingDeps(): boolean;
+  /** Emits an event; `listening()` false lets the hot path skip building it. */
+  emit(e: RunEvent): void;
+  listening(): boolean;
+  /** Runs a proc that was just moved to `running`. */
+  launch(node: ProcNode): Promise<Outcome>;
+  /** Called when a run ends, before waiters resume (the task DB commits here). */
+  runEnded?(ok: boolean): Promise<void> | void;
+}
+
+export class Scheduler {
+  #host: SchedulerHost;
+  #queue = new ReadyQueue();
+  /** Procs wanted or running. */
+  #active = 0;
+  /** Parallel slots in use. */
+  #running = 0;
+  /** Procs that lent their slot in `ctx.wait` and want it back; served before new procs. */
+  #slotWaiters: (() => void)[] = [];
+  /** Missing dep name → wanted procs blocked on it; resolved or failed at the next flush. */
+  #missing = new Map<string, ProcNode[]>();
+  /** `whenScheduled` targets that do not exist yet → their declarers. */
+  #whenScheduledPending = new Map<string, ProcNode[]>();
+  /** Names of `now: true` procs to start at the next flush. */
+  #nowQueue: string[] = [];
+  /** An error from a deferred start, for the next `wait`/`waitForAll`. */
+  #deferredError: unknown = null;
+  #flushQueued = false;
+  #pumping = false;
+  #inRun = false;
+  #runStartedAt = 0;
+  #runFailures = 0;
+  #idleWaiters: (() => void)[] = [];
+  /** Completed results in completion order (for `ctx.results` snapshots). */
+  readonly resultLog: [string, unknown][] = [];
+  readonly results = new Map<string, unknown>();
+  /** Aborted on interrupt. */
+  #root = new AbortController();
+
+  constructor(host: SchedulerHost) {
+    this.#host = host;
+  }
+
+  get runSignal(): AbortSignal {
+    return this.#root.signal;
+  }
+
+  get idle(): boolean {
+    return this.#active === 0 && !this.#flushQueued;
+  }
+
+  // ------------------------------------------------------------------ state changes
+
+  /** The only place proc states change: validates the move and emits the event. */
+  #transition(node: ProcNode, to: ProcState, error: ProcError = null, moreInfo: string | null = null): void {
+    node.transition(to);
+    node.error = error;
+    node.moreInfo = moreInfo;
+    const now = Date.now();
+    if (to === 'running') node.startedAt = now;
+    else if (to !== 'wanted' && to !== 'idle') node.endedAt = now;
+    if (this.#host.listening()) {
+      this.#host.emit({
+        type: 'proc-state',
+        at: now,
+        name: node.name,
+        state: to,
+        error,
+        moreInfo,
+        logFile: node.logFile,
+        durationMs: to !== 'running' && node.startedAt !== null && node.endedAt !== null && to !== 'failed-dep' ? node.endedAt - node.startedAt : null,
+      });
+    }
+    if (isFinished(to)) {
+      node.completedGeneration = node.generation;
+      const waiters = node.endWaiters;
+      node.endWaiters = null;
+      if (waiters) for (const w of waiters) w();
+    }
+  }
+
+  #enterWanted(node: ProcNode): void {
+    if (this.#active === 0 && !this.#inRun) {
+      this.#inRun = true;
+      this.#runStartedAt = Date.now();
+      this.#runFailures = 0;
+      if (this.#host.listening()) this.#host.emit({ type: 'run-start', at: this.#runStartedAt });
+    }
+    node.pending = 0;
+    node.blockedReason = null;
+    node.depNodes = [];
+    node.executed = false;
+    node.startedAt = null;
+    node.endedAt = null;
+    this.#transition(node, 'wanted');
+    this.#active++;
+    this.#queue.enter(node.wave);
+  }
+
+  // ------------------------------------------------------------------ wanting
+
+  /**
+   * Makes procs wanted with their deps and rdeps (SPEC 3–4). Synchronous; throws the first
+   * `UserError` found (cycle, higher-wave dep, unknown dep when not allowed, broken ordering
+   * contract) after leaving every proc in a consistent state — the offenders end `failed-dep`.
+   */
+  want(roots: readonly ProcNode[]): void {
+    const errors: UserError[] = [];
+    const newly: ProcNode[] = [];
+    const stack = [...roots].reverse();
+    while (stack.length > 0) {
+      const node = stack.pop() as ProcNode;
+      if (node.state !== 'idle') continue;
+      this.#enterWanted(node);
+      newly.push(node);
+      for (const depName of node.depNames) this.#link(node, depName, stack, errors);
+      if (this.#host.rdeps.size > 0) this.#injectRdeps(node, stack, errors);
+      for (const target of whenScheduledTargets(node.opts.rdeps, node.args, `proc "${node.name}"`)) {
+        this.#injectInto(target, node, stack, errors, true);
+      }
+    }
+    this.#settle(newly, errors);
+  }
+
+  /** Links `node` (wanted) to its dep `depName`, pushing idle deps to be wanted. */
+  #link(node: ProcNode, depName: string, stack: ProcNode[], errors: UserError[]): void {
+    const dep = this.#host.registry.lookup(depName);
+    if (!dep) {
+      if (!this.#host.allowMissingDeps()) {
+        errors.push(new UserError(`proc "${node.name}": dependency "${depName}" does not exist (allowMissingDeps is false)`, 'E_UNKNOWN_PROC'));
+        node.blockedReason ??= `dependency "${depName}" missing`;
+        return;
+      }
+      node.pending++;
+      let list = this.#missing.get(depName);
+      if (!list) this.#missing.set(depName, (list = []));
+      list.push(node);
+      this.#queueFlush();
+      return;
+    }
+    if (dep.wave > node.wave) {
+      errors.push(
+        new UserError(
+          `proc "${node.name}" (wave ${node.wave}) cannot depend on proc "${dep.name}" (wave ${dep.wave}). Dependencies must have equal or lower wave number to avoid deadlock`,
+          'E_WAVE',
+        ),
+      );
+      node.blockedReason ??= `depends on higher-wave proc "${dep.name}"`;
+      return;
+    }
+    this.#addEdge(node, dep, stack);
+  }
+
+  #addEdge(node: ProcNode, dep: ProcNode, stack: ProcNode[] | null): void {
+    node.depNodes.push(dep);
+    dep.dependents.push(node);
+    if (isSuccess(dep.state)) return;
+    if (isFailure(dep.state)) {
+      node.blockedReason ??= `canceled due to failure of "${dep.name}"`;
+      return;
+    }
+    node.pending++;
+    if (dep.state === 'idle') {
+      if (stack) stack.push(dep);
+      else this.want([dep]);
+    }
+  }
+
+  /** Plain and `whenTargetScheduled` rdeps whose target is `node`. */
+  #injectRdeps(node: ProcNode, stack: ProcNode[], errors: UserError[]): void {
+    let injections;
+    try {
+      injections = this.#host.rdeps.injectionsFor(node.name);
+    } catch (err) {
+      if (err instanceof UserError) {
+        errors.push(err);
+        return;
+      }
+      throw err;
+    }
+    for (const inj of injections) {
+      if (node.depNames.includes(inj.inject)) continue;
+      const s = this.#host.registry.lookup(inj.inject);
+      if (!s) {
+        errors.push(new UserError(`rdep "${inj.rule}": proc "${inj.inject}" to inject into "${node.name}" does not exist`, 'E_RDEP'));
+        continue;
+      }
+      node.depNames.push(s.name);
+      this.#link(node, s.name, stack, errors);
+    }
+  }
+
+  /**
+   * Injects `declarer` as a dep of the proc named `targetName` and wants that target
+   * (`whenScheduled`). A target that does not exist yet is remembered until it is defined.
+   */
+  #injectInto(targetName: string, declarer: ProcNode, stack: ProcNode[] | null, errors: UserError[], strict: boolean): void {
+    let target: ProcNode | undefined;
+    try {
+      target = this.#host.registry.lookup(targetName);
+    } catch (err) {
+      if (err instanceof UserError) return void errors.push(err);
+      throw err;
+    }
+    if (!target) {
+      let list = this.#whenScheduledPending.get(targetName);
+      if (!list) this.#whenScheduledPending.set(targetName, (list = []));
+      list.push(declarer);
+      return;
+    }
+    if (target === declarer || target.depNames.includes(declarer.name)) return;
+    if (target.state === 'running' || isFinished(target.state)) {
+      if (strict) {
+        errors.push(
+          new UserError(
+            `proc "${declarer.name}" must run before "${target.name}", which is already ${target.state}: the ordering contract of its rdep cannot be satisfied`,
+            'E_ORDERING',
+          ),
+        );
+      }
+      return;
+    }
+    target.depNames.push(declarer.name);
+    if (target.state === 'wanted') this.#link(target, declarer.name, stack ?? [], errors);
+    else if (stack) stack.push(target);
+    else this.want([target]);
+  }
+
+  /** After a batch became wanted: cycles, blocked procs, ready procs; then throws any error. */
+  #settle(newly: ProcNode[], errors: UserError[]): void {
+    if (newly.length > 0) {
+      const cycle = findCycle(newly, (n) => n.state === 'wanted');
+      if (cycle) {
+        const text = cycle.join(' -> ');
+        errors.push(new UserError(`Dependency cycle: ${text}`, 'E_CYCLE'));
+        for (const name of new Set(cycle)) {
+          const n = this.#host.registry.procs.get(name);
+          if (n && n.state === 'wanted') n.blockedReason ??= `dependency cycle: ${text}`;
+        }
+      }
+    }
+    for (const node of newly) {
+      if (node.state !== 'wanted') continue;
+      if (node.blockedReason !== null) this.#failDep(node, node.blockedReason);
+      else if (node.pending === 0) this.#queue.push(node);
+    }
+    this.#queueFlush();
+    if (errors.length > 0) throw errors[0];
+  }
+
+  /** Ends `node` (wanted) and every wanted proc downstream as `failed-dep`, iteratively. */
+  #failDep(node: ProcNode, reason: string): void {
+    const stack: [ProcNode, string][] = [[node, reason]];
+    while (stack.length > 0) {
+      const [n, why] = stack.pop() as [ProcNode, string];
+      if (n.state !== 'wanted') continue;
+      this.#leave(n);
+      this.#runFailures++;
+      this.#transition(n, 'failed-dep', 'dep-failed', why);
+      for (const d of n.dependents) if (d.state === 'wanted') stack.push([d, `canceled due to failure of "${n.name}"`]);
+    }
+    this.#queueFlush();
+  }
+
+  #leave(node: ProcNode): void {
+    this.#active--;
+    this.#queue.leave(node.wave);
+  }
+
+  // ------------------------------------------------------------------ deferred work
+
+  /** Starts `names` at the next flush (`now: true`); errors reject the next wait. */
+  wantLater(name: string): void {
+    this.#nowQueue.push(name);
+    this.#queueFlush();
+  }
+
+  /** The registry made a new proc: satisfy procs that were waiting for that name. */
+  procAdded(node: ProcNode): void {
+    const waiting = this.#missing.get(node.name);
+    if (waiting) {
+      this.#missing.delete(node.name);
+      this.#resolveMissing(node, waiting);
+    }
+    const declarers = this.#whenScheduledPending.get(node.name);
+    if (declarers) {
+      this.#whenScheduledPending.delete(node.name);
+      const errors: UserError[] = [];
+      for (const d of declarers) if (d.state === 'wanted' || d.state === 'running') this.#injectInto(node.name, d, null, errors, true);
+      if (errors.length > 0) this.#deferredError ??= errors[0];
+    }
+  }
+
+  #resolveMissing(dep: ProcNode, waiting: ProcNode[]): void {
+    for (const w of waiting) {
+      if (w.state !== 'wanted') continue;
+      w.pending--; // it was counted as a blocker while missing; #addEdge counts it again if needed
+      if (dep.wave > w.wave) {
+        this.#deferredError ??= new UserError(`proc "${w.name}" (wave ${w.wave}) cannot depend on proc "${dep.name}" (wave ${dep.wave}). Dependencies must have equal or lower wave number to avoid deadlock`, 'E_WAVE');
+        this.#failDep(w, `depends on higher-wave proc "${dep.name}"`);
+        continue;
+      }
+      try {
+        this.#addEdge(w, dep, null);
+      } catch (err) {
+        this.#deferredError ??= err;
+      }
+      if (w.state !== 'wanted') continue;
+      if (w.blockedReason !== null) this.#failDep(w, w.blockedReason);
+      else if (w.pending === 0) this.#queue.push(w);
+    }
+    this.#queueFlush();
+  }
+
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** "The scheduler next runs": deferred starts, missing deps, then starting ready procs. */
+  flush(): void {
+    if (!this.#flushQueued) return;
+    this.#flushQueued = false;
+    if (this.#nowQueue.length > 0) {
+      const names = this.#nowQueue;
+      this.#nowQueue = [];
+      try {
+        this.want(names.map((n) => this.#host.registry.procs.get(n)).filter((n): n is ProcNode => n !== undefined));
+      } catch (err) {
+        this.#deferredError ??= err;
+      }
+      this.#flushQueued = false;
+    }
+    if (this.#missing.size > 0) {
+      const missing = [...this.#missing];
+      this.#missing.clear();
+      for (const [name, waiting] of missing) {
+        let dep: ProcNode | undefined;
+        try {
+          dep = this.#host.registry.lookup(name);
+        } catch (err) {
+          this.#deferredError ??= err;
+        }
+        if (dep) this.#resolveMissing(dep, waiting);
+        else for (const w of waiting) this.#failDep(w, `dependency "${name}" missing`);
+      }
+      this.#flushQueued = false;
+    }
+    this.#pump();
+    this.#maybeEndRun();
+  }
+
+  // ------------------------------------------------------------------ running
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      const parallel = this.#host.parallel();
+      while (this.#running < parallel) {
+        const resume = this.#slotWaiters.shift();
+        if (resume) {
+          this.#running++;
+          resume();
+          continue;
+        }
+        if (this.#root.signal.aborted) break;
+        const node = this.#queue.pop();
+        if (!node) break;
+        if (node.state !== 'wanted' || node.pending > 0) continue;
+        const held = this.#queue.heldLock(node.opts.locks);
+        if (held !== undefined) {
+          this.#queue.parkOnLock(node, held);
+          continue;
+        }
+        if (node.noFailures && this.#runFailures > 0) {
+          this.#failDep(node, 'run aborted: a task has failed');
+          continue;
+        }
+        this.#start(node);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #start(node: ProcNode): void {
+    this.#running++;
+    this.#queue.acquire(node.opts.locks);
+    node.executed = true;
+    this.#transition(node, 'running');
+    let launched: Promise<Outcome>;
+    try {
+      launched = this.#host.launch(node);
+    } catch (err) {
+      launched = Promise.reject(err);
+    }
+    launched.then(
+      (outcome) => this.#finish(node, outcome),
+      (err: unknown) =>
+        this.#finish(node, { state: 'failed', error: 'exception', moreInfo: `${internalError(String(err)).message}`, output: null }),
+    );
+  }
+
+  #finish(node: ProcNode, outcome: Outcome): void {
+    if (node.state !== 'running') return; // reset by clear() or watch while it ran
+    this.#running--;
+    this.#queue.release(node.opts.locks);
+    this.#leave(node);
+    node.output = outcome.output;
+    this.results.set(node.name, outcome.output);
+    this.resultLog.push([node.name, outcome.output]);
+    if (outcome.state === 'failed') this.#runFailures++;
+    this.#transition(node, outcome.state, outcome.error, outcome.moreInfo);
+    if (outcome.state === 'failed') {
+      for (const d of node.dependents) if (d.state === 'wanted') this.#failDep(d, `canceled due to failure of "${node.name}"`);
+    } else {
+      for (const d of node.dependents) {
+        if (d.state === 'wanted' && --d.pending === 0) this.#queue.push(d);
+      }
+    }
+    this.#pump();
+    this.#maybeEndRun();
+  }
+
+  #maybeEndRun(): void {
+    if (this.#active !== 0 || this.#flushQueued || !this.#inRun) return;
+    this.#inRun = false;
+    const ok = this.#runFailures === 0;
+    const at = Date.now();
+    if (this.#host.listening()) this.#host.emit({ type: 'run-end', at, ok, durationMs: at - this.#runStartedAt });
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    const done = this.#host.runEnded?.(ok);
+    if (done instanceof Promise) void done.finally(() => waiters.forEach((w) => w()));
+    else for (const w of waiters) w();
+  }
+
+  // ------------------------------------------------------------------ waiting
+
+  #takeDeferredError(): unknown {
+    const err = this.#deferredError;
+    this.#deferredError = null;
+    return err;
+  }
+
+  /** Resolves when nothing is wanted or running (after the run's end hooks). */
+  async waitIdle(): Promise<void> {
+    this.flush();
+    const err = this.#takeDeferredError();
+    if (err) throw err;
+    if (this.#active > 0 || this.#inRun) {
+      await new Promise<void>((r) => this.#idleWaiters.push(r));
+    }
+    const late = this.#takeDeferredError();
+    if (late) throw late;
+  }
+
+  /** Starts idle procs among `nodes`, waits for all to end; `ProcessError` if any failed. */
+  async waitFor(nodes: readonly ProcNode[]): Promise<void> {
+    const idle = nodes.filter((n) => n.state === 'idle');
+    if (idle.length > 0) this.want(idle);
+    this.flush();
+    const err = this.#takeDeferredError();
+    if (err) throw err;
+    await Promise.all(
+      nodes.map((n) =>
+        isFinished(n.state) ? undefined : new Promise<void>((r) => (n.endWaiters ??= []).push(r)),
+      ),
+    );
+    const failed = nodes.filter((n) => isFailure(n.state)).map((n) => n.name);
+    if (failed.length > 0) throw new ProcessError(failed);
+  }
+
+  /** Runs `fn` (a nested wait) with the caller's slot lent out, then takes a slot back. */
+  async lendSlot<T>(fn: () => Promise<T>): Promise<T> {
+    this.#running--;
+    this.#pump();
+    try {
+      return await fn();
+    } finally {
+      await new Promise<void>((resume) => {
+        this.#slotWaiters.push(resume);
+        this.#pump();
+      });
+    }
+  }
+
+  /** Aborts every running proc and stops starting new ones. */
+  interrupt(): void {
+    this.#root.abort(new Error('interrupted'));
+  }
+
+  /** Forgets all run state (the registry is cleared by the owner). */
+  reset(): void {
+    if (this.#active > 0) throw new UserError('clear() while procs are wanted or running: use waitClear()', 'E_BUSY');
+    this.#queue.clear();
+    this.#missing.clear();
+    this.#whenScheduledPending.clear();
+    this.#nowQueue = [];
+    this.#deferredError = null;
+    this.results.clear();
+    this.resultLog.length = 0;
+    this.#root = new AbortController();
+  }
+}

@@ -1,0 +1,33 @@
+/** Shared formatting for reporters: icons, durations. */
+import pc from 'picocolors';
+import type { ProcError, ProcState } from '../types.ts';
+
+/** The icon of an end state (SPEC 9). */
+export function stateIcon(state: ProcState, error: ProcError): string {
+  switch (state) {
+    case 'succeeded':
+      return pc.green('✓');
+    case 'failed':
+      return pc.red('✗');
+    case 'failed-dep':
+      return '🚫';
+    case 'skipped':
+      return error === 'no-change' ? pc.dim('↷') : pc.yellow('⊘');
+    case 'up-to-date':
+      return pc.dim('↷');
+    case 'running':
+      return pc.cyan('▶');
+    case 'wanted':
+    case 'idle':
+      return ' ';
+  }
+}
+
+/** `12ms`, `3.4s`, `2m05s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  return `${m}m${String(s).padStart(2, '0')}s`;
+}

@@ -1,0 +1,44 @@
+/**
+ * The plain reporter: one line when a proc starts and one when it ends, for pipes, CI and logs.
+ * It consumes events and nothing more.
+ */
+import pc from 'picocolors';
+import type { RunEvent } from '../events.ts';
+import { formatDuration, stateIcon } from './format.ts';
+
+type Formatters = { [K in RunEvent['type']]: (e: Extract<RunEvent, { type: K }>) => string | null };
+
+export interface StaticReporterOptions {
+  /** Where lines go. */
+  write: (text: string) => void;
+  /** Echo proc output (the `debug` option). */
+  echoOutput?: boolean;
+}
+
+export class StaticReporter {
+  #write: (text: string) => void;
+  #formatters: Formatters;
+
+  constructor(opts: StaticReporterOptions) {
+    this.#write = opts.write;
+    this.#formatters = {
+      'run-start': () => null,
+      'proc-state': (e) => {
+        if (e.state === 'running') return `${pc.cyan('▶')} ${e.name}`;
+        if (e.state === 'wanted' || e.state === 'idle') return null;
+        const dur = e.durationMs === null ? '' : ` ${pc.dim(formatDuration(e.durationMs))}`;
+        const why = e.error === null ? '' : ` ${e.moreInfo ? `${e.error}: ${e.moreInfo}` : e.error}`;
+        return `${stateIcon(e.state, e.error)} ${e.name}${dur}${e.state === 'failed' || e.state === 'failed-dep' ? pc.red(why) : pc.dim(why)}`;
+      },
+      'proc-output': (e) => (opts.echoOutput ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
+      'run-end': (e) => `${e.ok ? pc.green('Done') : pc.red('Failed')} in ${formatDuration(e.durationMs)}`,
+      'watch-ready': () => pc.dim('Watching for changes…'),
+      'watch-rebuild': (e) => `${pc.cyan('↻')} ${e.changed.length} change(s): rebuilding ${e.procs.join(', ')}`,
+    };
+  }
+
+  onEvent = (e: RunEvent): void => {
+    const line = (this.#formatters[e.type] as (e: RunEvent) => string | null)(e);
+    if (line !== null) this.#write(`${line}\n`);
+  };
+}

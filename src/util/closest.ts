@@ -1,0 +1,27 @@
+/** "Did you mean …?": the names closest to a typo, by edit distance. */
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}
+
+/** Up to `max` candidates within a third of the name's length (at least 2 edits), closest first. */
+export function closestNames(name: string, candidates: Iterable<string>, max = 3): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  const scored: [number, string][] = [];
+  for (const c of candidates) {
+    if (Math.abs(c.length - name.length) > limit) continue;
+    const d = distance(name.toLowerCase(), c.toLowerCase());
+    if (d <= limit) scored.push([d, c]);
+  }
+  return scored.sort((x, y) => x[0] - y[0] || x[1].localeCompare(y[1])).slice(0, max).map(([, c]) => c);
+}

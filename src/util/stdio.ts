@@ -1,0 +1,93 @@
+/**
+ * The process's real stdout/stderr, and the redirection of `console.*` and
+ * `process.stdout/stderr.write` made inside an inline proc into that proc's log (API.md "Inside a
+ * proc"), attributed through async context.
+ *
+ * State is kept on `globalThis` under a `Symbol.for` key: two loaded copies of the library must
+ * patch the console once and agree on where output goes.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { formatWithOptions } from 'node:util';
+
+/** Where a proc's output goes. */
+export interface OutputSink {
+  write(stream: 'stdout' | 'stderr', text: string): void;
+}
+
+interface StdioState {
+  als: AsyncLocalStorage<OutputSink>;
+  stdoutWrite: (chunk: string | Uint8Array) => boolean;
+  stderrWrite: (chunk: string | Uint8Array) => boolean;
+  patched: boolean;
+}
+
+const KEY = Symbol.for('parproc.stdio');
+const g = globalThis as unknown as Record<symbol, StdioState | undefined>;
+
+function state(): StdioState {
+  let s = g[KEY];
+  if (!s) {
+    s = {
+      als: new AsyncLocalStorage<OutputSink>(),
+      stdoutWrite: process.stdout.write.bind(process.stdout) as StdioState['stdoutWrite'],
+      stderrWrite: process.stderr.write.bind(process.stderr) as StdioState['stderrWrite'],
+      patched: false,
+    };
+    g[KEY] = s;
+  }
+  return s;
+}
+
+/** Writes to the real stdout, bypassing proc capture. */
+export function writeStdout(text: string): void {
+  state().stdoutWrite(text);
+}
+
+/** Writes to the real stderr, bypassing proc capture. */
+export function writeStderr(text: string): void {
+  state().stderrWrite(text);
+}
+
+const decoder = new TextDecoder();
+const toText = (chunk: unknown): string =>
+  typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? decoder.decode(chunk) : String(chunk);
+
+function patch(s: StdioState): void {
+  if (s.patched) return;
+  s.patched = true;
+  const wrapWrite = (stream: 'stdout' | 'stderr', original: StdioState['stdoutWrite']) =>
+    function write(chunk: unknown, ...rest: unknown[]): boolean {
+      const sink = s.als.getStore();
+      if (!sink) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+      sink.write(stream, toText(chunk));
+      const cb = rest.find((x) => typeof x === 'function') as (() => void) | undefined;
+      if (cb) queueMicrotask(cb);
+      return true;
+    };
+  process.stdout.write = wrapWrite('stdout', s.stdoutWrite) as typeof process.stdout.write;
+  process.stderr.write = wrapWrite('stderr', s.stderrWrite) as typeof process.stderr.write;
+  const methods: ['log' | 'info' | 'debug' | 'trace' | 'warn' | 'error', 'stdout' | 'stderr'][] = [
+    ['log', 'stdout'], ['info', 'stdout'], ['debug', 'stdout'], ['trace', 'stderr'],
+    ['warn', 'stderr'], ['error', 'stderr'],
+  ];
+  for (const [method, stream] of methods) {
+    const original = console[method] as (...a: unknown[]) => void;
+    (console as unknown as Record<string, unknown>)[method] = function captured(...args: unknown[]): void {
+      const sink = s.als.getStore();
+      if (!sink) return original.apply(console, args);
+      sink.write(stream, `${formatWithOptions({ colors: false }, ...args)}\n`);
+    };
+  }
+}
+
+/** Runs `fn` with console and process stdio output redirected to `sink`. */
+export function withOutputSink<T>(sink: OutputSink, fn: () => T): T {
+  const s = state();
+  patch(s);
+  return s.als.run(sink, fn);
+}
+
+/** The sink of the proc whose code is running now, if any. */
+export function currentSink(): OutputSink | undefined {
+  return g[KEY]?.als.getStore();
+}
