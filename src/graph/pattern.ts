@@ -4,6 +4,7 @@
 import { UserError } from '../errors.ts';
 
 const PLACEHOLDER = /\[([^\[\]]+)\]/g;
+const HAS_PLACEHOLDER = /\[[^\[\]]+\]/;
 
 /** A compiled proto/rdep pattern. */
 export interface Pattern {
@@ -16,8 +17,7 @@ export interface Pattern {
 
 /** Whether `s` holds `[param]` placeholders. */
 export function hasPlaceholders(s: string): boolean {
-  PLACEHOLDER.lastIndex = 0;
-  return PLACEHOLDER.test(s);
+  return HAS_PLACEHOLDER.test(s);
 }
 
 /** Whether a (filled-out) name holds glob characters. */
@@ -35,7 +35,7 @@ export function compilePattern(source: string, separator: string): Pattern {
   const parts: string[] = [];
   let last = 0;
   let prevEnd = -1;
-  const matches = [...source.matchAll(PLACEHOLDER)];
+  const matches = [...source.matchAll(new RegExp(PLACEHOLDER.source, 'g'))];
   const sepRe = escapeRegex(separator);
   matches.forEach((m, i) => {
     const start = m.index;

@@ -119,7 +119,9 @@ export class Registry {
     }
     let names: string[];
     if (typeof procNameOrArgs === 'object' && procNameOrArgs !== null) {
-      const filled = fillPattern(nameOrPattern, procNameOrArgs, `create("${nameOrPattern}")`);
+      // Values not given come from the defaults of the proto with exactly this pattern.
+      const defaults = this.protos.get(nameOrPattern)?.opts.args ?? {};
+      const filled = fillPattern(nameOrPattern, { ...defaults, ...procNameOrArgs }, `create("${nameOrPattern}")`);
       names = this.#createFromName(filled, undefined, procNameOrArgs);
     } else if (procNameOrArgs === undefined || typeof procNameOrArgs === 'string') {
       names = this.#createFromName(nameOrPattern, procNameOrArgs);

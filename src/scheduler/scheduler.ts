@@ -127,9 +127,10 @@ export class Scheduler {
   want(roots: readonly ProcNode[]): void {
     const errors: UserError[] = [];
     const newly: ProcNode[] = [];
-    const stack = [...roots].reverse();
-    while (stack.length > 0) {
-      const node = stack.pop() as ProcNode;
+    // FIFO, so deps become wanted (and ready) in declaration order.
+    const stack = [...roots];
+    for (let head = 0; head < stack.length; head++) {
+      const node = stack[head] as ProcNode;
       if (node.state !== 'idle') continue;
       this.#enterWanted(node);
       newly.push(node);
