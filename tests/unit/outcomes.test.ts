@@ -1,0 +1,271 @@
+import { describe, expect, test } from 'bun:test';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CommandError, ProcFailedError, ProcNoChangeError, ProcSkippedError } from '../../src/index.ts';
+import { alive, rig } from '../helpers/manager.ts';
+
+describe('outcomes', () => {
+  test('returned values, skips, no-change, failures, exceptions', async () => {
+    using r = rig();
+    r.pm.proc('value', () => ({ n: 1, list: [1, 'a', null], when: new Date(0), u: undefined }));
+    r.pm.proc('skip', () => {
+      throw new ProcSkippedError('not today');
+    });
+    r.pm.proc('nochange', () => {
+      throw new ProcNoChangeError();
+    });
+    r.pm.proc('failed', () => {
+      throw new ProcFailedError('bad input file');
+    });
+    r.pm.proc('exception', async () => {
+      await Bun.sleep(1);
+      throw new TypeError('kaboom');
+    });
+    r.pm.proc('after-skip', { deps: ['skip', 'nochange'] }, (ctx) => ctx.depsChanged);
+    r.pm.start('value', 'skip', 'nochange', 'failed', 'exception', 'after-skip');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    const p = r.pm.getProcs();
+    expect(p.get('value')).toMatchObject({ state: 'succeeded', error: null, output: { n: 1, list: [1, 'a', null], when: '1970-01-01T00:00:00.000Z', u: null } });
+    expect(p.get('skip')).toMatchObject({ state: 'skipped', error: 'skipped', moreInfo: 'not today' });
+    expect(p.get('nochange')).toMatchObject({ state: 'skipped', error: 'no-change' });
+    expect(p.get('failed')).toMatchObject({ state: 'failed', error: 'failed', moreInfo: 'bad input file' });
+    expect(readFileSync(p.get('failed')!.logFile, 'utf8')).toContain('bad input file');
+    expect(p.get('exception')).toMatchObject({ state: 'failed', error: 'exception', moreInfo: 'kaboom' });
+    const log = readFileSync(p.get('exception')!.logFile, 'utf8');
+    expect(log).toContain('TypeError: kaboom');
+    expect(log).toMatch(/at .*outcomes\.test\.ts/);
+    expect(p.get('after-skip')).toMatchObject({ state: 'succeeded', output: false });
+  });
+
+  test('a CommandError fails the proc with the exit code in the log', async () => {
+    using r = rig();
+    r.pm.proc('cmd', async (ctx) => {
+      await ctx.$`echo before; exit 7`;
+    });
+    r.pm.start('cmd');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    const info = r.pm.getProcs().get('cmd')!;
+    expect(info).toMatchObject({ state: 'failed', error: 'failed', moreInfo: 'Command failed with exit code 7' });
+    expect(readFileSync(info.logFile, 'utf8')).toBe('before\nCommand failed with exit code 7: echo before; exit 7\n');
+  });
+
+  test('the CommandError carries exit code, command and stderr, and can be caught', async () => {
+    using r = rig();
+    r.pm.proc('catch', async (ctx) => {
+      try {
+        await ctx.exec(['sh', '-c', 'echo nope >&2; exit 4']);
+      } catch (e) {
+        const ce = e as CommandError;
+        return [ce instanceof CommandError, ce.exitCode, ce.stderr, ce.command];
+      }
+    });
+    r.pm.start('catch');
+    await r.pm.waitForAll();
+    expect(r.pm.results().catch).toEqual([true, 4, 'nope\n', 'sh -c echo nope >&2; exit 4']);
+  });
+
+  test('results that are not plain data fail with not-serializable', async () => {
+    using r = rig();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    r.pm.proc('fn', () => ({ f: () => 1 }));
+    r.pm.proc('sym', () => Symbol('x'));
+    r.pm.proc('big', () => 10n);
+    r.pm.proc('circ', () => circular);
+    r.pm.proc('map', () => new Map());
+    r.pm.start('fn', 'sym', 'big', 'circ', 'map');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    for (const name of ['fn', 'sym', 'big', 'circ', 'map']) {
+      const info = r.pm.getProcs().get(name)!;
+      expect(info.state).toBe('failed');
+      expect(info.error).toBe('not-serializable');
+      expect(info.moreInfo).toStartWith('Return value is not serializable:');
+    }
+    expect(r.pm.getProcs().get('fn')!.moreInfo).toBe('Return value is not serializable: $.f is a function');
+  });
+
+  test('timeout aborts ctx.signal and kills the commands the proc started, process group included', async () => {
+    using r = rig();
+    const pidFile = join(r.dir, 'pids');
+    let sawAbort = false;
+    r.pm.proc('slow', { timeout: '300ms' }, async (ctx) => {
+      ctx.signal.addEventListener('abort', () => {
+        sawAbort = true;
+      });
+      // The shell starts a background grandchild in the same group, then waits on another.
+      await ctx.$`sleep 60 & echo $! > ${pidFile}; echo $$ >> ${pidFile}; sleep 61`;
+    });
+    r.pm.start('slow');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    const info = r.pm.getProcs().get('slow')!;
+    expect(info.state).toBe('failed');
+    expect(info.error).toBe('timeout');
+    expect(info.moreInfo).toBe('timed out after 0.3s');
+    expect(sawAbort).toBe(true);
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    expect(pids.length).toBe(2);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    const ps = Bun.spawnSync(['sh', '-c', 'ps -eo args']).stdout.toString();
+    expect(ps).not.toMatch(/^sleep 6[01]$/m);
+  });
+
+  test('a timed-out proc fails its dependents, and a proc that returns on abort still counts as timeout', async () => {
+    using r = rig();
+    r.pm.proc('t', { timeout: 0.05 }, (ctx) => new Promise((res) => ctx.signal.addEventListener('abort', () => res('late'))));
+    r.pm.proc('after', { deps: ['t'] }, () => 1);
+    r.pm.start('after');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect(r.pm.getProcs().get('t')?.error).toBe('timeout');
+    expect(r.pm.getProcs().get('after')?.state).toBe('failed-dep');
+  });
+});
+
+describe('ProcContext', () => {
+  test('procName, args, params, results, depsChanged, changedDeps, inputFingerprint', async () => {
+    using r = rig();
+    r.pm.setParams({ region: 'eu' });
+    r.pm.proc('one', () => 1);
+    r.pm.proc('two', () => {
+      throw new ProcSkippedError();
+    });
+    r.pm.proto('use::[x]', { deps: ['one', 'two'] }, (ctx, args) => ({
+      name: ctx.procName,
+      args,
+      same: args === ctx.args,
+      params: ctx.params,
+      results: ctx.results,
+      depsChanged: ctx.depsChanged,
+      changedDeps: ctx.changedDeps,
+      fp: ctx.inputFingerprint,
+    }));
+    r.pm.run('use::7');
+    await r.pm.waitForAll();
+    expect(r.pm.results()['use::7']).toEqual({
+      name: 'use::7',
+      args: { x: '7' },
+      same: true,
+      params: { region: 'eu' },
+      results: { one: 1, two: null },
+      depsChanged: true,
+      changedDeps: ['one'],
+      fp: null,
+    });
+  });
+
+  test('ctx.$ and ctx.exec: output into the log in arrival order, results carry stdout/stderr/exitCode', async () => {
+    using r = rig();
+    r.pm.proc('cmds', { env: { GREETING: 'hi' } }, async (ctx) => {
+      const name = "it's me";
+      const a = await ctx.$`echo out1; sleep 0.05; echo err1 >&2; sleep 0.05; echo out2; echo "$GREETING" ${name}`;
+      const b = await ctx.exec(['cat'], { stdin: 'from stdin' });
+      const c = await ctx.exec(['sh', '-c', 'echo "$TERM $NO_COLOR"; pwd'], { cwd: '/tmp' });
+      return { a, b, c };
+    });
+    r.pm.start('cmds');
+    await r.pm.waitForAll();
+    const res = r.pm.results().cmds as Record<string, { stdout: string; stderr: string; exitCode: number }>;
+    expect(res.a).toEqual({ stdout: "out1\nout2\nhi it's me\n", stderr: 'err1\n', exitCode: 0 });
+    expect(res.b!.stdout).toBe('from stdin');
+    expect(res.c!.stdout).toBe('dumb 1\n/tmp\n');
+    const log = readFileSync(r.pm.getProcs().get('cmds')!.logFile, 'utf8');
+    expect(log).toStartWith("out1\nerr1\nout2\nhi it's me\nfrom stdin");
+  });
+
+  test('ctx.log writes lines; console.* and process.stdout.write go to the log, not the terminal', async () => {
+    using r = rig();
+    r.pm.proc('chatty', async (ctx) => {
+      ctx.log('via ctx.log', { a: 1 });
+      console.log('via console.log');
+      await Bun.sleep(1);
+      console.error('via console.error');
+      process.stdout.write('raw stdout\n');
+      process.stderr.write(new TextEncoder().encode('raw stderr\n'));
+    });
+    r.pm.start('chatty');
+    await r.pm.waitForAll();
+    expect(readFileSync(r.pm.getProcs().get('chatty')!.logFile, 'utf8')).toBe(
+      'via ctx.log { a: 1 }\nvia console.log\nvia console.error\nraw stdout\nraw stderr\n',
+    );
+  });
+
+  test('parallel procs never mix their logs', async () => {
+    using r = rig();
+    for (const name of ['p1', 'p2', 'p3']) {
+      r.pm.proc(name, async () => {
+        for (let i = 0; i < 20; i++) {
+          console.log(`${name} line ${i}`);
+          await Bun.sleep(0);
+        }
+      });
+    }
+    r.pm.start('p1', 'p2', 'p3');
+    await r.pm.waitForAll();
+    for (const name of ['p1', 'p2', 'p3']) {
+      const lines = readFileSync(r.pm.getProcs().get(name)!.logFile, 'utf8').trim().split('\n');
+      expect(lines).toEqual(Array.from({ length: 20 }, (_, i) => `${name} line ${i}`));
+    }
+  });
+
+  test('log files have file-safe, one-to-one names, and exist for silent procs', async () => {
+    using r = rig();
+    const names = ['a/b', 'a_b', 'deploy::prod', 'with space', '..', 'a%2Fb'];
+    for (const n of names) r.pm.proc(n, () => null);
+    r.pm.start(names);
+    await r.pm.waitForAll();
+    const files = names.map((n) => r.pm.getProcs().get(n)!.logFile);
+    expect(new Set(files).size).toBe(names.length);
+    for (const f of files) {
+      expect(existsSync(f)).toBe(true);
+      expect(f.startsWith(join(r.dir, 'logs'))).toBe(true);
+    }
+    expect(readdirSync(join(r.dir, 'logs')).length).toBe(names.length);
+  });
+
+  test('create/start/run/wait from inside a proc; results merge in after wait', async () => {
+    using r = rig();
+    r.pm.proto('child::[n]', (_c, a) => Number(a.n) * 10);
+    r.pm.proc('parent', async (ctx) => {
+      const made = await ctx.create('child::1');
+      await ctx.start(made);
+      const ran = await ctx.run('child::2');
+      const before = 'child::1' in ctx.results;
+      await ctx.wait(made, ran);
+      return { made, ran, before, after: [ctx.results['child::1'], ctx.results['child::2']] };
+    });
+    r.pm.start('parent');
+    await r.pm.waitForAll();
+    expect(r.pm.results().parent).toEqual({ made: ['child::1'], ran: ['child::2'], before: false, after: [10, 20] });
+  });
+
+  test('parallel: 1 with nested waits does not deadlock', async () => {
+    using r = rig({ parallel: 1 });
+    r.pm.proto('level::[n]', async (ctx, a) => {
+      const n = Number(a.n);
+      if (n === 0) return 0;
+      const [child] = await ctx.run(`level::${n - 1}`);
+      await ctx.wait(child as string);
+      return (ctx.results[child as string] as number) + 1;
+    });
+    r.pm.run('level::5');
+    await r.pm.waitForAll();
+    expect(r.pm.results()['level::5']).toBe(5);
+  });
+
+  test('ctx.wait on a failing proc throws ProcessError inside the proc', async () => {
+    using r = rig();
+    r.pm.proc('bad', () => {
+      throw new Error('x');
+    });
+    r.pm.proc('waiter', async (ctx) => {
+      try {
+        await ctx.wait('bad');
+        return 'no';
+      } catch (e) {
+        return (e as { failed: string[] }).failed;
+      }
+    });
+    r.pm.start('waiter');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect(r.pm.results().waiter).toEqual(['bad']);
+  });
+});

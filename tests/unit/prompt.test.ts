@@ -1,0 +1,28 @@
+import { expect, test } from 'bun:test';
+import { join } from 'node:path';
+
+test('ctx.prompt reads answers from piped stdin, one question at a time; passwords are not echoed', async () => {
+  const child = Bun.spawn(['bun', join(import.meta.dir, '..', 'fixtures', 'prompt-script.ts')], {
+    stdin: new TextEncoder().encode('alice\nhunter2\nblue\n'),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const [out, err] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  expect(await child.exited).toBe(0);
+  // Questions are serialised: ask-a's first, then ask-b's, then ask-a's second.
+  expect(JSON.parse(out)).toEqual({ 'ask-b': 'hunter2', 'ask-a': { name: 'alice', color: 'blue' } });
+  expect(err).toContain('Name? alice');
+  expect(err).toContain('Secret?');
+  expect(err).not.toContain('hunter2');
+});
+
+test('ctx.prompt with closed stdin fails the proc instead of hanging', async () => {
+  const child = Bun.spawn(['bun', join(import.meta.dir, '..', 'fixtures', 'prompt-script.ts')], {
+    stdin: new TextEncoder().encode(''),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const err = await new Response(child.stderr).text();
+  expect(await child.exited).not.toBe(0);
+  expect(err).toContain('ProcessError');
+});
