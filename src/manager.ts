@@ -63,6 +63,8 @@ export class ProcManager {
   #logDirReady: string | null = null;
   #defaultLogDir = join(tmpdir(), `parproc-${process.pid}-${++managerCount}-${Math.random().toString(36).slice(2, 8)}`);
   #display: (() => void) | null = null;
+  /** Dry run: procs "run" instantly without their code (the CLI's `--dry-run`). */
+  #dryRun = false;
 
   constructor(options?: OptionsInput) {
     const parsed = parseOptions(options, 'new ProcManager');
@@ -236,6 +238,29 @@ export class ProcManager {
     return this.#bus.on(listener);
   }
 
+  // ------------------------------------------------------------------ for tools (the CLI)
+
+  /** Starts nothing until `release` (procs still become wanted, deps are linked). */
+  hold(): void {
+    this.#scheduler.hold();
+  }
+
+  /** Lets held procs start; with `dryRun`, procs end `succeeded` at once without running code. */
+  release(opts: { dryRun?: boolean } = {}): void {
+    this.#dryRun = opts.dryRun === true;
+    this.#scheduler.release();
+  }
+
+  /** Interrupts the run: running procs are aborted (process groups killed), wanted ones fail. */
+  interrupt(): void {
+    this.#scheduler.interrupt();
+  }
+
+  /** A proc's resolved deps as linked when it became wanted (empty while idle). */
+  linkedDeps(name: string): string[] {
+    return this.#registry.procs.get(name)?.depNodes.map((d) => d.name) ?? [];
+  }
+
   // ------------------------------------------------------------------ internals
 
   #syncDisplay(): void {
@@ -274,6 +299,7 @@ export class ProcManager {
   }
 
   #launch(node: ProcNode): Promise<Outcome> {
+    if (this.#dryRun) return Promise.resolve({ state: 'succeeded', error: null, moreInfo: null, output: null });
     const dir = this.#logDir();
     if (this.#logDirReady !== dir) {
       mkdirSync(dir, { recursive: true });

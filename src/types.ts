@@ -12,7 +12,8 @@ import type { StandardSchemaV1 } from './util/standard-schema.ts';
  *   idle ───────────────▶ wanted ───────────────────────▶ running ──▶ succeeded
  *    │                      │  │                                  ├─▶ failed
  *    │    cache hit         │  │ dep failed / missing / NO_FAILURES └─▶ skipped
- *    └──────────┬───────────┘  └─────────────────────────▶ failed-dep
+ *    └──────────┬───────────┘  ├─────────────────────────▶ failed-dep
+ *               │              └── interrupt ────────────▶ failed
  *               ▼
  *           up-to-date
  *   (watch mode and clear() send finished procs back to idle)

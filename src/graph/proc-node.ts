@@ -16,7 +16,7 @@ export type ProcBody =
 /** Legal moves of `ProcState` (see the diagram in types.ts). */
 const MOVES: Record<ProcState, readonly ProcState[]> = {
   idle: ['wanted', 'up-to-date'],
-  wanted: ['running', 'failed-dep', 'up-to-date', 'idle'],
+  wanted: ['running', 'failed-dep', 'up-to-date', 'idle', 'failed'],
   running: ['succeeded', 'failed', 'skipped', 'idle'],
   succeeded: ['idle'],
   failed: ['idle'],

@@ -47,6 +47,8 @@ export class Scheduler {
   #deferredError: unknown = null;
   #flushQueued = false;
   #pumping = false;
+  /** While held, nothing starts (the CLI holds while it loads a task file). */
+  #held = false;
   #inRun = false;
   #runStartedAt = 0;
   #runFailures = 0;
@@ -374,8 +376,18 @@ export class Scheduler {
 
   // ------------------------------------------------------------------ running
 
+  /** Stops starting procs until `release`. */
+  hold(): void {
+    this.#held = true;
+  }
+
+  release(): void {
+    this.#held = false;
+    this.#queueFlush();
+  }
+
   #pump(): void {
-    if (this.#pumping) return;
+    if (this.#pumping || this.#held) return;
     this.#pumping = true;
     try {
       const parallel = this.#host.parallel();
@@ -508,9 +520,20 @@ export class Scheduler {
     }
   }
 
-  /** Aborts every running proc and stops starting new ones. */
+  /**
+   * Stops starting procs, aborts running ones (their runners kill their process groups and
+   * report `'interrupted'`) and ends every wanted proc `failed`/`'interrupted'`.
+   */
   interrupt(): void {
+    if (this.#root.signal.aborted) return;
     this.#root.abort(new Error('interrupted'));
+    for (const node of this.#host.registry.procs.values()) {
+      if (node.state !== 'wanted') continue;
+      this.#leave(node);
+      this.#runFailures++;
+      this.#transition(node, 'failed', 'interrupted', 'interrupted before it started');
+    }
+    this.#queueFlush();
   }
 
   /** Forgets all run state (the registry is cleared by the owner). */

@@ -2,9 +2,22 @@
  * The plain reporter: one line when a proc starts and one when it ends, for pipes, CI and logs.
  * It consumes events and nothing more.
  */
+import { readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import type { RunEvent } from '../events.ts';
 import { formatDuration, stateIcon } from './format.ts';
+
+/** A failed proc's whole log, indented, under a header. */
+function fullLog(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return pc.dim(`    (no log at ${path})`);
+  }
+  const lines = text.replace(/\n$/, '').split('\n');
+  return [pc.dim(`    --- lines 1-${lines.length} of ${path} ---`), ...lines.map((l) => `    ${l}`)].join('\n');
+}
 
 type Formatters = { [K in RunEvent['type']]: (e: Extract<RunEvent, { type: K }>) => string | null };
 
@@ -13,6 +26,8 @@ export interface StaticReporterOptions {
   write: (text: string) => void;
   /** Echo proc output (the `debug` option). */
   echoOutput?: boolean;
+  /** Print the whole log of a failed proc under its end line. */
+  fullLogOnFailure?: boolean;
 }
 
 export class StaticReporter {
@@ -28,7 +43,8 @@ export class StaticReporter {
         if (e.state === 'wanted' || e.state === 'idle') return null;
         const dur = e.durationMs === null ? '' : ` ${pc.dim(formatDuration(e.durationMs))}`;
         const why = e.error === null ? '' : ` ${e.moreInfo ? `${e.error}: ${e.moreInfo}` : e.error}`;
-        return `${stateIcon(e.state, e.error)} ${e.name}${dur}${e.state === 'failed' || e.state === 'failed-dep' ? pc.red(why) : pc.dim(why)}`;
+        const line = `${stateIcon(e.state, e.error)} ${e.name}${dur}${e.state === 'failed' || e.state === 'failed-dep' ? pc.red(why) : pc.dim(why)}`;
+        return e.state === 'failed' && opts.fullLogOnFailure ? `${line}\n${fullLog(e.logFile)}` : line;
       },
       'proc-output': (e) => (opts.echoOutput ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
       'run-end': (e) => `${e.ok ? pc.green('Done') : pc.red('Failed')} in ${formatDuration(e.durationMs)}`,

@@ -1,0 +1,41 @@
+/** `parproc init`: a starter parproc.ts that runs as is; never overwrites. */
+import { defineCommand, type ArgsDef } from 'citty';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeStdout } from '../../util/stdio.ts';
+import { CliError } from '../errors.ts';
+import { parseFlags } from '../flags.ts';
+
+export const initArgs = {
+  cwd: { type: 'string', alias: 'C', description: 'write it in this directory', valueHint: 'dir' },
+} satisfies ArgsDef;
+
+export const initCommand = defineCommand({
+  meta: { name: 'init', description: 'write a starter parproc.ts here (never overwrites)' },
+  args: initArgs,
+});
+
+export const STARTER = `// parproc task file: run \`parproc\` (the default proc) or \`parproc list\`.
+import { proc, proto } from 'parproc';
+
+proc('hello', { description: 'say hello' }, (ctx) => {
+  ctx.log('hello from', ctx.procName);
+  return 'hello';
+});
+
+proto('greet::[who]', { description: 'greet someone', argChoices: { who: ['world', 'bun'] } }, async (ctx, { who }) => {
+  const { stdout } = await ctx.$\`echo hello \${who}\`;
+  return stdout.trim();
+});
+
+proc('default', { description: 'everything', deps: ['hello', 'greet::world', 'greet::bun'] }, (ctx) => ctx.results);
+`;
+
+export async function runInit(rawArgs: string[]): Promise<number> {
+  const args = parseFlags(rawArgs, initArgs, 'init');
+  const path = join(args.cwd ?? process.cwd(), 'parproc.ts');
+  if (existsSync(path)) throw new CliError(`init: ${path} already exists; not overwriting it`);
+  writeFileSync(path, STARTER, { flag: 'wx' });
+  writeStdout(`wrote ${path}\nrun it with: parproc\n`);
+  return 0;
+}

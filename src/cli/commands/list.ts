@@ -1,0 +1,96 @@
+/** `parproc list [pattern]` (alias `ls`): procs and protos with description, deps, choices. */
+import { defineCommand, type ArgsDef } from 'citty';
+import pc from 'picocolors';
+import { globToRegex } from '../../graph/pattern.ts';
+import type { ProcManager } from '../../manager.ts';
+import type { DepContext } from '../../types.ts';
+import { writeStdout } from '../../util/stdio.ts';
+import { parseFlags, TASK_FILE_ARGS } from '../flags.ts';
+import { openSession } from '../session.ts';
+
+export const listArgs = {
+  ...TASK_FILE_ARGS,
+  pattern: { type: 'positional', required: false, description: 'only names matching this glob (* and ?)' },
+  json: { type: 'boolean', description: 'print { procs: [...], protos: [...] } as JSON' },
+} satisfies ArgsDef;
+
+export const listCommand = defineCommand({
+  meta: { name: 'list', alias: 'ls', description: 'list procs and protos: description, deps, arg choices' },
+  args: listArgs,
+});
+
+export interface ListJson {
+  procs: { name: string; description: string | null; deps: string[]; proto: string | null; wave: number; locks: string[] }[];
+  protos: { pattern: string; params: string[]; description: string | null; deps: string[]; argChoices: Record<string, unknown[]> | null }[];
+}
+
+function staticChoices(choices: unknown, pattern: string): Record<string, unknown[]> | null {
+  if (!choices) return null;
+  const c: DepContext = { procName: pattern, params: {}, args: {} };
+  try {
+    const table = typeof choices === 'function' ? (choices as (c: DepContext) => Record<string, unknown>)(c) : (choices as Record<string, unknown>);
+    const out: Record<string, unknown[]> = {};
+    for (const [k, v] of Object.entries(table)) {
+      const list = typeof v === 'function' ? (v as (c: DepContext) => unknown)(c) : v;
+      if (Array.isArray(list)) out[k] = list;
+    }
+    return out;
+  } catch {
+    return null; // choices that need real args cannot be listed
+  }
+}
+
+/** The list as data. */
+export function listData(pm: ProcManager, pattern?: string): ListJson {
+  const re = pattern ? globToRegex(pattern) : null;
+  const keep = (n: string) => re === null || re.test(n);
+  return {
+    procs: [...pm.getProcs().values()]
+      .filter((p) => keep(p.name))
+      .map((p) => ({ name: p.name, description: p.description, deps: p.deps, proto: p.proto, wave: p.wave, locks: p.locks })),
+    protos: [...pm.getProtos().values()]
+      .filter((p) => keep(p.pattern))
+      .map((p) => ({
+        pattern: p.pattern,
+        params: p.params,
+        description: p.description,
+        deps: p.deps.map((d) => (typeof d === 'string' ? d : typeof d === 'function' ? '<function>' : 'NO_FAILURES')),
+        argChoices: staticChoices(p.argChoices, p.pattern),
+      })),
+  };
+}
+
+/** Prints the list for people. */
+export function printList(data: ListJson): void {
+  const lines: string[] = [];
+  if (data.procs.length > 0) {
+    lines.push(pc.bold('Procs'));
+    const width = Math.min(40, Math.max(...data.procs.map((p) => p.name.length)));
+    for (const p of data.procs) {
+      const deps = p.deps.length ? pc.dim(` ← ${p.deps.join(', ')}`) : '';
+      lines.push(`  ${p.name.padEnd(width)}  ${p.description ?? ''}${deps}`.trimEnd());
+    }
+  }
+  if (data.protos.length > 0) {
+    lines.push(pc.bold('Protos'));
+    const width = Math.min(40, Math.max(...data.protos.map((p) => p.pattern.length)));
+    for (const p of data.protos) {
+      const choices = p.argChoices
+        ? pc.dim(` ${Object.entries(p.argChoices).map(([k, v]) => `${k}: ${v.map(String).join('|')}`).join('; ')}`)
+        : '';
+      const deps = p.deps.length ? pc.dim(` ← ${p.deps.join(', ')}`) : '';
+      lines.push(`  ${p.pattern.padEnd(width)}  ${p.description ?? ''}${choices}${deps}`.trimEnd());
+    }
+  }
+  if (lines.length === 0) lines.push('No procs or protos defined.');
+  writeStdout(`${lines.join('\n')}\n`);
+}
+
+export async function runList(rawArgs: string[]): Promise<number> {
+  const args = parseFlags(rawArgs, listArgs, 'list');
+  const { pm } = await openSession(args);
+  const data = listData(pm, args.pattern);
+  if (args.json) writeStdout(`${JSON.stringify(data, null, 2)}\n`);
+  else printList(data);
+  return 0;
+}

@@ -1,0 +1,73 @@
+/**
+ * Dispatch: `parproc [command] …`, where a first word that is not a command means `run`. The only
+ * place errors become exit codes: usage and definition errors print one line and exit 2.
+ */
+import { renderUsage, type CommandDef } from 'citty';
+import pkg from '../../package.json' with { type: 'json' };
+import { writeStderr, writeStdout } from '../util/stdio.ts';
+import { CliError, EXIT, usageMessage } from './errors.ts';
+
+interface Entry {
+  /** The command's definition, for help. */
+  def: () => Promise<CommandDef<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- citty's defs are invariant in their args
+  run: (rawArgs: string[]) => Promise<number>;
+}
+
+const notYet = (name: string): Entry => ({
+  def: async () => ({ meta: { name, description: `${name} (not available yet: comes with the task DB)` } }),
+  run: async () => {
+    throw new CliError(`${name} is not available yet in this version of parproc`);
+  },
+});
+
+const COMMANDS: Record<string, Entry> = {
+  run: { def: async () => (await import('./commands/run.ts')).runCommand, run: async (a) => (await import('./commands/run.ts')).runRun(a) },
+  list: { def: async () => (await import('./commands/list.ts')).listCommand, run: async (a) => (await import('./commands/list.ts')).runList(a) },
+  graph: { def: async () => (await import('./commands/graph.ts')).graphCommand, run: async (a) => (await import('./commands/graph.ts')).runGraph(a) },
+  init: { def: async () => (await import('./commands/init.ts')).initCommand, run: async (a) => (await import('./commands/init.ts')).runInit(a) },
+  history: notYet('history'),
+  clean: notYet('clean'),
+};
+const ALIASES: Record<string, string> = { ls: 'list' };
+
+const TOP_HELP = `parproc ${pkg.version} — run a task file's procs in parallel, incrementally
+
+Usage: parproc [command] [options]
+
+Commands:
+  run [targets...]     run targets and what they need (the default command)
+  list [pattern]       (ls) procs and protos: description, deps, arg choices
+  graph [targets]      the graph the targets would run: --format mermaid|dot|json
+  init                 write a starter parproc.ts (never overwrites)
+  history, clean       not available yet
+
+Options: parproc <command> --help.  parproc --version.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const first = argv[0];
+  const name = first === undefined ? undefined : (ALIASES[first] ?? first);
+  const explicit = name !== undefined && name in COMMANDS;
+  const entry = COMMANDS[explicit ? (name as string) : 'run'] as Entry;
+  const rest = explicit ? argv.slice(1) : argv;
+  if (!explicit && (first === '--help' || first === '-h')) {
+    writeStdout(TOP_HELP);
+    return EXIT.ok;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const def = await entry.def();
+    writeStdout(`${Bun.stripANSI(await renderUsage(def))}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await entry.run(rest);
+  } catch (err) {
+    const msg = usageMessage(err);
+    if (msg !== null) {
+      writeStderr(`parproc: ${msg}\n`);
+      return EXIT.usage;
+    }
+    writeStderr(`parproc: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * What every task-file command does first: change directory, find and load the task file into a
+ * held default manager (nothing starts while loading), and turn target names into procs.
+ */
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { setDefaultManager } from '../index.ts';
+import { ProcManager } from '../manager.ts';
+import { closestNames } from '../util/closest.ts';
+import { CliError } from './errors.ts';
+import { findTaskFile, loadTaskFile } from './task-file.ts';
+
+export interface Session {
+  pm: ProcManager;
+  taskFile: string;
+}
+
+/** Loads the task file named by `-f`/`-C` (or found) into a fresh, held default manager. */
+export async function openSession(flags: { file?: string | undefined; cwd?: string | undefined }): Promise<Session> {
+  if (flags.cwd !== undefined) {
+    const dir = resolve(flags.cwd);
+    let ok = false;
+    try {
+      ok = statSync(dir).isDirectory();
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new CliError(`-C: not a directory: ${flags.cwd}`);
+    process.chdir(dir);
+  }
+  const taskFile = findTaskFile(process.cwd(), flags.file);
+  const pm = setDefaultManager(new ProcManager({ display: false, logDir: join(dirname(taskFile), '.parproc', 'logs') }));
+  pm.hold();
+  await loadTaskFile(taskFile);
+  // Let `now: true` procs registered at the top level become wanted (held, so none starts).
+  await new Promise<void>((r) => setImmediate(r));
+  return { pm, taskFile };
+}
+
+/** Names a target could have meant: procs, and proto names filled from static choices. */
+function candidates(pm: ProcManager): string[] {
+  const out = [...pm.getProcs().keys()];
+  for (const p of pm.getProtos().values()) {
+    out.push(p.pattern);
+    if (!p.argChoices || typeof p.argChoices === 'function') continue;
+    let names = [p.pattern];
+    for (const param of p.params) {
+      const list = p.argChoices[param];
+      if (!Array.isArray(list)) continue;
+      names = names.flatMap((n) => list.map((v) => n.replace(`[${param}]`, String(v))));
+      if (names.length > 2000) break;
+    }
+    out.push(...names);
+  }
+  return out;
+}
+
+/** Proc names for targets: names, filled-out proto names, globs over argChoices. */
+export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
+  const out: string[] = [];
+  const procs = pm.getProcs();
+  for (const t of targets) {
+    if (procs.has(t)) {
+      out.push(t);
+      continue;
+    }
+    try {
+      out.push(...pm.create(t));
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'E_NO_PROTO') throw err;
+      const hint = closestNames(t, candidates(pm));
+      throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * What to run without targets: the `default` proc; else the `now: true` procs (already wanted);
+ * else `null` (print the list).
+ */
+export function defaultTargets(pm: ProcManager): string[] | null {
+  const procs = pm.getProcs();
+  if (procs.has('default')) return ['default'];
+  const wanted = [...procs.values()].filter((p) => p.state !== 'idle').map((p) => p.name);
+  return wanted.length > 0 ? wanted : null;
+}

@@ -1,0 +1,74 @@
+/**
+ * Finding and loading the task file. Loading makes `import … from 'parproc'` resolve to the
+ * running parproc — from the standalone binary with no node_modules, from `bun src/cli.ts`, and
+ * over a local install — through a Bun runtime plugin's virtual module, so there is one registry.
+ * (The default manager also lives on `globalThis`, so even a second copy would share it.)
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { plugin } from 'bun';
+import { CliError } from './errors.ts';
+
+export const TASK_FILE_NAMES = ['parproc.ts', 'parproc.mts', 'parproc.js', 'parproc.mjs'];
+
+/** The task file: `explicit` (relative to cwd), else the first default name here or in a parent. */
+export function findTaskFile(cwd: string, explicit?: string): string {
+  if (explicit !== undefined) {
+    const path = resolve(cwd, explicit);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new CliError(`task file not found: ${explicit}`);
+    return path;
+  }
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const name of TASK_FILE_NAMES) {
+      const path = join(dir, name);
+      if (existsSync(path)) return path;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  throw new CliError(`no task file: none of ${TASK_FILE_NAMES.join(', ')} in ${cwd} or its parents (use -f, or parproc init)`);
+}
+
+let registered = false;
+
+/** Registers the `parproc` virtual module: the running library's own exports. */
+export async function registerSelfModule(): Promise<void> {
+  if (registered) return;
+  registered = true;
+  const api = (await import('../index.ts')) as Record<string, unknown>;
+  plugin({
+    name: 'parproc-self',
+    setup(build) {
+      build.module('parproc', () => ({ exports: { ...api }, loader: 'object' }));
+    },
+  });
+}
+
+/** Imports the task file; any failure becomes one `CliError` line naming the file and line. */
+export async function loadTaskFile(path: string): Promise<void> {
+  await registerSelfModule();
+  try {
+    await import(path);
+  } catch (err) {
+    throw new CliError(describeLoadError(path, err));
+  }
+}
+
+function describeLoadError(path: string, err: unknown): string {
+  const shown = relative(process.cwd(), path) || path;
+  const e = err as { message?: string; position?: { file?: string; line?: number; column?: number }; stack?: string; name?: string };
+  // A parse error (Bun's BuildMessage) carries its position.
+  if (e?.position && typeof e.position.line === 'number') {
+    const file = e.position.file ? relative(process.cwd(), e.position.file) || e.position.file : shown;
+    return `error in task file ${file}:${e.position.line}:${e.position.column ?? 0}: ${e.message}`;
+  }
+  const message = e?.message ?? String(err);
+  // A throw at the top level: find the first stack frame inside the task file's directory.
+  const dir = dirname(path);
+  const frame = String(e?.stack ?? '')
+    .split('\n')
+    .map((l) => /\(?((?:\/|[A-Za-z]:\\)[^():]+):(\d+):(\d+)\)?\s*$/.exec(l))
+    .find((m) => m && m[1]?.startsWith(dir) && !m[1].includes('node_modules'));
+  const where = frame ? `${relative(process.cwd(), frame[1] as string) || frame[1]}:${frame[2]}` : shown;
+  const kind = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
+  return `error in task file ${where}: ${kind}${message.split('\n')[0]}`;
+}

@@ -1,0 +1,45 @@
+/**
+ * `--json`: one RunEvent per line (NDJSON), then a summary object with every proc's state, error
+ * and duration. Consumes events only.
+ */
+import type { RunEvent } from '../events.ts';
+import type { ProcError, ProcState } from '../types.ts';
+
+/** The last line of `--json` output. */
+export interface JsonSummary {
+  type: 'summary';
+  ok: boolean;
+  durationMs: number;
+  procs: { name: string; state: ProcState; error: ProcError; moreInfo: string | null; durationMs: number | null }[];
+}
+
+export class JsonReporter {
+  #write: (line: string) => void;
+  #procs = new Map<string, JsonSummary['procs'][number]>();
+  #startedAt: number | null = null;
+  #ok = true;
+
+  constructor(write: (line: string) => void) {
+    this.#write = write;
+  }
+
+  onEvent = (e: RunEvent): void => {
+    this.#write(`${JSON.stringify(e)}\n`);
+    if (e.type === 'run-start') this.#startedAt ??= e.at;
+    else if (e.type === 'run-end') this.#ok &&= e.ok;
+    else if (e.type === 'proc-state') {
+      this.#procs.set(e.name, { name: e.name, state: e.state, error: e.error, moreInfo: e.moreInfo, durationMs: e.durationMs });
+    }
+  };
+
+  /** Writes the summary line; `ok` is the caller's verdict (it knows about interrupts). */
+  summary(ok: boolean): void {
+    const s: JsonSummary = {
+      type: 'summary',
+      ok: ok && this.#ok,
+      durationMs: this.#startedAt === null ? 0 : Date.now() - this.#startedAt,
+      procs: [...this.#procs.values()],
+    };
+    this.#write(`${JSON.stringify(s)}\n`);
+  }
+}
