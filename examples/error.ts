@@ -1,7 +1,7 @@
-// A proc throws: it ends failed with its stack in its log, the others still finish, and
-// waitForAll reports the failure. Exits 1.
-// Run: bun examples/error.ts
-import { ProcessError, proc, waitForAll } from 'parproc';
+// A proc throws: it ends failed with its stack in its log, the others still finish, and the
+// run exits 1.
+// Run: bun examples/error.ts   or   parproc -f examples/error.ts
+import { proc, waitForAll } from 'parproc';
 
 proc('fine', { now: true }, async (ctx) => {
   ctx.log('working…');
@@ -13,9 +13,4 @@ proc('broken', { now: true }, async () => {
   throw new Error('something went wrong in broken');
 });
 
-try {
-  await waitForAll();
-} catch (err) {
-  if (!(err instanceof ProcessError)) throw err;
-  process.exitCode = 1;
-}
+if (import.meta.main) process.exitCode = (await waitForAll({ throwOnFailure: false })) ? 0 : 1;

@@ -1,6 +1,6 @@
 // A failing proc cancels everything downstream (failed-dep) while an independent branch
 // finishes. Exits 1.
-// Run: bun examples/failed_deps.ts
+// Run: bun examples/failed_deps.ts   or   parproc -f examples/failed_deps.ts
 import { ProcFailedError, proc, waitForAll } from 'parproc';
 
 proc('compile', { now: true }, async () => {
@@ -16,5 +16,4 @@ proc('docs', { now: true }, async () => {
   return 'docs built';
 });
 
-const ok = await waitForAll({ throwOnFailure: false });
-process.exitCode = ok ? 0 : 1;
+if (import.meta.main) process.exitCode = (await waitForAll({ throwOnFailure: false })) ? 0 : 1;

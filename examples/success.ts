@@ -1,5 +1,5 @@
 // Three procs start at once; func2 waits for func0 and func1. Everything succeeds.
-// Run: bun examples/success.ts
+// Run: bun examples/success.ts   or   parproc -f examples/success.ts
 import { proc, waitForAll } from 'parproc';
 
 proc('func0', { now: true }, async () => {
@@ -15,4 +15,5 @@ proc('func2', { now: true, deps: ['func0', 'func1'] }, async () => {
   return 'done';
 });
 
-await waitForAll();
+// As a script, wait here; under the CLI, parproc runs the now: true procs itself.
+if (import.meta.main) await waitForAll();

@@ -22,7 +22,9 @@ import {
   type ValidProcOptions,
 } from './options.ts';
 import { promptUser } from './prompt.ts';
+import { describeOutputProblem, resolveOutputs, verifyOutputs } from './files/outputs.ts';
 import { InlineRunner } from './runners/inline.ts';
+import { outcomeFromError } from './runners/outcome.ts';
 import { ProcLog } from './runners/proc-log.ts';
 import type { ContextServices, Outcome, ProcRunner } from './runners/runner.ts';
 import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
@@ -266,7 +268,7 @@ export class ProcManager {
   #syncDisplay(): void {
     const want = this.#options.display;
     if (want && !this.#display) {
-      const reporter = new StaticReporter({ write: writeStdout, echoOutput: this.#options.debug });
+      const reporter = new StaticReporter({ write: writeStdout, options: () => this.#options });
       this.#display = this.#bus.on(reporter.onEvent);
     } else if (!want && this.#display) {
       this.#display();
@@ -338,7 +340,23 @@ export class ProcManager {
       inputFingerprint: null,
       services,
     });
-    return run.finally(() => log.close());
+    return run.then((outcome) => this.#checkOutputs(node, outcome, log)).finally(() => log.close());
+  }
+
+  /** After success, declared outputs must exist (and be fresh enough). */
+  #checkOutputs(node: ProcNode, outcome: Outcome, log: ProcLog): Outcome {
+    if (outcome.state !== 'succeeded' || node.opts.outputs.length === 0) return outcome;
+    let problem;
+    try {
+      const c = { procName: node.name, params: this.#params, args: node.args };
+      problem = verifyOutputs(resolveOutputs(node.opts.outputs, c, resolve(node.opts.cwd ?? '.')));
+    } catch (err) {
+      return outcomeFromError(err, log);
+    }
+    if (!problem) return outcome;
+    const moreInfo = describeOutputProblem(problem);
+    log.line(moreInfo, 'stderr');
+    return { state: 'failed', error: 'outputs-not-refreshed', moreInfo, output: null };
   }
 }
 

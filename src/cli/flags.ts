@@ -31,7 +31,8 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
     const body = arg.replace(/^--?/, '');
     const [name, inline] = body.includes('=') ? [body.slice(0, body.indexOf('=')), body.slice(body.indexOf('=') + 1)] : [body, undefined];
     let type = known.get(name);
-    if (type === undefined && name.startsWith('no-') && known.get(name.slice(3)) === 'boolean') type = 'boolean';
+    // citty reads `--no-x` as x = false, for string flags too (`--no-db`).
+    if (type === undefined && name.startsWith('no-') && known.has(name.slice(3))) type = 'boolean';
     if (type === undefined) throw new CliError(`${command}: unknown option "${arg}" (see parproc ${command} --help)`);
     if (type === 'string' && inline === undefined) {
       const next = rawArgs[i + 1];

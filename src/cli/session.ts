@@ -15,8 +15,14 @@ export interface Session {
   taskFile: string;
 }
 
-/** Loads the task file named by `-f`/`-C` (or found) into a fresh, held default manager. */
-export async function openSession(flags: { file?: string | undefined; cwd?: string | undefined }): Promise<Session> {
+/**
+ * Loads the task file named by `-f`/`-C` (or found) into a fresh, held default manager.
+ * `attach` sees the manager before the task file runs, so reporters see `now: true` procs too.
+ */
+export async function openSession(
+  flags: { file?: string | undefined; cwd?: string | undefined },
+  attach?: (pm: ProcManager) => void,
+): Promise<Session> {
   if (flags.cwd !== undefined) {
     const dir = resolve(flags.cwd);
     let ok = false;
@@ -31,6 +37,7 @@ export async function openSession(flags: { file?: string | undefined; cwd?: stri
   const taskFile = findTaskFile(process.cwd(), flags.file);
   const pm = setDefaultManager(new ProcManager({ display: false, logDir: join(dirname(taskFile), '.parproc', 'logs') }));
   pm.hold();
+  attach?.(pm);
   await loadTaskFile(taskFile);
   // Let `now: true` procs registered at the top level become wanted (held, so none starts).
   await new Promise<void>((r) => setImmediate(r));
@@ -67,8 +74,11 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
     try {
       out.push(...pm.create(t));
     } catch (err) {
-      if ((err as { code?: string }).code !== 'E_NO_PROTO') throw err;
+      const code = (err as { code?: string }).code;
+      if (code !== 'E_NO_PROTO' && code !== 'E_CHOICE') throw err;
       const hint = closestNames(t, candidates(pm));
+      // A value outside a proto's choices says more than "unknown" unless a close name exists.
+      if (code === 'E_CHOICE' && hint.length === 0) throw err;
       throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`);
     }
   }

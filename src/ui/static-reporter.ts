@@ -24,10 +24,8 @@ type Formatters = { [K in RunEvent['type']]: (e: Extract<RunEvent, { type: K }>)
 export interface StaticReporterOptions {
   /** Where lines go. */
   write: (text: string) => void;
-  /** Echo proc output (the `debug` option). */
-  echoOutput?: boolean;
-  /** Print the whole log of a failed proc under its end line. */
-  fullLogOnFailure?: boolean;
+  /** The options in force (read at each event): `debug` echoes proc output, `fullLogOnFailure` prints failed logs. */
+  options: () => { debug: boolean; fullLogOnFailure: boolean };
 }
 
 export class StaticReporter {
@@ -44,9 +42,9 @@ export class StaticReporter {
         const dur = e.durationMs === null ? '' : ` ${pc.dim(formatDuration(e.durationMs))}`;
         const why = e.error === null ? '' : ` ${e.moreInfo ? `${e.error}: ${e.moreInfo}` : e.error}`;
         const line = `${stateIcon(e.state, e.error)} ${e.name}${dur}${e.state === 'failed' || e.state === 'failed-dep' ? pc.red(why) : pc.dim(why)}`;
-        return e.state === 'failed' && opts.fullLogOnFailure ? `${line}\n${fullLog(e.logFile)}` : line;
+        return e.state === 'failed' && opts.options().fullLogOnFailure ? `${line}\n${fullLog(e.logFile)}` : line;
       },
-      'proc-output': (e) => (opts.echoOutput ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
+      'proc-output': (e) => (opts.options().debug ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
       'run-end': (e) => `${e.ok ? pc.green('Done') : pc.red('Failed')} in ${formatDuration(e.durationMs)}`,
       'watch-ready': () => pc.dim('Watching for changes…'),
       'watch-rebuild': (e) => `${pc.cyan('↻')} ${e.changed.length} change(s): rebuilding ${e.procs.join(', ')}`,

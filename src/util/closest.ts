@@ -14,7 +14,10 @@ function distance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
-/** Up to `max` candidates within a third of the name's length (at least 2 edits), closest first. */
+/**
+ * The closest candidates (all those tied for the smallest distance, up to `max`), if within a third
+ * of the name's length (at least 2 edits).
+ */
 export function closestNames(name: string, candidates: Iterable<string>, max = 3): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
   const scored: [number, string][] = [];
@@ -23,5 +26,7 @@ export function closestNames(name: string, candidates: Iterable<string>, max = 3
     const d = distance(name.toLowerCase(), c.toLowerCase());
     if (d <= limit) scored.push([d, c]);
   }
-  return scored.sort((x, y) => x[0] - y[0] || x[1].localeCompare(y[1])).slice(0, max).map(([, c]) => c);
+  scored.sort((x, y) => x[0] - y[0] || x[1].localeCompare(y[1]));
+  const best = scored[0]?.[0];
+  return [...new Set(scored.filter(([d]) => d === best).map(([, c]) => c))].slice(0, max);
 }

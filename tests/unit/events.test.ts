@@ -66,7 +66,7 @@ describe('event stream', () => {
   test('the static reporter prints one line per start and end with icon, name, duration and error', async () => {
     using r = rig();
     const lines: string[] = [];
-    const rep = new StaticReporter({ write: (t) => lines.push(Bun.stripANSI(t)) });
+    const rep = new StaticReporter({ write: (t) => lines.push(Bun.stripANSI(t)), options: () => ({ debug: false, fullLogOnFailure: false }) });
     r.pm.onEvent(rep.onEvent);
     r.pm.proc('good', () => 1);
     r.pm.proc('bad', () => {

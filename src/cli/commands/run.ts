@@ -37,7 +37,8 @@ function refuseUnavailable(rawArgs: string[], args: Record<string, unknown>): vo
   const na = (flag: string) => new CliError(`${flag} is not available yet in this version of parproc`);
   if (args.full !== undefined) throw na('--full');
   if (args.watch !== undefined) throw na('--watch');
-  if (args.db !== undefined || rawArgs.includes('--no-db')) throw na(args.db !== undefined ? '--db' : '--no-db');
+  if (rawArgs.includes('--no-db')) throw na('--no-db');
+  if (args.db !== undefined) throw na('--db');
   if (args.trace !== undefined) throw na('--trace');
   if (args.mode !== undefined && args.mode !== 'inline') {
     if (args.mode === 'worker' || args.mode === 'process') throw na(`--mode ${args.mode}`);
@@ -50,7 +51,15 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   refuseUnavailable(rawArgs, args);
   const parallel = positiveInt(args.parallel, '--parallel');
   const params = parseParams(repeated(rawArgs, ['p', 'param']));
-  const { pm } = await openSession(args);
+  const human = args.json ? writeStderr : writeStdout;
+  const json = args.json ? new JsonReporter(writeStdout) : null;
+  const { pm } = await openSession(args, (m) => {
+    if (args['dry-run']) return;
+    // Options are read at each event, so the task file's setOptions and the flags both count.
+    const display = new StaticReporter({ write: human, options: () => m.getOptions() });
+    m.onEvent(display.onEvent);
+    if (json) m.onEvent(json.onEvent);
+  });
 
   // Flags win over the task file's setOptions.
   if (parallel !== undefined) pm.setOptions({ parallel });
@@ -65,13 +74,6 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   }
   pm.start(targets);
   if (args['dry-run']) return dryRun(pm);
-
-  const human = args.json ? writeStderr : writeStdout;
-  const opts = pm.getOptions();
-  const display = new StaticReporter({ write: human, echoOutput: opts.debug, fullLogOnFailure: opts.fullLogOnFailure });
-  pm.onEvent(display.onEvent);
-  const json = args.json ? new JsonReporter(writeStdout) : null;
-  if (json) pm.onEvent(json.onEvent);
 
   let signalled: (typeof SIGNALS)[number] | null = null;
   const onSignal = (sig: (typeof SIGNALS)[number]) => {

@@ -1,0 +1,55 @@
+/**
+ * Declared outputs (SPEC 6): resolved from specs, and verified after a successful run — a missing
+ * output, or one older than its `maxAge` while `enforceFreshness` holds, fails the proc with
+ * `'outputs-not-refreshed'`.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors.ts';
+import type { DepContext, FileSpecFn, OutputSpec } from '../types.ts';
+
+/** Output specs resolved to absolute paths with their freshness rules. */
+export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn)[], c: DepContext, cwd: string): OutputSpec[] {
+  const out: OutputSpec[] = [];
+  for (const s of specs) {
+    if (typeof s === 'string') out.push({ path: resolve(cwd, s), maxAge: null, enforceFreshness: true });
+    else if (typeof s === 'function') {
+      let got: unknown;
+      try {
+        got = s(c);
+      } catch (err) {
+        throw new UserError(`proc "${c.procName}": an outputs function threw: ${(err as Error).message}`, 'E_OUTPUTS');
+      }
+      if (!Array.isArray(got) || !got.every((p) => typeof p === 'string')) {
+        throw new UserError(`proc "${c.procName}": an outputs function must return an array of paths`, 'E_OUTPUTS');
+      }
+      for (const p of got) out.push({ path: resolve(cwd, p), maxAge: null, enforceFreshness: true });
+    } else out.push({ ...s, path: resolve(cwd, s.path) });
+  }
+  return out;
+}
+
+/** Problems with outputs after a run: `null` when all are there and fresh enough. */
+export function verifyOutputs(outputs: readonly OutputSpec[], now = Date.now()): { missing: string[]; stale: string[] } | null {
+  const missing: string[] = [];
+  const stale: string[] = [];
+  for (const o of outputs) {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(o.path).mtimeMs;
+    } catch {
+      missing.push(o.path);
+      continue;
+    }
+    if (o.maxAge !== null && o.enforceFreshness && mtimeMs < now - o.maxAge * 1000) stale.push(o.path);
+  }
+  return missing.length || stale.length ? { missing, stale } : null;
+}
+
+/** The `moreInfo` text for failed verification. */
+export function describeOutputProblem(p: { missing: string[]; stale: string[] }): string {
+  const parts: string[] = [];
+  if (p.missing.length) parts.push(`outputs not refreshed: ${p.missing.join(', ')}`);
+  if (p.stale.length) parts.push(`outputs older than max_age: ${p.stale.join(', ')}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,327 @@
+import { describe, expect, test } from 'bun:test';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliRig, parseNdjson, processesMatching } from '../helpers/cli-rig.ts';
+
+const BASIC = `
+import { proc, proto } from 'parproc';
+proc('a', () => 'A');
+proc('b', { deps: ['a'], description: 'needs a' }, (ctx) => ctx.results.a + 'B');
+proto('build::[env]', { argChoices: { env: ['dev', 'prod'] }, description: 'build one env' }, (ctx, { env }) => 'built ' + env);
+`;
+
+describe('task file discovery and loading', () => {
+  test('parproc.ts in the working directory or the nearest parent', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': BASIC, 'sub/deeper/.keep': '' });
+    const here = await rig.exec(['run', 'b', '--json']);
+    expect(here.code).toBe(0);
+    expect(parseNdjson(here.stdout).summary.procs.map((p) => p.name).sort()).toEqual(['a', 'b']);
+    const below = await rig.exec(['b', '--json'], { cwd: 'sub/deeper' });
+    expect(below.code).toBe(0);
+    expect(parseNdjson(below.stdout).summary.ok).toBe(true);
+  });
+
+  for (const name of ['parproc.mts', 'parproc.js', 'parproc.mjs']) {
+    test(`${name} is found too`, async () => {
+      await using rig = await CliRig.create();
+      rig.write({ [name]: `import { proc } from 'parproc';\nproc('only', () => 1);\n` });
+      const r = await rig.exec(['only', '--json']);
+      expect(r.code).toBe(0);
+      expect(parseNdjson(r.stdout).summary.procs).toMatchObject([{ name: 'only', state: 'succeeded' }]);
+    });
+  }
+
+  test('-f names another file; -C changes directory first, so procs run there', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'tasks/mytasks.ts': `import { proc } from 'parproc';\nproc('where', async (ctx) => (await ctx.$\`pwd\`).stdout.trim());\n`,
+      'proj/parproc.ts': `import { proc } from 'parproc';\nproc('where', async (ctx) => { await Bun.write('marker.txt', process.cwd()); return 1; });\n`,
+    });
+    const f = await rig.exec(['-f', 'tasks/mytasks.ts', 'where']);
+    expect(f.code).toBe(0);
+    const c = await rig.exec(['-C', 'proj', 'where']);
+    expect(c.code).toBe(0);
+    expect(readFileSync(join(rig.dir, 'proj', 'marker.txt'), 'utf8')).toEndWith('/proj');
+  });
+
+  test('a missing task file is one line naming what was looked for, exit 2', async () => {
+    await using rig = await CliRig.create();
+    const r = await rig.exec(['run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('no task file: none of parproc.ts');
+    const f = await rig.exec(['-f', 'nope.ts']);
+    expect(f.code).toBe(2);
+    expect(f.stderr.trim()).toBe('parproc: task file not found: nope.ts');
+  });
+
+  test('a syntax error is one line with file and line, exit 2', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\n\nconst x = ;\n` });
+    const r = await rig.exec(['run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/error in task file parproc\.ts:3:\d+: /);
+  });
+
+  test('a throw at the top level is one line with file and line, exit 2', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('x', () => 1);\nthrow new Error('config missing');\n` });
+    const r = await rig.exec([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('parproc: error in task file parproc.ts:3: config missing');
+  });
+
+  test('a bad definition in the task file is a one-line UserError, exit 2', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('x', { timeout: 'soon' }, () => 1);\n` });
+    const r = await rig.exec([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('proc "x": option "timeout"');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test("'parproc' imports in the task file and modules it imports share one registry", async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';\nimport './lib/more.ts';\nproc('main', { deps: ['helper'] }, (ctx) => ctx.results.helper + '!');\n`,
+      'lib/more.ts': `import { proc } from 'parproc';\nproc('helper', () => 'from helper');\n`,
+    });
+    const r = await rig.exec(['main', '--json']);
+    expect(r.code).toBe(0);
+    expect(parseNdjson(r.stdout).summary.procs.map((p) => `${p.name}:${p.state}`).sort()).toEqual(['helper:succeeded', 'main:succeeded']);
+  });
+
+  test('a local copy of parproc in node_modules still shares the one registry', async () => {
+    await using rig = await CliRig.create();
+    // A real copy of the package (its own files), plus a module importing it by path.
+    const { cpSync, symlinkSync } = await import('node:fs');
+    cpSync(join(import.meta.dir, '..', '..', 'src'), join(rig.dir, 'node_modules', 'parproc', 'src'), { recursive: true });
+    symlinkSync(join(import.meta.dir, '..', '..', 'node_modules'), join(rig.dir, 'node_modules', 'parproc', 'node_modules'));
+    rig.write({
+      'node_modules/parproc/package.json': JSON.stringify({ name: 'parproc', type: 'module', exports: { '.': './src/index.ts' } }),
+      'parproc.ts': `import { proc } from 'parproc';\nimport './by-path.ts';\nproc('top', { deps: ['copy'] }, (ctx) => ctx.results.copy);\n`,
+      'by-path.ts': `import { proc } from './node_modules/parproc/src/index.ts';\nproc('copy', () => 'registered through a second copy');\n`,
+    });
+    const r = await rig.exec(['top', '--json']);
+    expect(r.stderr).not.toContain('parproc:');
+    expect(r.code).toBe(0);
+    expect(parseNdjson(r.stdout).summary.procs.map((p) => `${p.name}:${p.state}`).sort()).toEqual(['copy:succeeded', 'top:succeeded']);
+  });
+});
+
+describe('parproc run', () => {
+  test('targets: names, filled-out proto names and globs, with their deps', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': BASIC });
+    const r = await rig.exec(['run', 'b', 'build::*', '--json']);
+    expect(r.code).toBe(0);
+    const names = parseNdjson(r.stdout).summary.procs.map((p) => p.name).sort();
+    expect(names).toEqual(['a', 'b', 'build::dev', 'build::prod']);
+    const one = await rig.exec(['build::prod', '--json']);
+    expect(parseNdjson(one.stdout).summary.procs.map((p) => p.name)).toEqual(['build::prod']);
+  });
+
+  test('--json: NDJSON events, a summary last, the human display on stderr', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': BASIC });
+    const r = await rig.exec(['b', '--json']);
+    const { events, summary } = parseNdjson(r.stdout);
+    expect(events[0]?.type).toBe('run-start');
+    expect(events.at(-1)?.type).toBe('run-end');
+    expect(events.filter((e) => e.type === 'proc-state').map((e) => `${(e as { name: string }).name}:${(e as { state: string }).state}`)).toEqual([
+      'b:wanted', 'a:wanted', 'a:running', 'a:succeeded', 'b:running', 'b:succeeded',
+    ]);
+    expect(summary).toMatchObject({ type: 'summary', ok: true });
+    expect(summary.procs.every((p) => typeof p.durationMs === 'number')).toBe(true);
+    expect(r.stderr).toContain('✓ b');
+  });
+
+  test('-j limits parallelism; -p sets params (repeatable)', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+let running = 0, peak = 0;
+for (let i = 0; i < 6; i++) proc('w' + i, async () => { peak = Math.max(peak, ++running); await Bun.sleep(20); running--; });
+proc('default', { deps: ['w0','w1','w2','w3','w4','w5'] }, (ctx) => { console.log(JSON.stringify({ peak, params: ctx.params })); });
+`,
+    });
+    const r = await rig.exec(['-j', '2', '-p', 'env=prod', '--param', 'region=eu', '--json']);
+    expect(r.code).toBe(0);
+    const out = parseNdjson(r.stdout).events.find((e) => e.type === 'proc-output') as { text: string };
+    expect(JSON.parse(out.text)).toEqual({ peak: 2, params: { env: 'prod', region: 'eu' } });
+  });
+
+  test('no targets: the default proc; else the now: true procs; else the list', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'with-default.ts': `import { proc } from 'parproc';\nproc('x', () => 1);\nproc('default', () => 2);\n`,
+      'with-now.ts': `import { proc } from 'parproc';\nproc('x', () => 1);\nproc('early', { now: true }, () => 2);\n`,
+      'plain.ts': `import { proc } from 'parproc';\nproc('x', { description: 'the x' }, () => 1);\n`,
+    });
+    const d = await rig.exec(['-f', 'with-default.ts', '--json']);
+    expect(parseNdjson(d.stdout).summary.procs.map((p) => p.name)).toEqual(['default']);
+    const n = await rig.exec(['-f', 'with-now.ts', '--json']);
+    expect(parseNdjson(n.stdout).summary.procs.map((p) => p.name)).toEqual(['early']);
+    const l = await rig.exec(['-f', 'plain.ts']);
+    expect(l.code).toBe(0);
+    expect(l.stdout).toContain('x  the x');
+  });
+
+  test('-n/--dry-run prints the start order and runs nothing', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('first', () => Bun.write('ran-first', 'x'));
+proc('second', { deps: ['first'] }, () => Bun.write('ran-second', 'x'));
+proc('late', { wave: 1 }, () => 1);
+proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
+`,
+    });
+    const r = await rig.exec(['-n']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('Would run, in order:\n    1. first\n    2. second\n    3. late\n    4. default\n');
+    expect(existsSync(join(rig.dir, 'ran-first'))).toBe(false);
+    expect(existsSync(join(rig.dir, 'ran-second'))).toBe(false);
+  });
+
+  test('exit 1 when a proc fails; logs go to .parproc/logs beside the task file', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('bad', () => { console.log('about to fail'); throw new Error('nope'); });\n` });
+    const r = await rig.exec(['bad']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ bad');
+    expect(r.stdout).toContain('exception: nope');
+    expect(readFileSync(join(rig.dir, '.parproc', 'logs', 'bad.log'), 'utf8')).toStartWith('about to fail\nError: nope');
+  });
+
+  test('--full-log prints the whole log of a failed proc', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('bad', async (ctx) => { ctx.log('line one'); ctx.log('line two'); await ctx.$\`exit 5\`; });\n` });
+    const r = await rig.exec(['bad', '--full-log']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('    line one\n    line two\n    Command failed with exit code 5');
+  });
+
+  test('an unknown target: one line with the closest names, exit 2', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': BASIC });
+    const r = await rig.exec(['build::prd']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('parproc: unknown target "build::prd" (did you mean build::prod?)');
+    const g = await rig.exec(['build::nope']);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toContain('not in allowed choices');
+  });
+
+  test('usage errors exit 2: unknown flags, bad numbers, flags of later versions', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': BASIC });
+    for (const [args, msg] of [
+      [['--nope'], 'unknown option "--nope"'],
+      [['-j', '0'], '--parallel expects a whole number of at least 1'],
+      [['-p', 'novalue'], '--param expects key=value'],
+      [['--full'], '--full is not available yet'],
+      [['--watch'], '--watch is not available yet'],
+      [['--db', 'x.db'], '--db is not available yet'],
+      [['--no-db'], '--no-db is not available yet'],
+      [['--trace', 't.json'], '--trace is not available yet'],
+      [['--mode', 'worker'], '--mode worker is not available yet'],
+      [['history'], 'history is not available yet'],
+      [['clean'], 'clean is not available yet'],
+    ] as const) {
+      const r = await rig.exec([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  test('Ctrl+C ends every child process, prints Tasks Aborted and exits 130', async () => {
+    await using rig = await CliRig.create();
+    const marker = `61.${process.pid}${Date.now() % 1000}`;
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('sleeper', async (ctx) => { await ctx.$\`sleep ${marker}\`; });
+proc('other', async (ctx) => { await ctx.exec(['sh', '-c', 'sleep ${marker} & wait']); });
+proc('never', { deps: ['sleeper'] }, () => 1);
+`,
+    });
+    const child = rig.spawn(['never', 'other', '--json']);
+    // Wait until both sleeps are running.
+    for (let i = 0; i < 200 && processesMatching(`sleep ${marker}`).length < 2; i++) await Bun.sleep(25);
+    expect(processesMatching(`sleep ${marker}`).length).toBe(2);
+    child.kill('SIGINT');
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    expect(code).toBe(130);
+    expect(stderr).toContain('Tasks Aborted');
+    expect(processesMatching(`sleep ${marker}`)).toEqual([]);
+    const { summary } = parseNdjson(stdout);
+    expect(summary.ok).toBe(false);
+    expect(summary.procs.find((p) => p.name === 'sleeper')).toMatchObject({ state: 'failed', error: 'interrupted' });
+    expect(summary.procs.find((p) => p.name === 'never')).toMatchObject({ state: 'failed', error: 'interrupted' });
+  });
+});
+
+describe('parproc list, graph, init, help, version', () => {
+  test('list (ls) with a pattern and --json', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': BASIC });
+    const r = await rig.exec(['list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('b  needs a ← a');
+    expect(r.stdout).toContain('build::[env]  build one env env: dev|prod');
+    const ls = await rig.exec(['ls', 'b*']);
+    expect(ls.stdout).not.toContain('  a ');
+    expect(ls.stdout).toContain('build::[env]');
+    const j = JSON.parse((await rig.exec(['list', '--json'])).stdout);
+    expect(j.procs.map((p: { name: string }) => p.name)).toEqual(['a', 'b']);
+    expect(j.protos).toEqual([{ pattern: 'build::[env]', params: ['env'], description: 'build one env', deps: [], argChoices: { env: ['dev', 'prod'] } }]);
+  });
+
+  test('graph --format mermaid|dot|json for the targets', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': BASIC });
+    const m = await rig.exec(['graph', 'b']);
+    expect(m.stdout).toBe('graph TD\n  n0["a"]\n  n1["b"]\n  n0 --> n1\n');
+    const j = JSON.parse((await rig.exec(['graph', 'b', 'build::*', '--format', 'json'])).stdout);
+    expect(j.edges).toEqual([{ from: 'a', to: 'b' }]);
+    expect(j.nodes.map((n: { name: string }) => n.name).sort()).toEqual(['a', 'b', 'build::dev', 'build::prod']);
+    const d = await rig.exec(['graph', 'b', '--format', 'dot']);
+    expect(d.stdout).toContain('"a" -> "b";');
+    // Graphviz accepts it.
+    const dot = Bun.spawnSync(['dot', '-Tsvg'], { stdin: new TextEncoder().encode(d.stdout) });
+    expect(dot.exitCode).toBe(0);
+    expect(dot.stdout.toString()).toContain('<svg');
+    const bad = await rig.exec(['graph', '--format', 'png']);
+    expect(bad.code).toBe(2);
+  });
+
+  test('init writes a starter that runs as is, and never overwrites', async () => {
+    await using rig = await CliRig.create();
+    const i = await rig.exec(['init']);
+    expect(i.code).toBe(0);
+    const r = await rig.exec(['--json']);
+    expect(r.code).toBe(0);
+    expect(parseNdjson(r.stdout).summary.procs.map((p) => p.name).sort()).toEqual(['default', 'greet::bun', 'greet::world', 'hello']);
+    const again = await rig.exec(['init']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists');
+  });
+
+  test('--help for every command, and --version', async () => {
+    await using rig = await CliRig.create();
+    const top = await rig.exec(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('Usage: parproc [command]');
+    for (const cmd of ['run', 'list', 'ls', 'graph', 'init', 'history', 'clean']) {
+      const h = await rig.exec([cmd, '--help']);
+      expect(h.code).toBe(0);
+      expect(h.stdout.length).toBeGreaterThan(20);
+    }
+    expect((await rig.exec(['run', '--help'])).stdout).toContain('--dry-run');
+    const v = await rig.exec(['--version']);
+    expect(v.stdout.trim()).toBe((await Bun.file(join(import.meta.dir, '..', '..', 'package.json')).json()).version);
+  });
+});

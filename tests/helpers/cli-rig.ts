@@ -1,0 +1,83 @@
+/**
+ * Runs the real CLI (`bun src/cli.ts`, or a compiled binary) in a temp dir. Usage:
+ * `await using rig = await CliRig.create()`, `rig.write({...})`, `await rig.exec([...])`.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { RunEvent } from '../../src/index.ts';
+
+export const ROOT = join(import.meta.dir, '..', '..');
+export const SRC_CLI = join(ROOT, 'src', 'cli.ts');
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class CliRig implements AsyncDisposable {
+  readonly dir: string;
+  readonly command: string[];
+
+  private constructor(dir: string, command: string[]) {
+    this.dir = dir;
+    this.command = command;
+  }
+
+  /** A rig in a fresh temp dir; `bin` is a compiled parproc, default `bun src/cli.ts`. */
+  static async create(opts: { bin?: string } = {}): Promise<CliRig> {
+    const dir = mkdtempSync(join(tmpdir(), 'parproc-e2e-'));
+    return new CliRig(dir, opts.bin ? [opts.bin] : [process.execPath, SRC_CLI]);
+  }
+
+  /** Writes files relative to the rig's dir. */
+  write(files: Record<string, string>): void {
+    for (const [rel, text] of Object.entries(files)) {
+      const path = join(this.dir, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+  }
+
+  /** Starts the CLI; the caller owns the child. */
+  spawn(args: string[], opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}) {
+    return Bun.spawn([...this.command, ...args], {
+      cwd: opts.cwd ? join(this.dir, opts.cwd) : this.dir,
+      env: { ...process.env, NO_COLOR: '1', CI: '1', ...opts.env },
+      stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin),
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+  }
+
+  /** Runs the CLI to completion. */
+  async exec(args: string[], opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}): Promise<ExecResult> {
+    const child = this.spawn(args, opts);
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    return { code, stdout, stderr };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Parses `--json` output: events, then the summary. */
+export function parseNdjson(stdout: string): { events: RunEvent[]; summary: { type: 'summary'; ok: boolean; durationMs: number; procs: { name: string; state: string; error: string | null; moreInfo: string | null; durationMs: number | null }[] } } {
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const summary = lines.pop();
+  return { events: lines, summary };
+}
+
+/** Live (not zombie) processes whose command line starts with `prefix`. */
+export function processesMatching(prefix: string): string[] {
+  const out = Bun.spawnSync(['ps', '-eo', 'stat=,args=']).stdout.toString();
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => {
+      const [stat = '', ...args] = l.split(/\s+/);
+      return !stat.startsWith('Z') && args.join(' ').startsWith(prefix);
+    });
+}
