@@ -55,6 +55,9 @@ export async function loadTaskFile(path: string): Promise<void> {
 
 function describeLoadError(path: string, err: unknown): string {
   const shown = relative(process.cwd(), path) || path;
+  // Several parse errors come as an AggregateError of BuildMessages: the first one tells.
+  const inner = (err as { errors?: unknown[] })?.errors;
+  if (Array.isArray(inner) && inner.length > 0 && (inner[0] as { position?: unknown })?.position) return describeLoadError(path, inner[0]);
   const e = err as { message?: string; position?: { file?: string; line?: number; column?: number }; stack?: string; name?: string };
   // A parse error (Bun's BuildMessage) carries its position.
   if (e?.position && typeof e.position.line === 'number') {

@@ -111,6 +111,19 @@ describe('task file discovery and loading', () => {
   });
 });
 
+test('bunx parproc runs the locally installed package (node_modules/.bin/parproc)', async () => {
+  await using rig = await CliRig.create();
+  const { mkdirSync, symlinkSync } = await import('node:fs');
+  mkdirSync(join(rig.dir, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(join(import.meta.dir, '..', '..'), join(rig.dir, 'node_modules', 'parproc'));
+  symlinkSync('../parproc/src/cli.ts', join(rig.dir, 'node_modules', '.bin', 'parproc'));
+  rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('default', () => 'via bunx');\n` });
+  const p = Bun.spawn([process.execPath, 'x', 'parproc', '--json'], { cwd: rig.dir, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+  const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+  expect(code).toBe(0);
+  expect(parseNdjson(out).summary.procs).toMatchObject([{ name: 'default', state: 'succeeded' }]);
+});
+
 describe('parproc run', () => {
   test('targets: names, filled-out proto names and globs, with their deps', async () => {
     await using rig = await CliRig.create();

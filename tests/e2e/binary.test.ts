@@ -1,0 +1,57 @@
+// The compiled single binary: built once here with build.ts, then run in temp dirs that have no
+// node_modules anywhere above them.
+import { beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CliRig, parseNdjson, ROOT } from '../helpers/cli-rig.ts';
+
+let bin = '';
+
+beforeAll(() => {
+  bin = join(mkdtempSync(join(tmpdir(), 'parproc-bin-')), 'parproc');
+  const build = Bun.spawnSync([process.execPath, 'run', join(ROOT, 'build.ts'), '--outfile', bin], { stdout: 'pipe', stderr: 'pipe' });
+  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.toString()}`);
+}, 60_000);
+
+describe('dist/parproc', () => {
+  test('build.ts produces an executable', () => {
+    expect(existsSync(bin)).toBe(true);
+  });
+
+  test('--version and --help', async () => {
+    await using rig = await CliRig.create({ bin });
+    const v = await rig.exec(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await rig.exec(['--help'])).stdout).toContain('Usage: parproc');
+  });
+
+  test("runs a TypeScript task file importing 'parproc' with no node_modules anywhere", async () => {
+    await using rig = await CliRig.create({ bin });
+    expect(existsSync(join(rig.dir, 'node_modules'))).toBe(false);
+    rig.write({
+      'parproc.ts': `import { proc, proto } from 'parproc';\nimport { helperName } from './lib/helper.ts';\nproto('build::[env]', { argChoices: { env: ['dev', 'prod'] } }, (_c, { env }) => 'built ' + env);\nproc('default', { deps: ['build::*'.replace('*', 'prod'), helperName] }, (ctx) => Object.keys(ctx.results).sort().join(','));\n`,
+      'lib/helper.ts': `import { proc } from 'parproc';\nexport const helperName = proc('helper', async (ctx) => (await ctx.$\`echo from-shell\`).stdout.trim());\n`,
+    });
+    const r = await rig.exec(['--json']);
+    expect(r.code).toBe(0);
+    const { summary, events } = parseNdjson(r.stdout);
+    expect(summary.procs.map((p) => `${p.name}:${p.state}`).sort()).toEqual(['build::prod:succeeded', 'default:succeeded', 'helper:succeeded']);
+    expect(events.some((e) => e.type === 'proc-output' && e.text === 'from-shell\n')).toBe(true);
+  });
+
+  test('list, graph, unknown targets and syntax errors behave as with bun src/cli.ts', async () => {
+    await using rig = await CliRig.create({ bin });
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('build::prod', () => 1);\nproc('deploy', { deps: ['build::prod'] }, () => 2);\n` });
+    expect((await rig.exec(['list'])).stdout).toContain('deploy');
+    expect((await rig.exec(['graph', 'deploy', '--format', 'dot'])).stdout).toContain('"build::prod" -> "deploy";');
+    const u = await rig.exec(['build::prd']);
+    expect(u.code).toBe(2);
+    expect(u.stderr.trim()).toBe('parproc: unknown target "build::prd" (did you mean build::prod?)');
+    rig.write({ 'broken.ts': 'const = 1;\n' });
+    const s = await rig.exec(['-f', 'broken.ts']);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toMatch(/error in task file broken\.ts:1:\d+/);
+  });
+});
