@@ -64,8 +64,17 @@ export interface WatchRebuildEvent {
   procs: string[];
 }
 
+/** Something went wrong that does not fail the run (e.g. an unusable task DB). */
+export interface WarningEvent {
+  type: 'warning';
+  at: number;
+  /** One line for people. */
+  message: string;
+}
+
 /** Everything the core reports. */
 export type RunEvent =
+  | WarningEvent
   | RunStartEvent
   | ProcStateEvent
   | ProcOutputEvent

@@ -25,7 +25,7 @@ export {
   whenTargetScheduled,
 } from './helpers.ts';
 export type { Options, OptionsInput } from './options.ts';
-export type { RunEvent, ProcStateEvent, ProcOutputEvent, RunStartEvent, RunEndEvent, WatchReadyEvent, WatchRebuildEvent } from './events.ts';
+export type { RunEvent, WarningEvent, ProcStateEvent, ProcOutputEvent, RunStartEvent, RunEndEvent, WatchReadyEvent, WatchRebuildEvent } from './events.ts';
 export type * from './types.ts';
 
 const KEY = Symbol.for('parproc.default-manager');

@@ -22,7 +22,8 @@ import {
   type ValidProcOptions,
 } from './options.ts';
 import { promptUser } from './prompt.ts';
-import { describeOutputProblem, resolveOutputs, verifyOutputs } from './files/outputs.ts';
+import { Incremental } from './cache/incremental.ts';
+import type { TaskStore } from './cache/task-store.ts';
 import { InlineRunner } from './runners/inline.ts';
 import { outcomeFromError } from './runners/outcome.ts';
 import { ProcLog } from './runners/proc-log.ts';
@@ -41,7 +42,7 @@ import type {
 } from './types.ts';
 import { StaticReporter } from './ui/static-reporter.ts';
 import { fileSafeName } from './util/file-safe.ts';
-import { writeStdout } from './util/stdio.ts';
+import { writeStderr, writeStdout } from './util/stdio.ts';
 
 let managerCount = 0;
 
@@ -49,7 +50,6 @@ let managerCount = 0;
 function checkAvailable(owner: string, o: Partial<Options> | ValidProcOptions): void {
   const na = (what: string) => new UserError(`${owner}: ${what} is not available yet in this version of parproc`, 'E_NOT_AVAILABLE');
   if (o.mode === 'worker' || o.mode === 'process') throw na(`mode "${o.mode}"`);
-  if ('taskDbPath' in o && o.taskDbPath) throw na('taskDbPath (the task DB)');
   if ('watch' in o && o.watch) throw na('watch mode');
   if ('traceFile' in o && o.traceFile) throw na('traceFile');
 }
@@ -67,6 +67,11 @@ export class ProcManager {
   #display: (() => void) | null = null;
   /** Dry run: procs "run" instantly without their code (the CLI's `--dry-run`). */
   #dryRun = false;
+  #incremental = new Incremental({
+    options: () => this.#options,
+    params: () => this.#params,
+    warn: (message) => this.#warn(message),
+  });
 
   constructor(options?: OptionsInput) {
     const parsed = parseOptions(options, 'new ProcManager');
@@ -137,7 +142,7 @@ export class ProcManager {
       if (!['full', 'args', 'procName'].includes(key)) throw new UserError(`run("${name}"): option "${key}" is not an option`, 'E_OPTION');
     }
     const names = opts.args ? this.create(name, opts.args) : this.create(name, opts.procName);
-    this.start(names);
+    this.#scheduler.want(this.#nodes(names, 'run', true), { full: opts.full === true });
     return names;
   }
 
@@ -182,6 +187,8 @@ export class ProcManager {
       emit: (e) => this.#bus.emit(e),
       listening: () => !this.#bus.idle,
       launch: (node) => this.#launch(node),
+      check: (node) => this.#incremental.check(node),
+      runEnded: () => this.#incremental.flush(),
     };
   }
 
@@ -247,10 +254,29 @@ export class ProcManager {
     this.#scheduler.hold();
   }
 
-  /** Lets held procs start; with `dryRun`, procs end `succeeded` at once without running code. */
-  release(opts: { dryRun?: boolean } = {}): void {
+  /**
+   * Lets held procs start. With `dryRun`, procs that would run end `succeeded` at once without
+   * running code (their `reason` says why they would run); with `full`, the cache is ignored.
+   */
+  release(opts: { dryRun?: boolean; full?: boolean } = {}): void {
     this.#dryRun = opts.dryRun === true;
+    this.#incremental.fullRun = opts.full === true;
     this.#scheduler.release();
+  }
+
+  /** Why a proc ran (or would run in a dry run); `null` when it was up to date or not checked. */
+  reasonOf(name: string): string | null {
+    return this.#registry.procs.get(name)?.reason ?? null;
+  }
+
+  /** The open task DB, if `taskDbPath` is set and usable (for `history`/`clean` and displays). */
+  taskStore(): TaskStore | null {
+    return this.#incremental.store();
+  }
+
+  /** Commits and closes the task DB (the CLI calls this before exiting). */
+  close(): void {
+    this.#incremental.close();
   }
 
   /** Interrupts the run: running procs are aborted (process groups killed), wanted ones fail. */
@@ -337,26 +363,36 @@ export class ProcManager {
       runSignal: scheduler.runSignal,
       depsChanged: changedDeps.length > 0,
       changedDeps,
-      inputFingerprint: null,
+      inputFingerprint: this.#incremental.inputMtimes(node),
       services,
     });
-    return run.then((outcome) => this.#checkOutputs(node, outcome, log)).finally(() => log.close());
+    const startedAt = node.startedAt ?? Date.now();
+    return run
+      .then((outcome) => {
+        const checked = this.#checkOutputs(node, outcome, log);
+        this.#incremental.record(node, checked, startedAt, Date.now());
+        return checked;
+      })
+      .finally(() => log.close());
   }
 
   /** After success, declared outputs must exist (and be fresh enough). */
   #checkOutputs(node: ProcNode, outcome: Outcome, log: ProcLog): Outcome {
-    if (outcome.state !== 'succeeded' || node.opts.outputs.length === 0) return outcome;
-    let problem;
+    if (outcome.state !== 'succeeded') return outcome;
+    let problem: string | null;
     try {
-      const c = { procName: node.name, params: this.#params, args: node.args };
-      problem = verifyOutputs(resolveOutputs(node.opts.outputs, c, resolve(node.opts.cwd ?? '.')));
+      problem = this.#incremental.verifyOutputs(node);
     } catch (err) {
       return outcomeFromError(err, log);
     }
-    if (!problem) return outcome;
-    const moreInfo = describeOutputProblem(problem);
-    log.line(moreInfo, 'stderr');
-    return { state: 'failed', error: 'outputs-not-refreshed', moreInfo, output: null };
+    if (problem === null) return outcome;
+    log.line(problem, 'stderr');
+    return { state: 'failed', error: 'outputs-not-refreshed', moreInfo: problem, output: null };
+  }
+
+  #warn(message: string): void {
+    if (this.#bus.idle) writeStderr(`parproc: warning: ${message}\n`);
+    else this.#bus.emit({ type: 'warning', at: Date.now(), message });
   }
 }
 

@@ -5,7 +5,7 @@
 import { renderUsage, type CommandDef } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
 import { writeStderr, writeStdout } from '../util/stdio.ts';
-import { CliError, EXIT, usageMessage } from './errors.ts';
+import { EXIT, usageMessage } from './errors.ts';
 
 interface Entry {
   /** The command's definition, for help. */
@@ -13,20 +13,13 @@ interface Entry {
   run: (rawArgs: string[]) => Promise<number>;
 }
 
-const notYet = (name: string): Entry => ({
-  def: async () => ({ meta: { name, description: `${name} (not available yet: comes with the task DB)` } }),
-  run: async () => {
-    throw new CliError(`${name} is not available yet in this version of parproc`);
-  },
-});
-
 const COMMANDS: Record<string, Entry> = {
   run: { def: async () => (await import('./commands/run.ts')).runCommand, run: async (a) => (await import('./commands/run.ts')).runRun(a) },
   list: { def: async () => (await import('./commands/list.ts')).listCommand, run: async (a) => (await import('./commands/list.ts')).runList(a) },
   graph: { def: async () => (await import('./commands/graph.ts')).graphCommand, run: async (a) => (await import('./commands/graph.ts')).runGraph(a) },
   init: { def: async () => (await import('./commands/init.ts')).initCommand, run: async (a) => (await import('./commands/init.ts')).runInit(a) },
-  history: notYet('history'),
-  clean: notYet('clean'),
+  history: { def: async () => (await import('./commands/history.ts')).historyCommand, run: async (a) => (await import('./commands/history.ts')).runHistory(a) },
+  clean: { def: async () => (await import('./commands/clean.ts')).cleanCommand, run: async (a) => (await import('./commands/clean.ts')).runClean(a) },
 };
 const ALIASES: Record<string, string> = { ls: 'list' };
 
@@ -39,7 +32,8 @@ Commands:
   list [pattern]       (ls) procs and protos: description, deps, arg choices
   graph [targets]      the graph the targets would run: --format mermaid|dot|json
   init                 write a starter parproc.ts (never overwrites)
-  history, clean       not available yet
+  history [name]       recorded runs and expected durations (--limit, --json)
+  clean [names...]     forget cached results (--logs also deletes logs)
 
 Options: parproc <command> --help.  parproc --version.
 `;

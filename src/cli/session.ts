@@ -35,13 +35,19 @@ export async function openSession(
     process.chdir(dir);
   }
   const taskFile = findTaskFile(process.cwd(), flags.file);
-  const pm = setDefaultManager(new ProcManager({ display: false, logDir: join(dirname(taskFile), '.parproc', 'logs') }));
+  const pm = setDefaultManager(new ProcManager({ display: false, ...cliDefaults(taskFile) }));
   pm.hold();
   attach?.(pm);
   await loadTaskFile(taskFile);
   // Let `now: true` procs registered at the top level become wanted (held, so none starts).
   await new Promise<void>((r) => setImmediate(r));
   return { pm, taskFile };
+}
+
+/** The CLI's defaults beside the task file: logs in `.parproc/logs`, the task DB `.parproc/parproc.db`. */
+export function cliDefaults(taskFile: string): { logDir: string; taskDbPath: string } {
+  const dir = join(dirname(taskFile), '.parproc');
+  return { logDir: join(dir, 'logs'), taskDbPath: join(dir, 'parproc.db') };
 }
 
 /** Names a target could have meant: procs, and proto names filled from static choices. */

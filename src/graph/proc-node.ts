@@ -3,6 +3,7 @@
  * The graph fills the definition fields; only the scheduler writes the run-time ones, through
  * `transition`.
  */
+import type { InputFingerprints } from '../cache/task-store.ts';
 import { internalError } from '../errors.ts';
 import type { ValidProcOptions } from '../options.ts';
 import type { ProcError, ProcState } from '../types.ts';
@@ -15,7 +16,7 @@ export type ProcBody =
 
 /** Legal moves of `ProcState` (see the diagram in types.ts). */
 const MOVES: Record<ProcState, readonly ProcState[]> = {
-  idle: ['wanted', 'up-to-date'],
+  idle: ['wanted'],
   wanted: ['running', 'failed-dep', 'up-to-date', 'idle', 'failed'],
   running: ['succeeded', 'failed', 'skipped', 'idle'],
   succeeded: ['idle'],
@@ -67,6 +68,12 @@ export class ProcNode {
   endWaiters: (() => void)[] | null = null;
   /** Whether it ran (not cached) in this run: for dependents' `depsChanged`. */
   executed = false;
+  /** Wanted by a full run: ignore the cache. */
+  full = false;
+  /** Why it runs (or `null` when up to date), from the last check: for `--dry-run`. */
+  reason: string | null = null;
+  /** Input fingerprints taken when it was checked, stored with its result on success. */
+  inputs: InputFingerprints | null = null;
 
   constructor(init: {
     name: string;

@@ -24,6 +24,11 @@ export interface SchedulerHost {
   listening(): boolean;
   /** Runs a proc that was just moved to `running`. */
   launch(node: ProcNode): Promise<Outcome>;
+  /**
+   * Called when a proc is ready to start: `up-to-date` (with its cached output) ends it without
+   * running; `failed` ends it with an error (its inputs could not be resolved); `run` starts it.
+   */
+  check(node: ProcNode): { kind: 'run' } | { kind: 'up-to-date'; output: unknown } | { kind: 'failed'; error: ProcError; moreInfo: string };
   /** Called when a run ends, before waiters resume (the task DB commits here). */
   runEnded?(ok: boolean): Promise<void> | void;
 }
@@ -126,7 +131,7 @@ export class Scheduler {
    * `UserError` found (cycle, higher-wave dep, unknown dep when not allowed, broken ordering
    * contract) after leaving every proc in a consistent state — the offenders end `failed-dep`.
    */
-  want(roots: readonly ProcNode[]): void {
+  want(roots: readonly ProcNode[], opts: { full?: boolean } = {}): void {
     const errors: UserError[] = [];
     const newly: ProcNode[] = [];
     // FIFO, so deps become wanted (and ready) in declaration order.
@@ -135,6 +140,7 @@ export class Scheduler {
       const node = stack[head] as ProcNode;
       if (node.state !== 'idle') continue;
       this.#enterWanted(node);
+      node.full = opts.full === true;
       newly.push(node);
       for (const depName of node.depNames) this.#link(node, depName, stack, errors);
       if (this.#host.rdeps.size > 0) this.#injectRdeps(node, stack, errors);
@@ -411,7 +417,10 @@ export class Scheduler {
           this.#failDep(node, 'run aborted: a task has failed');
           continue;
         }
-        this.#start(node);
+        const verdict = this.#host.check(node);
+        if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
+        else if (verdict.kind === 'failed') this.#endWithoutRunning(node, 'failed', null, verdict.error, verdict.moreInfo);
+        else this.#start(node);
       }
     } finally {
       this.#pumping = false;
@@ -455,6 +464,21 @@ export class Scheduler {
     }
     this.#pump();
     this.#maybeEndRun();
+  }
+
+  /** Ends a ready proc without running it: up to date (cached output), or failed before start. */
+  #endWithoutRunning(node: ProcNode, state: 'up-to-date' | 'failed', output: unknown, error: ProcError, moreInfo: string | null): void {
+    this.#leave(node);
+    node.output = output;
+    this.results.set(node.name, output);
+    this.resultLog.push([node.name, output]);
+    if (state === 'failed') this.#runFailures++;
+    this.#transition(node, state, error, moreInfo);
+    for (const d of node.dependents) {
+      if (d.state !== 'wanted') continue;
+      if (state === 'failed') this.#failDep(d, `canceled due to failure of "${node.name}"`);
+      else if (--d.pending === 0) this.#queue.push(d);
+    }
   }
 
   #maybeEndRun(): void {

@@ -36,6 +36,7 @@ export class StaticReporter {
     this.#write = opts.write;
     this.#formatters = {
       'run-start': () => null,
+      warning: (e) => pc.yellow(`⚠ ${e.message}`),
       'proc-state': (e) => {
         if (e.state === 'running') return `${pc.cyan('▶')} ${e.name}`;
         if (e.state === 'wanted' || e.state === 'idle') return null;

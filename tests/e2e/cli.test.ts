@@ -194,7 +194,9 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     });
     const r = await rig.exec(['-n']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('Would run, in order:\n    1. first\n    2. second\n    3. late\n    4. default\n');
+    expect(r.stdout).toBe(
+      'Dry run, in start order (nothing was run):\n  run         first  (no deps or inputs (never skipped))\n  run         second  (dep first ran)\n  run         late  (no deps or inputs (never skipped))\n  run         default  (dep second ran)\n',
+    );
     expect(existsSync(join(rig.dir, 'ran-first'))).toBe(false);
     expect(existsSync(join(rig.dir, 'ran-second'))).toBe(false);
   });
@@ -235,14 +237,11 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
       [['--nope'], 'unknown option "--nope"'],
       [['-j', '0'], '--parallel expects a whole number of at least 1'],
       [['-p', 'novalue'], '--param expects key=value'],
-      [['--full'], '--full is not available yet'],
       [['--watch'], '--watch is not available yet'],
-      [['--db', 'x.db'], '--db is not available yet'],
-      [['--no-db'], '--no-db is not available yet'],
       [['--trace', 't.json'], '--trace is not available yet'],
       [['--mode', 'worker'], '--mode worker is not available yet'],
-      [['history'], 'history is not available yet'],
-      [['clean'], 'clean is not available yet'],
+      [['--mode', 'thread'], '--mode must be inline, worker or process'],
+      [['history', '--limit', 'x'], '--limit expects a whole number'],
     ] as const) {
       const r = await rig.exec([...args]);
       expect(r.code, args.join(' ')).toBe(2);

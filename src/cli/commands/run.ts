@@ -20,9 +20,9 @@ export const runArgs = {
   dynamic: { type: 'boolean', description: 'live display (default: on a TTY without CI)' },
   'full-log': { type: 'boolean', description: 'print the whole log of failed procs' },
   json: { type: 'boolean', description: 'NDJSON events on stdout, a summary last; the human display on stderr' },
-  full: { type: 'boolean', description: 'ignore the cache (not available yet)' },
+  full: { type: 'boolean', description: 'ignore the cache: run everything' },
   watch: { type: 'boolean', alias: 'w', description: 'watch inputs and re-run (not available yet)' },
-  db: { type: 'string', description: 'task DB path (not available yet)', valueHint: 'path' },
+  db: { type: 'string', description: 'task DB path (default .parproc/parproc.db beside the task file); --no-db: none', valueHint: 'path' },
   trace: { type: 'string', description: 'write a Chrome trace (not available yet)', valueHint: 'file' },
 } satisfies ArgsDef;
 
@@ -35,10 +35,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function refuseUnavailable(rawArgs: string[], args: Record<string, unknown>): void {
   const na = (flag: string) => new CliError(`${flag} is not available yet in this version of parproc`);
-  if (args.full !== undefined) throw na('--full');
   if (args.watch !== undefined) throw na('--watch');
-  if (rawArgs.includes('--no-db')) throw na('--no-db');
-  if (args.db !== undefined) throw na('--db');
   if (args.trace !== undefined) throw na('--trace');
   if (args.mode !== undefined && args.mode !== 'inline') {
     if (args.mode === 'worker' || args.mode === 'process') throw na(`--mode ${args.mode}`);
@@ -65,6 +62,8 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (parallel !== undefined) pm.setOptions({ parallel });
   if (args.dynamic !== undefined) pm.setOptions({ dynamic: args.dynamic });
   if (args['full-log'] !== undefined) pm.setOptions({ fullLogOnFailure: args['full-log'] });
+  const db = dbFlag(rawArgs, args.db);
+  if (db !== undefined) pm.setOptions({ taskDbPath: db });
   pm.setParams(params);
 
   const targets = args._.length > 0 ? resolveTargets(pm, args._) : defaultTargets(pm);
@@ -73,7 +72,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     return EXIT.ok;
   }
   pm.start(targets);
-  if (args['dry-run']) return dryRun(pm);
+  if (args['dry-run']) return dryRun(pm, args.full === true);
 
   let signalled: (typeof SIGNALS)[number] | null = null;
   const onSignal = (sig: (typeof SIGNALS)[number]) => {
@@ -82,12 +81,13 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     pm.interrupt();
   };
   for (const sig of SIGNALS) process.on(sig, onSignal);
-  pm.release();
+  pm.release({ full: args.full === true });
   let ok: boolean;
   try {
     ok = await pm.waitForAll({ throwOnFailure: false });
   } finally {
     for (const sig of SIGNALS) process.off(sig, onSignal);
+    pm.close();
   }
   json?.summary(ok && signalled === null);
   if (signalled) {
@@ -97,14 +97,28 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   return ok ? EXIT.ok : EXIT.failed;
 }
 
-/** Starts everything with a launcher that runs nothing, and prints the start order. */
-async function dryRun(pm: ProcManager): Promise<number> {
-  const order: string[] = [];
+/** `--db <path>` → the path, `--no-db` → `null`, neither → `undefined`. */
+export function dbFlag(rawArgs: string[], db: unknown): string | null | undefined {
+  if (rawArgs.includes('--no-db')) return null;
+  if (typeof db === 'string' && db !== '') return db;
+  return undefined;
+}
+
+/**
+ * Starts everything with a launcher that runs nothing and prints, in start order, what would run
+ * and why, and what is up to date.
+ */
+async function dryRun(pm: ProcManager, full: boolean): Promise<number> {
+  const lines: string[] = [];
   pm.onEvent((e: RunEvent) => {
-    if (e.type === 'proc-state' && e.state === 'running') order.push(e.name);
+    if (e.type !== 'proc-state') return;
+    if (e.state === 'running') lines.push(`  run         ${e.name}  (${pm.reasonOf(e.name) ?? 'stale'})`);
+    else if (e.state === 'up-to-date') lines.push(`  up-to-date  ${e.name}`);
+    else if (e.state === 'failed-dep' || e.state === 'failed') lines.push(`  ${e.state.padEnd(10)}  ${e.name}  (${e.moreInfo ?? e.error})`);
   });
-  pm.release({ dryRun: true });
+  pm.release({ dryRun: true, full });
   await pm.waitForAll({ throwOnFailure: false });
-  writeStdout(order.length === 0 ? 'Nothing would run.\n' : `Would run, in order:\n${order.map((n, i) => `  ${String(i + 1).padStart(3)}. ${n}\n`).join('')}`);
+  pm.close();
+  writeStdout(lines.length === 0 ? 'Nothing to do.\n' : `Dry run, in start order (nothing was run):\n${lines.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -1,0 +1,165 @@
+/**
+ * Incremental runs (SPEC 6–7) for a manager: opens the task DB lazily, decides before each proc
+ * starts whether it is up to date, and records each execution's history and cached result. A DB
+ * problem is a warning, never a failed run.
+ */
+import { resolve } from 'node:path';
+import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
+import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
+import { displayPath, resolveInputs } from '../files/inputs.ts';
+import type { ProcBody, ProcNode } from '../graph/proc-node.ts';
+import type { Options } from '../options.ts';
+import type { Outcome } from '../runners/runner.ts';
+import type { DepContext, ProcError } from '../types.ts';
+import { decide } from './staleness.ts';
+import { openStore, type SqliteStore } from './sqlite-store.ts';
+import type { RunRecord } from './task-store.ts';
+
+export type CheckResult =
+  | { kind: 'run' }
+  | { kind: 'up-to-date'; output: unknown }
+  | { kind: 'failed'; error: ProcError; moreInfo: string };
+
+export interface IncrementalHost {
+  options(): Readonly<Options>;
+  params(): Record<string, unknown>;
+  warn(message: string): void;
+}
+
+const bodyHashes = new WeakMap<ProcBody, string>();
+
+/** A hash of what a proc does: its body and its args. */
+function definitionHash(node: ProcNode): string {
+  let body = bodyHashes.get(node.body);
+  if (body === undefined) {
+    const text = node.body.kind === 'fn' ? node.body.fn.toString() : node.body.kind === 'shell' ? node.body.command : JSON.stringify(node.body.argv);
+    body = Bun.hash(text).toString(16);
+    bodyHashes.set(node.body, body);
+  }
+  let args = '';
+  try {
+    args = JSON.stringify(node.args);
+  } catch {
+    args = String(Object.keys(node.args));
+  }
+  return args === '{}' ? body : `${body}:${Bun.hash(args).toString(16)}`;
+}
+
+export class Incremental {
+  #host: IncrementalHost;
+  #store: SqliteStore | null = null;
+  #storePath: string | null = null;
+  #failedPath: string | null = null;
+  /** Ignore the cache for every proc (`--full`). */
+  fullRun = false;
+  readonly runId = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+
+  constructor(host: IncrementalHost) {
+    this.#host = host;
+  }
+
+  /** The open store for the current `taskDbPath`, or `null`. */
+  store(): SqliteStore | null {
+    const path = this.#host.options().taskDbPath;
+    if (path === null) return null;
+    const abs = resolve(path);
+    if (this.#storePath === abs) return this.#store;
+    if (this.#failedPath === abs) return null;
+    this.close();
+    const opened = openStore(abs);
+    if (opened.store === null) {
+      this.#failedPath = abs;
+      this.#host.warn(opened.warning);
+      return null;
+    }
+    opened.store.onError((m) => this.#host.warn(m));
+    this.#store = opened.store;
+    this.#storePath = abs;
+    return this.#store;
+  }
+
+  #context(node: ProcNode): DepContext {
+    return { procName: node.name, params: this.#host.params(), args: node.args };
+  }
+
+  /** Decides whether `node` runs; takes its input fingerprints (for ctx and the cache). */
+  check(node: ProcNode): CheckResult {
+    const o = this.#host.options();
+    const base = resolve(node.opts.cwd ?? '.');
+    const store = this.store();
+    const cached = store?.getCached(node.name) ?? null;
+    let outputsProblem = null;
+    node.inputs = null;
+    try {
+      if (node.opts.inputs.length > 0) {
+        const paths = resolveInputs(
+          {
+            inputs: node.opts.inputs,
+            ignore: [...node.opts.inputsIgnore, ...(o.globalInputsIgnore ?? [])],
+            trackImports: node.opts.trackImports ?? o.trackImports,
+            importRoots: o.importRoots ?? [process.cwd()],
+            base,
+          },
+          this.#context(node),
+        );
+        node.inputs = fingerprintFiles(paths, (p) => displayPath(p, base), o.fingerprint, cached?.inputs ?? null);
+      }
+      if (cached !== null && node.opts.outputs.length > 0) {
+        outputsProblem = verifyOutputs(resolveOutputs(node.opts.outputs, this.#context(node), base));
+      }
+    } catch (err) {
+      return { kind: 'failed', error: 'exception', moreInfo: (err as Error).message };
+    }
+    const changedDep = node.depNodes.find((d) => d.state === 'succeeded' && d.executed);
+    const verdict = decide({
+      full: this.fullRun || node.full,
+      noSkip: node.opts.noSkip,
+      hasStore: store !== null,
+      hasDeps: node.depNodes.length > 0,
+      hasInputs: node.opts.inputs.length > 0,
+      changedDep: changedDep?.name ?? null,
+      cached,
+      inputs: node.inputs,
+      definition: definitionHash(node),
+      fingerprint: o.fingerprint,
+      outputs: outputsProblem,
+    });
+    node.reason = verdict.run ? verdict.reason : null;
+    return verdict.run ? { kind: 'run' } : { kind: 'up-to-date', output: verdict.cached.output };
+  }
+
+  /** `ctx.inputFingerprint` of a checked proc. */
+  inputMtimes(node: ProcNode): Record<string, number> | null {
+    return node.inputs === null ? null : mtimesOf(node.inputs);
+  }
+
+  /** Records an execution: a history row, and on success the cached result. */
+  record(node: ProcNode, outcome: Outcome, startedAt: number, endedAt: number): void {
+    const store = this.store();
+    if (!store) return;
+    const status: RunRecord['status'] = outcome.state === 'failed' ? (outcome.error === 'timeout' ? 'timeout' : 'failed') : 'success';
+    store.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status });
+    // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
+    if (outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0)) {
+      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node) });
+    }
+  }
+
+  /** Verifies declared outputs after success (SPEC 6). */
+  verifyOutputs(node: ProcNode): string | null {
+    if (node.opts.outputs.length === 0) return null;
+    const problem = verifyOutputs(resolveOutputs(node.opts.outputs, this.#context(node), resolve(node.opts.cwd ?? '.')));
+    return problem ? describeOutputProblem(problem) : null;
+  }
+
+  /** Commits batched writes (at the end of each run). */
+  flush(): void {
+    this.#store?.flush();
+  }
+
+  close(): void {
+    this.#store?.close();
+    this.#store = null;
+    this.#storePath = null;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The task DB on bun:sqlite (SPEC 7): WAL, a busy timeout so several parproc processes can share
+ * one file, writes batched into one short transaction, and a schema version for migrations.
+ * `openStore` never throws: an unusable DB (corrupt, unwritable, from a newer parproc) gives a
+ * warning and the run goes on without cache.
+ */
+import { Database } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CachedResult, RunRecord, TaskStore } from './task-store.ts';
+
+/** The schema version this parproc writes (PRAGMA user_version). */
+export const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string> = {
+  // 0 → 1: the first schema.
+  1: `
+    CREATE TABLE IF NOT EXISTS runs (
+      id INTEGER PRIMARY KEY,
+      run_id TEXT NOT NULL,
+      proc TEXT NOT NULL,
+      started REAL NOT NULL,
+      ended REAL NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('success', 'failed', 'timeout'))
+    );
+    CREATE INDEX IF NOT EXISTS runs_by_proc ON runs (proc, ended);
+    CREATE TABLE IF NOT EXISTS results (
+      proc TEXT PRIMARY KEY,
+      output TEXT NOT NULL,
+      at REAL NOT NULL,
+      inputs TEXT NOT NULL,
+      definition TEXT NOT NULL
+    );
+  `,
+};
+
+/** Flush batched writes at least this often during long runs. */
+const FLUSH_MS = 1000;
+
+type Opened = { store: SqliteStore; warning: null } | { store: null; warning: string };
+
+/** Opens (creating and migrating) the DB at `path`. */
+export function openStore(path: string): Opened {
+  let db: Database | null = null;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { create: true });
+    db.exec('PRAGMA busy_timeout = 5000');
+    const version = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      return { store: null, warning: `task DB ${path} was written by a newer parproc (schema ${version}); running without cache` };
+    }
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    for (let v = version + 1; v <= SCHEMA_VERSION; v++) {
+      db.transaction(() => {
+        db?.exec(MIGRATIONS[v] as string);
+        db?.exec(`PRAGMA user_version = ${v}`);
+      })();
+    }
+    return { store: new SqliteStore(db, path), warning: null };
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // closing a broken handle may fail too; nothing more to do
+    }
+    return { store: null, warning: `task DB ${path} is unusable (${(err as Error).message}); running without cache` };
+  }
+}
+
+export class SqliteStore implements TaskStore {
+  readonly path: string;
+  #db: Database;
+  #cache: Map<string, { output: string; at: number; inputs: string; definition: string }> | null = null;
+  #runs: RunRecord[] = [];
+  #results = new Map<string, CachedResult>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #onError: (message: string) => void = () => {};
+
+  constructor(db: Database, path: string) {
+    this.#db = db;
+    this.path = path;
+  }
+
+  /** Where write failures are reported (they never fail a run). */
+  onError(report: (message: string) => void): void {
+    this.#onError = report;
+  }
+
+  getCached(name: string): CachedResult | null {
+    const pending = this.#results.get(name);
+    if (pending) return pending;
+    // One query loads every cached row; rows are parsed only when asked for.
+    if (this.#cache === null) {
+      this.#cache = new Map();
+      try {
+        for (const r of this.#db.query('SELECT proc, output, at, inputs, definition FROM results').all() as {
+          proc: string; output: string; at: number; inputs: string; definition: string;
+        }[]) this.#cache.set(r.proc, r);
+      } catch (err) {
+        this.#onError(`task DB ${this.path}: reading the cache failed (${(err as Error).message}); running without it`);
+      }
+    }
+    const row = this.#cache.get(name);
+    if (!row) return null;
+    try {
+      return { output: JSON.parse(row.output), at: row.at, inputs: JSON.parse(row.inputs), definition: row.definition };
+    } catch {
+      return null;
+    }
+  }
+
+  putCached(name: string, result: CachedResult): void {
+    this.#results.set(name, result);
+    this.#schedule();
+  }
+
+  recordRun(run: RunRecord): void {
+    this.#runs.push(run);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== null) return;
+    this.#timer = setTimeout(() => this.flush(), FLUSH_MS);
+    this.#timer.unref?.();
+  }
+
+  flush(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    if (this.#runs.length === 0 && this.#results.size === 0) return;
+    const runs = this.#runs;
+    const results = this.#results;
+    this.#runs = [];
+    this.#results = new Map();
+    try {
+      const insertRun = this.#db.prepare('INSERT INTO runs (run_id, proc, started, ended, status) VALUES (?, ?, ?, ?, ?)');
+      const upsert = this.#db.prepare('INSERT OR REPLACE INTO results (proc, output, at, inputs, definition) VALUES (?, ?, ?, ?, ?)');
+      this.#db.transaction(() => {
+        for (const r of runs) insertRun.run(r.runId, r.name, r.startedAt, r.endedAt, r.status);
+        for (const [name, c] of results) {
+          const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition };
+          upsert.run(name, row.output, row.at, row.inputs, row.definition);
+          this.#cache?.set(name, { proc: name, ...row } as never);
+        }
+      })();
+    } catch (err) {
+      this.#onError(`task DB ${this.path}: writing failed (${(err as Error).message}); this run's results are not cached`);
+    }
+  }
+
+  expectedDuration(name: string): number | null {
+    try {
+      const rows = this.#db
+        .query("SELECT started, ended FROM runs WHERE proc = ? AND status = 'success' ORDER BY ended DESC LIMIT 10")
+        .all(name) as { started: number; ended: number }[];
+      return weightedMean(rows.map((r) => r.ended - r.started));
+    } catch {
+      return null;
+    }
+  }
+
+  history(name: string | null, limit: number): RunRecord[] {
+    this.flush();
+    const sql = `SELECT run_id, proc, started, ended, status FROM runs ${name === null ? '' : 'WHERE proc = ?'} ORDER BY started DESC, id DESC LIMIT ?`;
+    const rows = (name === null ? this.#db.query(sql).all(limit) : this.#db.query(sql).all(name, limit)) as {
+      run_id: string; proc: string; started: number; ended: number; status: RunRecord['status'];
+    }[];
+    return rows.map((r) => ({ runId: r.run_id, name: r.proc, startedAt: r.started, endedAt: r.ended, status: r.status }));
+  }
+
+  forget(names: string[] | null): number {
+    this.flush();
+    this.#cache = null;
+    if (names === null) return this.#db.run('DELETE FROM results').changes;
+    const del = this.#db.prepare('DELETE FROM results WHERE proc = ?');
+    let n = 0;
+    this.#db.transaction(() => {
+      for (const name of names) n += del.run(name).changes;
+    })();
+    return n;
+  }
+
+  close(): void {
+    this.flush();
+    try {
+      this.#db.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Weighted mean with weights 0.8^i, i = 0 for the newest; `null` for no values. */
+export function weightedMean(newestFirst: number[]): number | null {
+  if (newestFirst.length === 0) return null;
+  let sum = 0;
+  let weights = 0;
+  newestFirst.forEach((v, i) => {
+    const w = 0.8 ** i;
+    sum += v * w;
+    weights += w;
+  });
+  return sum / weights;
+}

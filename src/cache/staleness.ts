@@ -1,0 +1,40 @@
+/**
+ * Whether a wanted proc must run or is up to date (SPEC 6), with the reason — pure: the facts are
+ * gathered by the caller.
+ */
+import { compareFingerprints } from '../files/fingerprint.ts';
+import type { CachedResult, InputFingerprints } from './task-store.ts';
+
+export interface StalenessFacts {
+  full: boolean;
+  noSkip: boolean;
+  hasStore: boolean;
+  hasDeps: boolean;
+  hasInputs: boolean;
+  /** A dep that ran (was not up-to-date or skipped) in this run, if any. */
+  changedDep: string | null;
+  cached: CachedResult | null;
+  inputs: InputFingerprints | null;
+  definition: string;
+  fingerprint: 'mtime' | 'hash';
+  /** Declared outputs that are missing or older than their maxAge. */
+  outputs: { missing: string[]; stale: string[] } | null;
+}
+
+export type Verdict = { run: false; cached: CachedResult } | { run: true; reason: string };
+
+export function decide(f: StalenessFacts): Verdict {
+  const run = (reason: string): Verdict => ({ run: true, reason });
+  if (f.full) return run('full run');
+  if (f.noSkip) return run('noSkip');
+  if (!f.hasStore) return run('no task DB');
+  if (!f.hasDeps && !f.hasInputs) return run('no deps or inputs (never skipped)');
+  if (f.changedDep !== null) return run(`dep ${f.changedDep} ran`);
+  if (f.cached === null) return run('no cached result');
+  if (f.cached.definition !== f.definition) return run('definition changed');
+  const diff = compareFingerprints(f.cached.inputs, f.inputs ?? {}, f.fingerprint);
+  if (diff !== null) return run(diff);
+  if (f.outputs?.missing.length) return run(`output missing: ${f.outputs.missing[0]}`);
+  if (f.outputs?.stale.length) return run(`output older than maxAge: ${f.outputs.stale[0]}`);
+  return { run: false, cached: f.cached };
+}

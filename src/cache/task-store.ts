@@ -1,0 +1,49 @@
+/**
+ * The task DB seam: run history and the result cache. The scheduler never sees it; the manager
+ * asks it for cached results and records outcomes. `SqliteStore` is the real one.
+ */
+
+/** One input's fingerprint: `[mtimeMs, size]`, plus a content hash in `fingerprint: 'hash'` mode. */
+export type FileFingerprint = [mtimeMs: number, size: number, hash?: string];
+
+/** Fingerprints of a proc's resolved inputs, by path; a missing file is `null`. */
+export type InputFingerprints = Record<string, FileFingerprint | null>;
+
+/** What is cached for a proc after it succeeded. */
+export interface CachedResult {
+  /** The proc's output (plain data). */
+  output: unknown;
+  /** When it was cached (epoch ms). */
+  at: number;
+  /** Input fingerprints at the time it ran. */
+  inputs: InputFingerprints;
+  /** A hash of the proc's definition (body and args): a changed command reruns. */
+  definition: string;
+}
+
+/** A history row. */
+export interface RunRecord {
+  runId: string;
+  name: string;
+  startedAt: number;
+  endedAt: number;
+  status: 'success' | 'failed' | 'timeout';
+}
+
+export interface TaskStore {
+  /** The cached result of `name`, or `null`. */
+  getCached(name: string): CachedResult | null;
+  /** Caches a result (written with the next batch). */
+  putCached(name: string, result: CachedResult): void;
+  /** Records a finished execution (written with the next batch). */
+  recordRun(run: RunRecord): void;
+  /** Weighted mean (0.8^i, newest first) of the last 10 successful durations in ms, or `null`. */
+  expectedDuration(name: string): number | null;
+  /** Recorded runs, newest first. */
+  history(name: string | null, limit: number): RunRecord[];
+  /** Forgets cached results of `names` (all when `null`); returns how many were forgotten. */
+  forget(names: string[] | null): number;
+  /** Commits batched writes in one transaction. */
+  flush(): void;
+  close(): void;
+}

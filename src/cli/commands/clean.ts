@@ -1,0 +1,47 @@
+/** `parproc clean [names…]`: forget cached results (all without names); `--logs` also deletes logs. */
+import { defineCommand, type ArgsDef } from 'citty';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileSafeName } from '../../util/file-safe.ts';
+import { writeStdout } from '../../util/stdio.ts';
+import { EXIT } from '../errors.ts';
+import { parseFlags, TASK_FILE_ARGS } from '../flags.ts';
+import { cliDefaults } from '../session.ts';
+import { findTaskFile } from '../task-file.ts';
+import { openCliStore } from './history.ts';
+
+export const cleanArgs = {
+  ...TASK_FILE_ARGS,
+  names: { type: 'positional', required: false, description: 'procs to forget (default: all)' },
+  logs: { type: 'boolean', description: 'also delete their logs (.parproc/logs)' },
+  db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },
+} satisfies ArgsDef;
+
+export const cleanCommand = defineCommand({
+  meta: { name: 'clean', description: 'forget cached results (all without names); --logs also deletes logs' },
+  args: cleanArgs,
+});
+
+export async function runClean(rawArgs: string[]): Promise<number> {
+  const args = parseFlags(rawArgs, cleanArgs, 'clean');
+  const names = args._.length > 0 ? args._ : null;
+  const store = openCliStore(args);
+  let forgotten: number;
+  try {
+    forgotten = store.forget(names);
+  } finally {
+    store.close();
+  }
+  let removed = 0;
+  if (args.logs) {
+    const logDir = cliDefaults(findTaskFile(resolve(args.cwd ?? '.'), args.file)).logDir;
+    const targets = names === null ? [logDir] : names.map((n) => join(logDir, `${fileSafeName(n)}.log`));
+    for (const t of targets) {
+      if (!existsSync(t)) continue;
+      rmSync(t, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  writeStdout(`Forgot ${forgotten} cached result${forgotten === 1 ? '' : 's'}${args.logs ? `; removed ${names === null ? (removed ? 'the logs' : 'no logs') : `${removed} log${removed === 1 ? '' : 's'}`}` : ''}.\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,72 @@
+/** `parproc history [name]`: recorded runs (start, duration, status) and expected durations. */
+import { defineCommand, type ArgsDef } from 'citty';
+import { resolve } from 'node:path';
+import pc from 'picocolors';
+import { openStore, type SqliteStore } from '../../cache/sqlite-store.ts';
+import { formatDuration } from '../../ui/format.ts';
+import { writeStdout } from '../../util/stdio.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
+import { cliDefaults } from '../session.ts';
+import { findTaskFile } from '../task-file.ts';
+
+export const historyArgs = {
+  ...TASK_FILE_ARGS,
+  name: { type: 'positional', required: false, description: 'only this proc' },
+  limit: { type: 'string', description: 'at most this many runs (default 20)', valueHint: 'n' },
+  json: { type: 'boolean', description: 'an array of { name, runId, startedAt, endedAt, durationMs, status }' },
+  db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },
+} satisfies ArgsDef;
+
+export const historyCommand = defineCommand({
+  meta: { name: 'history', description: 'recorded runs: start, duration, status; expected duration per proc' },
+  args: historyArgs,
+});
+
+/** Opens the task DB named by `--db`, or the default one beside the task file. */
+export function openCliStore(flags: { db?: string | undefined; file?: string | undefined; cwd?: string | undefined }): SqliteStore {
+  const base = resolve(flags.cwd ?? '.');
+  const path = flags.db !== undefined ? resolve(base, flags.db) : cliDefaults(findTaskFile(base, flags.file)).taskDbPath;
+  const opened = openStore(path);
+  if (!opened.store) throw new CliError(opened.warning);
+  return opened.store;
+}
+
+export async function runHistory(rawArgs: string[]): Promise<number> {
+  const args = parseFlags(rawArgs, historyArgs, 'history');
+  const limit = positiveInt(args.limit, '--limit') ?? 20;
+  const store = openCliStore(args);
+  try {
+    const rows = store.history(args.name ?? null, limit);
+    if (args.json) {
+      const out = rows.map((r) => ({
+        name: r.name,
+        runId: r.runId,
+        startedAt: new Date(r.startedAt).toISOString(),
+        endedAt: new Date(r.endedAt).toISOString(),
+        durationMs: Math.round(r.endedAt - r.startedAt),
+        status: r.status,
+      }));
+      writeStdout(`${JSON.stringify(out, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    if (rows.length === 0) {
+      writeStdout(args.name ? `No recorded runs of ${args.name}.\n` : 'No recorded runs.\n');
+      return EXIT.ok;
+    }
+    const width = Math.min(40, Math.max(...rows.map((r) => r.name.length)));
+    const lines = rows.map((r) => {
+      const status = r.status === 'success' ? pc.green(r.status) : pc.red(r.status);
+      return `  ${new Date(r.startedAt).toISOString()}  ${r.name.padEnd(width)}  ${formatDuration(r.endedAt - r.startedAt).padStart(7)}  ${status}`;
+    });
+    const names = [...new Set(rows.map((r) => r.name))];
+    const expected = names
+      .map((n) => [n, store.expectedDuration(n)] as const)
+      .filter((x): x is readonly [string, number] => x[1] !== null)
+      .map(([n, ms]) => `  ${n.padEnd(width)}  ${formatDuration(ms)}`);
+    writeStdout(`${pc.bold('Runs')} (newest first)\n${lines.join('\n')}\n${expected.length ? `${pc.bold('Expected duration')}\n${expected.join('\n')}\n` : ''}`);
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
+}

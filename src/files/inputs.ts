@@ -1,0 +1,88 @@
+/**
+ * A proc's inputs (SPEC 6): paths, globs (`**` recursive, Bun.Glob) and FileSpecFns, expanded at
+ * check time; minus `inputsIgnore` and `globalInputsIgnore` (a path removes a whole directory;
+ * ignore globs are matched, never expanded on disk); plus, with `trackImports`, the first-party
+ * modules the TS/JS inputs import.
+ */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { UserError } from '../errors.ts';
+import { hasGlob } from '../graph/pattern.ts';
+import type { DepContext, FileSpecFn } from '../types.ts';
+import { trackedImports } from './imports.ts';
+
+export interface InputSpec {
+  inputs: readonly (string | FileSpecFn)[];
+  ignore: readonly (string | FileSpecFn)[];
+  trackImports: boolean;
+  importRoots: readonly string[];
+  /** Relative paths and globs are taken from here. */
+  base: string;
+}
+
+function expandSpecs(specs: readonly (string | FileSpecFn)[], c: DepContext, what: string): string[] {
+  const out: string[] = [];
+  for (const s of specs) {
+    if (typeof s === 'string') {
+      out.push(s);
+      continue;
+    }
+    let got: unknown;
+    try {
+      got = s(c);
+    } catch (err) {
+      throw new UserError(`proc "${c.procName}": an ${what} function threw: ${(err as Error).message}`, 'E_INPUTS');
+    }
+    if (!Array.isArray(got) || !got.every((p) => typeof p === 'string')) {
+      throw new UserError(`proc "${c.procName}": an ${what} function must return an array of paths or globs`, 'E_INPUTS');
+    }
+    out.push(...got);
+  }
+  return out;
+}
+
+/** A predicate for ignored absolute paths. */
+function ignoreMatcher(specs: string[], base: string): (abs: string) => boolean {
+  const dirs: string[] = [];
+  const globs: Bun.Glob[] = [];
+  for (const s of specs) {
+    if (hasGlob(s)) globs.push(new Bun.Glob(s));
+    else dirs.push(resolve(base, s));
+  }
+  return (abs) => {
+    for (const d of dirs) if (abs === d || abs.startsWith(d + sep)) return true;
+    if (globs.length === 0) return false;
+    const rel = relative(base, abs).split(sep).join('/');
+    for (const g of globs) if (g.match(rel) || g.match(abs)) return true;
+    return false;
+  };
+}
+
+/** Absolute paths of the resolved inputs, sorted, without duplicates. */
+export function resolveInputs(spec: InputSpec, c: DepContext): string[] {
+  const ignored = ignoreMatcher(expandSpecs(spec.ignore, c, 'inputsIgnore'), spec.base);
+  const found = new Set<string>();
+  for (const s of expandSpecs(spec.inputs, c, 'inputs')) {
+    if (!hasGlob(s)) {
+      const abs = resolve(spec.base, s);
+      if (!ignored(abs)) found.add(abs);
+      continue;
+    }
+    // Scan from the glob's non-glob root, so absolute globs work too.
+    const root = isAbsolute(s) ? s.slice(0, s.search(/[*?[{]/)).replace(/[^/]*$/, '') || '/' : spec.base;
+    const pattern = isAbsolute(s) ? s.slice(root.length) : s;
+    for (const rel of new Bun.Glob(pattern).scanSync({ cwd: root, onlyFiles: true, dot: true })) {
+      const abs = resolve(root, rel);
+      if (!ignored(abs)) found.add(abs);
+    }
+  }
+  if (spec.trackImports) {
+    for (const dep of trackedImports([...found], spec.importRoots)) if (!ignored(dep)) found.add(dep);
+  }
+  return [...found].sort();
+}
+
+/** How a path is shown and keyed: relative to `base` when inside it. */
+export function displayPath(abs: string, base: string): string {
+  const rel = relative(base, abs);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? abs : rel.split(sep).join('/');
+}
