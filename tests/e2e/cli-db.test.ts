@@ -1,0 +1,97 @@
+import { describe, expect, test } from 'bun:test';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliRig, parseNdjson } from '../helpers/cli-rig.ts';
+
+const TASKS = `
+import { proc } from 'parproc';
+import { writeFileSync } from 'node:fs';
+proc('gen', { inputs: ['src/*.txt'], outputs: ['out/gen.txt'] }, () => { writeFileSync('out/gen.txt', 'x'); return 'generated'; });
+proc('use', { deps: ['gen'] }, (ctx) => ctx.results.gen + ' and used');
+proc('default', { deps: ['use'] }, () => 'ok');
+`;
+
+const states = (stdout: string) => Object.fromEntries(parseNdjson(stdout).summary.procs.map((p) => [p.name, p.state]));
+
+describe('CLI and the task DB', () => {
+  test('the default DB beside the task file makes the second run up to date; --full and --no-db run everything', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });
+    expect(states((await rig.exec(['--json'])).stdout)).toEqual({ default: 'succeeded', use: 'succeeded', gen: 'succeeded' });
+    expect(existsSync(join(rig.dir, '.parproc', 'parproc.db'))).toBe(true);
+    const second = await rig.exec(['--json']);
+    expect(second.code).toBe(0);
+    expect(states(second.stdout)).toEqual({ default: 'up-to-date', use: 'up-to-date', gen: 'up-to-date' });
+    expect(states((await rig.exec(['--full', '--json'])).stdout).gen).toBe('succeeded');
+    expect(states((await rig.exec(['--no-db', '--json'])).stdout).gen).toBe('succeeded');
+    const other = await rig.exec(['--db', 'elsewhere.db', '--json']);
+    expect(states(other.stdout).gen).toBe('succeeded');
+    expect(existsSync(join(rig.dir, 'elsewhere.db'))).toBe(true);
+  });
+
+  test('-n says for each proc whether it would run or is up to date, and why', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });
+    expect((await rig.exec(['-n'])).stdout).toBe(
+      'Dry run, in start order (nothing was run):\n  run         gen  (no cached result)\n  run         use  (dep gen ran)\n  run         default  (dep use ran)\n',
+    );
+    expect(existsSync(join(rig.dir, 'out', 'gen.txt'))).toBe(false);
+    await rig.exec([]);
+    expect((await rig.exec(['-n'])).stdout).toBe('Dry run, in start order (nothing was run):\n  up-to-date  gen\n  up-to-date  use\n  up-to-date  default\n');
+    writeFileSync(join(rig.dir, 'src', 'b.txt'), 'b');
+    expect((await rig.exec(['-n'])).stdout).toContain('  run         gen  (input added: src/b.txt)\n');
+    expect((await rig.exec(['-n', 'gen'])).stdout).toBe('Dry run, in start order (nothing was run):\n  run         gen  (input added: src/b.txt)\n');
+  });
+
+  test('history shows runs and expected durations; --limit and --json', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });
+    await rig.exec(['--full']);
+    await rig.exec(['--full']);
+    const h = await rig.exec(['history']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('Runs (newest first)');
+    expect(h.stdout).toContain('Expected duration');
+    expect(h.stdout.match(/ success/g)?.length).toBe(6);
+    const j = JSON.parse((await rig.exec(['history', 'gen', '--json', '--limit', '1'])).stdout);
+    expect(j).toHaveLength(1);
+    expect(Object.keys(j[0]).sort()).toEqual(['durationMs', 'endedAt', 'name', 'runId', 'startedAt', 'status']);
+    expect(j[0]).toMatchObject({ name: 'gen', status: 'success' });
+    expect(new Date(j[0].startedAt).toISOString()).toBe(j[0].startedAt);
+  });
+
+  test('clean forgets cached results (by name or all); --logs deletes logs', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });
+    await rig.exec([]);
+    const one = await rig.exec(['clean', 'gen']);
+    expect(one.stdout).toBe('Forgot 1 cached result.\n');
+    expect(states((await rig.exec(['--json'])).stdout)).toEqual({ default: 'succeeded', use: 'succeeded', gen: 'succeeded' });
+    expect(existsSync(join(rig.dir, '.parproc', 'logs', 'gen.log'))).toBe(true);
+    const all = await rig.exec(['clean', '--logs']);
+    expect(all.stdout).toBe('Forgot 3 cached results; removed the logs.\n');
+    expect(existsSync(join(rig.dir, '.parproc', 'logs'))).toBe(false);
+    expect(states((await rig.exec(['--json'])).stdout).gen).toBe('succeeded');
+  });
+
+  test('two CLI runs in parallel on one DB both succeed and both are recorded', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';\nfor (let i = 0; i < 300; i++) proc('p' + i, { deps: [] }, () => i);\nproc('default', { deps: [...Array(300).keys()].map((i) => 'p' + i) }, () => 1);\n`,
+    });
+    const [a, b] = await Promise.all([rig.exec(['--full', '--json']), rig.exec(['--full', '--json'])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.stderr + b.stderr).not.toContain('warning');
+    const h = JSON.parse((await rig.exec(['history', 'default', '--json'])).stdout);
+    expect(h).toHaveLength(2);
+    expect(new Set(h.map((r: { runId: string }) => r.runId)).size).toBe(2);
+  });
+
+  test('a corrupt DB: one warning, the run goes on', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '', '.parproc/parproc.db': 'garbage'.repeat(1000) });
+    const r = await rig.exec([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/⚠ task DB .* is unusable/g)).toHaveLength(1);
+  });
+});

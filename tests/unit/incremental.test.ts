@@ -1,0 +1,244 @@
+import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
+import { Project } from '../helpers/project.ts';
+
+const cwd = process.cwd();
+let p: Project;
+beforeEach(() => {
+  p = new Project();
+  process.chdir(p.dir); // relative inputs/outputs resolve against the proc's cwd, here the project
+});
+afterEach(() => {
+  process.chdir(cwd);
+  p[Symbol.dispose]();
+});
+
+/** Runs `define` on a fresh manager and starts `targets`; returns the manager after the run. */
+async function runOnce(define: (pm: ProcManager) => void, targets: string[], opts = {}): Promise<ProcManager> {
+  const { pm } = p.manager(opts);
+  define(pm);
+  pm.start(targets);
+  await pm.waitForAll({ throwOnFailure: false });
+  pm.close();
+  return pm;
+}
+
+describe('staleness rules', () => {
+  const define = (counter: { n: number }) => (pm: ProcManager) => {
+    pm.proc('gen', { inputs: ['src/*.txt'] }, () => ({ run: ++counter.n }));
+  };
+
+  test('first run executes; an unchanged second run is up-to-date with the cached result', async () => {
+    p.write('src/a.txt', 'a');
+    const c = { n: 0 };
+    const first = await runOnce(define(c), ['gen']);
+    expect(Project.states(first)).toEqual({ gen: 'succeeded' });
+    const second = await runOnce(define(c), ['gen']);
+    expect(Project.states(second)).toEqual({ gen: 'up-to-date' });
+    expect(second.results()).toEqual({ gen: { run: 1 } });
+    expect(c.n).toBe(1);
+  });
+
+  test('an input change, an added and a removed glob input each cause a run', async () => {
+    p.write('src/a.txt', 'a');
+    const c = { n: 0 };
+    await runOnce(define(c), ['gen']);
+    p.write('src/a.txt', 'changed!');
+    let pm = await runOnce(define(c), ['gen']);
+    expect(pm.reasonOf('gen')).toBe('input changed: src/a.txt');
+    p.write('src/b.txt', 'new');
+    pm = await runOnce(define(c), ['gen']);
+    expect(pm.reasonOf('gen')).toBe('input added: src/b.txt');
+    (await import('node:fs')).rmSync(p.path('src/a.txt'));
+    pm = await runOnce(define(c), ['gen']);
+    expect(pm.reasonOf('gen')).toBe('input removed: src/a.txt');
+    pm = await runOnce(define(c), ['gen']);
+    expect(Project.states(pm).gen).toBe('up-to-date');
+    expect(c.n).toBe(4);
+  });
+
+  test('full, noSkip, no DB, and procs with neither deps nor inputs always run', async () => {
+    p.write('in.txt', 'x');
+    const c = { n: 0 };
+    const d = (pm: ProcManager) => {
+      pm.proc('withInput', { inputs: ['in.txt'] }, () => ++c.n);
+      pm.proc('forced', { inputs: ['in.txt'], noSkip: true }, () => ++c.n);
+      pm.proc('bare', () => ++c.n);
+    };
+    await runOnce(d, ['withInput', 'forced', 'bare']);
+    const again = await runOnce(d, ['withInput', 'forced', 'bare']);
+    expect(Project.states(again)).toEqual({ withInput: 'up-to-date', forced: 'succeeded', bare: 'succeeded' });
+    expect(again.reasonOf('forced')).toBe('noSkip');
+    expect(again.reasonOf('bare')).toBe('no deps or inputs (never skipped)');
+    const { pm } = p.manager();
+    d(pm);
+    pm.run('withInput', { full: true });
+    await pm.waitForAll();
+    expect(Project.states(pm).withInput).toBe('succeeded');
+    expect(pm.reasonOf('withInput')).toBe('full run');
+    pm.close();
+    const noDb = await runOnce(d, ['withInput'], { taskDbPath: null });
+    expect(Project.states(noDb).withInput).toBe('succeeded');
+    expect(noDb.reasonOf('withInput')).toBe('no task DB');
+  });
+
+  test('an upstream proc that ran makes downstream run; a ProcNoChangeError or skip upstream does not', async () => {
+    p.write('in.txt', 'x');
+    let upstream: 'value' | 'nochange' | 'skip' = 'value';
+    const d = (pm: ProcManager) => {
+      pm.proc('up', { noSkip: true }, () => {
+        if (upstream === 'nochange') throw new ProcNoChangeError('same as before');
+        if (upstream === 'skip') throw new ProcSkippedError();
+        return 1;
+      });
+      pm.proc('down', { deps: ['up'] }, (ctx) => ({ depsChanged: ctx.depsChanged, changedDeps: ctx.changedDeps }));
+    };
+    const first = await runOnce(d, ['down']);
+    expect(first.results().down).toEqual({ depsChanged: true, changedDeps: ['up'] });
+    const second = await runOnce(d, ['down']);
+    expect(Project.states(second).down).toBe('succeeded');
+    expect(second.reasonOf('down')).toBe('dep up ran');
+    upstream = 'nochange';
+    const third = await runOnce(d, ['down']);
+    expect(Project.states(third)).toEqual({ up: 'skipped', down: 'up-to-date' });
+    upstream = 'skip';
+    expect(Project.states(await runOnce(d, ['down'])).down).toBe('up-to-date');
+  });
+
+  test('a missing output, or one older than maxAge, causes a run', async () => {
+    p.write('in.txt', 'x');
+    const d = (maxAge: string | number) => (pm: ProcManager) => {
+      pm.proc('build', { inputs: ['in.txt'], outputs: ['out/a.js', output('out/b.js', { maxAge })] }, () => {
+        p.write('out/a.js', 'a');
+        p.write('out/b.js', 'b');
+      });
+    };
+    for (const [maxAge, age] of [['4s', 10], ['2 minutes', 180], [3600, 7200]] as const) {
+      await runOnce(d(maxAge), ['build']);
+      expect(Project.states(await runOnce(d(maxAge), ['build'])).build).toBe('up-to-date');
+      p.age('out/b.js', age);
+      const pm = await runOnce(d(maxAge), ['build']);
+      expect(pm.reasonOf('build')).toBe(`output older than maxAge: ${p.path('out/b.js')}`);
+    }
+    (await import('node:fs')).rmSync(p.path('out/a.js'));
+    const pm = await runOnce(d('1h'), ['build']);
+    expect(pm.reasonOf('build')).toBe(`output missing: ${p.path('out/a.js')}`);
+  });
+
+  test('inputFingerprint maps each resolved input to its mtime', async () => {
+    p.write('a.txt', 'a');
+    p.write('b.txt', 'b');
+    p.age('b.txt', 100);
+    const pm = await runOnce((m) => m.proc('fp', { inputs: ['a.txt', 'b.txt', 'gone.txt'] }, (ctx) => ctx.inputFingerprint), ['fp']);
+    const fp = pm.results().fp as Record<string, number>;
+    expect(Object.keys(fp)).toEqual(['a.txt', 'b.txt']);
+    const { statSync } = await import('node:fs');
+    expect(fp['b.txt']).toBe(statSync(p.path('b.txt')).mtimeMs);
+    const none = await runOnce((m) => m.proc('nofp', () => 0), ['nofp']);
+    expect(none.getProcs().get('nofp')?.state).toBe('succeeded');
+  });
+});
+
+describe('output verification', () => {
+  test('missing outputs fail with outputs-not-refreshed and the exact paths', async () => {
+    const pm = await runOnce((m) => m.proc('lazy', { outputs: ['x.js', 'y.js'] }, () => p.write('y.js', 'y')), ['lazy']);
+    const info = pm.getProcs().get('lazy')!;
+    expect(info.state).toBe('failed');
+    expect(info.error).toBe('outputs-not-refreshed');
+    expect(info.moreInfo).toBe(`outputs not refreshed: ${p.path('x.js')}`);
+  });
+
+  test('an output older than maxAge fails the proc unless enforceFreshness is false', async () => {
+    p.write('old.js', 'old');
+    p.age('old.js', 60);
+    const strict = await runOnce((m) => m.proc('s', { outputs: [output('old.js', { maxAge: '4s' })] }, () => 1), ['s']);
+    expect(strict.getProcs().get('s')).toMatchObject({ state: 'failed', error: 'outputs-not-refreshed', moreInfo: `outputs older than max_age: ${p.path('old.js')}` });
+    const lax = await runOnce((m) => m.proc('l', { outputs: [output('old.js', { maxAge: '4s', enforceFreshness: false })] }, () => 1), ['l']);
+    expect(lax.getProcs().get('l')?.state).toBe('succeeded');
+  });
+});
+
+describe('inputs', () => {
+  test('paths, ** globs, FileSpecFns, inputsIgnore (paths drop whole dirs, globs match) and globalInputsIgnore', async () => {
+    p.write('src/a.ts', '');
+    p.write('src/deep/b.ts', '');
+    p.write('src/deep/gen/c.ts', '');
+    p.write('src/d.test.ts', '');
+    p.write('src/tmp/e.ts', '');
+    p.write('README.md', '');
+    p.write('extra/f.txt', '');
+    const pm = await runOnce(
+      (m) => m.proto('lint::[dir]', {
+        inputs: ['src/**/*.ts', 'README.md', (c) => [`${c.args.dir}/f.txt`]],
+        inputsIgnore: ['src/deep/gen', '**/*.test.ts'],
+      }, (ctx) => Object.keys(ctx.inputFingerprint ?? {})),
+      ['lint::extra'],
+      { globalInputsIgnore: ['src/tmp'] },
+    );
+    expect(pm.results()['lint::extra']).toEqual(['README.md', 'extra/f.txt', 'src/a.ts', 'src/deep/b.ts']);
+  });
+
+  test('regexFiles lists files under a root by POSIX relative path; bad regex and bad root are UserErrors', async () => {
+    p.write('assets/img/a.png', '');
+    p.write('assets/img/b.jpg', '');
+    p.write('assets/c.png', '');
+    const files = regexFiles(p.path('assets'), /\.png$/)({ procName: 'x', params: {}, args: {} });
+    expect(files).toEqual([p.path('assets/c.png'), p.path('assets/img/a.png')]);
+    expect(regexFiles(p.path('assets'), '^img/')({ procName: 'x', params: {}, args: {} })).toEqual([p.path('assets/img/a.png'), p.path('assets/img/b.jpg')]);
+    expect(() => regexFiles(p.path('assets'), '(')).toThrow(/invalid regular expression/);
+    expect(() => regexFiles(p.path('assets/c.png'), 'x')).toThrow(/is not a directory/);
+    const pm = await runOnce((m) => m.proc('pngs', { inputs: regexFiles(p.path('assets'), /\.png$/) }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}).length), ['pngs']);
+    expect(pm.results().pngs).toBe(2);
+  });
+
+  test('an inputs function that throws fails the proc with its message', async () => {
+    const pm = await runOnce((m) => m.proc('bad', { inputs: () => { throw new Error('no such target'); } }, () => 1), ['bad']);
+    expect(pm.getProcs().get('bad')).toMatchObject({ state: 'failed', error: 'exception' });
+    expect(pm.getProcs().get('bad')?.moreInfo).toContain('no such target');
+  });
+});
+
+describe("fingerprint: 'hash'", () => {
+  test('touching a file without changing it does not rerun; mtime mode does', async () => {
+    p.write('in.txt', 'same');
+    const d = (m: ProcManager) => m.proc('h', { inputs: ['in.txt'] }, () => 1);
+    await runOnce(d, ['h'], { fingerprint: 'hash' });
+    p.age('in.txt', 50); // a different mtime, same content
+    expect(Project.states(await runOnce(d, ['h'], { fingerprint: 'hash' })).h).toBe('up-to-date');
+    p.write('in.txt', 'different');
+    const changed = await runOnce(d, ['h'], { fingerprint: 'hash' });
+    expect(changed.reasonOf('h')).toBe('input changed: in.txt');
+    p.age('in.txt', 70);
+    const mtime = await runOnce(d, ['h'], { fingerprint: 'mtime' });
+    expect(mtime.reasonOf('h')).toBe('input changed: in.txt');
+  });
+});
+
+describe('trackImports', () => {
+  test("a .ts input's first-party imports count as inputs, transitively; packages and built-ins do not", async () => {
+    p.write('src/main.ts', `import { a } from './lib/a.ts';\nimport { join } from 'node:path';\nimport { x } from 'somepkg';\nimport type { T } from './types';\nexport const m = a + join('x') + x;\n`);
+    p.write('src/lib/a.ts', `import { b } from './b.js';\nexport const a = b;\n`);
+    p.write('src/lib/b.ts', `export const b = 1;\n`);
+    p.write('src/types.ts', `export type T = number;\nexport const unused = 1;\n`);
+    p.write('node_modules/somepkg/index.ts', `export const x = 1;\n`);
+    const d = (m: ProcManager) => m.proc('bundle', { inputs: ['src/main.ts'], trackImports: true }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}));
+    const first = await runOnce(d, ['bundle'], { importRoots: [p.path('src')] });
+    expect(first.results().bundle).toEqual(['src/lib/a.ts', 'src/lib/b.ts', 'src/main.ts']);
+    expect(Project.states(await runOnce(d, ['bundle'], { importRoots: [p.path('src')] })).bundle).toBe('up-to-date');
+    p.write('src/lib/b.ts', `export const b = 2;\n`);
+    const edited = await runOnce(d, ['bundle'], { importRoots: [p.path('src')] });
+    expect(edited.reasonOf('bundle')).toBe('input changed: src/lib/b.ts');
+  });
+
+  test('the manager option turns it on for every proc; imports outside importRoots are ignored', async () => {
+    p.write('app/main.ts', `import '../shared/s.ts';\nimport './local.ts';\n`);
+    p.write('app/local.ts', ``);
+    p.write('shared/s.ts', ``);
+    const pm = await runOnce((m) => m.proc('x', { inputs: ['app/main.ts'] }, (ctx) => Object.keys(ctx.inputFingerprint ?? {})), ['x'], {
+      trackImports: true,
+      importRoots: [p.path('app')],
+    });
+    expect(pm.results().x).toEqual(['app/local.ts', 'app/main.ts']);
+  });
+});

@@ -1,0 +1,165 @@
+import { Database } from 'bun:sqlite';
+import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore, SCHEMA_VERSION, weightedMean } from '../../src/cache/sqlite-store.ts';
+import { ProcFailedError, type RunEvent } from '../../src/index.ts';
+import { gate, waitForEvent } from '../helpers/manager.ts';
+import { Project } from '../helpers/project.ts';
+
+let p: Project;
+const cwd = process.cwd();
+beforeEach(() => {
+  p = new Project();
+  process.chdir(p.dir);
+});
+afterEach(() => {
+  process.chdir(cwd);
+  p[Symbol.dispose]();
+});
+
+const rows = (db: string, sql: string) => {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.query(sql).all() as Record<string, unknown>[];
+  } finally {
+    d.close();
+  }
+};
+
+describe('the task DB', () => {
+  test('WAL, schema version, history rows with run id, times and status', async () => {
+    const { pm } = p.manager();
+    pm.proc('ok', () => 1);
+    pm.proc('bad', () => {
+      throw new ProcFailedError('x');
+    });
+    pm.proc('slow', { timeout: 0.05 }, () => Bun.sleep(5000));
+    pm.proc('dep-of-bad', { deps: ['bad'] }, () => 1);
+    pm.start('ok', 'dep-of-bad', 'slow');
+    await pm.waitForAll({ throwOnFailure: false });
+    expect(rows(p.db, 'PRAGMA journal_mode')[0]).toEqual({ journal_mode: 'wal' });
+    expect(rows(p.db, 'PRAGMA user_version')[0]).toEqual({ user_version: SCHEMA_VERSION });
+    const runs = rows(p.db, 'SELECT run_id, proc, started, ended, status FROM runs ORDER BY proc');
+    expect(runs.map((r) => [r.proc, r.status])).toEqual([['bad', 'failed'], ['ok', 'success'], ['slow', 'timeout']]);
+    expect(new Set(runs.map((r) => r.run_id)).size).toBe(1);
+    for (const r of runs) expect((r.ended as number) >= (r.started as number)).toBe(true);
+    pm.close();
+  });
+
+  test('writes are batched: nothing is committed per proc, everything by the time waitForAll resolves', async () => {
+    const { pm, events } = p.manager();
+    const hold = gate();
+    for (let i = 0; i < 20; i++) pm.proc(`quick${i}`, { inputs: [] , deps: [] }, () => i);
+    pm.proc('held', () => hold.promise);
+    pm.start([...Array.from({ length: 20 }, (_, i) => `quick${i}`), 'held']);
+    await waitForEvent(pm, events, (e: RunEvent) => e.type === 'proc-state' && e.name === 'quick19' && e.state === 'succeeded');
+    // The DB file may not even exist yet; if it does, it holds no runs.
+    let mid = 0;
+    try {
+      mid = rows(p.db, 'SELECT count(*) AS n FROM runs')[0]?.n as number;
+    } catch {
+      mid = 0;
+    }
+    expect(mid).toBe(0);
+    hold.open();
+    await pm.waitForAll();
+    expect(rows(p.db, 'SELECT count(*) AS n FROM runs')[0]?.n).toBe(21);
+    pm.close();
+  });
+
+  test('expected duration: weighted mean of the last 10 successful runs, weights 0.8^i', () => {
+    expect(weightedMean([])).toBeNull();
+    expect(weightedMean([100])).toBe(100);
+    expect(weightedMean([100, 200])).toBeCloseTo((100 + 0.8 * 200) / 1.8, 9);
+    const opened = openStore(p.db);
+    const store = opened.store!;
+    const durations = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]; // oldest first
+    durations.forEach((d, i) => store.recordRun({ runId: 'r', name: 'x', startedAt: 1000 * i, endedAt: 1000 * i + d, status: 'success' }));
+    store.recordRun({ runId: 'r', name: 'x', startedAt: 50_000, endedAt: 59_999, status: 'failed' });
+    store.flush();
+    const newest10 = durations.slice(-10).reverse();
+    expect(store.expectedDuration('x')).toBeCloseTo(weightedMean(newest10)!, 6);
+    expect(store.expectedDuration('nobody')).toBeNull();
+    expect(store.history('x', 3).map((r) => r.status)).toEqual(['failed', 'success', 'success']);
+    store.close();
+  });
+
+  test('a deleted DB means everything runs again', async () => {
+    p.write('in.txt', 'x');
+    const define = (pm: import('../../src/index.ts').ProcManager) => pm.proc('a', { inputs: ['in.txt'] }, () => 1);
+    for (const expected of ['succeeded', 'up-to-date']) {
+      const { pm } = p.manager();
+      define(pm);
+      pm.start('a');
+      await pm.waitForAll();
+      expect(pm.getProcs().get('a')?.state).toBe(expected);
+      pm.close();
+    }
+    rmSync(join(p.dir, '.parproc'), { recursive: true, force: true });
+    const { pm } = p.manager();
+    define(pm);
+    pm.start('a');
+    await pm.waitForAll();
+    expect(pm.getProcs().get('a')?.state).toBe('succeeded');
+    pm.close();
+  });
+
+  test('a corrupt DB file gives one warning and the run goes on without cache', async () => {
+    mkdirSync(join(p.dir, '.parproc'), { recursive: true });
+    writeFileSync(p.db, 'this is not a sqlite database, just garbage bytes \u0000\u0001\u0002'.repeat(200));
+    p.write('in.txt', 'x');
+    const { pm, events } = p.manager();
+    pm.proc('a', { inputs: ['in.txt'] }, () => 1);
+    pm.proc('b', { inputs: ['in.txt'] }, () => 2);
+    pm.start('a', 'b');
+    expect(await pm.waitForAll()).toBe(true);
+    const warnings = events.filter((e) => e.type === 'warning');
+    expect(warnings).toHaveLength(1);
+    expect((warnings[0] as { message: string }).message).toContain(`task DB ${p.db} is unusable`);
+    expect(pm.reasonOf('a')).toBe('no task DB');
+  });
+
+  test('an unwritable DB path gives a warning and the run goes on', async () => {
+    mkdirSync(p.path('ro'));
+    chmodSync(p.path('ro'), 0o500);
+    const asRoot = process.getuid?.() === 0;
+    const path = asRoot ? '/proc/parproc-cannot-write-here/x.db' : p.path('ro/sub/x.db');
+    const { pm, events } = p.manager({ taskDbPath: path });
+    pm.proc('a', { deps: [] }, () => 1);
+    pm.start('a');
+    expect(await pm.waitForAll()).toBe(true);
+    expect(events.filter((e) => e.type === 'warning')).toHaveLength(1);
+    chmodSync(p.path('ro'), 0o700);
+  });
+
+  test('a DB from a newer parproc is left alone with a warning', async () => {
+    mkdirSync(join(p.dir, '.parproc'), { recursive: true });
+    const d = new Database(p.db, { create: true });
+    d.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    d.close();
+    const opened = openStore(p.db);
+    expect(opened.store).toBeNull();
+    expect(opened.warning).toContain('newer parproc');
+  });
+
+  test('several processes share one DB at once', async () => {
+    const script = join(p.dir, 'writer.ts');
+    writeFileSync(
+      script,
+      `import { ProcManager } from ${JSON.stringify(join(cwd, 'src', 'index.ts'))};
+const pm = new ProcManager({ display: false, taskDbPath: ${JSON.stringify(p.db)}, logDir: ${JSON.stringify(p.path('logs'))} + process.argv[2] });
+for (let i = 0; i < 200; i++) pm.proc('p' + process.argv[2] + '-' + i, { deps: [] }, () => i);
+pm.start([...Array(200).keys()].map((i) => 'p' + process.argv[2] + '-' + i));
+await pm.waitForAll();
+pm.close();
+`,
+    );
+    const kids = [1, 2, 3].map((n) => Bun.spawn([process.execPath, script, String(n)], { stdout: 'pipe', stderr: 'pipe' }));
+    const codes = await Promise.all(kids.map((k) => k.exited));
+    const errs = await Promise.all(kids.map((k) => new Response(k.stderr).text()));
+    expect(codes).toEqual([0, 0, 0]);
+    expect(errs.join('')).not.toContain('warning');
+    expect(rows(p.db, 'SELECT count(*) AS n FROM runs')[0]?.n).toBe(600);
+  });
+});
