@@ -88,7 +88,7 @@ describe('the task DB', () => {
   test('a deleted DB means everything runs again', async () => {
     p.write('in.txt', 'x');
     const define = (pm: import('../../src/index.ts').ProcManager) => pm.proc('a', { inputs: ['in.txt'] }, () => 1);
-    for (const expected of ['succeeded', 'up-to-date']) {
+    for (const expected of ['succeeded', 'up-to-date'] as const) {
       const { pm } = p.manager();
       define(pm);
       pm.start('a');
