@@ -28,21 +28,27 @@ export interface IncrementalHost {
 
 const bodyHashes = new WeakMap<ProcBody, string>();
 
-/** A hash of what a proc does: its body and its args. */
+/**
+ * A hash of what a proc does: a command's text and the proc's args, so an edited command or other
+ * args rerun. A function body counts as just "a function": its source text differs between Bun's
+ * runtime and a compiled binary, and says nothing of what it closes over (declare the task file as
+ * an input, or use `--full`, to rerun on edits).
+ */
 function definitionHash(node: ProcNode): string {
   let body = bodyHashes.get(node.body);
   if (body === undefined) {
-    const text = node.body.kind === 'fn' ? node.body.fn.toString() : node.body.kind === 'shell' ? node.body.command : JSON.stringify(node.body.argv);
+    const text = node.body.kind === 'fn' ? 'fn' : node.body.kind === 'shell' ? `sh:${node.body.command}` : `argv:${JSON.stringify(node.body.argv)}`;
     body = Bun.hash(text).toString(16);
     bodyHashes.set(node.body, body);
   }
+  if (Object.keys(node.args).length === 0) return body;
   let args = '';
   try {
     args = JSON.stringify(node.args);
   } catch {
     args = String(Object.keys(node.args));
   }
-  return args === '{}' ? body : `${body}:${Bun.hash(args).toString(16)}`;
+  return `${body}:${Bun.hash(args).toString(16)}`;
 }
 
 export class Incremental {

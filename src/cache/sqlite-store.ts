@@ -34,6 +34,9 @@ const MIGRATIONS: Record<number, string> = {
   `,
 };
 
+/** History rows per INSERT statement. */
+const RUN_BATCH = 200;
+
 /** Flush batched writes at least this often during long runs. */
 const FLUSH_MS = 1000;
 
@@ -77,6 +80,7 @@ export class SqliteStore implements TaskStore {
   #runs: RunRecord[] = [];
   #results = new Map<string, CachedResult>();
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #insertStatements = new Map<number, ReturnType<Database['prepare']>>();
   #onError: (message: string) => void = () => {};
 
   constructor(db: Database, path: string) {
@@ -139,10 +143,15 @@ export class SqliteStore implements TaskStore {
     this.#runs = [];
     this.#results = new Map();
     try {
-      const insertRun = this.#db.prepare('INSERT INTO runs (run_id, proc, started, ended, status) VALUES (?, ?, ?, ?, ?)');
       const upsert = this.#db.prepare('INSERT OR REPLACE INTO results (proc, output, at, inputs, definition) VALUES (?, ?, ?, ?, ?)');
       this.#db.transaction(() => {
-        for (const r of runs) insertRun.run(r.runId, r.name, r.startedAt, r.endedAt, r.status);
+        // Many rows per statement: one native call per batch instead of one per row.
+        for (let i = 0; i < runs.length; i += RUN_BATCH) {
+          const batch = runs.slice(i, i + RUN_BATCH);
+          const values: (string | number)[] = [];
+          for (const r of batch) values.push(r.runId, r.name, r.startedAt, r.endedAt, r.status);
+          this.#insertRuns(batch.length).run(...values);
+        }
         for (const [name, c] of results) {
           const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition };
           upsert.run(name, row.output, row.at, row.inputs, row.definition);
@@ -152,6 +161,15 @@ export class SqliteStore implements TaskStore {
     } catch (err) {
       this.#onError(`task DB ${this.path}: writing failed (${(err as Error).message}); this run's results are not cached`);
     }
+  }
+
+  #insertRuns(rows: number): ReturnType<Database['prepare']> {
+    let st = this.#insertStatements.get(rows);
+    if (!st) {
+      st = this.#db.prepare(`INSERT INTO runs (run_id, proc, started, ended, status) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?)').join(', ')}`);
+      this.#insertStatements.set(rows, st);
+    }
+    return st;
   }
 
   expectedDuration(name: string): number | null {

@@ -4,6 +4,7 @@
  */
 import type { RunEvent } from '../events.ts';
 import type { ProcError, ProcState } from '../types.ts';
+import { bufferedWriter } from './line-buffer.ts';
 
 /** The last line of `--json` output. */
 export interface JsonSummary {
@@ -20,7 +21,7 @@ export class JsonReporter {
   #ok = true;
 
   constructor(write: (line: string) => void) {
-    this.#write = write;
+    this.#write = bufferedWriter(write);
   }
 
   onEvent = (e: RunEvent): void => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import type { RunEvent } from '../events.ts';
 import { formatDuration, stateIcon } from './format.ts';
+import { bufferedWriter } from './line-buffer.ts';
 
 /** A failed proc's whole log, indented, under a header. */
 function fullLog(path: string): string {
@@ -33,7 +34,7 @@ export class StaticReporter {
   #formatters: Formatters;
 
   constructor(opts: StaticReporterOptions) {
-    this.#write = opts.write;
+    this.#write = bufferedWriter(opts.write);
     this.#formatters = {
       'run-start': () => null,
       warning: (e) => pc.yellow(`⚠ ${e.message}`),

@@ -1,0 +1,114 @@
+// W4 no-op runs: N procs, each with one input file and one output file, all up to date.
+// - the second `dist/parproc run` (CLI, start-up included) for N = 10,000 (target < 1 s) and
+//   N = 1,000 against `ninja` on the equivalent build.ninja (target within 3×);
+// - library level, after registration, for N = 10,000 (target < 300 ms);
+// - the same with fingerprint: 'hash';
+// - history recording: 10,000 trivial procs with the task DB vs taskDbPath: null (target ≤ +20%).
+// Run: bun bench/incremental.ts [--disk]
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProcManager } from '../src/index.ts';
+import { benchDir } from './bench-dir.ts';
+
+const root = join(import.meta.dir, '..');
+const bin = join(root, 'dist', 'parproc');
+if (!existsSync(bin)) Bun.spawnSync([process.execPath, 'run', join(root, 'build.ts')], { stdout: 'inherit', stderr: 'inherit' });
+
+function project(n: number, fingerprint: 'mtime' | 'hash'): string {
+  const dir = benchDir(`w4-${n}`);
+  mkdirSync(join(dir, 'src'));
+  mkdirSync(join(dir, 'out'));
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, 'src', `${i}.txt`), `input ${i}\n`);
+  writeFileSync(
+    join(dir, 'parproc.ts'),
+    `import { proc, setOptions } from 'parproc';
+import { copyFileSync } from 'node:fs';
+setOptions({ fingerprint: '${fingerprint}' });
+const all = [];
+for (let i = 0; i < ${n}; i++) {
+  all.push(proc('copy' + i, { inputs: ['src/' + i + '.txt'], outputs: ['out/' + i + '.txt'] }, () => copyFileSync('src/' + i + '.txt', 'out/' + i + '.txt')));
+}
+proc('default', { deps: all }, () => null);
+`,
+  );
+  writeFileSync(
+    join(dir, 'build.ninja'),
+    `rule copy\n  command = cp $in $out\n${Array.from({ length: n }, (_, i) => `build out/${i}.txt: copy src/${i}.txt\n`).join('')}`,
+  );
+  return dir;
+}
+
+function time(cmd: string[], cwd: string): number {
+  const t0 = performance.now();
+  const p = Bun.spawnSync(cmd, { cwd, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, CI: '1' } });
+  const ms = performance.now() - t0;
+  if (p.exitCode !== 0) throw new Error(`${cmd.join(' ')}: ${p.stderr.toString()}`);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const rows: string[] = [];
+const row = (name: string, ms: number, note = '') => rows.push(`${name.padEnd(58)} ${ms.toFixed(0).padStart(6)} ms   ${note}`);
+
+for (const fingerprint of ['mtime', 'hash'] as const) {
+  // CLI, 10,000.
+  const big = project(10_000, fingerprint);
+  time([bin, 'run'], big); // first run: builds everything
+  row(`W4 CLI no-op, 10,000 procs (${fingerprint})`, median([0, 1, 2].map(() => time([bin, 'run'], big))), 'target < 1000 ms');
+
+  // Library level, 10,000: registration excluded.
+  process.chdir(big);
+  const libTimes: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    const pm = new ProcManager({ display: false, taskDbPath: join(big, '.parproc', 'parproc.db'), logDir: join(big, '.parproc', 'logs'), fingerprint });
+    const names: string[] = [];
+    // A different body than the task file's: the first round re-caches under this definition.
+    for (let i = 0; i < 10_000; i++) names.push(pm.proc(`copy${i}`, { inputs: [`src/${i}.txt`], outputs: [`out/${i}.txt`] }, () => null));
+    const t0 = performance.now();
+    pm.start(names);
+    await pm.waitForAll();
+    const ms = performance.now() - t0;
+    pm.close();
+    if (k === 0) continue;
+    libTimes.push(ms);
+    const states = new Set([...pm.getProcs().values()].map((p) => p.state));
+    if (states.size !== 1 || !states.has('up-to-date')) throw new Error(`not a no-op: ${[...states]}`);
+  }
+  process.chdir(root);
+  row(`W4 library no-op, 10,000 procs, after registration (${fingerprint})`, median(libTimes), 'target < 300 ms');
+  rmSync(big, { recursive: true, force: true });
+
+  // CLI vs ninja, 1,000.
+  const small = project(1_000, fingerprint);
+  time([bin, 'run'], small);
+  time(['ninja'], small);
+  const pp = median([0, 1, 2, 3, 4].map(() => time([bin, 'run'], small)));
+  const nj = median([0, 1, 2, 3, 4].map(() => time(['ninja'], small)));
+  row(`W4 CLI no-op, 1,000 procs (${fingerprint})`, pp, `ninja no-op: ${nj.toFixed(0)} ms → ×${(pp / nj).toFixed(2)} (target ≤ ×3)`);
+  rmSync(small, { recursive: true, force: true });
+}
+
+// History recording overhead: 10,000 trivial procs (they always run).
+async function trivial(db: string | null): Promise<number> {
+  const dir = benchDir('hist');
+  const pm = new ProcManager({ display: false, taskDbPath: db === null ? null : join(dir, db), logDir: join(dir, 'logs') });
+  const t0 = performance.now();
+  const names: string[] = [];
+  for (let i = 0; i < 10_000; i++) names.push(pm.proc(`t${i}`, () => i));
+  pm.start(names);
+  await pm.waitForAll();
+  const ms = performance.now() - t0;
+  pm.close();
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+await trivial(null); // warm-up
+const noDb: number[] = [];
+const withDb: number[] = [];
+for (let k = 0; k < 5; k++) {
+  noDb.push(await trivial(null));
+  withDb.push(await trivial('h.db'));
+}
+row('10,000 trivial procs, taskDbPath: null', median(noDb));
+row('10,000 trivial procs, with the task DB (history recorded)', median(withDb), `+${((median(withDb) / median(noDb) - 1) * 100).toFixed(0)}% (target ≤ +20%)`);
+console.log(rows.join('\n'));
