@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
+import { fillPattern, hasPlaceholders } from '../graph/pattern.ts';
 import type { ProcBody, ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
 import type { Outcome } from '../runners/runner.ts';
@@ -49,6 +50,17 @@ function definitionHash(node: ProcNode): string {
     args = String(Object.keys(node.args));
   }
   return `${body}:${Bun.hash(args).toString(16)}`;
+}
+
+/** Fills `[param]` placeholders in string (and `output()`) specs from the proc's args. */
+function fillSpecs<T>(specs: readonly T[], node: ProcNode): T[] {
+  if (Object.keys(node.args).length === 0) return [...specs];
+  const fill = (x: string) => (hasPlaceholders(x) ? fillPattern(x, node.args, `proc "${node.name}"`, true) : x);
+  return specs.map((s) => {
+    if (typeof s === 'string') return fill(s) as T;
+    if (typeof s === 'object' && s !== null && 'path' in s) return { ...(s as object), path: fill((s as { path: string }).path) } as T;
+    return s;
+  });
 }
 
 export class Incremental {
@@ -100,8 +112,8 @@ export class Incremental {
       if (node.opts.inputs.length > 0) {
         const paths = resolveInputs(
           {
-            inputs: node.opts.inputs,
-            ignore: [...node.opts.inputsIgnore, ...(o.globalInputsIgnore ?? [])],
+            inputs: fillSpecs(node.opts.inputs, node),
+            ignore: fillSpecs([...node.opts.inputsIgnore, ...(o.globalInputsIgnore ?? [])], node),
             trackImports: node.opts.trackImports ?? o.trackImports,
             importRoots: o.importRoots ?? [process.cwd()],
             base,
@@ -111,7 +123,7 @@ export class Incremental {
         node.inputs = fingerprintFiles(paths, (p) => displayPath(p, base), o.fingerprint, cached?.inputs ?? null);
       }
       if (cached !== null && node.opts.outputs.length > 0) {
-        outputsProblem = verifyOutputs(resolveOutputs(node.opts.outputs, this.#context(node), base));
+        outputsProblem = verifyOutputs(resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), base));
       }
     } catch (err) {
       return { kind: 'failed', error: 'exception', moreInfo: (err as Error).message };
@@ -154,7 +166,7 @@ export class Incremental {
   /** Verifies declared outputs after success (SPEC 6). */
   verifyOutputs(node: ProcNode): string | null {
     if (node.opts.outputs.length === 0) return null;
-    const problem = verifyOutputs(resolveOutputs(node.opts.outputs, this.#context(node), resolve(node.opts.cwd ?? '.')));
+    const problem = verifyOutputs(resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), resolve(node.opts.cwd ?? '.')));
     return problem ? describeOutputProblem(problem) : null;
   }
 

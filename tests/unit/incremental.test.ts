@@ -242,3 +242,19 @@ describe('trackImports', () => {
     expect(pm.results().x).toEqual(['app/local.ts', 'app/main.ts']);
   });
 });
+
+describe('placeholders in file specs', () => {
+  test('[param] in inputs, inputsIgnore and outputs strings is filled from the args', async () => {
+    p.write('apps/web/main.ts', '');
+    p.write('apps/web/main.test.ts', '');
+    p.write('apps/api/main.ts', '');
+    const d = (m: ProcManager) =>
+      m.proto('bundle::[app]', { inputs: ['apps/[app]/**/*.ts'], inputsIgnore: ['apps/[app]/*.test.ts'], outputs: [output('dist/[app].js')] }, (ctx, { app }) => {
+        p.write(`dist/${app}.js`, 'x');
+        return Object.keys(ctx.inputFingerprint ?? {});
+      });
+    const pm = await runOnce(d, ['bundle::web']);
+    expect(pm.results()['bundle::web']).toEqual(['apps/web/main.ts']);
+    expect(Project.states(await runOnce(d, ['bundle::web']))['bundle::web']).toBe('up-to-date');
+  });
+});
