@@ -27,6 +27,10 @@ export interface ProcStateEvent {
   logFile: string;
   /** Milliseconds it ran, on end states of procs that ran; otherwise `null`. */
   durationMs: number | null;
+  /** On `running`: how long it usually takes (task DB history, live display only), else `null`. */
+  expectedMs: number | null;
+  /** On end states of procs that ran: bytes written to its log (0: no snippet to look for). */
+  outputBytes: number | null;
 }
 
 /** A proc wrote output (its own `console.*`/`ctx.log`, or a command it ran). */

@@ -40,7 +40,9 @@ import type {
   RunOptions,
   WaitOptions,
 } from './types.ts';
-import { StaticReporter } from './ui/static-reporter.ts';
+import { createDisplay, type Reporter } from './ui/display.ts';
+import type { ReporterContext } from './ui/static-reporter.ts';
+import { TraceReporter } from './ui/trace-reporter.ts';
 import { fileSafeName } from './util/file-safe.ts';
 import { writeStderr, writeStdout } from './util/stdio.ts';
 
@@ -51,7 +53,6 @@ function checkAvailable(owner: string, o: Partial<Options> | ValidProcOptions): 
   const na = (what: string) => new UserError(`${owner}: ${what} is not available yet in this version of parproc`, 'E_NOT_AVAILABLE');
   if (o.mode === 'worker' || o.mode === 'process') throw na(`mode "${o.mode}"`);
   if ('watch' in o && o.watch) throw na('watch mode');
-  if ('traceFile' in o && o.traceFile) throw na('traceFile');
 }
 
 export class ProcManager {
@@ -64,7 +65,8 @@ export class ProcManager {
   #runner: ProcRunner = new InlineRunner();
   #logDirReady: string | null = null;
   #defaultLogDir = join(tmpdir(), `parproc-${process.pid}-${++managerCount}-${Math.random().toString(36).slice(2, 8)}`);
-  #display: (() => void) | null = null;
+  #display: { off: () => void; reporter: Reporter } | null = null;
+  #trace: (() => void) | null = null;
   /** Dry run: procs "run" instantly without their code (the CLI's `--dry-run`). */
   #dryRun = false;
   #incremental = new Incremental({
@@ -188,6 +190,8 @@ export class ProcManager {
       listening: () => !this.#bus.idle,
       launch: (node) => this.#launch(node),
       check: (node) => this.#incremental.check(node),
+      // Only the live display draws progress bars: no DB query per proc otherwise.
+      expectedMs: (node) => (this.#options.dynamic ? (this.#incremental.store()?.expectedDuration(node.name) ?? null) : null),
       runEnded: () => this.#incremental.flush(),
     };
   }
@@ -274,9 +278,10 @@ export class ProcManager {
     return this.#incremental.store();
   }
 
-  /** Commits and closes the task DB (the CLI calls this before exiting). */
+  /** Commits and closes the task DB and restores the terminal (the CLI calls this before exiting). */
   close(): void {
     this.#incremental.close();
+    this.#display?.reporter.dispose();
   }
 
   /** Interrupts the run: running procs are aborted (process groups killed), wanted ones fail. */
@@ -294,12 +299,25 @@ export class ProcManager {
   #syncDisplay(): void {
     const want = this.#options.display;
     if (want && !this.#display) {
-      const reporter = new StaticReporter({ write: writeStdout, options: () => this.#options });
-      this.#display = this.#bus.on(reporter.onEvent);
+      const reporter = createDisplay('stdout', this.#options.dynamic, this.reporterContext());
+      this.#display = { off: this.#bus.on(reporter.onEvent), reporter };
     } else if (!want && this.#display) {
-      this.#display();
+      this.#display.off();
+      this.#display.reporter.dispose();
       this.#display = null;
     }
+    if (this.#options.traceFile !== null && !this.#trace) {
+      const trace = new TraceReporter(() => this.#options.traceFile, (m) => this.#warn(m));
+      this.#trace = this.#bus.on(trace.onEvent);
+    }
+  }
+
+  /** What displays may look up beyond events: options and each proc's `logIgnore`. */
+  reporterContext(): ReporterContext {
+    return {
+      options: () => this.#options,
+      logIgnore: (name) => this.#registry.procs.get(name)?.opts.logIgnore ?? [],
+    };
   }
 
   #logDir(): string {
@@ -371,6 +389,7 @@ export class ProcManager {
       .then((outcome) => {
         const checked = this.#checkOutputs(node, outcome, log);
         this.#incremental.record(node, checked, startedAt, Date.now());
+        node.outputBytes = log.written;
         return checked;
       })
       .finally(() => log.close());

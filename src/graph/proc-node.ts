@@ -68,6 +68,8 @@ export class ProcNode {
   endWaiters: (() => void)[] | null = null;
   /** Whether it ran (not cached) in this run: for dependents' `depsChanged`. */
   executed = false;
+  /** Bytes its last execution wrote to its log. */
+  outputBytes = 0;
   /** Wanted by a full run: ignore the cache. */
   full = false;
   /** Why it runs (or `null` when up to date), from the last check: for `--dry-run`. */

@@ -16,6 +16,8 @@ export class ProcLog implements OutputSink {
   #fd: number | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
+  /** Characters written so far (a cheap "is there anything to look at" for displays). */
+  written = 0;
   #onOutput: ((stream: 'stdout' | 'stderr', text: string) => void) | null;
 
   constructor(path: string, onOutput: ((stream: 'stdout' | 'stderr', text: string) => void) | null) {
@@ -28,6 +30,7 @@ export class ProcLog implements OutputSink {
     if (this.#closed || text.length === 0) return;
     this.#chunks.push(text);
     this.#size += text.length;
+    this.written += text.length;
     this.#onOutput?.(stream, text);
     if (this.#size >= FLUSH_BYTES) this.flush();
     else if (this.#timer === null) {

@@ -22,6 +22,8 @@ export interface SchedulerHost {
   /** Emits an event; `listening()` false lets the hot path skip building it. */
   emit(e: RunEvent): void;
   listening(): boolean;
+  /** Expected duration of a proc that starts (for progress bars), or `null`. */
+  expectedMs?(node: ProcNode): number | null;
   /** Runs a proc that was just moved to `running`. */
   launch(node: ProcNode): Promise<Outcome>;
   /**
@@ -96,6 +98,8 @@ export class Scheduler {
         moreInfo,
         logFile: node.logFile,
         durationMs: to !== 'running' && node.startedAt !== null && node.endedAt !== null && to !== 'failed-dep' ? node.endedAt - node.startedAt : null,
+        expectedMs: to === 'running' ? (this.#host.expectedMs?.(node) ?? null) : null,
+        outputBytes: (to === 'succeeded' || to === 'failed' || to === 'skipped') && node.executed ? node.outputBytes : null,
       });
     }
     if (isFinished(to)) {

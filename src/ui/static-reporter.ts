@@ -1,53 +1,81 @@
 /**
- * The plain reporter: one line when a proc starts and one when it ends, for pipes, CI and logs.
- * It consumes events and nothing more.
+ * The plain reporter (pipes, CI, logs): a line when a proc starts and one when it ends — icon,
+ * name, duration, error kind or message — then its log snippet under `--- lines a-b ---` headers,
+ * and a summary line per run. It consumes events; snippets are read from the log files the events
+ * name, and only when a proc wrote something.
  */
-import { readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import type { RunEvent } from '../events.ts';
+import type { LogIgnoreRule } from '../types.ts';
+import { plainSnippet } from './frame.ts';
 import { formatDuration, stateIcon } from './format.ts';
 import { bufferedWriter } from './line-buffer.ts';
-
-/** A failed proc's whole log, indented, under a header. */
-function fullLog(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return pc.dim(`    (no log at ${path})`);
-  }
-  const lines = text.replace(/\n$/, '').split('\n');
-  return [pc.dim(`    --- lines 1-${lines.length} of ${path} ---`), ...lines.map((l) => `    ${l}`)].join('\n');
-}
+import { extractSnippet } from './snippets.ts';
+import { Tally } from './summary.ts';
 
 type Formatters = { [K in RunEvent['type']]: (e: Extract<RunEvent, { type: K }>) => string | null };
 
-export interface StaticReporterOptions {
+/** What reporters may ask about the run beyond events: options and each proc's log rules. */
+export interface ReporterContext {
+  options: () => { debug: boolean; fullLogOnFailure: boolean };
+  logIgnore: (name: string) => readonly (string | RegExp | LogIgnoreRule)[];
+}
+
+export interface StaticReporterOptions extends ReporterContext {
   /** Where lines go. */
   write: (text: string) => void;
-  /** The options in force (read at each event): `debug` echoes proc output, `fullLogOnFailure` prints failed logs. */
-  options: () => { debug: boolean; fullLogOnFailure: boolean };
+}
+
+/** The end line of a proc, plus indented detail lines (output paths, snippet). */
+export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: ReporterContext): string[] {
+  const dur = e.durationMs === null ? '' : ` ${pc.dim(formatDuration(e.durationMs))}`;
+  const bad = e.state === 'failed' || e.state === 'failed-dep';
+  let why = '';
+  const detail: string[] = [];
+  if (e.error === 'outputs-not-refreshed' && e.moreInfo) {
+    why = ` ${e.error}`;
+    for (const part of e.moreInfo.split('; ')) {
+      const colon = part.indexOf(': ');
+      detail.push(`    ${part.slice(0, colon)}:`);
+      for (const path of part.slice(colon + 2).split(', ')) detail.push(`      ${path}`);
+    }
+  } else if (e.error !== null) {
+    why = ` ${e.moreInfo ? `${e.error}: ${e.moreInfo}` : e.error}`;
+  }
+  const lines = [`${stateIcon(e.state, e.error)} ${e.name}${dur}${bad ? pc.red(why) : pc.dim(why)}`, ...detail];
+  if (e.outputBytes) {
+    const snippet = extractSnippet(e.logFile, {
+      state: e.state,
+      error: e.error,
+      logIgnore: ctx.logIgnore(e.name),
+      fullLogOnFailure: ctx.options().fullLogOnFailure,
+    });
+    if (snippet) lines.push(...plainSnippet(snippet));
+  }
+  return lines;
 }
 
 export class StaticReporter {
   #write: (text: string) => void;
   #formatters: Formatters;
+  #tally = new Tally();
 
   constructor(opts: StaticReporterOptions) {
     this.#write = bufferedWriter(opts.write);
     this.#formatters = {
-      'run-start': () => null,
       warning: (e) => pc.yellow(`⚠ ${e.message}`),
+      'run-start': () => {
+        this.#tally.reset();
+        return null;
+      },
       'proc-state': (e) => {
         if (e.state === 'running') return `${pc.cyan('▶')} ${e.name}`;
         if (e.state === 'wanted' || e.state === 'idle') return null;
-        const dur = e.durationMs === null ? '' : ` ${pc.dim(formatDuration(e.durationMs))}`;
-        const why = e.error === null ? '' : ` ${e.moreInfo ? `${e.error}: ${e.moreInfo}` : e.error}`;
-        const line = `${stateIcon(e.state, e.error)} ${e.name}${dur}${e.state === 'failed' || e.state === 'failed-dep' ? pc.red(why) : pc.dim(why)}`;
-        return e.state === 'failed' && opts.options().fullLogOnFailure ? `${line}\n${fullLog(e.logFile)}` : line;
+        this.#tally.add(e.state);
+        return endLines(e, opts).join('\n');
       },
       'proc-output': (e) => (opts.options().debug ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
-      'run-end': (e) => `${e.ok ? pc.green('Done') : pc.red('Failed')} in ${formatDuration(e.durationMs)}`,
+      'run-end': (e) => this.#tally.line(e.ok, e.durationMs),
       'watch-ready': () => pc.dim('Watching for changes…'),
       'watch-rebuild': (e) => `${pc.cyan('↻')} ${e.changed.length} change(s): rebuilding ${e.procs.join(', ')}`,
     };

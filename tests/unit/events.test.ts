@@ -66,7 +66,7 @@ describe('event stream', () => {
   test('the static reporter prints one line per start and end with icon, name, duration and error', async () => {
     using r = rig();
     const lines: string[] = [];
-    const rep = new StaticReporter({ write: (t) => lines.push(Bun.stripANSI(t)), options: () => ({ debug: false, fullLogOnFailure: false }) });
+    const rep = new StaticReporter({ write: (t) => lines.push(Bun.stripANSI(t)), options: () => ({ debug: false, fullLogOnFailure: false }), logIgnore: () => [] });
     r.pm.onEvent(rep.onEvent);
     r.pm.proc('good', () => 1);
     r.pm.proc('bad', () => {
@@ -80,7 +80,9 @@ describe('event stream', () => {
     expect(text).toContain('✓ good Nms\n');
     expect(text).toContain('✗ bad Nms exception: broke\n');
     expect(text).toContain('🚫 dep dep-failed: canceled due to failure of "bad"\n');
-    expect(text).toMatch(/Failed in Nms\n$/);
+    expect(text).toContain('    --- lines 1-');
+    expect(text).toContain('    Error: broke\n');
+    expect(text).toMatch(/Failed in Nms: 1 succeeded, 1 failed, 1 canceled\n$/);
   });
 });
 

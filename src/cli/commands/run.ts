@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import type { RunEvent } from '../../events.ts';
 import type { ProcManager } from '../../manager.ts';
 import { JsonReporter } from '../../ui/json-reporter.ts';
-import { StaticReporter } from '../../ui/static-reporter.ts';
+import { createDisplay, type Reporter } from '../../ui/display.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
@@ -23,7 +23,7 @@ export const runArgs = {
   full: { type: 'boolean', description: 'ignore the cache: run everything' },
   watch: { type: 'boolean', alias: 'w', description: 'watch inputs and re-run (not available yet)' },
   db: { type: 'string', description: 'task DB path (default .parproc/parproc.db beside the task file); --no-db: none', valueHint: 'path' },
-  trace: { type: 'string', description: 'write a Chrome trace (not available yet)', valueHint: 'file' },
+  trace: { type: 'string', description: 'write the run as Chrome trace-event JSON (opens in Perfetto)', valueHint: 'file' },
 } satisfies ArgsDef;
 
 export const runCommand = defineCommand({
@@ -36,7 +36,6 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 function refuseUnavailable(rawArgs: string[], args: Record<string, unknown>): void {
   const na = (flag: string) => new CliError(`${flag} is not available yet in this version of parproc`);
   if (args.watch !== undefined) throw na('--watch');
-  if (args.trace !== undefined) throw na('--trace');
   if (args.mode !== undefined && args.mode !== 'inline') {
     if (args.mode === 'worker' || args.mode === 'process') throw na(`--mode ${args.mode}`);
     throw new CliError(`--mode must be inline, worker or process, got "${String(args.mode)}"`);
@@ -50,13 +49,17 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   const params = parseParams(repeated(rawArgs, ['p', 'param']));
   const human = args.json ? writeStderr : writeStdout;
   const json = args.json ? new JsonReporter(writeStdout) : null;
+  let display: Reporter | null = null;
   const { pm } = await openSession(args, (m) => {
     if (args['dry-run']) return;
-    // Options are read at each event, so the task file's setOptions and the flags both count.
-    const display = new StaticReporter({ write: human, options: () => m.getOptions() });
+    // Live or plain is settled by the flags and the environment; other options are read at each
+    // event, so the task file's setOptions counts too.
+    const dynamic = args.dynamic ?? m.getOptions().dynamic;
+    display = createDisplay(args.json ? 'stderr' : 'stdout', dynamic, m.reporterContext());
     m.onEvent(display.onEvent);
     if (json) m.onEvent(json.onEvent);
   });
+  if (args.trace !== undefined) pm.setOptions({ traceFile: args.trace });
 
   // Flags win over the task file's setOptions.
   if (parallel !== undefined) pm.setOptions({ parallel });
@@ -88,6 +91,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   } finally {
     for (const sig of SIGNALS) process.off(sig, onSignal);
     pm.close();
+    (display as Reporter | null)?.dispose();
   }
   json?.summary(ok && signalled === null);
   if (signalled) {

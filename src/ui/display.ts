@@ -1,0 +1,23 @@
+/** Picks the display: the live one on a terminal when `dynamic`, the plain one otherwise. */
+import type { RunEvent } from '../events.ts';
+import { writeStderr, writeStdout } from '../util/stdio.ts';
+import { DynamicReporter, processTerminal } from './dynamic-reporter.ts';
+import { StaticReporter, type ReporterContext } from './static-reporter.ts';
+
+export interface Reporter {
+  onEvent(e: RunEvent): void;
+  /** Restores the terminal (live display); a no-op for others. */
+  dispose(): void;
+}
+
+/** The display for `stream`: live only if asked for, on a TTY, and not in `debug`. */
+export function createDisplay(stream: 'stdout' | 'stderr', dynamic: boolean, ctx: ReporterContext): Reporter {
+  const s = stream === 'stdout' ? process.stdout : process.stderr;
+  const write = stream === 'stdout' ? writeStdout : writeStderr;
+  if (dynamic && s.isTTY && !ctx.options().debug) {
+    const r = new DynamicReporter(processTerminal(s, write), ctx);
+    return { onEvent: r.onEvent, dispose: () => r.dispose() };
+  }
+  const r = new StaticReporter({ write, ...ctx });
+  return { onEvent: r.onEvent, dispose: () => {} };
+}

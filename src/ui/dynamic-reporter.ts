@@ -1,0 +1,268 @@
+/**
+ * The live display for terminals (SPEC 9): finished procs scroll above a live area that shows each
+ * running proc with a spinner, its name as an OSC 8 link to its log, a progress bar when the task
+ * DB knows how long it usually takes (capped at 99% while running) and its elapsed time. Failure
+ * snippets come in a red frame, warnings in a yellow one, sized to the terminal.
+ *
+ * One throttled timer renders existing state at most 10 times a second and writes nothing when the
+ * frame did not change; finished lines are queued and written with the next frame, so a burst of
+ * thousands of completions costs one write. The cursor is hidden while live and shown again by
+ * `dispose()`, at run end, around prompts, and on process exit.
+ */
+import pc from 'picocolors';
+import type { ProcStateEvent, RunEvent } from '../events.ts';
+import { onPrompt } from '../prompt.ts';
+import { formatDuration } from './format.ts';
+import { framedSnippet, plainSnippet } from './frame.ts';
+import { extractSnippet } from './snippets.ts';
+import type { ReporterContext } from './static-reporter.ts';
+import { endLines } from './static-reporter.ts';
+import { Tally } from './summary.ts';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const FRAME_MS = 100;
+const HIDE_CURSOR = '\x1b[?25l';
+const SHOW_CURSOR = '\x1b[?25h';
+
+/** The terminal the display draws on. */
+export interface Terminal {
+  write(text: string): void;
+  columns(): number;
+  rows(): number;
+  /** Subscribes to size changes; returns the unsubscribe function. */
+  onResize(listener: () => void): () => void;
+}
+
+/** `text` as a terminal hyperlink to a file (OSC 8). */
+export function fileLink(text: string, path: string): string {
+  return `\x1b]8;;file://${encodeURI(path)}\x1b\\${text}\x1b]8;;\x1b\\`;
+}
+
+/** `█████░░░░░  52%`: elapsed against expected, capped at 99% while running. */
+export function progressBar(elapsedMs: number, expectedMs: number, width = 16): string {
+  const pct = Math.min(99, Math.floor((elapsedMs / Math.max(1, expectedMs)) * 100));
+  const filled = Math.round((pct / 100) * width);
+  return `${pc.cyan('█'.repeat(filled))}${pc.dim('░'.repeat(width - filled))} ${String(pct).padStart(2)}%`;
+}
+
+interface Running {
+  startedAt: number;
+  expectedMs: number | null;
+  logFile: string;
+}
+
+export class DynamicReporter {
+  #term: Terminal;
+  #ctx: ReporterContext;
+  #running = new Map<string, Running>();
+  #queued: string[] = [];
+  #liveLines = 0;
+  #lastFrame = '';
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #paused = false;
+  #cursorHidden = false;
+  #wanted = 0;
+  #done = 0;
+  #tally = new Tally();
+  #unsubscribe: (() => void)[] = [];
+  #restoreOnExit = () => {
+    if (this.#cursorHidden) this.#term.write(SHOW_CURSOR);
+  };
+
+  constructor(term: Terminal, ctx: ReporterContext) {
+    this.#term = term;
+    this.#ctx = ctx;
+    this.#unsubscribe.push(
+      term.onResize(() => {
+        this.#lastFrame = '';
+        this.#render();
+      }),
+      onPrompt((asking) => this.#pause(asking)),
+    );
+    process.on('exit', this.#restoreOnExit);
+  }
+
+  onEvent = (e: RunEvent): void => {
+    switch (e.type) {
+      case 'run-start':
+        this.#tally.reset();
+        this.#wanted = 0;
+        this.#done = 0;
+        this.#start();
+        return;
+      case 'proc-state':
+        this.#procState(e);
+        return;
+      case 'proc-output':
+        return; // logs are read from files when needed, never streamed to the terminal
+      case 'run-end':
+        this.#queued.push(this.#tally.line(e.ok, e.durationMs));
+        this.#stop();
+        return;
+      case 'warning':
+        this.#queued.push(pc.yellow(`⚠ ${e.message}`));
+        return;
+      case 'watch-ready':
+        this.#queued.push(pc.dim('Watching for changes…'));
+        this.#flushNow();
+        return;
+      case 'watch-rebuild':
+        this.#queued.push(`${pc.cyan('↻')} ${e.changed.length} change(s): rebuilding ${e.procs.join(', ')}`);
+        return;
+      default:
+        return unreachableEvent(e);
+    }
+  };
+
+  #procState(e: ProcStateEvent): void {
+    if (e.state === 'wanted') {
+      this.#wanted++;
+      return;
+    }
+    if (e.state === 'running') {
+      this.#running.set(e.name, { startedAt: e.at, expectedMs: e.expectedMs, logFile: e.logFile });
+      return;
+    }
+    if (e.state === 'idle') return;
+    this.#running.delete(e.name);
+    this.#done++;
+    this.#tally.add(e.state);
+    const width = this.#term.columns();
+    const [first = '', ...detail] = endLines({ ...e, outputBytes: 0 }, this.#ctx);
+    this.#queued.push(fileLinkName(first, e.name, e.logFile), ...detail);
+    if (e.outputBytes) {
+      const snippet = extractSnippet(e.logFile, {
+        state: e.state,
+        error: e.error,
+        logIgnore: this.#ctx.logIgnore(e.name),
+        fullLogOnFailure: this.#ctx.options().fullLogOnFailure,
+      });
+      if (snippet) this.#queued.push(...(width >= 30 ? framedSnippet(`${e.name} — ${e.logFile}`, snippet, width) : plainSnippet(snippet)));
+    }
+  }
+
+  #start(): void {
+    if (this.#timer !== null) return;
+    if (!this.#cursorHidden) {
+      this.#term.write(HIDE_CURSOR);
+      this.#cursorHidden = true;
+    }
+    this.#timer = setInterval(() => this.#render(), FRAME_MS);
+    this.#timer.unref?.();
+  }
+
+  #stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#running.clear();
+    this.#flushNow();
+    if (this.#cursorHidden) {
+      this.#term.write(SHOW_CURSOR);
+      this.#cursorHidden = false;
+    }
+  }
+
+  #pause(asking: boolean): void {
+    if (asking) {
+      this.#flushNow(false);
+      this.#paused = true;
+      if (this.#cursorHidden) this.#term.write(SHOW_CURSOR);
+    } else {
+      this.#paused = false;
+      if (this.#cursorHidden) this.#term.write(HIDE_CURSOR);
+      this.#lastFrame = '';
+      this.#render();
+    }
+  }
+
+  /** Writes queued lines now, with (or without) the live area under them. */
+  #flushNow(withLive = true): void {
+    const clear = this.#clearLive();
+    const lines = this.#queued.length ? `${this.#queued.join('\n')}\n` : '';
+    this.#queued = [];
+    const live = withLive ? this.#frame() : '';
+    this.#liveLines = withLive ? countLines(live) : 0;
+    this.#lastFrame = live;
+    if (clear + lines + live !== '') this.#term.write(clear + lines + live);
+  }
+
+  #render(): void {
+    if (this.#paused) return;
+    const frame = this.#frame();
+    if (this.#queued.length === 0 && frame === this.#lastFrame) return;
+    this.#flushNow();
+  }
+
+  #clearLive(): string {
+    if (this.#liveLines === 0) return '';
+    const n = this.#liveLines;
+    this.#liveLines = 0;
+    return `\x1b[${n}A\r\x1b[J`;
+  }
+
+  /** The live area: one line per running proc (as many as fit), then a status line. */
+  #frame(): string {
+    if (this.#running.size === 0 || this.#timer === null) return '';
+    const width = this.#term.columns();
+    const room = Math.max(1, this.#term.rows() - 2);
+    const now = Date.now();
+    const spin = pc.cyan(SPINNER[Math.floor(now / FRAME_MS) % SPINNER.length] as string);
+    const lines: string[] = [];
+    const entries = [...this.#running];
+    const shown = entries.length > room ? entries.slice(0, room - 1) : entries;
+    for (const [name, r] of shown) {
+      const elapsed = now - r.startedAt;
+      const right = `${r.expectedMs ? `${progressBar(elapsed, r.expectedMs)} ` : ''}${pc.dim(formatDuration(elapsed))}`;
+      const rightWidth = visibleWidth(right);
+      const maxName = Math.max(8, width - rightWidth - 4);
+      const label = [...name].length > maxName ? `${[...name].slice(0, maxName - 1).join('')}…` : name;
+      const pad = ' '.repeat(Math.max(1, width - 3 - [...label].length - rightWidth));
+      lines.push(`${spin} ${fileLink(label, r.logFile)}${pad}${right}`);
+    }
+    if (entries.length > shown.length) lines.push(pc.dim(`  +${entries.length - shown.length} more running`));
+    lines.push(pc.dim(`  ${this.#done}/${this.#wanted} done · ${this.#running.size} running`));
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** Restores the terminal: clears the live area, shows the cursor, stops listening. */
+  dispose(): void {
+    this.#stop();
+    for (const u of this.#unsubscribe) u();
+    this.#unsubscribe = [];
+    process.off('exit', this.#restoreOnExit);
+  }
+}
+
+function unreachableEvent(e: never): never {
+  throw new Error(`Internal error: unexpected event ${JSON.stringify(e)}`);
+}
+
+/** Makes the proc's name in its end line a link to its log. */
+function fileLinkName(line: string, name: string, logFile: string): string {
+  const at = line.indexOf(` ${name}`);
+  if (at < 0) return line;
+  return `${line.slice(0, at + 1)}${fileLink(name, logFile)}${line.slice(at + 1 + name.length)}`;
+}
+
+function visibleWidth(s: string): number {
+  return [...Bun.stripANSI(s)].length;
+}
+
+function countLines(s: string): number {
+  if (s === '') return 0;
+  return s.split('\n').length - 1;
+}
+
+/** The process's stdout or stderr as a `Terminal`. */
+export function processTerminal(stream: NodeJS.WriteStream, write: (text: string) => void): Terminal {
+  return {
+    write,
+    columns: () => stream.columns || 80,
+    rows: () => stream.rows || 24,
+    onResize: (listener) => {
+      stream.on('resize', listener);
+      return () => stream.off('resize', listener);
+    },
+  };
+}
+

@@ -1,0 +1,143 @@
+/**
+ * Log snippets (SPEC 9): the lines of a finished proc's log worth showing. Lines with the whole
+ * words exception, error, warning, notice, deprecated or deprecation (any case), with 2 lines of
+ * context, overlapping or adjacent ranges merged; a failure without such lines shows its last 16
+ * lines; `fullLogOnFailure` shows a failure's whole log. `logIgnore` rules drop lines first
+ * (`ignoreLogIfSucceeded` ones only for success states). Skipped and up-to-date procs show none.
+ * The file is streamed, so a 100,000-line log costs one pass and little memory.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { LogIgnoreRule, ProcError, ProcState } from '../types.ts';
+
+const KEYWORDS = /\b(?:exception|error|warning|notice|deprecated|deprecation)\b/i;
+const CONTEXT = 2;
+const TAIL = 16;
+/** A snippet never shows more lines than this (a log full of errors would flood the terminal). */
+const MAX_LINES = 200;
+
+/** Shown log lines: `[lineNumber, text]`, 1-based; ignored lines leave gaps. */
+export interface SnippetRange {
+  start: number;
+  end: number;
+  lines: [number, string][];
+}
+
+export interface Snippet {
+  /** `error` for failures (a red frame), `warning` for successes with keyword lines (yellow). */
+  kind: 'error' | 'warning';
+  ranges: SnippetRange[];
+  /** Matching lines left out past the size limit. */
+  omitted: number;
+}
+
+export interface SnippetInput {
+  state: ProcState;
+  error: ProcError;
+  logIgnore: readonly (string | RegExp | LogIgnoreRule)[];
+  fullLogOnFailure: boolean;
+}
+
+const SUCCESS: ReadonlySet<ProcState> = new Set(['succeeded', 'skipped', 'up-to-date']);
+
+/** The rules in force for an end state, as RegExps. */
+function ignoreRegexes(rules: SnippetInput['logIgnore'], succeeded: boolean): RegExp[] {
+  const out: RegExp[] = [];
+  for (const r of rules) {
+    const rule = typeof r === 'string' || r instanceof RegExp ? { when: 'always' as const, pattern: r } : r;
+    if (rule.when === 'succeeded' && !succeeded) continue;
+    out.push(typeof rule.pattern === 'string' ? new RegExp(rule.pattern) : rule.pattern);
+  }
+  return out;
+}
+
+/** Calls `each(line, lineNumber)` for every line of the file, reading it in chunks. */
+export function forEachLine(path: string, each: (line: string, n: number) => void): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    const decoder = new TextDecoder();
+    let rest = '';
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) break;
+      const text = rest + decoder.decode(buf.subarray(0, got), { stream: true });
+      const parts = text.split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) each(line.replace(/\r$/, ''), ++n);
+    }
+    rest += decoder.decode();
+    if (rest !== '') each(rest.replace(/\r$/, ''), ++n);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The snippet of a finished proc's log, or `null` when there is nothing to show. */
+export function extractSnippet(path: string, input: SnippetInput): Snippet | null {
+  if (input.state !== 'succeeded' && input.state !== 'failed') return null;
+  const failed = input.state === 'failed';
+  const ignore = ignoreRegexes(input.logIgnore, SUCCESS.has(input.state));
+  const wantWhole = failed && input.fullLogOnFailure;
+  const ranges: SnippetRange[] = [];
+  const tail: [number, string][] = [];
+  const whole: [number, string][] = [];
+  const before: [number, string][] = [];
+  let current: SnippetRange | null = null;
+  let after = 0;
+  let shown = 0;
+  let omitted = 0;
+
+  const add = (r: SnippetRange, l: [number, string]) => {
+    r.lines.push(l);
+    r.end = l[0];
+    shown++;
+  };
+  const ok = forEachLine(path, (text, n) => {
+    if (ignore.length > 0 && ignore.some((re) => re.test(text))) return;
+    const line: [number, string] = [n, text];
+    if (wantWhole) {
+      whole.push(line);
+      return;
+    }
+    if (failed) {
+      tail.push(line);
+      if (tail.length > TAIL) tail.shift();
+    }
+    if (KEYWORDS.test(text)) {
+      if (shown >= MAX_LINES) omitted++;
+      else {
+        const last = current?.end ?? 0;
+        const pre = before.filter(([bn]) => bn > last);
+        const first = pre[0]?.[0] ?? n;
+        if (current === null || first > last + 1) {
+          current = { start: first, end: first, lines: [] };
+          ranges.push(current);
+        }
+        for (const l of pre) add(current, l);
+        add(current, line);
+        after = CONTEXT;
+      }
+    } else if (after > 0 && current !== null) {
+      add(current, line);
+      after--;
+    }
+    before.push(line);
+    if (before.length > CONTEXT) before.shift();
+  });
+  if (!ok) return null;
+  if (wantWhole) return whole.length === 0 ? null : { kind: 'error', ranges: [asRange(whole)], omitted: 0 };
+  if (ranges.length > 0) return { kind: failed ? 'error' : 'warning', ranges, omitted };
+  if (failed && tail.length > 0) return { kind: 'error', ranges: [asRange(tail)], omitted: 0 };
+  return null;
+}
+
+function asRange(lines: [number, string][]): SnippetRange {
+  return { start: lines[0]?.[0] ?? 0, end: lines.at(-1)?.[0] ?? 0, lines };
+}
