@@ -2,6 +2,7 @@
  * Maps what user code did to an `Outcome` (SPEC 5). The single place where a proc's throw becomes a
  * failure value (`convertExceptionToFailure` in wireit's terms).
  */
+import { dirname } from 'node:path';
 import { errorKind } from '../errors.ts';
 import { toPlainData } from '../util/plain-data.ts';
 import type { ProcLog } from './proc-log.ts';
@@ -17,6 +18,15 @@ export function outcomeFromValue(value: unknown, log: ProcLog): Outcome {
 }
 
 const text = (x: unknown): string => (x instanceof Error ? x.message : String(x));
+
+/** parproc's own source (or the compiled binary's bundle): frames there say nothing to users. */
+const OWN_DIR = dirname(import.meta.dir);
+const isOwnFrame = (line: string) => /^\s+at /.test(line) && (line.includes(OWN_DIR) || line.includes('/$bunfs/'));
+
+/** A stack without parproc's own frames. */
+function userStack(stack: string): string {
+  return stack.split('\n').filter((l) => !isOwnFrame(l)).join('\n');
+}
 
 /** A thrown value: skipped, no-change, failed or exception; writes the explanation to the log. */
 export function outcomeFromError(err: unknown, log: ProcLog): Outcome {
@@ -37,7 +47,7 @@ export function outcomeFromError(err: unknown, log: ProcLog): Outcome {
       return { state: 'failed', error: 'failed', moreInfo: msg, output: null };
     }
     default: {
-      const stack = err instanceof Error && err.stack ? err.stack : message;
+      const stack = err instanceof Error && err.stack ? userStack(err.stack) : message;
       log.line(stack.includes(message) ? stack : `${message}\n${stack}`, 'stderr');
       return { state: 'failed', error: 'exception', moreInfo: message.split('\n')[0] ?? null, output: null };
     }

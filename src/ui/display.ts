@@ -18,6 +18,14 @@ export function createDisplay(stream: 'stdout' | 'stderr', dynamic: boolean, ctx
     const r = new DynamicReporter(processTerminal(s, write), ctx);
     return { onEvent: r.onEvent, dispose: () => r.dispose() };
   }
-  const r = new StaticReporter({ write, ...ctx });
+  const r = new StaticReporter({ write, color: colorFor(s), ...ctx });
   return { onEvent: r.onEvent, dispose: () => {} };
+}
+
+/** Colours only for a terminal (or FORCE_COLOR), never with NO_COLOR or TERM=dumb. */
+export function colorFor(stream: { isTTY?: boolean }): boolean {
+  const env = process.env;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }

@@ -24,6 +24,8 @@ export interface ReporterContext {
 export interface StaticReporterOptions extends ReporterContext {
   /** Where lines go. */
   write: (text: string) => void;
+  /** Keep ANSI colours (default true); `false` strips them (NO_COLOR, not a terminal). */
+  color?: boolean;
 }
 
 /** The end line of a proc, plus indented detail lines (output paths, snippet). */
@@ -61,7 +63,8 @@ export class StaticReporter {
   #tally = new Tally();
 
   constructor(opts: StaticReporterOptions) {
-    this.#write = bufferedWriter(opts.write);
+    const write = opts.color === false ? (t: string) => opts.write(Bun.stripANSI(t)) : opts.write;
+    this.#write = bufferedWriter(write);
     this.#formatters = {
       warning: (e) => pc.yellow(`⚠ ${e.message}`),
       'run-start': () => {

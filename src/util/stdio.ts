@@ -22,6 +22,9 @@ interface StdioState {
 }
 
 const KEY = Symbol.for('parproc.stdio');
+
+/** Streams whose reader went away (EPIPE, e.g. `parproc | head`): later writes are dropped. */
+const closed = { stdout: false, stderr: false };
 const g = globalThis as unknown as Record<symbol, StdioState | undefined>;
 
 function state(): StdioState {
@@ -34,18 +37,36 @@ function state(): StdioState {
       patched: false,
     };
     g[KEY] = s;
+    // A reader that goes away (`parproc | head`) is not a crash: stop writing to it.
+    for (const name of ['stdout', 'stderr'] as const) {
+      process[name].on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+        closed[name] = true;
+      });
+    }
   }
   return s;
 }
 
+
+function safeWrite(stream: 'stdout' | 'stderr', write: (t: string) => boolean, text: string): void {
+  if (closed[stream]) return;
+  try {
+    write(text);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EPIPE') throw err;
+    closed[stream] = true;
+  }
+}
+
 /** Writes to the real stdout, bypassing proc capture. */
 export function writeStdout(text: string): void {
-  state().stdoutWrite(text);
+  safeWrite('stdout', state().stdoutWrite, text);
 }
 
 /** Writes to the real stderr, bypassing proc capture. */
 export function writeStderr(text: string): void {
-  state().stderrWrite(text);
+  safeWrite('stderr', state().stderrWrite, text);
 }
 
 const decoder = new TextDecoder();

@@ -1,0 +1,98 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ignoreLogAlways, ignoreLogIfSucceeded } from '../../src/index.ts';
+import { plainSnippet } from '../../src/ui/frame.ts';
+import { extractSnippet, type SnippetInput } from '../../src/ui/snippets.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'parproc-snip-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+function log(lines: string[]): string {
+  const path = join(dir, `${++n}.log`);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+const failed: SnippetInput = { state: 'failed', error: 'exception', logIgnore: [], fullLogOnFailure: false };
+const ok: SnippetInput = { state: 'succeeded', error: null, logIgnore: [], fullLogOnFailure: false };
+const numbered = (count: number, at: Record<number, string> = {}) => Array.from({ length: count }, (_, i) => at[i + 1] ?? `line ${i + 1}`);
+
+describe('snippet extraction', () => {
+  test('keywords are whole words: _warning and errors_total do not trigger a snippet', () => {
+    const path = log(['compiling', 'set _warning=1', 'metric errors_total 0', 'myerror happened', 'done']);
+    expect(extractSnippet(path, ok)).toBeNull();
+  });
+
+  test('each keyword, any case, with 2 lines of context either side', () => {
+    for (const word of ['Exception', 'ERROR', 'warning', 'Notice', 'deprecated', 'DEPRECATION']) {
+      const s = extractSnippet(log(numbered(10, { 5: `a ${word}: here` })), ok);
+      expect(s?.kind).toBe('warning');
+      expect(s?.ranges.map((r) => [r.start, r.end])).toEqual([[3, 7]]);
+      expect(s?.ranges[0]?.lines.map(([, t]) => t)).toEqual(['line 3', 'line 4', `a ${word}: here`, 'line 6', 'line 7']);
+    }
+  });
+
+  test('two keyword lines 3 apart merge into one range; far apart they stay two', () => {
+    const merged = extractSnippet(log(numbered(20, { 5: 'error one', 8: 'error two' })), failed);
+    expect(merged?.ranges.map((r) => [r.start, r.end])).toEqual([[3, 10]]);
+    expect(merged?.ranges[0]?.lines.map(([k]) => k)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    const adjacent = extractSnippet(log(numbered(20, { 5: 'error one', 10: 'error two' })), failed);
+    expect(adjacent?.ranges.map((r) => [r.start, r.end])).toEqual([[3, 12]]);
+    const apart = extractSnippet(log(numbered(20, { 5: 'error one', 11: 'error two' })), failed);
+    expect(apart?.ranges.map((r) => [r.start, r.end])).toEqual([[3, 7], [9, 13]]);
+  });
+
+  test('ranges are clipped at the start and end of the log', () => {
+    const s = extractSnippet(log(['error first', 'b', 'c', 'd', 'warning last']), ok);
+    expect(s?.ranges.map((r) => [r.start, r.end])).toEqual([[1, 5]]);
+  });
+
+  test('a failure with no keyword shows its last 16 lines', () => {
+    const s = extractSnippet(log(numbered(40)), failed);
+    expect(s?.kind).toBe('error');
+    expect(s?.ranges.map((r) => [r.start, r.end])).toEqual([[25, 40]]);
+  });
+
+  test('fullLogOnFailure shows the whole log of a failure (and not of a success)', () => {
+    const path = log(numbered(40, { 3: 'warning x' }));
+    expect(extractSnippet(path, { ...failed, fullLogOnFailure: true })?.ranges.map((r) => [r.start, r.end])).toEqual([[1, 40]]);
+    expect(extractSnippet(path, { ...ok, fullLogOnFailure: true })?.ranges.map((r) => [r.start, r.end])).toEqual([[1, 5]]);
+  });
+
+  test('skipped, up-to-date and failed-dep procs show no snippet', () => {
+    const path = log(['error: everywhere']);
+    for (const state of ['skipped', 'up-to-date', 'failed-dep'] as const) expect(extractSnippet(path, { ...ok, state })).toBeNull();
+  });
+
+  test('logIgnore: bare strings and RegExps always, ignoreLogIfSucceeded only on success', () => {
+    const path = log(['start', 'warning: known noisy tool warning', 'error: flaky-but-non-blocking', 'deprecated: old-sdk', 'end']);
+    const rules = [ignoreLogAlways(/^warning: known noisy/), ignoreLogIfSucceeded('^error: flaky-but-non-blocking$'), '^deprecated: old-sdk'];
+    expect(extractSnippet(path, { ...ok, logIgnore: rules })).toBeNull();
+    const f = extractSnippet(path, { ...failed, logIgnore: rules });
+    expect(f?.ranges[0]?.lines.map(([, t]) => t)).toEqual(['start', 'error: flaky-but-non-blocking', 'end']);
+    expect(f?.ranges[0]?.lines.map(([k]) => k)).toEqual([1, 3, 5]);
+  });
+
+  test('an all-ignored log never prints an empty frame', () => {
+    const path = log(['error: a', 'error: b']);
+    expect(extractSnippet(path, { ...failed, logIgnore: [/error/] })).toBeNull();
+    expect(extractSnippet(log(['']), failed)).toMatchObject({ ranges: [{ start: 1, end: 1 }] });
+  });
+
+  test('plain rendering uses --- lines a-b --- headers', () => {
+    const s = extractSnippet(log(numbered(20, { 5: 'error one', 15: 'error two' })), failed)!;
+    expect(plainSnippet(s).map((l) => Bun.stripANSI(l))).toEqual([
+      '    --- lines 3-7 ---', '    line 3', '    line 4', '    error one', '    line 6', '    line 7',
+      '    --- lines 13-17 ---', '    line 13', '    line 14', '    error two', '    line 16', '    line 17',
+    ]);
+  });
+
+  test('a huge log is streamed, and a flood of matches is capped', () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => (i % 10 === 0 ? `error ${i}` : `ok ${i}`));
+    const s = extractSnippet(log(lines), failed)!;
+    const shown = s.ranges.reduce((a, r) => a + r.lines.length, 0);
+    expect(shown).toBeLessThanOrEqual(205);
+    expect(s.omitted).toBeGreaterThan(9_000);
+  });
+});
