@@ -1,10 +1,11 @@
 /**
  * `ctx.prompt`: questions asked on the terminal one at a time (procs run in parallel). On a TTY,
- * consola's prompt (password input through a muted readline, which consola lacks); with piped
- * stdin, one line per question. Reporters can pause around a question through `onPrompt`.
+ * node:readline (muted for passwords); with piped stdin, one line per question. Reporters pause
+ * around a question through `onPrompt`. (consola's prompt, built on clack, loses the typed text
+ * under Bun 1.4's readline, and has no password input, so it is not used here.)
  */
 import { UserError } from './errors.ts';
-import { writeStderr } from './util/stdio.ts';
+import { withoutOutputSink, writeStderr } from './util/stdio.ts';
 
 type PauseHook = (asking: boolean) => void;
 const hooks = new Set<PauseHook>();
@@ -22,7 +23,8 @@ export function promptUser(message: string, opts: { password?: boolean } = {}): 
   const next = chain.then(async () => {
     for (const h of hooks) h(true);
     try {
-      return await ask(message, opts.password === true);
+      // Outside the proc's output capture: the question is for the terminal, not the log.
+      return await withoutOutputSink(() => ask(message, opts.password === true));
     } finally {
       for (const h of hooks) h(false);
     }
@@ -32,32 +34,28 @@ export function promptUser(message: string, opts: { password?: boolean } = {}): 
 }
 
 async function ask(message: string, password: boolean): Promise<string> {
-  if (process.stdin.isTTY) {
-    if (password) return askMuted(message);
-    const { consola } = await import('consola');
-    const answer = await consola.prompt(message, { type: 'text', cancel: 'reject' });
-    return String(answer ?? '');
-  }
+  if (process.stdin.isTTY) return askTty(message, password);
   writeStderr(`${message} `);
   const line = await readLine();
   writeStderr(password ? '\n' : `${line}\n`);
   return line;
 }
 
-async function askMuted(message: string): Promise<string> {
+async function askTty(message: string, password: boolean): Promise<string> {
   const { createInterface } = await import('node:readline');
+  const pc = (await import('picocolors')).default;
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   let muted = false;
   (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-    if (!muted) process.stderr.write(s);
+    if (!muted) writeStderr(s);
   };
   return new Promise<string>((resolve) => {
-    rl.question(`${message} `, (answer) => {
+    rl.question(`${pc.cyan('?')} ${pc.bold(message)} `, (answer) => {
       rl.close();
-      writeStderr('\n');
+      if (password) writeStderr('\n');
       resolve(answer);
     });
-    muted = true;
+    muted = password;
   });
 }
 

@@ -112,3 +112,9 @@ export function withOutputSink<T>(sink: OutputSink, fn: () => T): T {
 export function currentSink(): OutputSink | undefined {
   return g[KEY]?.als.getStore();
 }
+
+/** Runs `fn` with output going to the real terminal even inside a proc (prompts). */
+export function withoutOutputSink<T>(fn: () => T): T {
+  const s = state();
+  return s.als.exit(fn);
+}

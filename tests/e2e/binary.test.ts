@@ -1,10 +1,12 @@
 // The compiled single binary: built once here with build.ts, then run in temp dirs that have no
 // node_modules anywhere above them.
-import { beforeAll, describe, expect, test } from 'bun:test';
+import { beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliRig, parseNdjson, ROOT } from '../helpers/cli-rig.ts';
+
+setDefaultTimeout(30_000);
 
 let bin = '';
 

@@ -1,7 +1,9 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliRig, parseNdjson } from '../helpers/cli-rig.ts';
+
+setDefaultTimeout(30_000);
 
 const TASKS = `
 import { proc } from 'parproc';

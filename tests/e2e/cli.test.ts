@@ -1,7 +1,9 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliRig, parseNdjson, processesMatching } from '../helpers/cli-rig.ts';
+
+setDefaultTimeout(30_000);
 
 const BASIC = `
 import { proc, proto } from 'parproc';

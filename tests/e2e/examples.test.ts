@@ -1,8 +1,10 @@
 // Every example runs under the CLI (and as a plain Bun script); those that show failures exit 1.
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SRC_CLI } from '../helpers/cli-rig.ts';
+
+setDefaultTimeout(30_000);
 
 const MUST_FAIL = new Set(['error.ts', 'failed_deps.ts', 'full_log_on_failure.ts', 'outputs_not_refreshed_error.ts']);
 const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.ts')).sort();
