@@ -12,7 +12,7 @@
 import pc from 'picocolors';
 import type { ProcStateEvent, RunEvent } from '../events.ts';
 import { onPrompt } from '../prompt.ts';
-import { formatDuration } from './format.ts';
+import { formatDuration, stateIcon } from './format.ts';
 import { framedSnippet, plainSnippet } from './frame.ts';
 import { extractSnippet } from './snippets.ts';
 import type { ReporterContext } from './static-reporter.ts';
@@ -128,6 +128,12 @@ export class DynamicReporter {
     this.#done++;
     this.#tally.add(e.state);
     const width = this.#term.columns();
+    if (e.error === null && !e.outputBytes) {
+      // The common case, kept cheap: thousands of these can end between two frames.
+      const dur = e.durationMs === null ? '' : ` ${pc.dim(formatDuration(e.durationMs))}`;
+      this.#queued.push(`${stateIcon(e.state, null)} ${fileLink(e.name, e.logFile)}${dur}`);
+      return;
+    }
     const [first = '', ...detail] = endLines({ ...e, outputBytes: 0 }, this.#ctx);
     this.#queued.push(fileLinkName(first, e.name, e.logFile), ...detail);
     if (e.outputBytes) {

@@ -2,8 +2,17 @@
 import pc from 'picocolors';
 import type { ProcError, ProcState } from '../types.ts';
 
-/** The icon of an end state (SPEC 9). */
+const ICONS = new Map<string, string>();
+
+/** The icon of an end state (SPEC 9), coloured (cached: it is drawn once per proc). */
 export function stateIcon(state: ProcState, error: ProcError): string {
+  const key = `${state}:${error === 'no-change' ? 'nc' : ''}`;
+  let icon = ICONS.get(key);
+  if (icon === undefined) ICONS.set(key, (icon = makeIcon(state, error)));
+  return icon;
+}
+
+function makeIcon(state: ProcState, error: ProcError): string {
   switch (state) {
     case 'succeeded':
       return pc.green('✓');

@@ -2,7 +2,6 @@
 import { defineCommand, type ArgsDef } from 'citty';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeStdout } from '../../util/stdio.ts';
 import { CliError } from '../errors.ts';
 import { parseFlags } from '../flags.ts';
 
@@ -36,6 +35,9 @@ export async function runInit(rawArgs: string[]): Promise<number> {
   const path = join(args.cwd ?? process.cwd(), 'parproc.ts');
   if (existsSync(path)) throw new CliError(`init: ${path} already exists; not overwriting it`);
   writeFileSync(path, STARTER, { flag: 'wx' });
-  writeStdout(`wrote ${path}\nrun it with: parproc\n`);
+  const { createConsola } = await import('consola');
+  const say = createConsola({ stdout: process.stdout, stderr: process.stderr });
+  say.success(`wrote ${path}`);
+  say.info('run it with: parproc   (list what it defines: parproc list)');
   return 0;
 }
