@@ -364,7 +364,10 @@ export class ProcManager {
       run: async (name, opts) => this.run(name, opts),
       wait: async (names) => {
         const nodes = this.#nodes(names, 'ctx.wait', false);
-        await scheduler.lendSlot(() => scheduler.waitFor(nodes));
+        // A proc still running lends its slot while it waits; one that already ended (its code
+        // went on after a timeout) holds none to lend.
+        if (node.state === 'running') await scheduler.lendSlot(() => scheduler.waitFor(nodes));
+        else await scheduler.waitFor(nodes);
         mark = scheduler.resultLog.length;
       },
       prompt: (message, opts) => promptUser(message, opts),

@@ -138,7 +138,8 @@ export class Incremental {
       changedDep: changedDep?.name ?? null,
       cached,
       inputs: node.inputs,
-      definition: definitionHash(node),
+      // Only compared against a cached result: not worth hashing without one.
+      definition: cached === null ? '' : definitionHash(node),
       fingerprint: o.fingerprint,
       outputs: outputsProblem,
     });

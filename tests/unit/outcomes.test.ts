@@ -269,3 +269,31 @@ describe('ProcContext', () => {
     expect(r.pm.results().waiter).toEqual(['bad']);
   });
 });
+
+describe('a proc that goes on after its timeout', () => {
+  test('may still call ctx.wait without breaking the parallel limit', async () => {
+    using r = rig({ parallel: 1 });
+    const { promise: late, resolve } = Promise.withResolvers<void>();
+    r.pm.proc('helper', () => 'h');
+    r.pm.proc('stubborn', { timeout: 0.05 }, async (ctx) => {
+      await Bun.sleep(120);
+      await ctx.wait('helper');
+      resolve();
+    });
+    let running = 0;
+    let peak = 0;
+    for (let i = 0; i < 4; i++) {
+      r.pm.proc(`w${i}`, async () => {
+        peak = Math.max(peak, ++running);
+        await Bun.sleep(40);
+        running--;
+      });
+    }
+    r.pm.start('stubborn', 'w0', 'w1', 'w2', 'w3');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    await late;
+    expect(r.pm.getProcs().get('stubborn')?.error).toBe('timeout');
+    expect(r.pm.getProcs().get('helper')?.state).toBe('succeeded');
+    expect(peak).toBe(1);
+  });
+});
