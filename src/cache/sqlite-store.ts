@@ -183,6 +183,20 @@ export class SqliteStore implements TaskStore {
     }
   }
 
+  /** Durations (ms) of each proc's newest recorded run. */
+  lastDurations(): Map<string, number> {
+    const out = new Map<string, number>();
+    try {
+      const rows = this.#db
+        .query('SELECT proc, ended - started AS d FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY proc)')
+        .all() as { proc: string; d: number }[];
+      for (const r of rows) out.set(r.proc, r.d);
+    } catch {
+      // an unreadable history just shows no durations
+    }
+    return out;
+  }
+
   history(name: string | null, limit: number): RunRecord[] {
     this.flush();
     const sql = `SELECT run_id, proc, started, ended, status FROM runs ${name === null ? '' : 'WHERE proc = ?'} ORDER BY started DESC, id DESC LIMIT ?`;

@@ -39,6 +39,8 @@ export interface TaskStore {
   recordRun(run: RunRecord): void;
   /** Weighted mean (0.8^i, newest first) of the last 10 successful durations in ms, or `null`. */
   expectedDuration(name: string): number | null;
+  /** Durations (ms) of each proc's newest recorded run. */
+  lastDurations(): Map<string, number>;
   /** Recorded runs, newest first. */
   history(name: string | null, limit: number): RunRecord[];
   /** Forgets cached results of `names` (all when `null`); returns how many were forgotten. */

@@ -62,6 +62,18 @@ describe('CLI and the task DB', () => {
     expect(new Date(j[0].startedAt).toISOString()).toBe(j[0].startedAt);
   });
 
+  test('list shows the last duration of procs that ran, and never creates a DB', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });
+    const before = JSON.parse((await rig.exec(['list', '--json'])).stdout);
+    expect(before.procs.every((p: { lastDurationMs: null }) => p.lastDurationMs === null)).toBe(true);
+    expect(existsSync(join(rig.dir, '.parproc', 'parproc.db'))).toBe(false);
+    await rig.exec([]);
+    const after = JSON.parse((await rig.exec(['list', '--json'])).stdout);
+    expect(after.procs.map((p: { lastDurationMs: number }) => typeof p.lastDurationMs)).toEqual(['number', 'number', 'number']);
+    expect((await rig.exec(['list'])).stdout).toMatch(/gen +\(last \d+ms\)/);
+  });
+
   test('clean forgets cached results (by name or all); --logs deletes logs', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });

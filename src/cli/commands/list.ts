@@ -1,7 +1,9 @@
 /** `parproc list [pattern]` (alias `ls`): procs and protos with description, deps, choices. */
 import { defineCommand, type ArgsDef } from 'citty';
 import pc from 'picocolors';
+import { existsSync } from 'node:fs';
 import { globToRegex } from '../../graph/pattern.ts';
+import { formatDuration } from '../../ui/format.ts';
 import type { ProcManager } from '../../manager.ts';
 import type { DepContext } from '../../types.ts';
 import { writeStdout } from '../../util/stdio.ts';
@@ -20,7 +22,7 @@ export const listCommand = defineCommand({
 });
 
 export interface ListJson {
-  procs: { name: string; description: string | null; deps: string[]; proto: string | null; wave: number; locks: string[] }[];
+  procs: { name: string; description: string | null; deps: string[]; proto: string | null; wave: number; locks: string[]; lastDurationMs: number | null }[];
   protos: { pattern: string; params: string[]; description: string | null; deps: string[]; argChoices: Record<string, unknown[]> | null }[];
 }
 
@@ -44,10 +46,13 @@ function staticChoices(choices: unknown, pattern: string): Record<string, unknow
 export function listData(pm: ProcManager, pattern?: string): ListJson {
   const re = pattern ? globToRegex(pattern) : null;
   const keep = (n: string) => re === null || re.test(n);
+  // The task DB is only opened when it exists: listing never creates one.
+  const dbPath = pm.getOptions().taskDbPath;
+  const last = dbPath !== null && existsSync(dbPath) ? (pm.taskStore()?.lastDurations() ?? new Map<string, number>()) : new Map<string, number>();
   return {
     procs: [...pm.getProcs().values()]
       .filter((p) => keep(p.name))
-      .map((p) => ({ name: p.name, description: p.description, deps: p.deps, proto: p.proto, wave: p.wave, locks: p.locks })),
+      .map((p) => ({ name: p.name, description: p.description, deps: p.deps, proto: p.proto, wave: p.wave, locks: p.locks, lastDurationMs: last.get(p.name) ?? null })),
     protos: [...pm.getProtos().values()]
       .filter((p) => keep(p.pattern))
       .map((p) => ({
@@ -68,7 +73,8 @@ export function printList(data: ListJson): void {
     const width = Math.min(40, Math.max(...data.procs.map((p) => p.name.length)));
     for (const p of data.procs) {
       const deps = p.deps.length ? pc.dim(` ← ${p.deps.join(', ')}`) : '';
-      lines.push(`  ${p.name.padEnd(width)}  ${p.description ?? ''}${deps}`.trimEnd());
+      const last = p.lastDurationMs === null ? '' : pc.dim(` (last ${formatDuration(p.lastDurationMs)})`);
+      lines.push(`  ${p.name.padEnd(width)}  ${p.description ?? ''}${last}${deps}`.trimEnd());
     }
   }
   if (data.protos.length > 0) {
@@ -90,6 +96,7 @@ export async function runList(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, listArgs, 'list');
   const { pm } = await openSession(args);
   const data = listData(pm, args.pattern);
+  pm.close();
   if (args.json) writeStdout(`${JSON.stringify(data, null, 2)}\n`);
   else printList(data);
   return 0;
