@@ -100,8 +100,9 @@ export class ProcManager {
     checkAvailable(owner, valid);
     const body = toBody(owner, fn);
     if (arguments.length > 3) throw new UserError(`${owner}: too many arguments to proc()`, 'E_ARGS');
-    if (valid.rdeps.length > 0) this.#rdeps.add({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator);
+    const rules = valid.rdeps.length > 0 ? this.#rdeps.add({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator) : [];
     this.#registry.addProc(name, valid, body);
+    this.#scheduler.applyNewRdeps(rules);
     return name;
   }
 
@@ -115,7 +116,9 @@ export class ProcManager {
     checkAvailable(owner, valid);
     const body = toBody(owner, fn);
     const def = this.#registry.addProto(pattern, valid, body);
-    if (valid.rdeps.length > 0) this.#rdeps.add({ kind: 'proto', pattern: def.pattern }, valid.rdeps, this.#options.nameParamSeparator);
+    if (valid.rdeps.length > 0) {
+      this.#scheduler.applyNewRdeps(this.#rdeps.add({ kind: 'proto', pattern: def.pattern }, valid.rdeps, this.#options.nameParamSeparator));
+    }
     return pattern;
   }
 

@@ -9,7 +9,7 @@ import { compilePattern, fillPattern, hasPlaceholders, matchPattern, type Patter
 /** Who declared a rule: a plain proc (by name) or a proto (by pattern). */
 export type Declarer = { kind: 'proc'; name: string } | { kind: 'proto'; pattern: Pattern };
 
-interface TargetRule {
+export interface TargetRule {
   declarer: Declarer;
   target: Pattern;
   /** `whenTargetScheduled` rules refuse targets that already started. */
@@ -31,18 +31,21 @@ export class RdepIndex {
     return this.#rules.length;
   }
 
-  /** Records the target-triggered rules of a proc or proto. */
-  add(declarer: Declarer, rdeps: readonly (string | RdepRule)[], separator: string): void {
+  /** Records the target-triggered rules of a proc or proto; returns the new rules. */
+  add(declarer: Declarer, rdeps: readonly (string | RdepRule)[], separator: string): readonly TargetRule[] {
+    const added: TargetRule[] = [];
     for (const r of rdeps) {
-      if (typeof r === 'string') this.#rules.push({ declarer, target: compilePattern(r, separator), strict: false });
-      else if (r.kind === 'when-target-scheduled') this.#rules.push({ declarer, target: compilePattern(r.pattern, separator), strict: true });
+      if (typeof r === 'string') added.push({ declarer, target: compilePattern(r, separator), strict: false });
+      else if (r.kind === 'when-target-scheduled') added.push({ declarer, target: compilePattern(r.pattern, separator), strict: true });
     }
+    this.#rules.push(...added);
+    return added;
   }
 
-  /** The procs to inject as deps of `target`, in rule order. */
-  injectionsFor(target: string): Injection[] {
+  /** The procs to inject as deps of `target`, in rule order (of all rules, or of `only`). */
+  injectionsFor(target: string, only?: readonly TargetRule[]): Injection[] {
     const out: Injection[] = [];
-    for (const rule of this.#rules) {
+    for (const rule of only ?? this.#rules) {
       const values = matchPattern(rule.target, target);
       if (!values) continue;
       const inject = declarerName(rule.declarer, values, rule.target.source);

@@ -8,7 +8,7 @@ import { ProcessError, UserError, internalError } from '../errors.ts';
 import type { RunEvent } from '../events.ts';
 import { findCycle } from '../graph/cycles.ts';
 import { isFailure, isFinished, isSuccess, type ProcNode } from '../graph/proc-node.ts';
-import { whenScheduledTargets, type RdepIndex } from '../graph/rdeps.ts';
+import { whenScheduledTargets, type RdepIndex, type TargetRule } from '../graph/rdeps.ts';
 import type { Registry } from '../graph/registry.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { ProcError, ProcState } from '../types.ts';
@@ -257,6 +257,37 @@ export class Scheduler {
     if (target.state === 'wanted') this.#link(target, declarer.name, stack ?? [], errors);
     else if (stack) stack.push(target);
     else this.want([target]);
+  }
+
+  /**
+   * Rules registered after their targets became wanted ("is or becomes wanted", SPEC 4): inject
+   * the declarers into wanted targets now. A `whenTargetScheduled` target already running or
+   * finished breaks the ordering contract. Only scans when a run is under way.
+   */
+  applyNewRdeps(rules: readonly TargetRule[]): void {
+    if (rules.length === 0 || this.#active === 0) return;
+    const errors: UserError[] = [];
+    const idleDeps: ProcNode[] = [];
+    const touched: ProcNode[] = [];
+    for (const node of this.#host.registry.procs.values()) {
+      if (node.state === 'idle') continue;
+      for (const inj of this.#host.rdeps.injectionsFor(node.name, rules)) {
+        if (node.state !== 'wanted') {
+          if (inj.strict) {
+            errors.push(new UserError(`proc "${inj.inject}" must run before "${node.name}", which is already ${node.state}: the ordering contract of its rdep cannot be satisfied`, 'E_ORDERING'));
+          }
+          continue;
+        }
+        if (node.depNames.includes(inj.inject)) continue;
+        node.depNames.push(inj.inject);
+        this.#link(node, inj.inject, idleDeps, errors);
+        touched.push(node);
+      }
+    }
+    if (idleDeps.length > 0) this.want(idleDeps);
+    for (const node of touched) if (node.state === 'wanted' && node.blockedReason !== null) this.#failDep(node, node.blockedReason);
+    this.#queueFlush();
+    if (errors.length > 0) throw errors[0];
   }
 
   /** After a batch became wanted: cycles, blocked procs, ready procs; then throws any error. */

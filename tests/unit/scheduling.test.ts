@@ -321,3 +321,30 @@ describe('reverse dependencies', () => {
     }
   });
 });
+
+describe('rdeps registered while their target is already wanted', () => {
+  test('a plain rdep and a whenTargetScheduled rdep are injected into a wanted target', async () => {
+    using r = rig();
+    const g = gate();
+    r.pm.proc('blocker', () => g.promise);
+    r.pm.proc('target', { deps: ['blocker'] }, (ctx) => Object.keys(ctx.results).sort());
+    r.pm.start('target');
+    r.pm.proc('late-plain', { rdeps: ['target'] }, () => 'p');
+    r.pm.proc('late-strict', { rdeps: [whenTargetScheduled('target')] }, () => 's');
+    g.open();
+    await r.pm.waitForAll();
+    expect(r.pm.results().target).toEqual(['blocker', 'late-plain', 'late-strict']);
+    expect(r.pm.getProcs().get('target')?.deps).toEqual(['blocker', 'late-plain', 'late-strict']);
+  });
+
+  test('a whenTargetScheduled rdep whose target already runs breaks the ordering contract', async () => {
+    using r = rig();
+    const g = gate();
+    r.pm.proc('target', () => g.promise);
+    r.pm.start('target');
+    await waitForEvent(r.pm, r.events, (e) => e.type === 'proc-state' && e.name === 'target' && e.state === 'running');
+    expect(() => r.pm.proc('too-late', { rdeps: [whenTargetScheduled('target')] }, () => 1)).toThrow(/ordering contract/);
+    g.open();
+    await r.pm.waitForAll();
+  });
+});
