@@ -6,12 +6,12 @@
  */
 import { ProcessError, UserError, internalError } from '../errors.ts';
 import type { RunEvent } from '../events.ts';
-import { findCycle } from '../graph/cycles.ts';
-import { isFailure, isFinished, isSuccess, type ProcNode } from '../graph/proc-node.ts';
-import { whenScheduledTargets, type RdepIndex, type TargetRule } from '../graph/rdeps.ts';
+import { isFailure, isFinished, type ProcNode } from '../graph/proc-node.ts';
+import type { RdepIndex, TargetRule } from '../graph/rdeps.ts';
 import type { Registry } from '../graph/registry.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { ProcError, ProcState } from '../types.ts';
+import { Linker } from './linker.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
 export interface SchedulerHost {
@@ -44,10 +44,6 @@ export class Scheduler {
   #running = 0;
   /** Procs that lent their slot in `ctx.wait` and want it back; served before new procs. */
   #slotWaiters: (() => void)[] = [];
-  /** Missing dep name → wanted procs blocked on it; resolved or failed at the next flush. */
-  #missing = new Map<string, ProcNode[]>();
-  /** `whenScheduled` targets that do not exist yet → their declarers. */
-  #whenScheduledPending = new Map<string, ProcNode[]>();
   /** Names of `now: true` procs to start at the next flush. */
   #nowQueue: string[] = [];
   /** An error from a deferred start, for the next `wait`/`waitForAll`. */
@@ -66,8 +62,25 @@ export class Scheduler {
   /** Aborted on interrupt. */
   #root = new AbortController();
 
+  #linker: Linker;
+
   constructor(host: SchedulerHost) {
     this.#host = host;
+    this.#linker = new Linker({
+      registry: host.registry,
+      rdeps: host.rdeps,
+      allowMissingDeps: () => host.allowMissingDeps(),
+      enterWanted: (node, full) => {
+        this.#enterWanted(node);
+        node.full = full;
+      },
+      failDep: (node, reason) => this.#failDep(node, reason),
+      ready: (node) => this.#queue.push(node),
+      queueFlush: () => this.#queueFlush(),
+      deferError: (err) => {
+        this.#deferredError ??= err;
+      },
+    });
   }
 
   get runSignal(): AbortSignal {
@@ -131,185 +144,22 @@ export class Scheduler {
   // ------------------------------------------------------------------ wanting
 
   /**
-   * Makes procs wanted with their deps and rdeps (SPEC 3–4). Synchronous; throws the first
-   * `UserError` found (cycle, higher-wave dep, unknown dep when not allowed, broken ordering
-   * contract) after leaving every proc in a consistent state — the offenders end `failed-dep`.
+   * Makes procs wanted with their deps and rdeps; throws the first `UserError` (cycle,
+   * higher-wave dep, unknown dep when not allowed, broken ordering contract) with every proc left
+   * consistent — the offenders end `failed-dep`.
    */
   want(roots: readonly ProcNode[], opts: { full?: boolean } = {}): void {
-    const errors: UserError[] = [];
-    const newly: ProcNode[] = [];
-    // FIFO, so deps become wanted (and ready) in declaration order.
-    const stack = [...roots];
-    for (let head = 0; head < stack.length; head++) {
-      const node = stack[head] as ProcNode;
-      if (node.state !== 'idle') continue;
-      this.#enterWanted(node);
-      node.full = opts.full === true;
-      newly.push(node);
-      for (const depName of node.depNames) this.#link(node, depName, stack, errors);
-      if (this.#host.rdeps.size > 0) this.#injectRdeps(node, stack, errors);
-      for (const target of whenScheduledTargets(node.opts.rdeps, node.args, `proc "${node.name}"`)) {
-        this.#injectInto(target, node, stack, errors, true);
-      }
-    }
-    this.#settle(newly, errors);
+    this.#linker.want(roots, opts);
   }
 
-  /** Links `node` (wanted) to its dep `depName`, pushing idle deps to be wanted. */
-  #link(node: ProcNode, depName: string, stack: ProcNode[], errors: UserError[]): void {
-    const dep = this.#host.registry.lookup(depName);
-    if (!dep) {
-      if (!this.#host.allowMissingDeps()) {
-        errors.push(new UserError(`proc "${node.name}": dependency "${depName}" does not exist (allowMissingDeps is false)`, 'E_UNKNOWN_PROC'));
-        node.blockedReason ??= `dependency "${depName}" missing`;
-        return;
-      }
-      node.pending++;
-      let list = this.#missing.get(depName);
-      if (!list) this.#missing.set(depName, (list = []));
-      list.push(node);
-      this.#queueFlush();
-      return;
-    }
-    if (dep.wave > node.wave) {
-      errors.push(
-        new UserError(
-          `proc "${node.name}" (wave ${node.wave}) cannot depend on proc "${dep.name}" (wave ${dep.wave}). Dependencies must have equal or lower wave number to avoid deadlock`,
-          'E_WAVE',
-        ),
-      );
-      node.blockedReason ??= `depends on higher-wave proc "${dep.name}"`;
-      return;
-    }
-    this.#addEdge(node, dep, stack);
-  }
-
-  #addEdge(node: ProcNode, dep: ProcNode, stack: ProcNode[] | null): void {
-    node.depNodes.push(dep);
-    dep.dependents.push(node);
-    if (isSuccess(dep.state)) return;
-    if (isFailure(dep.state)) {
-      node.blockedReason ??= `canceled due to failure of "${dep.name}"`;
-      return;
-    }
-    node.pending++;
-    if (dep.state === 'idle') {
-      if (stack) stack.push(dep);
-      else this.want([dep]);
-    }
-  }
-
-  /** Plain and `whenTargetScheduled` rdeps whose target is `node`. */
-  #injectRdeps(node: ProcNode, stack: ProcNode[], errors: UserError[]): void {
-    let injections;
-    try {
-      injections = this.#host.rdeps.injectionsFor(node.name);
-    } catch (err) {
-      if (err instanceof UserError) {
-        errors.push(err);
-        return;
-      }
-      throw err;
-    }
-    for (const inj of injections) {
-      if (node.depNames.includes(inj.inject)) continue;
-      const s = this.#host.registry.lookup(inj.inject);
-      if (!s) {
-        errors.push(new UserError(`rdep "${inj.rule}": proc "${inj.inject}" to inject into "${node.name}" does not exist`, 'E_RDEP'));
-        continue;
-      }
-      node.depNames.push(s.name);
-      this.#link(node, s.name, stack, errors);
-    }
-  }
-
-  /**
-   * Injects `declarer` as a dep of the proc named `targetName` and wants that target
-   * (`whenScheduled`). A target that does not exist yet is remembered until it is defined.
-   */
-  #injectInto(targetName: string, declarer: ProcNode, stack: ProcNode[] | null, errors: UserError[], strict: boolean): void {
-    let target: ProcNode | undefined;
-    try {
-      target = this.#host.registry.lookup(targetName);
-    } catch (err) {
-      if (err instanceof UserError) return void errors.push(err);
-      throw err;
-    }
-    if (!target) {
-      let list = this.#whenScheduledPending.get(targetName);
-      if (!list) this.#whenScheduledPending.set(targetName, (list = []));
-      list.push(declarer);
-      return;
-    }
-    if (target === declarer || target.depNames.includes(declarer.name)) return;
-    if (target.state === 'running' || isFinished(target.state)) {
-      if (strict) {
-        errors.push(
-          new UserError(
-            `proc "${declarer.name}" must run before "${target.name}", which is already ${target.state}: the ordering contract of its rdep cannot be satisfied`,
-            'E_ORDERING',
-          ),
-        );
-      }
-      return;
-    }
-    target.depNames.push(declarer.name);
-    if (target.state === 'wanted') this.#link(target, declarer.name, stack ?? [], errors);
-    else if (stack) stack.push(target);
-    else this.want([target]);
-  }
-
-  /**
-   * Rules registered after their targets became wanted ("is or becomes wanted", SPEC 4): inject
-   * the declarers into wanted targets now. A `whenTargetScheduled` target already running or
-   * finished breaks the ordering contract. Only scans when a run is under way.
-   */
+  /** Rdep rules registered while a run is under way apply to targets already wanted. */
   applyNewRdeps(rules: readonly TargetRule[]): void {
-    if (rules.length === 0 || this.#active === 0) return;
-    const errors: UserError[] = [];
-    const idleDeps: ProcNode[] = [];
-    const touched: ProcNode[] = [];
-    for (const node of this.#host.registry.procs.values()) {
-      if (node.state === 'idle') continue;
-      for (const inj of this.#host.rdeps.injectionsFor(node.name, rules)) {
-        if (node.state !== 'wanted') {
-          if (inj.strict) {
-            errors.push(new UserError(`proc "${inj.inject}" must run before "${node.name}", which is already ${node.state}: the ordering contract of its rdep cannot be satisfied`, 'E_ORDERING'));
-          }
-          continue;
-        }
-        if (node.depNames.includes(inj.inject)) continue;
-        node.depNames.push(inj.inject);
-        this.#link(node, inj.inject, idleDeps, errors);
-        touched.push(node);
-      }
-    }
-    if (idleDeps.length > 0) this.want(idleDeps);
-    for (const node of touched) if (node.state === 'wanted' && node.blockedReason !== null) this.#failDep(node, node.blockedReason);
-    this.#queueFlush();
-    if (errors.length > 0) throw errors[0];
+    this.#linker.applyNewRdeps(rules, this.#active > 0);
   }
 
-  /** After a batch became wanted: cycles, blocked procs, ready procs; then throws any error. */
-  #settle(newly: ProcNode[], errors: UserError[]): void {
-    if (newly.length > 0) {
-      const cycle = findCycle(newly, (n) => n.state === 'wanted');
-      if (cycle) {
-        const text = cycle.join(' -> ');
-        errors.push(new UserError(`Dependency cycle: ${text}`, 'E_CYCLE'));
-        for (const name of new Set(cycle)) {
-          const n = this.#host.registry.procs.get(name);
-          if (n && n.state === 'wanted') n.blockedReason ??= `dependency cycle: ${text}`;
-        }
-      }
-    }
-    for (const node of newly) {
-      if (node.state !== 'wanted') continue;
-      if (node.blockedReason !== null) this.#failDep(node, node.blockedReason);
-      else if (node.pending === 0) this.#queue.push(node);
-    }
-    this.#queueFlush();
-    if (errors.length > 0) throw errors[0];
+  /** The registry made a new proc: procs waiting for that name get it. */
+  procAdded(node: ProcNode): void {
+    this.#linker.procAdded(node);
   }
 
   /** Ends `node` (wanted) and every wanted proc downstream as `failed-dep`, iteratively. */
@@ -339,43 +189,6 @@ export class Scheduler {
     this.#queueFlush();
   }
 
-  /** The registry made a new proc: satisfy procs that were waiting for that name. */
-  procAdded(node: ProcNode): void {
-    const waiting = this.#missing.get(node.name);
-    if (waiting) {
-      this.#missing.delete(node.name);
-      this.#resolveMissing(node, waiting);
-    }
-    const declarers = this.#whenScheduledPending.get(node.name);
-    if (declarers) {
-      this.#whenScheduledPending.delete(node.name);
-      const errors: UserError[] = [];
-      for (const d of declarers) if (d.state === 'wanted' || d.state === 'running') this.#injectInto(node.name, d, null, errors, true);
-      if (errors.length > 0) this.#deferredError ??= errors[0];
-    }
-  }
-
-  #resolveMissing(dep: ProcNode, waiting: ProcNode[]): void {
-    for (const w of waiting) {
-      if (w.state !== 'wanted') continue;
-      w.pending--; // it was counted as a blocker while missing; #addEdge counts it again if needed
-      if (dep.wave > w.wave) {
-        this.#deferredError ??= new UserError(`proc "${w.name}" (wave ${w.wave}) cannot depend on proc "${dep.name}" (wave ${dep.wave}). Dependencies must have equal or lower wave number to avoid deadlock`, 'E_WAVE');
-        this.#failDep(w, `depends on higher-wave proc "${dep.name}"`);
-        continue;
-      }
-      try {
-        this.#addEdge(w, dep, null);
-      } catch (err) {
-        this.#deferredError ??= err;
-      }
-      if (w.state !== 'wanted') continue;
-      if (w.blockedReason !== null) this.#failDep(w, w.blockedReason);
-      else if (w.pending === 0) this.#queue.push(w);
-    }
-    this.#queueFlush();
-  }
-
   #queueFlush(): void {
     if (this.#flushQueued) return;
     this.#flushQueued = true;
@@ -396,21 +209,8 @@ export class Scheduler {
       }
       this.#flushQueued = false;
     }
-    if (this.#missing.size > 0) {
-      const missing = [...this.#missing];
-      this.#missing.clear();
-      for (const [name, waiting] of missing) {
-        let dep: ProcNode | undefined;
-        try {
-          dep = this.#host.registry.lookup(name);
-        } catch (err) {
-          this.#deferredError ??= err;
-        }
-        if (dep) this.#resolveMissing(dep, waiting);
-        else for (const w of waiting) this.#failDep(w, `dependency "${name}" missing`);
-      }
-      this.#flushQueued = false;
-    }
+    this.#linker.resolveMissingNow();
+    this.#flushQueued = false;
     this.#pump();
     this.#maybeEndRun();
   }
@@ -599,8 +399,7 @@ export class Scheduler {
   reset(): void {
     if (this.#active > 0) throw new UserError('clear() while procs are wanted or running: use waitClear()', 'E_BUSY');
     this.#queue.clear();
-    this.#missing.clear();
-    this.#whenScheduledPending.clear();
+    this.#linker.clear();
     this.#nowQueue = [];
     this.#deferredError = null;
     this.results.clear();
