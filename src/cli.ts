@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /**
  * The `parproc` command. Kept tiny: `--version` loads nothing else, and each command loads only
- * what it uses.
+ * what it uses. (No top-level await: the binary is compiled to bytecode, which needs that.)
  */
 import pkg from '../package.json' with { type: 'json' };
 
@@ -9,7 +9,7 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   process.stdout.write(`${pkg.version}\n`);
 } else {
-  const { main } = await import('./cli/main.ts');
-  const code = await main(argv);
-  process.exit(code);
+  void import('./cli/main.ts')
+    .then(({ main }) => main(argv))
+    .then((code) => process.exit(code));
 }
