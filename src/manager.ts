@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ProcessError, UserError } from './errors.ts';
 import { EventBus, type EventListener } from './events.ts';
-import { hasPlaceholders } from './graph/pattern.ts';
+import { compilePattern, hasPlaceholders } from './graph/pattern.ts';
 import { isFailure, type ProcNode } from './graph/proc-node.ts';
 import { RdepIndex } from './graph/rdeps.ts';
 import { Registry, toBody } from './graph/registry.ts';
@@ -100,8 +100,10 @@ export class ProcManager {
     checkAvailable(owner, valid);
     const body = toBody(owner, fn);
     if (arguments.length > 3) throw new UserError(`${owner}: too many arguments to proc()`, 'E_ARGS');
-    const rules = valid.rdeps.length > 0 ? this.#rdeps.add({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator) : [];
+    // Compile rdeps first (a bad pattern registers nothing), register them once the proc is in.
+    const rules = RdepIndex.compile({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator);
     this.#registry.addProc(name, valid, body);
+    this.#rdeps.register(rules);
     this.#scheduler.applyNewRdeps(rules);
     return name;
   }
@@ -115,10 +117,11 @@ export class ProcManager {
     const valid = parseProtoOptions(String(pattern), opts);
     checkAvailable(owner, valid);
     const body = toBody(owner, fn);
-    const def = this.#registry.addProto(pattern, valid, body);
-    if (valid.rdeps.length > 0) {
-      this.#scheduler.applyNewRdeps(this.#rdeps.add({ kind: 'proto', pattern: def.pattern }, valid.rdeps, this.#options.nameParamSeparator));
-    }
+    const sep = this.#options.nameParamSeparator;
+    const rules = RdepIndex.compile({ kind: 'proto', pattern: compilePattern(String(pattern), sep) }, valid.rdeps, sep);
+    this.#registry.addProto(pattern, valid, body);
+    this.#rdeps.register(rules);
+    this.#scheduler.applyNewRdeps(rules);
     return pattern;
   }
 

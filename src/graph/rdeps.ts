@@ -31,15 +31,19 @@ export class RdepIndex {
     return this.#rules.length;
   }
 
-  /** Records the target-triggered rules of a proc or proto; returns the new rules. */
-  add(declarer: Declarer, rdeps: readonly (string | RdepRule)[], separator: string): readonly TargetRule[] {
-    const added: TargetRule[] = [];
+  /** Compiles the target-triggered rules of a proc or proto (throws on a bad pattern). */
+  static compile(declarer: Declarer, rdeps: readonly (string | RdepRule)[], separator: string): TargetRule[] {
+    const out: TargetRule[] = [];
     for (const r of rdeps) {
-      if (typeof r === 'string') added.push({ declarer, target: compilePattern(r, separator), strict: false });
-      else if (r.kind === 'when-target-scheduled') added.push({ declarer, target: compilePattern(r.pattern, separator), strict: true });
+      if (typeof r === 'string') out.push({ declarer, target: compilePattern(r, separator), strict: false });
+      else if (r.kind === 'when-target-scheduled') out.push({ declarer, target: compilePattern(r.pattern, separator), strict: true });
     }
-    this.#rules.push(...added);
-    return added;
+    return out;
+  }
+
+  /** Adds compiled rules (once their declarer is registered). */
+  register(rules: readonly TargetRule[]): void {
+    this.#rules.push(...rules);
   }
 
   /** The procs to inject as deps of `target`, in rule order (of all rules, or of `only`). */

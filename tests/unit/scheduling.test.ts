@@ -348,3 +348,15 @@ describe('rdeps registered while their target is already wanted', () => {
     await r.pm.waitForAll();
   });
 });
+
+test('a proc that fails to register leaves no rdep rule behind', async () => {
+  using r = rig();
+  r.pm.proc('dup', () => 1);
+  expect(() => r.pm.proc('dup', { rdeps: ['target'] }, () => 2)).toThrow(/already created/);
+  expect(() => r.pm.proc('badrule', { rdeps: ['t::[a]-[b]'] }, () => 2)).toThrow(/separator/);
+  expect(r.pm.getProcs().has('badrule')).toBe(false);
+  r.pm.proc('target', () => 't');
+  r.pm.start('target');
+  await r.pm.waitForAll();
+  expect(r.pm.getProcs().get('target')?.deps).toEqual([]);
+});
