@@ -17,8 +17,15 @@ beforeAll(() => {
 }, 60_000);
 
 describe('dist/parproc', () => {
-  test('build.ts produces an executable', () => {
+  test('build.ts produces an executable, and passes --target through to bun build --compile', () => {
     expect(existsSync(bin)).toBe(true);
+    const target = `bun-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`;
+    const other = join(mkdtempSync(join(tmpdir(), 'parproc-bin-')), 'parproc-target');
+    const build = Bun.spawnSync([process.execPath, 'run', join(ROOT, 'build.ts'), '--target', target, '--outfile', other], { stdout: 'pipe', stderr: 'pipe' });
+    expect(build.exitCode).toBe(0);
+    expect(Bun.spawnSync([other, '--version']).stdout.toString().trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const bad = Bun.spawnSync([process.execPath, 'run', join(ROOT, 'build.ts'), '--target', 'bun-nonsense-os', '--outfile', `${other}-bad`], { stdout: 'pipe', stderr: 'pipe' });
+    expect(bad.exitCode).not.toBe(0);
   });
 
   test('--version and --help', async () => {
