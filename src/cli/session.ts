@@ -20,7 +20,7 @@ export interface Session {
  * `attach` sees the manager before the task file runs, so reporters see `now: true` procs too.
  */
 export async function openSession(
-  flags: { file?: string | undefined; cwd?: string | undefined },
+  flags: { file?: string | undefined; cwd?: string | undefined; json?: boolean | undefined },
   attach?: (pm: ProcManager) => void,
 ): Promise<Session> {
   if (flags.cwd !== undefined) {
@@ -38,7 +38,7 @@ export async function openSession(
   const pm = setDefaultManager(new ProcManager({ display: false, ...cliDefaults(taskFile) }));
   pm.hold();
   attach?.(pm);
-  await loadTaskFile(taskFile);
+  await loadTaskFile(taskFile, flags.json === true);
   // Let `now: true` procs registered at the top level become wanted (held, so none starts).
   await new Promise<void>((r) => setImmediate(r));
   return { pm, taskFile };

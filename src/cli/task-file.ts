@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { plugin } from 'bun';
+import { withFallbackSink, writeStderr } from '../util/stdio.ts';
 import { CliError } from './errors.ts';
 
 export const TASK_FILE_NAMES = ['parproc.ts', 'parproc.mts', 'parproc.js', 'parproc.mjs'];
@@ -43,11 +44,16 @@ export async function registerSelfModule(): Promise<void> {
   });
 }
 
-/** Imports the task file; any failure becomes one `CliError` line naming the file and line. */
-export async function loadTaskFile(path: string): Promise<void> {
+/**
+ * Imports the task file; any failure becomes one `CliError` line naming the file and line. With
+ * `stdoutToStderr` (`--json`), what its top-level code prints goes to stderr, keeping stdout for
+ * NDJSON.
+ */
+export async function loadTaskFile(path: string, stdoutToStderr = false): Promise<void> {
   await registerSelfModule();
+  const load = () => import(path);
   try {
-    await import(path);
+    await (stdoutToStderr ? withFallbackSink({ write: (_stream, text) => writeStderr(text) }, load) : load());
   } catch (err) {
     throw new CliError(describeLoadError(path, err));
   }

@@ -19,6 +19,8 @@ interface StdioState {
   stdoutWrite: (chunk: string | Uint8Array) => boolean;
   stderrWrite: (chunk: string | Uint8Array) => boolean;
   patched: boolean;
+  /** Where output outside any proc goes while set (the CLI's task-file load under `--json`). */
+  fallback: OutputSink | null;
 }
 
 const KEY = Symbol.for('parproc.stdio');
@@ -35,6 +37,7 @@ function state(): StdioState {
       stdoutWrite: process.stdout.write.bind(process.stdout) as StdioState['stdoutWrite'],
       stderrWrite: process.stderr.write.bind(process.stderr) as StdioState['stderrWrite'],
       patched: false,
+      fallback: null,
     };
     g[KEY] = s;
     // A reader that goes away (`parproc | head`) is not a crash: stop writing to it.
@@ -78,7 +81,7 @@ function patch(s: StdioState): void {
   s.patched = true;
   const wrapWrite = (stream: 'stdout' | 'stderr', original: StdioState['stdoutWrite']) =>
     function write(chunk: unknown, ...rest: unknown[]): boolean {
-      const sink = s.als.getStore();
+      const sink = s.als.getStore() ?? s.fallback;
       if (!sink) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
       sink.write(stream, toText(chunk));
       const cb = rest.find((x) => typeof x === 'function') as (() => void) | undefined;
@@ -94,7 +97,7 @@ function patch(s: StdioState): void {
   for (const [method, stream] of methods) {
     const original = console[method] as (...a: unknown[]) => void;
     (console as unknown as Record<string, unknown>)[method] = function captured(...args: unknown[]): void {
-      const sink = s.als.getStore();
+      const sink = s.als.getStore() ?? s.fallback;
       if (!sink) return original.apply(console, args);
       sink.write(stream, `${formatWithOptions({ colors: false }, ...args)}\n`);
     };
@@ -117,4 +120,21 @@ export function currentSink(): OutputSink | undefined {
 export function withoutOutputSink<T>(fn: () => T): T {
   const s = state();
   return s.als.exit(fn);
+}
+
+/**
+ * Runs `fn` (and what it awaits) with output made outside any proc sent to `sink`. Module
+ * evaluation does not carry async context, so this is a process-wide fallback, set only while
+ * `fn` runs.
+ */
+export async function withFallbackSink<T>(sink: OutputSink, fn: () => Promise<T>): Promise<T> {
+  const s = state();
+  patch(s);
+  const previous = s.fallback;
+  s.fallback = sink;
+  try {
+    return await fn();
+  } finally {
+    s.fallback = previous;
+  }
 }

@@ -153,6 +153,17 @@ describe('parproc run', () => {
     expect(r.stderr).toContain('✓ b');
   });
 
+  test('--json keeps stdout for NDJSON: what the task file prints at top level goes to stderr', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nconsole.log('loading tasks');\nprocess.stdout.write('raw too\\n');\nproc('default', () => 1);\n` });
+    const r = await rig.exec(['--json']);
+    expect(r.code).toBe(0);
+    for (const line of r.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    expect(r.stderr).toContain('loading tasks\nraw too\n');
+    const plain = await rig.exec([]);
+    expect(plain.stdout).toStartWith('loading tasks\nraw too\n');
+  });
+
   test('-j limits parallelism; -p sets params (repeatable)', async () => {
     await using rig = await CliRig.create();
     rig.write({
