@@ -21,13 +21,11 @@ import {
   type OptionsInput,
   type ValidProcOptions,
 } from './options.ts';
-import { promptUser } from './prompt.ts';
 import { Incremental } from './cache/incremental.ts';
 import type { TaskStore } from './cache/task-store.ts';
 import { InlineRunner } from './runners/inline.ts';
-import { outcomeFromError } from './runners/outcome.ts';
-import { ProcLog } from './runners/proc-log.ts';
-import type { ContextServices, Outcome, ProcRunner } from './runners/runner.ts';
+import type { Outcome, ProcRunner } from './runners/runner.ts';
+import { launchProc } from './launch.ts';
 import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
 import type {
   PatternArgs,
@@ -357,65 +355,19 @@ export class ProcManager {
       mkdirSync(dir, { recursive: true });
       this.#logDirReady = dir;
     }
-    const log = new ProcLog(node.logFile, this.#bus.idle ? null : (stream, text) => {
-      if (!this.#bus.idle) this.#bus.emit({ type: 'proc-output', at: Date.now(), name: node.name, stream, text });
-    });
-    const changedDeps = node.depNodes.filter((d) => d.state === 'succeeded').map((d) => d.name);
-    let mark = this.#scheduler.resultLog.length;
-    const scheduler = this.#scheduler;
-    const services: ContextServices = {
-      results: () => Object.fromEntries(scheduler.resultLog.slice(0, mark)),
-      create: async (n, a) => this.create(n, a),
-      start: async (names) => this.start(names),
-      run: async (name, opts) => this.run(name, opts),
-      wait: async (names) => {
-        const nodes = this.#nodes(names, 'ctx.wait', false);
-        // A proc still running lends its slot while it waits; one that already ended (its code
-        // went on after a timeout) holds none to lend.
-        if (node.state === 'running') await scheduler.lendSlot(() => scheduler.waitFor(nodes));
-        else await scheduler.waitFor(nodes);
-        mark = scheduler.resultLog.length;
-      },
-      prompt: (message, opts) => promptUser(message, opts),
-    };
-    const run = this.#runner.run({
-      name: node.name,
-      body: node.body,
-      args: node.args,
+    return launchProc(node, {
+      scheduler: this.#scheduler,
+      runner: this.#runner,
+      incremental: this.#incremental,
+      bus: this.#bus,
       params: this.#params,
-      cwd: node.opts.cwd,
-      env: node.opts.env,
-      timeoutMs: node.opts.timeout === null ? null : node.opts.timeout * 1000,
-      log,
-      runSignal: scheduler.runSignal,
-      depsChanged: changedDeps.length > 0,
-      changedDeps,
-      inputFingerprint: this.#incremental.inputMtimes(node),
-      services,
+      api: {
+        create: (n, a) => this.create(n, a),
+        start: (names) => this.start(names),
+        run: (name, opts) => this.run(name, opts),
+        nodes: (names, fn) => this.#nodes(names, fn, false),
+      },
     });
-    const startedAt = node.startedAt ?? Date.now();
-    return run
-      .then((outcome) => {
-        const checked = this.#checkOutputs(node, outcome, log);
-        this.#incremental.record(node, checked, startedAt, Date.now());
-        node.outputBytes = log.written;
-        return checked;
-      })
-      .finally(() => log.close());
-  }
-
-  /** After success, declared outputs must exist (and be fresh enough). */
-  #checkOutputs(node: ProcNode, outcome: Outcome, log: ProcLog): Outcome {
-    if (outcome.state !== 'succeeded') return outcome;
-    let problem: string | null;
-    try {
-      problem = this.#incremental.verifyOutputs(node);
-    } catch (err) {
-      return outcomeFromError(err, log);
-    }
-    if (problem === null) return outcome;
-    log.line(problem, 'stderr');
-    return { state: 'failed', error: 'outputs-not-refreshed', moreInfo: problem, output: null };
   }
 
   #warn(message: string): void {

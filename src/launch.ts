@@ -1,0 +1,98 @@
+/**
+ * One execution of one proc, wired: its log, the services its context offers (create, start,
+ * run, wait with the caller's slot lent out, prompt), the runner, output verification and the
+ * task DB record. The manager calls this for every proc the scheduler starts.
+ */
+import type { Incremental } from './cache/incremental.ts';
+import type { EventBus } from './events.ts';
+import type { ProcNode } from './graph/proc-node.ts';
+import { promptUser } from './prompt.ts';
+import { outcomeFromError } from './runners/outcome.ts';
+import { ProcLog } from './runners/proc-log.ts';
+import type { ContextServices, Outcome, ProcRunner } from './runners/runner.ts';
+import type { Scheduler } from './scheduler/scheduler.ts';
+import type { RunOptions } from './types.ts';
+
+export interface LaunchDeps {
+  scheduler: Scheduler;
+  runner: ProcRunner;
+  incremental: Incremental;
+  bus: EventBus;
+  params: Record<string, unknown>;
+  /** The manager's graph operations, for `ctx.create/start/run/wait`. */
+  api: {
+    create(nameOrPattern: string, procNameOrArgs?: string | Record<string, unknown>): string[];
+    start(names: string[]): void;
+    run(name: string, opts?: RunOptions): string[];
+    nodes(names: string[], fn: string): ProcNode[];
+  };
+}
+
+/** Runs `node` (just moved to `running`) and resolves its outcome once its log is closed. */
+export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
+  const { scheduler, bus } = d;
+  const log = new ProcLog(
+    node.logFile,
+    bus.idle
+      ? null
+      : (stream, text) => {
+          if (!bus.idle) bus.emit({ type: 'proc-output', at: Date.now(), name: node.name, stream, text });
+        },
+  );
+  const changedDeps = node.depNodes.filter((dep) => dep.state === 'succeeded').map((dep) => dep.name);
+  // `ctx.results` shows what had completed when the proc started; `ctx.wait` moves the mark.
+  let mark = scheduler.resultLog.length;
+  const services: ContextServices = {
+    results: () => Object.fromEntries(scheduler.resultLog.slice(0, mark)),
+    create: async (n, a) => d.api.create(n, a),
+    start: async (names) => d.api.start(names),
+    run: async (name, opts) => d.api.run(name, opts),
+    wait: async (names) => {
+      const nodes = d.api.nodes(names, 'ctx.wait');
+      // A proc still running lends its slot while it waits; one that already ended (its code
+      // went on after a timeout) holds none to lend.
+      if (node.state === 'running') await scheduler.lendSlot(() => scheduler.waitFor(nodes));
+      else await scheduler.waitFor(nodes);
+      mark = scheduler.resultLog.length;
+    },
+    prompt: (message, opts) => promptUser(message, opts),
+  };
+  const run = d.runner.run({
+    name: node.name,
+    body: node.body,
+    args: node.args,
+    params: d.params,
+    cwd: node.opts.cwd,
+    env: node.opts.env,
+    timeoutMs: node.opts.timeout === null ? null : node.opts.timeout * 1000,
+    log,
+    runSignal: scheduler.runSignal,
+    depsChanged: changedDeps.length > 0,
+    changedDeps,
+    inputFingerprint: d.incremental.inputMtimes(node),
+    services,
+  });
+  const startedAt = node.startedAt ?? Date.now();
+  return run
+    .then((outcome) => {
+      const checked = checkOutputs(node, outcome, log, d.incremental);
+      d.incremental.record(node, checked, startedAt, Date.now());
+      node.outputBytes = log.written;
+      return checked;
+    })
+    .finally(() => log.close());
+}
+
+/** After success, declared outputs must exist (and be fresh enough). */
+function checkOutputs(node: ProcNode, outcome: Outcome, log: ProcLog, incremental: Incremental): Outcome {
+  if (outcome.state !== 'succeeded') return outcome;
+  let problem: string | null;
+  try {
+    problem = incremental.verifyOutputs(node);
+  } catch (err) {
+    return outcomeFromError(err, log);
+  }
+  if (problem === null) return outcome;
+  log.line(problem, 'stderr');
+  return { state: 'failed', error: 'outputs-not-refreshed', moreInfo: problem, output: null };
+}
