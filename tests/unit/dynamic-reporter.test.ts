@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ProcStateEvent, RunEvent } from '../../src/index.ts';
+import { DynamicReporter, progressBar, type Terminal } from '../../src/ui/dynamic-reporter.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'parproc-dyn-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A terminal in memory: what was written, a size that can change, a resize signal. */
+function fakeTerminal(columns: number, rows: number) {
+  const writes: string[] = [];
+  let listener: (() => void) | null = null;
+  const size = { columns, rows };
+  const term: Terminal = {
+    write: (t) => void writes.push(t),
+    columns: () => size.columns,
+    rows: () => size.rows,
+    onResize: (l) => {
+      listener = l;
+      return () => (listener = null);
+    },
+  };
+  return { term, writes, size, resize: () => listener?.() };
+}
+
+const ctx = { options: () => ({ debug: false, fullLogOnFailure: false }), logIgnore: () => [] };
+const state = (name: string, s: ProcStateEvent['state'], extra: Partial<ProcStateEvent> = {}): RunEvent => ({
+  type: 'proc-state', at: Date.now(), name, state: s, error: null, moreInfo: null, logFile: join(dir, `${name}.log`),
+  durationMs: null, expectedMs: null, outputBytes: null, ...extra,
+});
+
+describe('the live display', () => {
+  test('frames are as wide as the terminal when they are drawn, and follow a resize', () => {
+    const t = fakeTerminal(60, 20);
+    const r = new DynamicReporter(t.term, ctx);
+    writeFileSync(join(dir, 'a.log'), 'error: first\n');
+    writeFileSync(join(dir, 'b.log'), 'error: second\n');
+    r.onEvent({ type: 'run-start', at: Date.now() });
+    r.onEvent(state('a', 'failed', { error: 'exception', moreInfo: 'x', durationMs: 1, outputBytes: 13 }));
+    t.size.columns = 40;
+    t.resize();
+    r.onEvent(state('b', 'failed', { error: 'exception', moreInfo: 'x', durationMs: 1, outputBytes: 14 }));
+    r.onEvent({ type: 'run-end', at: Date.now(), ok: false, durationMs: 2 });
+    r.dispose();
+    const lines = Bun.stripANSI(t.writes.join('')).split('\n');
+    const tops = lines.filter((l) => l.startsWith('╭─'));
+    expect(tops.map((l) => [...l].length)).toEqual([60, 40]);
+    expect(lines.filter((l) => l.startsWith('│')).every((l) => [...l].length === 60 || [...l].length === 40)).toBe(true);
+  });
+
+  test('nothing is written when nothing changed, and the cursor comes back at the end', () => {
+    const t = fakeTerminal(80, 20);
+    const r = new DynamicReporter(t.term, ctx);
+    r.onEvent({ type: 'run-start', at: Date.now() });
+    r.onEvent({ type: 'run-end', at: Date.now(), ok: true, durationMs: 0 });
+    const count = t.writes.length;
+    t.resize(); // no run: nothing to draw
+    expect(t.writes.length).toBe(count);
+    expect(t.writes.join('')).toContain('\x1b[?25l');
+    expect(t.writes.at(-1)).toBe('\x1b[?25h');
+    r.dispose();
+  });
+
+  test('progress is capped at 99% while running', () => {
+    expect(Bun.stripANSI(progressBar(500, 1000))).toEndWith(' 50%');
+    expect(Bun.stripANSI(progressBar(5000, 1000))).toEndWith(' 99%');
+  });
+});
