@@ -342,6 +342,9 @@ export class Scheduler {
     this.flush();
     const err = this.#takeDeferredError();
     if (err) throw err;
+    // While held (the CLI loading a task file written as a script), nothing can run yet: waiting
+    // would never end, so a top-level `await waitForAll()` returns and the CLI runs the procs.
+    if (this.#held) return;
     if (this.#active > 0 || this.#inRun) {
       await new Promise<void>((r) => this.#idleWaiters.push(r));
     }
@@ -351,6 +354,12 @@ export class Scheduler {
 
   /** Starts idle procs among `nodes`, waits for all to end; `ProcessError` if any failed. */
   async waitFor(nodes: readonly ProcNode[]): Promise<void> {
+    if (this.#held && nodes.some((n) => !isFinished(n.state))) {
+      throw new UserError(
+        `wait(${nodes.map((n) => `"${n.name}"`).join(', ')}): procs do not run while the parproc CLI loads the task file; register them at top level and name them as targets (or give them now: true)`,
+        'E_HELD',
+      );
+    }
     const idle = nodes.filter((n) => n.state === 'idle');
     if (idle.length > 0) this.want(idle);
     this.flush();

@@ -84,6 +84,21 @@ describe('task file discovery and loading', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  test('a task file written as a script (top-level await waitForAll) does not hang the CLI', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'script-style.ts': `import { proc, waitForAll, wait } from 'parproc';\nproc('a', { now: true }, () => 'A');\nproc('b', { now: true, deps: ['a'] }, () => 'B');\nawait waitForAll();\n`,
+      'waits.ts': `import { proc, wait } from 'parproc';\nproc('a', () => 'A');\nawait wait('a');\n`,
+    });
+    const r = await rig.exec(['-f', 'script-style.ts', '--json']);
+    expect(r.code).toBe(0);
+    expect(parseNdjson(r.stdout).summary.procs.map((p) => `${p.name}:${p.state}`).sort()).toEqual(['a:succeeded', 'b:succeeded']);
+    const w = await rig.exec(['-f', 'waits.ts']);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toContain('procs do not run while the parproc CLI loads the task file');
+    expect(w.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   test("'parproc' imports in the task file and modules it imports share one registry", async () => {
     await using rig = await CliRig.create();
     rig.write({
