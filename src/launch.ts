@@ -51,7 +51,7 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
       const nodes = d.api.nodes(names, 'ctx.wait');
       // A proc still running lends its slot while it waits; one that already ended (its code
       // went on after a timeout) holds none to lend.
-      if (node.state === 'running') await scheduler.lendSlot(() => scheduler.waitFor(nodes));
+      if (node.state === 'running') await scheduler.lendSlot(() => scheduler.waitFor(nodes, node));
       else await scheduler.waitFor(nodes);
       mark = scheduler.resultLog.length;
     },

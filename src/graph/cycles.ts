@@ -2,7 +2,7 @@
  * Dependency cycle detection over the wanted part of the graph. Iterative (no recursion, so a
  * 100,000-proc chain is fine) and linear in the nodes and edges it visits.
  */
-import type { ProcNode } from './proc-node.ts';
+import { isFinished, type ProcNode } from './proc-node.ts';
 
 /**
  * A cycle reachable from `roots` through `depNodes` among nodes accepted by `follow`, as the list
@@ -40,4 +40,22 @@ export function findCycle(roots: readonly ProcNode[], follow: (n: ProcNode) => b
     }
   }
   return null;
+}
+
+/**
+ * Whether `waiter` (running) waiting for `nodes` would wait forever: one of them needs, through
+ * unfinished deps or its own `ctx.wait`, the waiter to finish first.
+ */
+export function waitWouldCycle(waiter: ProcNode, nodes: readonly ProcNode[]): boolean {
+  const seen = new Set<ProcNode>();
+  const queue = nodes.filter((n) => !isFinished(n.state));
+  for (let i = 0; i < queue.length; i++) {
+    const n = queue[i] as ProcNode;
+    if (n === waiter) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const d of n.depNodes) if (!isFinished(d.state)) queue.push(d);
+    for (const d of n.waitingFor ?? []) if (!isFinished(d.state)) queue.push(d);
+  }
+  return false;
 }

@@ -68,6 +68,8 @@ export class ProcNode {
   endWaiters: (() => void)[] | null = null;
   /** Whether it ran (not cached) in this run: for dependents' `depsChanged`. */
   executed = false;
+  /** The procs it waits for in `ctx.wait` right now (for wait-cycle detection), else `null`. */
+  waitingFor: readonly ProcNode[] | null = null;
   /** Bytes its last execution wrote to its log. */
   outputBytes = 0;
   /** Wanted by a full run: ignore the cache. */

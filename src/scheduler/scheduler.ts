@@ -11,6 +11,7 @@ import type { RdepIndex, TargetRule } from '../graph/rdeps.ts';
 import type { Registry } from '../graph/registry.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { ProcError, ProcState } from '../types.ts';
+import { waitWouldCycle } from '../graph/cycles.ts';
 import { Linker } from './linker.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
@@ -352,8 +353,11 @@ export class Scheduler {
     if (late) throw late;
   }
 
-  /** Starts idle procs among `nodes`, waits for all to end; `ProcessError` if any failed. */
-  async waitFor(nodes: readonly ProcNode[]): Promise<void> {
+  /**
+   * Starts idle procs among `nodes`, waits for all to end; `ProcessError` if any failed. `waiter`
+   * is the proc waiting (`ctx.wait`), checked for wait cycles.
+   */
+  async waitFor(nodes: readonly ProcNode[], waiter?: ProcNode): Promise<void> {
     if (this.#held && nodes.some((n) => !isFinished(n.state))) {
       throw new UserError(
         `wait(${nodes.map((n) => `"${n.name}"`).join(', ')}): procs do not run while the parproc CLI loads the task file; register them at top level and name them as targets (or give them now: true)`,
@@ -365,13 +369,28 @@ export class Scheduler {
     this.flush();
     const err = this.#takeDeferredError();
     if (err) throw err;
-    await Promise.all(
+    if (waiter && waitWouldCycle(waiter, nodes)) {
+      throw new UserError(
+        `proc "${waiter.name}" waits for ${nodes.map((x) => `"${x.name}"`).join(', ')}, which cannot finish before "${waiter.name}" does (a wait cycle)`,
+        'E_WAIT_CYCLE',
+      );
+    }
+    if (waiter) waiter.waitingFor = nodes;
+    try {
+      await this.#endOf(nodes);
+    } finally {
+      if (waiter) waiter.waitingFor = null;
+    }
+    const failed = nodes.filter((n) => isFailure(n.state)).map((n) => n.name);
+    if (failed.length > 0) throw new ProcessError(failed);
+  }
+
+  #endOf(nodes: readonly ProcNode[]): Promise<unknown> {
+    return Promise.all(
       nodes.map((n) =>
         isFinished(n.state) ? undefined : new Promise<void>((r) => (n.endWaiters ??= []).push(r)),
       ),
     );
-    const failed = nodes.filter((n) => isFailure(n.state)).map((n) => n.name);
-    if (failed.length > 0) throw new ProcessError(failed);
   }
 
   /** Runs `fn` (a nested wait) with the caller's slot lent out, then takes a slot back. */

@@ -297,3 +297,35 @@ describe('a proc that goes on after its timeout', () => {
     expect(peak).toBe(1);
   });
 });
+
+describe('wait cycles', () => {
+  test('ctx.wait on itself, on a proc that depends on it, or on a proc waiting for it is a UserError, not a hang', async () => {
+    using r = rig();
+    r.pm.proc('self', async (ctx) => {
+      await ctx.wait('self');
+    });
+    r.pm.proc('parent', async (ctx) => {
+      await ctx.wait('child');
+    });
+    r.pm.proc('child', { deps: ['parent'] }, () => 1);
+    r.pm.proc('ping', async (ctx) => {
+      await ctx.start('pong');
+      await Bun.sleep(30);
+      await ctx.wait('pong');
+    });
+    r.pm.proc('pong', async (ctx) => {
+      await Bun.sleep(5);
+      await ctx.wait('ping');
+    });
+    r.pm.start('self', 'parent', 'ping');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    const p = r.pm.getProcs();
+    expect(p.get('self')).toMatchObject({ state: 'failed', error: 'exception' });
+    expect(p.get('self')?.moreInfo).toContain('a wait cycle');
+    expect(p.get('parent')?.moreInfo).toContain('proc "parent" waits for "child"');
+    expect(p.get('child')?.state).toBe('failed-dep');
+    // pong waits for ping first; ping's later wait for pong closes the cycle and fails.
+    expect(p.get('ping')?.moreInfo).toContain('a wait cycle');
+    expect(p.get('pong')?.state).toBe('failed');
+  });
+});
