@@ -44,7 +44,8 @@ export function findCycle(roots: readonly ProcNode[], follow: (n: ProcNode) => b
 
 /**
  * Whether `waiter` (running) waiting for `nodes` would wait forever: one of them needs, through
- * unfinished deps or its own `ctx.wait`, the waiter to finish first.
+ * unfinished deps or its own `ctx.wait`, the waiter to finish first — or needs a lock the waiter
+ * holds.
  */
 export function waitWouldCycle(waiter: ProcNode, nodes: readonly ProcNode[]): boolean {
   const seen = new Set<ProcNode>();
@@ -53,6 +54,7 @@ export function waitWouldCycle(waiter: ProcNode, nodes: readonly ProcNode[]): bo
     const n = queue[i] as ProcNode;
     if (n === waiter) return true;
     if (seen.has(n)) continue;
+    if (n.state !== 'running' && n.opts.locks.some((l) => waiter.opts.locks.includes(l))) return true;
     seen.add(n);
     for (const d of n.depNodes) if (!isFinished(d.state)) queue.push(d);
     for (const d of n.waitingFor ?? []) if (!isFinished(d.state)) queue.push(d);

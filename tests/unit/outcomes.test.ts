@@ -329,3 +329,15 @@ describe('wait cycles', () => {
     expect(p.get('pong')?.state).toBe('failed');
   });
 });
+
+test('ctx.wait on a proc that needs a lock the waiter holds is a UserError, not a hang', async () => {
+  using r = rig();
+  r.pm.proc('holder', { locks: ['db'] }, async (ctx) => {
+    await ctx.wait('needs-db');
+  });
+  r.pm.proc('needs-db', { locks: ['db'] }, () => 1);
+  r.pm.start('holder');
+  await r.pm.waitForAll({ throwOnFailure: false });
+  expect(r.pm.getProcs().get('holder')?.moreInfo).toContain('a wait cycle');
+  expect(r.pm.getProcs().get('needs-db')?.state).toBe('succeeded');
+});
