@@ -68,6 +68,8 @@ export class Incremental {
   #store: SqliteStore | null = null;
   #storePath: string | null = null;
   #failedPath: string | null = null;
+  /** The `taskDbPath` value `#store`/`#failedPath` were resolved from. */
+  #storeOption: string | null = null;
   /** Ignore the cache for every proc (`--full`). */
   fullRun = false;
   readonly runId = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
@@ -76,10 +78,15 @@ export class Incremental {
     this.#host = host;
   }
 
-  /** The open store for the current `taskDbPath`, or `null`. */
+  /**
+   * The open store for the current `taskDbPath`, or `null`. Called for every proc checked or
+   * recorded: the option string is compared first, so the hot path does no path work.
+   */
   store(): SqliteStore | null {
     const path = this.#host.options().taskDbPath;
     if (path === null) return null;
+    if (path === this.#storeOption) return this.#store;
+    this.#storeOption = path;
     const abs = resolve(path);
     if (this.#storePath === abs) return this.#store;
     if (this.#failedPath === abs) return null;
@@ -180,5 +187,6 @@ export class Incremental {
     this.#store?.close();
     this.#store = null;
     this.#storePath = null;
+    this.#storeOption = null;
   }
 }

@@ -12,6 +12,11 @@ export const TASK_FILE_ARGS = {
   cwd: { type: 'string', alias: 'C', description: 'change to this directory first', valueHint: 'dir' },
 } satisfies ArgsDef;
 
+/** `--db <path>`, for the commands that read the task DB without running. */
+export const DB_ARG = {
+  db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },
+} satisfies ArgsDef;
+
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Checks flags against `def`, then parses with citty. */

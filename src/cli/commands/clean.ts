@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileSafeName } from '../../util/file-safe.ts';
 import { writeStdout } from '../../util/stdio.ts';
 import { EXIT } from '../errors.ts';
-import { parseFlags, TASK_FILE_ARGS } from '../flags.ts';
+import { DB_ARG, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { openCliStore } from './history.ts';
@@ -14,7 +14,7 @@ export const cleanArgs = {
   ...TASK_FILE_ARGS,
   names: { type: 'positional', required: false, description: 'procs to forget (default: all)' },
   logs: { type: 'boolean', description: 'also delete their logs (.parproc/logs)' },
-  db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },
+  ...DB_ARG,
 } satisfies ArgsDef;
 
 export const cleanCommand = defineCommand({

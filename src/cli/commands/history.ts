@@ -6,7 +6,7 @@ import { openStore, type SqliteStore } from '../../cache/sqlite-store.ts';
 import { formatDuration } from '../../ui/format.ts';
 import { writeStdout } from '../../util/stdio.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
+import { DB_ARG, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 
@@ -15,7 +15,7 @@ export const historyArgs = {
   name: { type: 'positional', required: false, description: 'only this proc' },
   limit: { type: 'string', description: 'at most this many runs (default 20)', valueHint: 'n' },
   json: { type: 'boolean', description: 'an array of { name, runId, startedAt, endedAt, durationMs, status }' },
-  db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },
+  ...DB_ARG,
 } satisfies ArgsDef;
 
 export const historyCommand = defineCommand({
