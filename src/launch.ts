@@ -13,6 +13,20 @@ import type { ContextServices, Outcome, ProcRunner } from './runners/runner.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import type { RunOptions } from './types.ts';
 
+/** The proc whose code writes to a log: module-level `wait()` inside a proc acts as `ctx.wait`. */
+export interface Caller {
+  scheduler: Scheduler;
+  name: string;
+  wait(names: string[]): Promise<void>;
+}
+
+const callers = new WeakMap<object, Caller>();
+
+/** The proc whose output sink this is (the sink of the code running now), if any. */
+export function callerOf(sink: object | undefined): Caller | undefined {
+  return sink === undefined ? undefined : callers.get(sink);
+}
+
 export interface LaunchDeps {
   scheduler: Scheduler;
   runner: ProcRunner;
@@ -48,15 +62,13 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
     start: async (names) => d.api.start(names),
     run: async (name, opts) => d.api.run(name, opts),
     wait: async (names) => {
-      const nodes = d.api.nodes(names, 'ctx.wait');
-      // A proc still running lends its slot while it waits; one that already ended (its code
-      // went on after a timeout) holds none to lend.
-      if (node.state === 'running') await scheduler.lendSlot(() => scheduler.waitFor(nodes, node));
-      else await scheduler.waitFor(nodes);
+      // The scheduler lends the proc's slot while it waits (if it still holds one).
+      await scheduler.waitFor(d.api.nodes(names, 'ctx.wait'), node);
       mark = scheduler.resultLog.length;
     },
     prompt: (message, opts) => promptUser(message, opts),
   };
+  callers.set(log, { scheduler, name: node.name, wait: services.wait });
   const run = d.runner.run({
     name: node.name,
     body: node.body,

@@ -25,7 +25,7 @@ import { Incremental } from './cache/incremental.ts';
 import type { TaskStore } from './cache/task-store.ts';
 import { InlineRunner } from './runners/inline.ts';
 import type { Outcome, ProcRunner } from './runners/runner.ts';
-import { launchProc } from './launch.ts';
+import { callerOf, launchProc, type Caller } from './launch.ts';
 import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
 import type {
   PatternArgs,
@@ -42,7 +42,7 @@ import { createDisplay, type Reporter } from './ui/display.ts';
 import type { ReporterContext } from './ui/static-reporter.ts';
 import { TraceReporter } from './ui/trace-reporter.ts';
 import { fileSafeName } from './util/file-safe.ts';
-import { writeStderr, writeStdout } from './util/stdio.ts';
+import { currentSink, writeStderr } from './util/stdio.ts';
 
 let managerCount = 0;
 
@@ -154,11 +154,28 @@ export class ProcManager {
 
   /** Waits for procs (starting idle ones); throws `ProcessError` if any failed. */
   async wait(...names: (string | string[])[]): Promise<void> {
+    // Called from inside one of this manager's procs, it is that proc's ctx.wait (slot lent,
+    // cycles checked): otherwise `parallel: 1` would deadlock.
+    const caller = this.#caller();
+    if (caller) return caller.wait(names.flat());
     await this.#scheduler.waitFor(this.#nodes(names.flat(), 'wait', false));
+  }
+
+  /** The proc of this manager whose code is calling, if any. */
+  #caller(): Caller | undefined {
+    const caller = callerOf(currentSink());
+    return caller?.scheduler === this.#scheduler ? caller : undefined;
   }
 
   /** Waits until nothing is wanted or running; `false` (or a `ProcessError`) when a proc failed. */
   async waitForAll(opts: WaitOptions = {}): Promise<boolean> {
+    const caller = this.#caller();
+    if (caller) {
+      throw new UserError(
+        `waitForAll() inside proc "${caller.name}" would wait for "${caller.name}" itself: use ctx.wait(names) for the procs it needs`,
+        'E_WAIT_CYCLE',
+      );
+    }
     await this.#scheduler.waitIdle();
     const failed = [...this.#registry.procs.values()].filter((n) => isFailure(n.state)).map((n) => n.name);
     if (failed.length > 0 && (opts.throwOnFailure ?? true)) throw new ProcessError(failed);

@@ -43,21 +43,31 @@ export function findCycle(roots: readonly ProcNode[], follow: (n: ProcNode) => b
 }
 
 /**
- * Whether `waiter` (running) waiting for `nodes` would wait forever: one of them needs, through
- * unfinished deps or its own `ctx.wait`, the waiter to finish first — or needs a lock the waiter
- * holds.
+ * Whether `waiter` waiting for `nodes` would wait forever: following what each unfinished proc
+ * waits on — its unfinished deps, the procs of its own `ctx.wait` calls, and (while it has not
+ * started) the holders of the locks it needs — leads back to the waiter. `holderOf` names the
+ * proc holding a lock, if any.
  */
-export function waitWouldCycle(waiter: ProcNode, nodes: readonly ProcNode[]): boolean {
+export function waitWouldCycle(
+  waiter: ProcNode,
+  nodes: readonly ProcNode[],
+  holderOf: (lock: string) => ProcNode | undefined,
+): boolean {
   const seen = new Set<ProcNode>();
   const queue = nodes.filter((n) => !isFinished(n.state));
   for (let i = 0; i < queue.length; i++) {
     const n = queue[i] as ProcNode;
     if (n === waiter) return true;
     if (seen.has(n)) continue;
-    if (n.state !== 'running' && n.opts.locks.some((l) => waiter.opts.locks.includes(l))) return true;
     seen.add(n);
+    if (n.state === 'wanted') {
+      for (const l of n.opts.locks) {
+        const holder = holderOf(l);
+        if (holder !== undefined && holder !== n) queue.push(holder);
+      }
+    }
     for (const d of n.depNodes) if (!isFinished(d.state)) queue.push(d);
-    for (const d of n.waitingFor ?? []) if (!isFinished(d.state)) queue.push(d);
+    for (const wait of n.waitingFor) for (const d of wait) if (!isFinished(d.state)) queue.push(d);
   }
   return false;
 }

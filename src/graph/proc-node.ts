@@ -68,8 +68,12 @@ export class ProcNode {
   endWaiters: (() => void)[] | null = null;
   /** Whether it ran (not cached) in this run: for dependents' `depsChanged`. */
   executed = false;
-  /** The procs it waits for in `ctx.wait` right now (for wait-cycle detection), else `null`. */
-  waitingFor: readonly ProcNode[] | null = null;
+  /** The proc's `ctx.wait` calls under way, each with the procs it waits for (wait-cycle detection). */
+  waitingFor: (readonly ProcNode[])[] = [];
+  /** Whether it holds one of the `parallel` slots (running, and not lending it out in waits). */
+  holdsSlot = false;
+  /** `ctx.wait` calls under way: the slot is lent while at least one is, and taken back after the last. */
+  lends = 0;
   /** Bytes its last execution wrote to its log. */
   outputBytes = 0;
   /** Wanted by a full run: ignore the cache. */

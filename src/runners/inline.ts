@@ -64,7 +64,9 @@ export class InlineRunner implements ProcRunner {
       if (first instanceof AbortReason) {
         job.log.line(first.kind === 'timeout' ? `Timed out: ${first.message}` : 'Interrupted', 'stderr');
         await tracker.killAll();
-        return { state: 'failed', error: first.kind, moreInfo: first.message, output: null };
+        // The function may ignore its signal and go on: the scheduler keeps its locks until it
+        // settles (SPEC 3: lock holders never overlap).
+        return { state: 'failed', error: first.kind, moreInfo: first.message, output: null, lingering: work };
       }
       // Commands started but not awaited must not outlive their proc.
       if (tracker.size > 0) await tracker.killAll();

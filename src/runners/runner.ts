@@ -45,6 +45,11 @@ export interface Outcome {
   moreInfo: string | null;
   /** Plain data (`null` unless succeeded). */
   output: unknown;
+  /**
+   * Set when the proc ended (timeout, interrupt) while its code still runs in this process:
+   * settles when the code does. Its locks stay held until then.
+   */
+  lingering?: Promise<unknown>;
 }
 
 export interface ProcRunner {

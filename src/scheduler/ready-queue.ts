@@ -33,7 +33,8 @@ export class ReadyQueue {
   /** Wanted + running procs per wave: a wave may start only when all lower ones are empty. */
   #active = new Map<number, number>();
   #ready = new Map<number, Fifo<ProcNode>>();
-  #locksHeld = new Set<string>();
+  /** Each held lock and the proc holding it (for wait-cycle detection). */
+  #locksHeld = new Map<string, ProcNode>();
   #lockWaiters = new Map<string, ProcNode[]>();
 
   /** A proc of `wave` became wanted. */
@@ -75,13 +76,19 @@ export class ReadyQueue {
     list.push(node);
   }
 
-  acquire(locks: readonly string[]): void {
-    for (const l of locks) this.#locksHeld.add(l);
+  acquire(node: ProcNode): void {
+    for (const l of node.opts.locks) this.#locksHeld.set(l, node);
   }
 
-  /** Releases locks and puts the procs parked on them back in the queue. */
-  release(locks: readonly string[]): void {
-    for (const l of locks) {
+  /** The proc holding `lock`, if any. */
+  holder(lock: string): ProcNode | undefined {
+    return this.#locksHeld.get(lock);
+  }
+
+  /** Releases the locks `node` holds and puts the procs parked on them back in the queue. */
+  release(node: ProcNode): void {
+    for (const l of node.opts.locks) {
+      if (this.#locksHeld.get(l) !== node) continue;
       this.#locksHeld.delete(l);
       const parked = this.#lockWaiters.get(l);
       if (parked) {

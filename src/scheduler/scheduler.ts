@@ -36,6 +36,12 @@ export interface SchedulerHost {
   runEnded?(ok: boolean): Promise<void> | void;
 }
 
+/**
+ * How long the locks of a proc whose code goes on after its timeout or interrupt stay held: lock
+ * holders never overlap while the code still runs, up to this cap (reported as a warning).
+ */
+export const LINGER_CAP_MS = 10_000;
+
 export class Scheduler {
   #host: SchedulerHost;
   #queue = new ReadyQueue();
@@ -44,7 +50,7 @@ export class Scheduler {
   /** Parallel slots in use. */
   #running = 0;
   /** Procs that lent their slot in `ctx.wait` and want it back; served before new procs. */
-  #slotWaiters: (() => void)[] = [];
+  #slotWaiters: { node: ProcNode; resume: () => void }[] = [];
   /** Names of `now: true` procs to start at the next flush. */
   #nowQueue: string[] = [];
   /** An error from a deferred start, for the next `wait`/`waitForAll`. */
@@ -60,7 +66,7 @@ export class Scheduler {
   /** Completed results in completion order (for `ctx.results` snapshots). */
   readonly resultLog: [string, unknown][] = [];
   readonly results = new Map<string, unknown>();
-  /** Aborted on interrupt. */
+  /** The current run's abort scope: aborted on interrupt, replaced when the next run starts. */
   #root = new AbortController();
 
   #linker: Linker;
@@ -84,6 +90,7 @@ export class Scheduler {
     });
   }
 
+  /** The current run's signal (each run has its own: an interrupt ends one run, not the manager). */
   get runSignal(): AbortSignal {
     return this.#root.signal;
   }
@@ -127,6 +134,7 @@ export class Scheduler {
   #enterWanted(node: ProcNode): void {
     if (this.#active === 0 && !this.#inRun) {
       this.#inRun = true;
+      if (this.#root.signal.aborted) this.#root = new AbortController();
       this.#runStartedAt = Date.now();
       this.#runFailures = 0;
       if (this.#host.listening()) this.#host.emit({ type: 'run-start', at: this.#runStartedAt });
@@ -232,12 +240,17 @@ export class Scheduler {
     if (this.#pumping || this.#held) return;
     this.#pumping = true;
     try {
+      if (this.#root.signal.aborted) this.#drainInterrupted();
       const parallel = this.#host.parallel();
       while (this.#running < parallel) {
-        const resume = this.#slotWaiters.shift();
-        if (resume) {
-          this.#running++;
-          resume();
+        const waiter = this.#slotWaiters.shift();
+        if (waiter) {
+          // A proc that ended while it waited (timeout) takes no slot back.
+          if (waiter.node.state === 'running') {
+            this.#running++;
+            waiter.node.holdsSlot = true;
+          }
+          waiter.resume();
           continue;
         }
         if (this.#root.signal.aborted) break;
@@ -263,9 +276,18 @@ export class Scheduler {
     }
   }
 
+  /** After an interrupt, procs that become ready end `failed`/`'interrupted'` instead of starting. */
+  #drainInterrupted(): void {
+    for (let node = this.#queue.pop(); node; node = this.#queue.pop()) {
+      if (node.state !== 'wanted' || node.pending > 0) continue;
+      this.#endWithoutRunning(node, 'failed', null, 'interrupted', 'interrupted before it started');
+    }
+  }
+
   #start(node: ProcNode): void {
     this.#running++;
-    this.#queue.acquire(node.opts.locks);
+    node.holdsSlot = true;
+    this.#queue.acquire(node);
     node.executed = true;
     this.#transition(node, 'running');
     let launched: Promise<Outcome>;
@@ -283,8 +305,12 @@ export class Scheduler {
 
   #finish(node: ProcNode, outcome: Outcome): void {
     if (node.state !== 'running') return; // reset by clear() or watch while it ran
-    this.#running--;
-    this.#queue.release(node.opts.locks);
+    if (node.holdsSlot) {
+      node.holdsSlot = false;
+      this.#running--;
+    }
+    if (outcome.lingering && node.opts.locks.length > 0) this.#releaseWhenSettled(node, outcome.lingering);
+    else this.#queue.release(node);
     this.#leave(node);
     node.output = outcome.output;
     this.results.set(node.name, outcome.output);
@@ -300,6 +326,32 @@ export class Scheduler {
     }
     this.#pump();
     this.#maybeEndRun();
+  }
+
+  /**
+   * The code of a proc that timed out or was interrupted may still run: its locks stay held until
+   * it settles (lock holders never overlap), or `LINGER_CAP_MS` at most, with a warning.
+   */
+  #releaseWhenSettled(node: ProcNode, lingering: Promise<unknown>): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cap = new Promise<'cap'>((r) => {
+      timer = setTimeout(() => r('cap'), LINGER_CAP_MS);
+      timer.unref?.();
+    });
+    const settled = lingering.then(() => 'settled' as const, () => 'settled' as const);
+    void Promise.race([settled, cap]).then((how) => {
+      clearTimeout(timer);
+      if (how === 'cap' && this.#host.listening()) {
+        this.#host.emit({
+          type: 'warning',
+          at: Date.now(),
+          message: `proc "${node.name}" still runs ${LINGER_CAP_MS / 1000}s after it ended (${node.error}); its locks (${node.opts.locks.join(', ')}) are released now`,
+        });
+      }
+      this.#queue.release(node);
+      this.#pump();
+      this.#maybeEndRun();
+    });
   }
 
   /** Ends a ready proc without running it: up to date (cached output), or failed before start. */
@@ -355,7 +407,8 @@ export class Scheduler {
 
   /**
    * Starts idle procs among `nodes`, waits for all to end; `ProcessError` if any failed. `waiter`
-   * is the proc waiting (`ctx.wait`), checked for wait cycles.
+   * is the proc waiting (`ctx.wait`): checked for waits that could never end (a higher wave, a
+   * cycle through deps, other waits and locks), and its parallel slot is lent out meanwhile.
    */
   async waitFor(nodes: readonly ProcNode[], waiter?: ProcNode): Promise<void> {
     if (this.#held && nodes.some((n) => !isFinished(n.state))) {
@@ -364,22 +417,38 @@ export class Scheduler {
         'E_HELD',
       );
     }
+    if (waiter) {
+      // The waiter keeps its wave open, so a proc of a higher wave could never start.
+      const higher = nodes.find((n) => !isFinished(n.state) && n.wave > waiter.wave);
+      if (higher) {
+        throw new UserError(
+          `proc "${waiter.name}" (wave ${waiter.wave}) cannot wait for proc "${higher.name}" (wave ${higher.wave}): a proc may only wait for procs of its own or a lower wave`,
+          'E_WAVE',
+        );
+      }
+    }
     const idle = nodes.filter((n) => n.state === 'idle');
     if (idle.length > 0) this.want(idle);
     this.flush();
     const err = this.#takeDeferredError();
     if (err) throw err;
-    if (waiter && waitWouldCycle(waiter, nodes)) {
+    if (waiter && waitWouldCycle(waiter, nodes, (l) => this.#queue.holder(l))) {
       throw new UserError(
         `proc "${waiter.name}" waits for ${nodes.map((x) => `"${x.name}"`).join(', ')}, which cannot finish before "${waiter.name}" does (a wait cycle)`,
         'E_WAIT_CYCLE',
       );
     }
-    if (waiter) waiter.waitingFor = nodes;
-    try {
+    if (waiter && nodes.some((n) => !isFinished(n.state))) {
+      waiter.waitingFor.push(nodes);
+      this.#lend(waiter);
+      try {
+        await this.#endOf(nodes);
+      } finally {
+        waiter.waitingFor.splice(waiter.waitingFor.indexOf(nodes), 1);
+        await this.#reclaim(waiter);
+      }
+    } else {
       await this.#endOf(nodes);
-    } finally {
-      if (waiter) waiter.waitingFor = null;
     }
     const failed = nodes.filter((n) => isFailure(n.state)).map((n) => n.name);
     if (failed.length > 0) throw new ProcessError(failed);
@@ -393,27 +462,32 @@ export class Scheduler {
     );
   }
 
-  /** Runs `fn` (a nested wait) with the caller's slot lent out, then takes a slot back. */
-  async lendSlot<T>(fn: () => Promise<T>): Promise<T> {
+  /** A wait begins: the first of concurrent waits lends the caller's slot (if it holds one). */
+  #lend(node: ProcNode): void {
+    if (node.lends++ > 0 || !node.holdsSlot) return;
+    node.holdsSlot = false;
     this.#running--;
     this.#pump();
-    try {
-      return await fn();
-    } finally {
-      await new Promise<void>((resume) => {
-        this.#slotWaiters.push(resume);
-        this.#pump();
-      });
-    }
+  }
+
+  /** A wait ended: after the last one, a proc still running takes a slot back (before new procs). */
+  async #reclaim(node: ProcNode): Promise<void> {
+    if (--node.lends > 0 || node.state !== 'running' || node.holdsSlot) return;
+    await new Promise<void>((resume) => {
+      this.#slotWaiters.push({ node, resume });
+      this.#pump();
+    });
   }
 
   /**
    * Stops starting procs, aborts running ones (their runners kill their process groups and
-   * report `'interrupted'`) and ends every wanted proc `failed`/`'interrupted'`.
+   * report `'interrupted'`) and ends every wanted proc `failed`/`'interrupted'`. Only this run:
+   * procs started after it ended run normally.
    */
   interrupt(): void {
     if (this.#root.signal.aborted) return;
     this.#root.abort(new Error('interrupted'));
+    if (!this.#inRun) return;
     for (const node of this.#host.registry.procs.values()) {
       if (node.state !== 'wanted') continue;
       this.#leave(node);

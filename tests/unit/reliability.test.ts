@@ -1,0 +1,224 @@
+/**
+ * Defects found in review (issue 8): slots counted twice, waits that could never end, a permanent
+ * interrupt, module-level waits inside procs, and lock holders that overlapped after a timeout.
+ */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { UserError } from '../../src/index.ts';
+import { gate, rig, waitForEvent } from '../helpers/manager.ts';
+
+setDefaultTimeout(20_000);
+
+/** Counts procs whose code is running at once. */
+function peakCounter() {
+  let running = 0;
+  let peak = 0;
+  return {
+    enter() {
+      peak = Math.max(peak, ++running);
+    },
+    leave() {
+      running--;
+    },
+    get peak() {
+      return peak;
+    },
+  };
+}
+
+describe('parallel slots and ctx.wait', () => {
+  test('a proc that times out while waiting gives its slot back once', async () => {
+    using r = rig({ parallel: 1 });
+    const c = peakCounter();
+    const hold = gate();
+    r.pm.proc('slow', async () => {
+      c.enter();
+      await hold.promise;
+      c.leave();
+    });
+    r.pm.proc('waiter', { timeout: 0.05 }, async (ctx) => {
+      await ctx.wait('slow');
+    });
+    for (let i = 0; i < 3; i++) {
+      r.pm.proc(`after${i}`, async () => {
+        c.enter();
+        await Bun.sleep(5);
+        c.leave();
+      });
+    }
+    r.pm.start('waiter');
+    await waitForEvent(r.pm, r.events, (e) => e.type === 'proc-state' && e.name === 'waiter' && e.state === 'failed');
+    r.pm.start('after0', 'after1', 'after2');
+    // With the slot given back twice, "after0" would start (and end) beside "slow".
+    setTimeout(() => hold.open(), 20);
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect(c.peak).toBe(1);
+    expect(r.pm.getProcs().get('waiter')?.error).toBe('timeout');
+    expect(r.order('succeeded')).toEqual(['slow', 'after0', 'after1', 'after2']);
+  });
+
+  test('concurrent ctx.waits of one proc lend its single slot once', async () => {
+    using r = rig({ parallel: 1 });
+    const c = peakCounter();
+    const body = async () => {
+      c.enter();
+      await Bun.sleep(10);
+      c.leave();
+    };
+    r.pm.proc('a', body);
+    r.pm.proc('b', body);
+    r.pm.proc('o1', body);
+    r.pm.proc('o2', body);
+    r.pm.proc('main', async (ctx) => {
+      await Promise.all([ctx.wait('a'), ctx.wait('b')]);
+      // Back on its one slot: nothing else may run now.
+      c.enter();
+      await Bun.sleep(20);
+      c.leave();
+      return 'ok';
+    });
+    r.pm.start('main', 'o1', 'o2');
+    await r.pm.waitForAll();
+    expect(r.pm.results().main).toBe('ok');
+    expect(c.peak).toBe(1);
+  });
+
+  test('a ctx.wait on a proc of a higher wave is a UserError, not a hang', async () => {
+    using r = rig();
+    r.pm.proc('late', { wave: 1 }, () => 1);
+    r.pm.proc('early', async (ctx) => {
+      try {
+        await ctx.wait('late');
+        return 'waited';
+      } catch (err) {
+        return err instanceof UserError ? err.message : 'other';
+      }
+    });
+    r.pm.start('early');
+    await r.pm.waitForAll();
+    expect(r.pm.results().early).toMatch(/proc "early" \(wave 0\) cannot wait for proc "late" \(wave 1\)/);
+  });
+
+  test('a lock/wait cycle through a third proc is a UserError, whichever wait closes it', async () => {
+    // W holds lock L and waits for X; X waits for Y; Y needs L. Either wait may come last.
+    for (const last of ['w', 'x'] as const) {
+      using r = rig();
+      const firstWaitMade = gate();
+      const xStarted = gate();
+      const errors: string[] = [];
+      const waitCatching = async (p: Promise<void>) => {
+        try {
+          await p;
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          errors.push(err.message);
+        }
+      };
+      r.pm.proc('y', { locks: ['L'] }, () => 'y');
+      r.pm.proc('x', async (ctx) => {
+        xStarted.open();
+        if (last === 'x') await firstWaitMade.promise;
+        const p = waitCatching(ctx.wait('y'));
+        if (last === 'w') firstWaitMade.open();
+        await p;
+      });
+      r.pm.proc('w', { locks: ['L'] }, async (ctx) => {
+        await xStarted.promise;
+        if (last === 'w') await firstWaitMade.promise;
+        const p = waitCatching(ctx.wait('x'));
+        if (last === 'x') firstWaitMade.open();
+        await p;
+      });
+      r.pm.start('w', 'x');
+      await r.pm.waitForAll({ throwOnFailure: false });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/a wait cycle/);
+    }
+  });
+});
+
+describe('per-run abort scope', () => {
+  test('after interrupt(), procs started later run', async () => {
+    using r = rig();
+    const hold = gate();
+    r.pm.proc('first', async (ctx) => {
+      await Promise.race([hold.promise, new Promise((res) => ctx.signal.addEventListener('abort', res))]);
+    });
+    r.pm.start('first');
+    await waitForEvent(r.pm, r.events, (e) => e.type === 'proc-state' && e.state === 'running');
+    r.pm.interrupt();
+    expect(await r.pm.waitForAll({ throwOnFailure: false })).toBe(false);
+    expect(r.pm.getProcs().get('first')?.error).toBe('interrupted');
+    r.pm.proc('second', (ctx) => (ctx.signal.aborted ? 'aborted' : 'fresh'));
+    r.pm.start('second');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect(r.pm.getProcs().get('second')?.state).toBe('succeeded');
+    expect(r.pm.results().second).toBe('fresh');
+  });
+
+  test('procs wanted while an interrupted run winds down end interrupted, not stuck', async () => {
+    using r = rig();
+    r.pm.proc('dep', () => 1);
+    r.pm.proc('cleanup', { deps: ['dep'] }, () => 2);
+    r.pm.proc('first', async (ctx) => {
+      await new Promise((res) => ctx.signal.addEventListener('abort', res));
+      await Bun.sleep(5); // still running while the run is aborted
+    });
+    r.pm.start('first');
+    await waitForEvent(r.pm, r.events, (e) => e.type === 'proc-state' && e.state === 'running');
+    r.pm.interrupt();
+    r.pm.start('cleanup');
+    expect(await r.pm.waitForAll({ throwOnFailure: false })).toBe(false);
+    expect(r.pm.getProcs().get('dep')?.error).toBe('interrupted');
+    expect(r.pm.getProcs().get('cleanup')?.state).toBe('failed-dep');
+  });
+});
+
+describe('module-level waits inside a proc', () => {
+  test('wait() from inside a proc acts as ctx.wait: parallel 1 does not deadlock', async () => {
+    using r = rig({ parallel: 1 });
+    r.pm.proc('inner', () => 21);
+    r.pm.proc('outer', async () => {
+      await r.pm.wait('inner');
+      return (r.pm.results().inner as number) * 2;
+    });
+    r.pm.start('outer');
+    await r.pm.waitForAll();
+    expect(r.pm.results().outer).toBe(42);
+  });
+
+  test('waitForAll() from inside a proc is a UserError naming ctx.wait', async () => {
+    using r = rig({ parallel: 1 });
+    r.pm.proc('outer', async () => {
+      try {
+        await r.pm.waitForAll();
+        return 'returned';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    r.pm.start('outer');
+    await r.pm.waitForAll();
+    expect(r.pm.results().outer).toMatch(/waitForAll\(\) inside proc "outer".*ctx\.wait/);
+  });
+});
+
+describe('timed-out procs and locks', () => {
+  test('the next holder of a lock starts only after a timed-out proc\'s code settles', async () => {
+    using r = rig();
+    const trail: string[] = [];
+    r.pm.proc('stubborn', { locks: ['db'], timeout: 0.03 }, async () => {
+      trail.push('stubborn:start');
+      await Bun.sleep(150); // ignores its signal
+      trail.push('stubborn:end');
+    });
+    r.pm.proc('next', { locks: ['db'], deps: [] }, () => {
+      trail.push('next:start');
+    });
+    r.pm.start('stubborn');
+    await waitForEvent(r.pm, r.events, (e) => e.type === 'proc-state' && e.name === 'stubborn' && e.state === 'failed');
+    r.pm.start('next');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect(r.pm.getProcs().get('stubborn')?.error).toBe('timeout');
+    expect(trail).toEqual(['stubborn:start', 'stubborn:end', 'next:start']);
+  });
+});
