@@ -33,6 +33,8 @@ export interface LaunchDeps {
   incremental: Incremental;
   bus: EventBus;
   params: Record<string, unknown>;
+  /** Reports a log that cannot be written (the manager warns once per problem). */
+  logProblem(message: string): void;
   /** The manager's graph operations, for `ctx.create/start/run/wait`. */
   api: {
     create(nameOrPattern: string, procNameOrArgs?: string | Record<string, unknown>): string[];
@@ -52,6 +54,7 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
       : (stream, text) => {
           if (!bus.idle) bus.emit({ type: 'proc-output', at: Date.now(), name: node.name, stream, text });
         },
+    d.logProblem,
   );
   const changedDeps = node.depNodes.filter((dep) => dep.state === 'succeeded').map((dep) => dep.name);
   // `ctx.results` shows what had completed when the proc started; `ctx.wait` moves the mark.
@@ -66,7 +69,7 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
       await scheduler.waitFor(d.api.nodes(names, 'ctx.wait'), node);
       mark = scheduler.resultLog.length;
     },
-    prompt: (message, opts) => promptUser(message, opts),
+    prompt: (message, opts, signal) => promptUser(message, opts, signal),
   };
   callers.set(log, { scheduler, name: node.name, wait: services.wait });
   const run = d.runner.run({

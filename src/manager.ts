@@ -2,7 +2,7 @@
  * `ProcManager`: the public facade over the registry (graph/), the scheduler, the runners and the
  * event stream. Thin: it validates at the boundary, wires the parts together and builds jobs.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ProcessError, UserError } from './errors.ts';
@@ -23,7 +23,9 @@ import {
 } from './options.ts';
 import { Incremental } from './cache/incremental.ts';
 import type { TaskStore } from './cache/task-store.ts';
+import { killAllGroupsNow } from './runners/command.ts';
 import { InlineRunner } from './runners/inline.ts';
+import { flushOpenLogs } from './runners/proc-log.ts';
 import type { Outcome, ProcRunner } from './runners/runner.ts';
 import { callerOf, launchProc, type Caller } from './launch.ts';
 import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
@@ -62,6 +64,9 @@ export class ProcManager {
   #scheduler: Scheduler;
   #runner: ProcRunner = new InlineRunner();
   #logDirReady: string | null = null;
+  #logWarned = new Set<string>();
+  /** A proc failed: the default temp log dir is kept at exit for the user to read. */
+  #keepLogs = false;
   #defaultLogDir = join(tmpdir(), `parproc-${process.pid}-${++managerCount}-${Math.random().toString(36).slice(2, 8)}`);
   #display: { off: () => void; reporter: Reporter } | null = null;
   #trace: (() => void) | null = null;
@@ -305,6 +310,17 @@ export class ProcManager {
     this.#display?.reporter.dispose();
   }
 
+  /**
+   * For an exit that cannot wait (a second Ctrl+C): SIGKILLs every process group procs started,
+   * writes buffered log output and the pending task-DB batch synchronously, and restores the
+   * terminal. The caller exits right after.
+   */
+  forceStop(): void {
+    killAllGroupsNow();
+    flushOpenLogs();
+    this.close();
+  }
+
   /** Interrupts the run: running procs are aborted (process groups killed), wanted ones fail. */
   interrupt(): void {
     this.#scheduler.interrupt();
@@ -369,15 +385,22 @@ export class ProcManager {
     if (this.#dryRun) return Promise.resolve({ state: 'succeeded', error: null, moreInfo: null, output: null });
     const dir = this.#logDir();
     if (this.#logDirReady !== dir) {
-      mkdirSync(dir, { recursive: true });
       this.#logDirReady = dir;
+      try {
+        mkdirSync(dir, { recursive: true });
+        if (dir === this.#defaultLogDir) removeAtExit(dir, () => this.#keepLogs);
+      } catch (err) {
+        // The procs still run: their logs report the problem (once) and output reaches the display.
+        this.#logProblem(`cannot create log dir ${dir}: ${(err as Error).message}`);
+      }
     }
-    return launchProc(node, {
+    const launched = launchProc(node, {
       scheduler: this.#scheduler,
       runner: this.#runner,
       incremental: this.#incremental,
       bus: this.#bus,
       params: this.#params,
+      logProblem: (m) => this.#logProblem(m),
       api: {
         create: (n, a) => this.create(n, a),
         start: (names) => this.start(names),
@@ -385,12 +408,36 @@ export class ProcManager {
         nodes: (names, fn) => this.#nodes(names, fn, false),
       },
     });
+    void launched.then((o) => {
+      if (o.state === 'failed') this.#keepLogs = true;
+    });
+    return launched;
+  }
+
+  /** Log write problems, warned once each kind (one full disk must not print a warning per proc). */
+  #logProblem(message: string): void {
+    const kind = /\b(E[A-Z]+)\b/.exec(message)?.[1] ?? message;
+    if (this.#logWarned.has(kind)) return;
+    this.#logWarned.add(kind);
+    this.#warn(`${message} (further log problems like this one are not reported; the run goes on)`);
   }
 
   #warn(message: string): void {
     if (this.#bus.idle) writeStderr(`parproc: warning: ${message}\n`);
     else this.#bus.emit({ type: 'warning', at: Date.now(), message });
   }
+}
+
+/** Default temp log dirs to remove at process exit, unless a proc logged a failure there. */
+const tempLogDirs = new Map<string, () => boolean>();
+
+function removeAtExit(dir: string, keep: () => boolean): void {
+  if (tempLogDirs.size === 0) {
+    process.on('exit', () => {
+      for (const [d, k] of tempLogDirs) if (!k()) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  tempLogDirs.set(dir, keep);
 }
 
 function isOptions(x: unknown): boolean {

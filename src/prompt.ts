@@ -17,31 +17,46 @@ export function onPrompt(hook: PauseHook): () => void {
   return () => hooks.delete(hook);
 }
 
-/** Asks one question after any question already being asked. */
-export function promptUser(message: string, opts: { password?: boolean } = {}): Promise<string> {
+/** The reason a prompt was given up: the proc's signal's reason (timeout, interrupt). */
+const abortReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error('prompt aborted: the proc was stopped');
+
+/**
+ * Asks one question after any question already being asked. With `signal` (the proc's), an abort
+ * gives the question up at once — queued or being asked — and releases the terminal and stdin.
+ */
+export function promptUser(message: string, opts: { password?: boolean } = {}, signal?: AbortSignal): Promise<string> {
   if (typeof message !== 'string') return Promise.reject(new UserError('ctx.prompt: the message must be a string', 'E_ARGS'));
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   const next = chain.then(async () => {
+    if (signal?.aborted) throw abortReason(signal);
     for (const h of hooks) h(true);
     try {
       // Outside the proc's output capture: the question is for the terminal, not the log.
-      return await withoutOutputSink(() => ask(message, opts.password === true));
+      return await withoutOutputSink(() => ask(message, opts.password === true, signal));
     } finally {
       for (const h of hooks) h(false);
     }
   });
   chain = next.catch(() => undefined);
-  return next;
+  if (!signal) return next;
+  // A queued question rejects now; the chain skips it when its turn comes.
+  return new Promise<string>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    next.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
-async function ask(message: string, password: boolean): Promise<string> {
-  if (process.stdin.isTTY) return askTty(message, password);
+async function ask(message: string, password: boolean, signal: AbortSignal | undefined): Promise<string> {
+  if (process.stdin.isTTY) return askTty(message, password, signal);
   writeStderr(`${message} `);
-  const line = await readLine();
+  const line = await readLine(signal);
   writeStderr(password ? '\n' : `${line}\n`);
   return line;
 }
 
-async function askTty(message: string, password: boolean): Promise<string> {
+async function askTty(message: string, password: boolean, signal: AbortSignal | undefined): Promise<string> {
   const { createInterface } = await import('node:readline');
   const pc = (await import('picocolors')).default;
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
@@ -49,8 +64,16 @@ async function askTty(message: string, password: boolean): Promise<string> {
   (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
     if (!muted) writeStderr(s);
   };
-  return new Promise<string>((resolve) => {
+  return new Promise<string>((resolve, reject) => {
+    const onAbort = () => {
+      rl.close();
+      process.stdin.pause();
+      writeStderr('\n');
+      reject(abortReason(signal as AbortSignal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     rl.question(`${pc.cyan('?')} ${pc.bold(message)} `, (answer) => {
+      signal?.removeEventListener('abort', onAbort);
       rl.close();
       if (password) writeStderr('\n');
       resolve(answer);
@@ -86,9 +109,27 @@ function deliver(): void {
   }
 }
 
-function readLine(): Promise<string> {
+function readLine(signal: AbortSignal | undefined): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    pending = { resolve, reject };
+    const onAbort = () => {
+      if (pending?.reject !== rejectThis) return;
+      pending = null;
+      process.stdin.pause(); // stdin no longer holds the process open
+      writeStderr('\n');
+      reject(abortReason(signal as AbortSignal));
+    };
+    const rejectThis = (e: unknown) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(e);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pending = {
+      resolve: (line) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(line);
+      },
+      reject: rejectThis,
+    };
     if (!attached) {
       attached = true;
       process.stdin.setEncoding('utf8');

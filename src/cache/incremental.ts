@@ -178,9 +178,9 @@ export class Incremental {
     return problem ? describeOutputProblem(problem) : null;
   }
 
-  /** Commits batched writes (at the end of each run). */
-  flush(): void {
-    this.#store?.flush();
+  /** Commits batched writes (at the end of each run), retrying a while if the DB is locked. */
+  async flush(): Promise<void> {
+    await this.#store?.settle();
   }
 
   close(): void {

@@ -7,7 +7,7 @@
 import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CachedResult, RunRecord, TaskStore } from './task-store.ts';
+import type { CachedResult, InputFingerprints, RunRecord, TaskStore } from './task-store.ts';
 
 /** The schema version this parproc writes (PRAGMA user_version). */
 export const SCHEMA_VERSION = 1;
@@ -40,6 +40,21 @@ const RUN_BATCH = 200;
 /** Flush batched writes at least this often during long runs. */
 const FLUSH_MS = 1000;
 
+/**
+ * Busy timeouts. While a run goes on, a write blocks the event loop at most `RUN_BUSY_MS` when
+ * another process holds the DB's write lock: the batch is kept and retried from a timer instead.
+ * Opening (a migration) and the final flush at exit may wait longer.
+ */
+const OPEN_BUSY_MS = 250;
+const RUN_BUSY_MS = 5;
+const CLOSE_BUSY_MS = 2000;
+/** Retry interval while locked, and how long the end of a run keeps retrying before it goes on. */
+const RETRY_MS = 50;
+const END_RETRY_MS = 3000;
+
+const isBusy = (err: unknown): boolean =>
+  /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code ?? '')) || /database is locked/i.test(String((err as Error).message));
+
 type Opened = { store: SqliteStore; warning: null } | { store: null; warning: string };
 
 /** Opens (creating and migrating) the DB at `path`. */
@@ -48,7 +63,7 @@ export function openStore(path: string): Opened {
   try {
     mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { create: true });
-    db.exec('PRAGMA busy_timeout = 5000');
+    db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_MS}`);
     const version = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version > SCHEMA_VERSION) {
       db.close();
@@ -62,6 +77,7 @@ export function openStore(path: string): Opened {
         db?.exec(`PRAGMA user_version = ${v}`);
       })();
     }
+    db.exec(`PRAGMA busy_timeout = ${RUN_BUSY_MS}`);
     return { store: new SqliteStore(db, path), warning: null };
   } catch (err) {
     try {
@@ -109,8 +125,11 @@ export class SqliteStore implements TaskStore {
     }
     const row = this.#cache.get(name);
     if (!row) return null;
+    // A row from a damaged DB or another tool: anything unexpected means "must run".
     try {
-      return { output: JSON.parse(row.output), at: row.at, inputs: JSON.parse(row.inputs), definition: row.definition };
+      const inputs: unknown = JSON.parse(row.inputs);
+      if (typeof row.at !== 'number' || typeof row.definition !== 'string' || !isFingerprints(inputs)) return null;
+      return { output: JSON.parse(row.output), at: row.at, inputs, definition: row.definition };
     } catch {
       return null;
     }
@@ -126,11 +145,33 @@ export class SqliteStore implements TaskStore {
     this.#schedule();
   }
 
-  #schedule(): void {
+  #schedule(ms = FLUSH_MS): void {
     if (this.#timer !== null) return;
-    this.#timer = setTimeout(() => this.flush(), FLUSH_MS);
+    this.#timer = setTimeout(() => this.flush(), ms);
     this.#timer.unref?.();
   }
+
+  /** Whether writes wait for a flush (kept while another process holds the lock). */
+  get pending(): boolean {
+    return this.#runs.length > 0 || this.#results.size > 0;
+  }
+
+  /**
+   * Commits what is pending, retrying (without blocking the loop) while another process holds the
+   * lock, for up to a few seconds; then the batch stays pending for a later flush.
+   */
+  async settle(): Promise<void> {
+    const until = Date.now() + END_RETRY_MS;
+    this.flush();
+    while (this.pending && this.#locked && Date.now() < until) {
+      await Bun.sleep(RETRY_MS);
+      this.flush();
+    }
+  }
+
+  /** The last flush found the DB locked by another process. */
+  #locked = false;
+  #lockWarned = false;
 
   flush(): void {
     if (this.#timer !== null) {
@@ -158,7 +199,21 @@ export class SqliteStore implements TaskStore {
           this.#cache?.set(name, { proc: name, ...row } as never);
         }
       })();
+      this.#locked = false;
     } catch (err) {
+      if (isBusy(err)) {
+        // Keep the batch (newer results win) and try again soon.
+        this.#locked = true;
+        this.#runs = runs.concat(this.#runs);
+        for (const [k, v] of this.#results) results.set(k, v);
+        this.#results = results;
+        if (!this.#lockWarned) {
+          this.#lockWarned = true;
+          this.#onError(`task DB ${this.path} is locked by another process; writes are kept and retried`);
+        }
+        this.#schedule(RETRY_MS);
+        return;
+      }
       this.#onError(`task DB ${this.path}: writing failed (${(err as Error).message}); this run's results are not cached`);
     }
   }
@@ -219,13 +274,32 @@ export class SqliteStore implements TaskStore {
   }
 
   close(): void {
+    // At exit a longer wait for the lock is fine: the run is over and nothing else is drawn.
+    try {
+      this.#db.exec(`PRAGMA busy_timeout = ${CLOSE_BUSY_MS}`);
+    } catch {
+      // a closed or broken handle: flush reports it
+    }
     this.flush();
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     try {
       this.#db.close();
     } catch {
       // already closed
     }
   }
+}
+
+/** Whether a parsed `inputs` column has the shape of `InputFingerprints`. */
+function isFingerprints(x: unknown): x is InputFingerprints {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  for (const v of Object.values(x)) {
+    if (v === null) continue;
+    if (!Array.isArray(v) || v.length < 2 || v.length > 3) return false;
+    if (typeof v[0] !== 'number' || typeof v[1] !== 'number' || (v.length === 3 && typeof v[2] !== 'string')) return false;
+  }
+  return true;
 }
 
 /** Weighted mean with weights 0.8^i, i = 0 for the newest; `null` for no values. */

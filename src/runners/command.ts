@@ -23,12 +23,28 @@ export interface CommandOptions {
 /** How long a process group gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 1000;
 
+/** Every live process group started for any proc in this process (for a forced exit). */
+const allGroups = new Set<number>();
+
+/** Track a process group started outside a `ChildTracker` (a proc's child process). */
+export function trackGroup(pid: number, exited: Promise<unknown>): void {
+  allGroups.add(pid);
+  void exited.finally(() => allGroups.delete(pid));
+}
+
+/** SIGKILLs every live process group at once (the second Ctrl+C: no grace, nothing left behind). */
+export function killAllGroupsNow(): void {
+  for (const pid of allGroups) killGroup(pid, 'SIGKILL');
+  allGroups.clear();
+}
+
 /** The live process groups a proc started; ends them all on abort. */
 export class ChildTracker {
   #live = new Set<{ pid: number; exited: Promise<unknown> }>();
 
   add(child: { pid: number; exited: Promise<unknown> }): void {
     this.#live.add(child);
+    trackGroup(child.pid, child.exited);
     void child.exited.finally(() => this.#live.delete(child));
   }
 

@@ -60,7 +60,7 @@ export function makeContext(job: ProcJob, signal: AbortSignal, tracker: ChildTra
       await job.services.wait(flat(names));
       results = null; // merge newer results in on next read
     },
-    prompt: (message, opts = {}) => job.services.prompt(message, opts),
+    prompt: (message, opts = {}) => job.services.prompt(message, opts, signal),
   };
   return { ctx, command };
 }

@@ -16,7 +16,8 @@ export interface ContextServices {
   run(name: string, opts?: RunOptions): Promise<string[]>;
   /** Waits for procs; the caller's parallel slot is lent out meanwhile. */
   wait(names: string[]): Promise<void>;
-  prompt(message: string, opts: { password?: boolean }): Promise<string>;
+  /** Asks on the terminal; `signal` (the proc's) gives the question up. */
+  prompt(message: string, opts: { password?: boolean }, signal: AbortSignal): Promise<string>;
 }
 
 /** One execution of one proc. */

@@ -33,7 +33,11 @@ export function framedSnippet(title: string, s: Snippet, width: number): string[
   const paint = s.kind === 'error' ? pc.red : pc.yellow;
   const w = Math.max(20, width);
   const inner = w - 4;
-  const top = `╭─ ${title} `;
+  // A title longer than the border (a deep log path on a narrow terminal) keeps its end.
+  const room = w - 6;
+  const chars = [...title];
+  const fitted = chars.length <= room ? title : `…${chars.slice(chars.length - room + 1).join('')}`;
+  const top = `╭─ ${fitted} `;
   const out = [paint(top + '─'.repeat(Math.max(0, w - [...top].length - 1)) + '╮')];
   const line = (text: string) => {
     for (const piece of wrap(text, inner)) out.push(`${paint('│')} ${piece}${' '.repeat(Math.max(0, inner - [...piece].length))} ${paint('│')}`);

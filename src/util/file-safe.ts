@@ -1,12 +1,18 @@
 /**
  * One-to-one mapping from proc names to file names: characters outside `[A-Za-z0-9._-]` become
- * `%XX` (the `%` itself too), so `a/b`, `a_b` and `a%2Fb` never share a file.
+ * `%XX` (the `%` itself too), so `a/b`, `a_b` and `a%2Fb` never share a file. Names too long for
+ * the file system (255 bytes, less room for `.log`) are cut and end in `~` and a hash of the
+ * whole name; `~` is always escaped otherwise, so a shortened name never meets a plain one.
  */
+const MAX_BYTES = 200;
+
 export function fileSafeName(name: string): string {
   let out = name.replace(/[^A-Za-z0-9._-]/g, (c) =>
     Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
   );
   // '.' and '..' are not file names; a leading dot would hide the file.
   if (out.startsWith('.')) out = `%2E${out.slice(1)}`;
+  // Only ASCII is left, so characters are bytes.
+  if (out.length > MAX_BYTES) out = `${out.slice(0, MAX_BYTES - 18)}~${Bun.hash(name).toString(16).padStart(16, '0')}`;
   return out;
 }

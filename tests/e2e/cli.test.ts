@@ -1,7 +1,8 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliRig, parseNdjson, processesMatching } from '../helpers/cli-rig.ts';
+import { Database } from 'bun:sqlite';
+import { CliRig, parseNdjson, processesMatching, StreamReader } from '../helpers/cli-rig.ts';
 
 setDefaultTimeout(30_000);
 
@@ -282,17 +283,17 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     const marker = `61.${process.pid}${Date.now() % 1000}`;
     rig.write({
       'parproc.ts': `import { proc } from 'parproc';
-proc('sleeper', async (ctx) => { await ctx.$\`sleep ${marker}\`; });
-proc('other', async (ctx) => { await ctx.exec(['sh', '-c', 'sleep ${marker} & wait']); });
+proc('sleeper', async (ctx) => { await ctx.$\`sleep ${marker} & echo ready-1; wait\`; });
+proc('other', async (ctx) => { await ctx.exec(['sh', '-c', 'sleep ${marker} & echo ready-2; wait']); });
 proc('never', { deps: ['sleeper'] }, () => 1);
 `,
     });
     const child = rig.spawn(['never', 'other', '--json']);
     // Wait until both sleeps are running.
-    for (let i = 0; i < 200 && processesMatching(`sleep ${marker}`).length < 2; i++) await Bun.sleep(25);
-    expect(processesMatching(`sleep ${marker}`).length).toBe(2);
+    const out = new StreamReader(child.stdout);
+    await out.until((t) => t.includes('ready-1') && t.includes('ready-2'));
     child.kill('SIGINT');
-    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    const [stdout, stderr, code] = await Promise.all([out.rest(), new Response(child.stderr).text(), child.exited]);
     expect(code).toBe(130);
     expect(stderr).toContain('Tasks Aborted');
     expect(processesMatching(`sleep ${marker}`)).toEqual([]);
@@ -300,6 +301,37 @@ proc('never', { deps: ['sleeper'] }, () => 1);
     expect(summary.ok).toBe(false);
     expect(summary.procs.find((p) => p.name === 'sleeper')).toMatchObject({ state: 'failed', error: 'interrupted' });
     expect(summary.procs.find((p) => p.name === 'never')).toMatchObject({ state: 'failed', error: 'interrupted' });
+  });
+  test('a second Ctrl+C kills what ignores SIGTERM, keeps logs and history, exits 130', async () => {
+    await using rig = await CliRig.create();
+    const marker = `62.${process.pid}${Date.now() % 1000}`;
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('quick', () => 'q');
+proc('stubborn', { deps: ['quick'] }, async (ctx) => {
+  await ctx.exec(['sh', '-c', "trap '' TERM; sleep ${marker} & echo ready-${marker}; wait"]);
+});
+proc('after', { deps: ['stubborn'] }, () => 1);
+`,
+    });
+    const child = rig.spawn(['after', '--json']);
+    const out = new StreamReader(child.stdout);
+    await out.until((t) => t.includes(`ready-${marker}`));
+    child.kill('SIGINT');
+    // The first Ctrl+C is handled: procs not yet started end interrupted (SIGTERM is ignored).
+    await out.until((t) => /"name":"after","state":"failed"/.test(t));
+    child.kill('SIGINT');
+    const code = await child.exited;
+    expect(code).toBe(130);
+    expect(processesMatching(`sleep ${marker}`)).toEqual([]);
+    expect(processesMatching(`sh -c trap '' TERM; sleep ${marker}`)).toEqual([]);
+    // Buffered log output and the pending DB batch were written before the exit.
+    const log = readFileSync(join(rig.dir, '.parproc', 'logs', 'stubborn.log'), 'utf8');
+    expect(log).toContain(`ready-${marker}`);
+    const db = new Database(join(rig.dir, '.parproc', 'parproc.db'), { readonly: true });
+    const rows = db.query('SELECT proc, status FROM runs').all();
+    db.close();
+    expect(rows).toContainEqual({ proc: 'quick', status: 'success' });
   });
 });
 

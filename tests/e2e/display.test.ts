@@ -3,7 +3,7 @@ import { Database } from 'bun:sqlite';
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliRig, parseNdjson, processesMatching } from '../helpers/cli-rig.ts';
+import { CliRig, parseNdjson, processesMatching, StreamReader } from '../helpers/cli-rig.ts';
 
 setDefaultTimeout(30_000);
 
@@ -87,12 +87,13 @@ describe('signals', () => {
       await using rig = await CliRig.create();
       const marker = `62.${process.pid}${code}`;
       rig.write({
-        'parproc.ts': `import { proc } from 'parproc';\nproc('quick', () => 1);\nproc('default', { deps: ['quick'] }, async (ctx) => { await ctx.$\`sleep ${marker}\`; });\n`,
+        'parproc.ts': `import { proc } from 'parproc';\nproc('quick', () => 1);\nproc('default', { deps: ['quick'] }, async (ctx) => { await ctx.exec(['sh', '-c', 'sleep ${marker} & echo ready; wait']); });\n`,
       });
       const child = rig.spawn(['--json']);
-      for (let i = 0; i < 200 && processesMatching(`sleep ${marker}`).length === 0; i++) await Bun.sleep(25);
+      const out = new StreamReader(child.stdout);
+      await out.until((t) => t.includes('"text":"ready\\n"'));
       child.kill(signal);
-      const [stdout, stderr, exit] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+      const [stdout, stderr, exit] = await Promise.all([out.rest(), new Response(child.stderr).text(), child.exited]);
       expect(exit).toBe(code);
       expect(stderr).toContain('Tasks Aborted');
       expect(processesMatching(`sleep ${marker}`)).toEqual([]);

@@ -1,6 +1,7 @@
 // Every example runs under the CLI (and as a plain Bun script); those that show failures exit 1.
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, SRC_CLI } from '../helpers/cli-rig.ts';
 
@@ -20,11 +21,21 @@ describe('examples', () => {
   for (const file of examples) {
     const want = MUST_FAIL.has(file) ? 1 : 0;
     test(`${file} exits ${want} under the CLI and as a script`, async () => {
-      for (const cmd of [[process.execPath, SRC_CLI, '-f', join('examples', file)], [process.execPath, join('examples', file)]]) {
-        const p = Bun.spawn(cmd, { cwd: ROOT, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
-        const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-        expect(code, `${cmd.join(' ')}\n${out}${err}`).toBe(want);
-        expect(out).toMatch(want === 0 ? /Done in/ : /Failed in/);
+      // A copy in a temp dir (with parproc installed there as a link), so the CLI's .parproc/
+      // lands there, not in the repository.
+      const dir = mkdtempSync(join(tmpdir(), 'parproc-example-'));
+      try {
+        mkdirSync(join(dir, 'node_modules'));
+        symlinkSync(ROOT, join(dir, 'node_modules', 'parproc'));
+        copyFileSync(join(ROOT, 'examples', file), join(dir, file));
+        for (const cmd of [[process.execPath, SRC_CLI, '-f', file], [process.execPath, file]]) {
+          const p = Bun.spawn(cmd, { cwd: dir, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+          const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+          expect(code, `${cmd.join(' ')}\n${out}${err}`).toBe(want);
+          expect(out).toMatch(want === 0 ? /Done in/ : /Failed in/);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   }

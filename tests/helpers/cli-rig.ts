@@ -81,3 +81,39 @@ export function processesMatching(prefix: string): string[] {
       return !stat.startsWith('Z') && args.join(' ').startsWith(prefix);
     });
 }
+
+/**
+ * Reads a child's stream as it arrives: `until(pred)` resolves once the text so far satisfies
+ * `pred` (waiting for an event, not a fixed sleep), `rest()` the whole text once the stream ends.
+ */
+export class StreamReader {
+  #text = '';
+  #done: Promise<string>;
+  #waiters: { pred: (text: string) => boolean; resolve: () => void }[] = [];
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    const decoder = new TextDecoder();
+    this.#done = (async () => {
+      for await (const chunk of stream) {
+        this.#text += decoder.decode(chunk, { stream: true });
+        this.#waiters = this.#waiters.filter((w) => (w.pred(this.#text) ? (w.resolve(), false) : true));
+      }
+      return this.#text;
+    })();
+  }
+
+  /** Resolves when `pred(text so far)` holds; rejects if the stream ends first. */
+  until(pred: (text: string) => boolean): Promise<void> {
+    if (pred(this.#text)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ pred, resolve });
+      void this.#done.then(() => {
+        if (!pred(this.#text)) reject(new Error(`stream ended without the expected text; got:\n${this.#text.slice(-2000)}`));
+      });
+    });
+  }
+
+  rest(): Promise<string> {
+    return this.#done;
+  }
+}

@@ -1,7 +1,10 @@
-import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
 import { Project } from '../helpers/project.ts';
+
+// Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
+setDefaultTimeout(20_000);
 
 const cwd = process.cwd();
 let p: Project;

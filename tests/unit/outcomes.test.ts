@@ -1,8 +1,11 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandError, ProcFailedError, ProcNoChangeError, ProcSkippedError } from '../../src/index.ts';
 import { alive, rig } from '../helpers/manager.ts';
+
+// Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
+setDefaultTimeout(20_000);
 
 describe('outcomes', () => {
   test('returned values, skips, no-change, failures, exceptions', async () => {

@@ -1,11 +1,15 @@
-import { expect, test } from 'bun:test';
+import { expect, test, setDefaultTimeout } from 'bun:test';
 import { join } from 'node:path';
+
+// Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
+setDefaultTimeout(20_000);
 
 test('ctx.prompt reads answers from piped stdin, one question at a time; passwords are not echoed', async () => {
   const child = Bun.spawn(['bun', join(import.meta.dir, '..', 'fixtures', 'prompt-script.ts')], {
     stdin: new TextEncoder().encode('alice\nhunter2\nblue\n'),
     stdout: 'pipe',
     stderr: 'pipe',
+    env: process.env,
   });
   const [out, err] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
   expect(await child.exited).toBe(0);
@@ -21,6 +25,7 @@ test('ctx.prompt with closed stdin fails the proc instead of hanging', async () 
     stdin: new TextEncoder().encode(''),
     stdout: 'pipe',
     stderr: 'pipe',
+    env: process.env,
   });
   const err = await new Response(child.stderr).text();
   expect(await child.exited).not.toBe(0);

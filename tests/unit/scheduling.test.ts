@@ -1,6 +1,9 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { NO_FAILURES, ProcFailedError, UserError, whenScheduled, whenTargetScheduled } from '../../src/index.ts';
 import { gate, rig, waitForEvent } from '../helpers/manager.ts';
+
+// Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
+setDefaultTimeout(20_000);
 
 describe('dependencies', () => {
   test('deps run first; a dep pattern is filled from the parent args; filled-out names create procs', async () => {

@@ -1,11 +1,14 @@
 import { Database } from 'bun:sqlite';
-import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, SCHEMA_VERSION, weightedMean } from '../../src/cache/sqlite-store.ts';
 import { ProcFailedError, type RunEvent } from '../../src/index.ts';
 import { gate, waitForEvent } from '../helpers/manager.ts';
 import { Project } from '../helpers/project.ts';
+
+// Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
+setDefaultTimeout(20_000);
 
 let p: Project;
 const cwd = process.cwd();
@@ -155,7 +158,7 @@ await pm.waitForAll();
 pm.close();
 `,
     );
-    const kids = [1, 2, 3].map((n) => Bun.spawn([process.execPath, script, String(n)], { stdout: 'pipe', stderr: 'pipe' }));
+    const kids = [1, 2, 3].map((n) => Bun.spawn([process.execPath, script, String(n)], { stdout: 'pipe', stderr: 'pipe', env: process.env }));
     const codes = await Promise.all(kids.map((k) => k.exited));
     const errs = await Promise.all(kids.map((k) => new Response(k.stderr).text()));
     expect(codes).toEqual([0, 0, 0]);

@@ -79,7 +79,14 @@ export async function runRun(rawArgs: string[]): Promise<number> {
 
   let signalled: (typeof SIGNALS)[number] | null = null;
   const onSignal = (sig: (typeof SIGNALS)[number]) => {
-    if (signalled) process.exit(128 + (constants.signals[sig] ?? 2)); // a second signal: leave now
+    if (signalled) {
+      // A second signal: leave now, but kill every process group, keep the logs and the DB
+      // batch, and restore the terminal first.
+      pm.forceStop();
+      (display as Reporter | null)?.dispose();
+      writeStderr('Tasks Aborted (forced)\n');
+      process.exit(128 + (constants.signals[signalled] ?? 2));
+    }
     signalled = sig;
     pm.interrupt();
   };
