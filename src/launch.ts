@@ -74,6 +74,7 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
   callers.set(log, { scheduler, name: node.name, wait: services.wait });
   const run = d.runner.run({
     name: node.name,
+    proto: node.proto,
     body: node.body,
     args: node.args,
     params: d.params,

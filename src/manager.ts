@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { ProcessError, UserError } from './errors.ts';
 import { EventBus, type EventListener } from './events.ts';
 import { compilePattern, hasPlaceholders } from './graph/pattern.ts';
-import { isFailure, type ProcNode } from './graph/proc-node.ts';
+import { isFailure, type ProcBody, type ProcNode } from './graph/proc-node.ts';
 import { RdepIndex } from './graph/rdeps.ts';
 import { Registry, toBody } from './graph/registry.ts';
 import { closestNames } from './util/closest.ts';
@@ -24,9 +24,11 @@ import {
 import { Incremental } from './cache/incremental.ts';
 import type { TaskStore } from './cache/task-store.ts';
 import { killAllGroupsNow } from './runners/command.ts';
-import { InlineRunner } from './runners/inline.ts';
+import { RunnerPicker } from './runners/picker.ts';
+import { inReplay, recordReplayed } from './runners/replay.ts';
+import { captureSite, resolveSite } from './runners/site.ts';
 import { flushOpenLogs } from './runners/proc-log.ts';
-import type { Outcome, ProcRunner } from './runners/runner.ts';
+import type { Outcome } from './runners/runner.ts';
 import { callerOf, launchProc, type Caller } from './launch.ts';
 import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
 import type {
@@ -37,6 +39,7 @@ import type {
   ProtoInfo,
   ProtoOptions,
   PatternParams,
+  ProcMode,
   RunOptions,
   WaitOptions,
 } from './types.ts';
@@ -51,7 +54,6 @@ let managerCount = 0;
 /** Capabilities whose issue has not landed: using one is an error, never a silent no-op. */
 function checkAvailable(owner: string, o: Partial<Options> | ValidProcOptions): void {
   const na = (what: string) => new UserError(`${owner}: ${what} is not available yet in this version of parproc`, 'E_NOT_AVAILABLE');
-  if (o.mode === 'worker' || o.mode === 'process') throw na(`mode "${o.mode}"`);
   if ('watch' in o && o.watch) throw na('watch mode');
 }
 
@@ -62,7 +64,9 @@ export class ProcManager {
   #rdeps = new RdepIndex();
   #registry: Registry;
   #scheduler: Scheduler;
-  #runner: ProcRunner = new InlineRunner();
+  #runners = new RunnerPicker(() => this.#options);
+  /** Made in a worker or child replaying a module: registers, never schedules (runners/replay.ts). */
+  #inert = inReplay();
   #logDirReady: string | null = null;
   #logWarned = new Set<string>();
   /** A proc failed: the default temp log dir is kept at exit for the user to read. */
@@ -88,7 +92,8 @@ export class ProcManager {
       procAdded: (node) => this.#procAdded(node),
     });
     this.#scheduler = new Scheduler(this.#schedulerHost());
-    this.#syncDisplay();
+    if (this.#inert) this.#scheduler.hold();
+    else this.#syncDisplay();
   }
 
   // ------------------------------------------------------------------ registering
@@ -101,11 +106,12 @@ export class ProcManager {
     const owner = `proc "${String(name)}"`;
     const valid = parseProcOptions(String(name), opts);
     checkAvailable(owner, valid);
-    const body = toBody(owner, fn);
+    const body = this.#body(owner, fn, valid.mode);
     if (arguments.length > 3) throw new UserError(`${owner}: too many arguments to proc()`, 'E_ARGS');
     // Compile rdeps first (a bad pattern registers nothing), register them once the proc is in.
     const rules = RdepIndex.compile({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator);
     this.#registry.addProc(name, valid, body);
+    if (this.#inert) recordReplayed(name, body);
     this.#rdeps.register(rules);
     this.#scheduler.applyNewRdeps(rules);
     return name;
@@ -119,13 +125,32 @@ export class ProcManager {
     const owner = `proto "${String(pattern)}"`;
     const valid = parseProtoOptions(String(pattern), opts);
     checkAvailable(owner, valid);
-    const body = toBody(owner, fn);
+    const body = this.#body(owner, fn, valid.mode);
     const sep = this.#options.nameParamSeparator;
     const rules = RdepIndex.compile({ kind: 'proto', pattern: compilePattern(String(pattern), sep) }, valid.rdeps, sep);
     this.#registry.addProto(pattern, valid, body);
+    if (this.#inert) recordReplayed(pattern, body);
     this.#rdeps.register(rules);
     this.#scheduler.applyNewRdeps(rules);
     return pattern;
+  }
+
+  /**
+   * A proc's body; a function's definition site is captured (cheap) for the worker and process
+   * modes. A function that those modes could never find again is a `UserError` at once.
+   */
+  #body(owner: string, fn: unknown, mode: ProcMode | null): ProcBody {
+    const body = toBody(owner, fn, typeof fn === 'function' ? captureSite() : null);
+    const m = mode ?? this.#options.mode;
+    if (body.kind === 'fn' && m !== 'inline' && !this.#inert) {
+      if (currentSink() !== undefined) {
+        throw new UserError(`${owner}: mode "${m}" needs a function defined at the top level of a module, not inside a running proc; define it at the top level, or give it mode: 'inline'`, 'E_MODE');
+      }
+      if (body.site && resolveSite(body.site) === null) {
+        throw new UserError(`${owner}: mode "${m}" needs a function defined in a module file (this one comes from eval or a REPL); define it in a module, or give it mode: 'inline'`, 'E_MODE');
+      }
+    }
+    return body;
   }
 
   #procAdded(node: ProcNode): void {
@@ -143,6 +168,7 @@ export class ProcManager {
 
   /** Schedules procs (and what they need). */
   start(...names: (string | string[])[]): void {
+    if (this.#inert) return;
     this.#scheduler.want(this.#nodes(names.flat(), 'start', true));
   }
 
@@ -153,6 +179,7 @@ export class ProcManager {
       if (!['full', 'args', 'procName'].includes(key)) throw new UserError(`run("${name}"): option "${key}" is not an option`, 'E_OPTION');
     }
     const names = opts.args ? this.create(name, opts.args) : this.create(name, opts.procName);
+    if (this.#inert) return names;
     this.#scheduler.want(this.#nodes(names, 'run', true), { full: opts.full === true });
     return names;
   }
@@ -161,6 +188,7 @@ export class ProcManager {
   async wait(...names: (string | string[])[]): Promise<void> {
     // Called from inside one of this manager's procs, it is that proc's ctx.wait (slot lent,
     // cycles checked): otherwise `parallel: 1` would deadlock.
+    if (this.#inert) return;
     const caller = this.#caller();
     if (caller) return caller.wait(names.flat());
     await this.#scheduler.waitFor(this.#nodes(names.flat(), 'wait', false));
@@ -174,6 +202,7 @@ export class ProcManager {
 
   /** Waits until nothing is wanted or running; `false` (or a `ProcessError`) when a proc failed. */
   async waitForAll(opts: WaitOptions = {}): Promise<boolean> {
+    if (this.#inert) return true;
     const caller = this.#caller();
     if (caller) {
       throw new UserError(
@@ -218,7 +247,10 @@ export class ProcManager {
       check: (node) => this.#incremental.check(node),
       // Only the live display draws progress bars: no DB query per proc otherwise.
       expectedMs: (node) => (this.#options.dynamic ? (this.#incremental.store()?.expectedDuration(node.name) ?? null) : null),
-      runEnded: () => this.#incremental.flush(),
+      runEnded: () => {
+        this.#runners.idle();
+        return this.#incremental.flush();
+      },
     };
   }
 
@@ -306,6 +338,7 @@ export class ProcManager {
 
   /** Commits and closes the task DB and restores the terminal (the CLI calls this before exiting). */
   close(): void {
+    this.#runners.dispose();
     this.#incremental.close();
     this.#display?.reporter.dispose();
   }
@@ -317,6 +350,7 @@ export class ProcManager {
    */
   forceStop(): void {
     killAllGroupsNow();
+    this.#runners.dispose();
     flushOpenLogs();
     this.close();
   }
@@ -396,7 +430,7 @@ export class ProcManager {
     }
     const launched = launchProc(node, {
       scheduler: this.#scheduler,
-      runner: this.#runner,
+      runner: this.#runners.pick(node),
       incremental: this.#incremental,
       bus: this.#bus,
       params: this.#params,

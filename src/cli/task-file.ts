@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { plugin } from 'bun';
+import { registerSelfModule } from '../self-module.ts';
 import { withFallbackSink, writeStderr } from '../util/stdio.ts';
 import { CliError } from './errors.ts';
 
@@ -27,21 +27,6 @@ export function findTaskFile(cwd: string, explicit?: string): string {
     if (dirname(dir) === dir) break;
   }
   throw new CliError(`no task file: none of ${TASK_FILE_NAMES.join(', ')} in ${cwd} or its parents (use -f, or parproc init)`);
-}
-
-let registered = false;
-
-/** Registers the `parproc` virtual module: the running library's own exports. */
-export async function registerSelfModule(): Promise<void> {
-  if (registered) return;
-  registered = true;
-  const api = (await import('../index.ts')) as Record<string, unknown>;
-  plugin({
-    name: 'parproc-self',
-    setup(build) {
-      build.module('parproc', () => ({ exports: { ...api }, loader: 'object' }));
-    },
-  });
 }
 
 /**

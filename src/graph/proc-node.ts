@@ -10,7 +10,8 @@ import type { ProcError, ProcState } from '../types.ts';
 
 /** A proc's body, normalised. */
 export type ProcBody =
-  | { kind: 'fn'; fn: (ctx: never, args: never) => unknown }
+  /** `site`: the stack captured at `proc()`/`proto()`, naming the defining module (worker/process modes). */
+  | { kind: 'fn'; fn: (ctx: never, args: never) => unknown; site: Error | null }
   | { kind: 'shell'; command: string }
   | { kind: 'argv'; argv: string[] };
 

@@ -25,9 +25,12 @@ export interface RegistryHost {
   procAdded(node: ProcNode): void;
 }
 
-/** Normalises a proc body, or throws naming the owner. */
-export function toBody(owner: string, fn: unknown): ProcBody {
-  if (typeof fn === 'function') return { kind: 'fn', fn: fn as ProcBody & { kind: 'fn' } extends { fn: infer F } ? F : never };
+/**
+ * Normalises a proc body, or throws naming the owner. `site` (a stack captured by the caller) is
+ * kept with a function, for the worker and process modes to find its module again.
+ */
+export function toBody(owner: string, fn: unknown, site: Error | null = null): ProcBody {
+  if (typeof fn === 'function') return { kind: 'fn', fn: fn as ProcBody & { kind: 'fn' } extends { fn: infer F } ? F : never, site };
   if (typeof fn === 'string') {
     if (fn.trim() === '') throw new UserError(`${owner}: the command string is empty`, 'E_BODY');
     return { kind: 'shell', command: fn };

@@ -38,6 +38,14 @@ export function killAllGroupsNow(): void {
   allGroups.clear();
 }
 
+/** Told of every command started (a worker or child reports them to the parent). */
+let spawnHook: ((pid: number, exited: Promise<unknown>, log: OutputSink) => void) | null = null;
+
+/** Sets the hook told of every command a proc starts, with the log it writes to. */
+export function onCommandSpawn(hook: (pid: number, exited: Promise<unknown>, log: OutputSink) => void): void {
+  spawnHook = hook;
+}
+
 /** The live process groups a proc started; ends them all on abort. */
 export class ChildTracker {
   #live = new Set<{ pid: number; exited: Promise<unknown> }>();
@@ -120,6 +128,7 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
     throw new CommandError(display(spec), 127, msg);
   }
   opts.tracker.add(child);
+  spawnHook?.(child.pid, child.exited, opts.log);
   const onAbort = () => void opts.tracker.killAll();
   opts.signal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -5,11 +5,10 @@
 import { dirname } from 'node:path';
 import { errorKind } from '../errors.ts';
 import { toPlainData } from '../util/plain-data.ts';
-import type { ProcLog } from './proc-log.ts';
-import type { Outcome } from './runner.ts';
+import type { JobLog, Outcome } from './runner.ts';
 
 /** A returned value: succeeded with plain data, or `not-serializable`. */
-export function outcomeFromValue(value: unknown, log: ProcLog): Outcome {
+export function outcomeFromValue(value: unknown, log: JobLog): Outcome {
   const plain = toPlainData(value);
   if (plain.ok) return { state: 'succeeded', error: null, moreInfo: null, output: plain.value };
   const msg = `Return value is not serializable: ${plain.reason}`;
@@ -29,7 +28,7 @@ function userStack(stack: string): string {
 }
 
 /** A thrown value: skipped, no-change, failed or exception; writes the explanation to the log. */
-export function outcomeFromError(err: unknown, log: ProcLog): Outcome {
+export function outcomeFromError(err: unknown, log: JobLog): Outcome {
   const kind = errorKind(err);
   const message = text(err);
   switch (kind) {

@@ -5,7 +5,13 @@
  */
 import type { ProcBody } from '../graph/proc-node.ts';
 import type { ProcError, RunOptions } from '../types.ts';
-import type { ProcLog } from './proc-log.ts';
+import type { OutputSink } from '../util/stdio.ts';
+
+/** Where a proc's output goes: the parent's `ProcLog`, or a worker/child's link to it. */
+export interface JobLog extends OutputSink {
+  /** Writes one line (a trailing newline is added when missing). */
+  line(text: string, stream?: 'stdout' | 'stderr'): void;
+}
 
 /** What a proc's context may ask of the manager (async so it works from every mode). */
 export interface ContextServices {
@@ -23,6 +29,8 @@ export interface ContextServices {
 /** One execution of one proc. */
 export interface ProcJob {
   readonly name: string;
+  /** The proto it was made from (its body is registered under that pattern), or `null`. */
+  readonly proto: string | null;
   readonly body: ProcBody;
   readonly args: Record<string, unknown>;
   readonly params: Record<string, unknown>;
@@ -30,7 +38,7 @@ export interface ProcJob {
   readonly env: Record<string, string> | null;
   /** Milliseconds, or `null`. */
   readonly timeoutMs: number | null;
-  readonly log: ProcLog;
+  readonly log: JobLog;
   /** Aborted when the whole run is interrupted. */
   readonly runSignal: AbortSignal;
   readonly depsChanged: boolean;

@@ -267,7 +267,6 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
       [['-j', '0'], '--parallel expects a whole number of at least 1'],
       [['-p', 'novalue'], '--param expects key=value'],
       [['--watch'], '--watch is not available yet'],
-      [['--mode', 'worker'], '--mode worker is not available yet'],
       [['--mode', 'thread'], '--mode must be inline, worker or process'],
       [['history', '--limit', 'x'], '--limit expects a whole number'],
     ] as const) {

@@ -14,7 +14,7 @@ import { listData, printList } from './list.ts';
 export const runArgs = {
   ...TASK_FILE_ARGS,
   parallel: { type: 'string', alias: 'j', description: 'max procs running at once', valueHint: 'n' },
-  mode: { type: 'string', description: 'where proc functions run: inline (worker and process: not available yet)', valueHint: 'inline|worker|process' },
+  mode: { type: 'string', description: 'where proc functions run: inline (this process), worker (Bun Workers) or process (a child process each)', valueHint: 'inline|worker|process' },
   param: { type: 'string', alias: 'p', description: 'a param for ctx.params (repeatable)', valueHint: 'k=v' },
   'dry-run': { type: 'boolean', alias: 'n', description: 'print what would run, in start order; run nothing' },
   dynamic: { type: 'boolean', description: 'live display (default: on a TTY without CI)' },
@@ -36,8 +36,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 function refuseUnavailable(rawArgs: string[], args: Record<string, unknown>): void {
   const na = (flag: string) => new CliError(`${flag} is not available yet in this version of parproc`);
   if (args.watch !== undefined) throw na('--watch');
-  if (args.mode !== undefined && args.mode !== 'inline') {
-    if (args.mode === 'worker' || args.mode === 'process') throw na(`--mode ${args.mode}`);
+  if (args.mode !== undefined && args.mode !== 'inline' && args.mode !== 'worker' && args.mode !== 'process') {
     throw new CliError(`--mode must be inline, worker or process, got "${String(args.mode)}"`);
   }
 }
@@ -65,6 +64,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (parallel !== undefined) pm.setOptions({ parallel });
   if (args.dynamic !== undefined) pm.setOptions({ dynamic: args.dynamic });
   if (args['full-log'] !== undefined) pm.setOptions({ fullLogOnFailure: args['full-log'] });
+  if (args.mode !== undefined) pm.setOptions({ mode: args.mode as 'inline' | 'worker' | 'process' });
   const db = dbFlag(rawArgs, args.db);
   if (db !== undefined) pm.setOptions({ taskDbPath: db });
   pm.setParams(params);

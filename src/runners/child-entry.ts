@@ -1,0 +1,37 @@
+/**
+ * The child process of `mode: 'process'`, one per proc: replay mode on, the `parproc` virtual
+ * module registered, jobs and replies over Bun's IPC channel. A proc's output — `console.*`,
+ * `process.stdout/stderr.write` and the programs it starts — goes to this process's stdout and
+ * stderr, which the parent reads into the proc's log. When the parent goes away, so does the child.
+ */
+import { writeSync } from 'node:fs';
+import { registerSelfModule } from '../self-module.ts';
+import type { ToRemote } from './protocol.ts';
+import { RemoteExecutor, type LogFactory } from './remote-exec.ts';
+import { enterReplay } from './replay.ts';
+
+/** Output written synchronously to the real descriptors, in order with subprocess output. */
+const fdLog: LogFactory = () => ({
+  write: (stream, text) => {
+    try {
+      writeSync(stream === 'stdout' ? 1 : 2, text);
+    } catch {
+      // the parent stopped reading: nothing left to tell
+    }
+  },
+  line(text, stream = 'stdout') {
+    this.write(stream, text.endsWith('\n') ? text : `${text}\n`);
+  },
+});
+
+/** Starts the child side (called by the CLI for `__parproc-child`, or as a script under bun). */
+export function runChild(): void {
+  enterReplay();
+  const ready = registerSelfModule();
+  const send = (m: unknown) => process.send?.(m);
+  const executor = new RemoteExecutor(send, fdLog, 'child process');
+  process.on('message', (m) => void ready.then(() => executor.handle(m as ToRemote)));
+  process.on('disconnect', () => process.exit(1));
+}
+
+if (import.meta.main) runChild();

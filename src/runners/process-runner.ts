@@ -1,0 +1,162 @@
+/**
+ * `mode: 'process'`: a fresh child process per proc — isolation is the point: globals,
+ * `process.chdir` and `process.env` changes never leak between procs. Under the compiled binary
+ * the child is the binary itself (`__parproc-child`); under bun, bun with the child entry. The
+ * child's stdout and stderr are read at the descriptor level into the proc's log, so the output
+ * of programs it starts lands there too. Start-up is hidden by keeping up to `parallel` children
+ * (at most 8) started ahead, with the proc's module already imported; a child never runs two procs.
+ */
+import { join } from 'node:path';
+import { trackGroup } from './command.ts';
+import type { FromRemote, ToRemote } from './protocol.ts';
+import { failBeforeStart, runRemote, toJobSpec, type Channel } from './remote-session.ts';
+import type { JobLog, Outcome, ProcJob, ProcRunner } from './runner.ts';
+
+const MAX_WARM = 8;
+/** After a stop, SIGTERM to the child's group, then SIGKILL after this long. */
+const KILL_GRACE_MS = 500;
+/** How long the log waits for the pipes to close once the child ended. */
+const DRAIN_MS = 2000;
+
+function childCommand(): string[] {
+  return import.meta.path.startsWith('/$bunfs/')
+    ? [process.execPath, '__parproc-child']
+    : [process.execPath, join(import.meta.dir, 'child-entry.ts')];
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+class ChildProc implements Channel {
+  readonly #child;
+  readonly #listeners = new Set<(m: FromRemote) => void>();
+  readonly gone: Promise<number | null>;
+  /** Where its output goes: the log of the proc it runs (output before that is dropped). */
+  log: JobLog | null = null;
+  /** Both pipes read to the end. */
+  readonly drained: Promise<unknown>;
+  /** Modules it was asked to import ahead. */
+  readonly preloaded = new Set<string>();
+
+  constructor() {
+    this.#child = Bun.spawn(childCommand(), {
+      cwd: process.cwd(),
+      env: { ...process.env },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      // Its own process group: a stop kills it with everything it started.
+      detached: true,
+      ipc: (m: unknown) => {
+        for (const l of this.#listeners) l(m as FromRemote);
+      },
+    });
+    const exited = this.#child.exited.then((code) => code ?? null);
+    trackGroup(this.#child.pid, exited);
+    this.gone = exited;
+    this.drained = Promise.all([this.#pump(this.#child.stdout, 'stdout'), this.#pump(this.#child.stderr, 'stderr')]);
+  }
+
+  async #pump(stream: ReadableStream<Uint8Array>, name: 'stdout' | 'stderr'): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (text) this.log?.write(name, text);
+    }
+    const rest = decoder.decode();
+    if (rest) this.log?.write(name, rest);
+  }
+
+  send(msg: ToRemote): void {
+    this.#child.send(msg);
+  }
+
+  listen(fn: (m: FromRemote) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  preload(module: string): void {
+    if (this.preloaded.has(module)) return;
+    this.preloaded.add(module);
+    this.send({ type: 'preload', module });
+  }
+
+  /** SIGTERM to its group, SIGKILL after a grace period. */
+  kill(): void {
+    const pid = this.#child.pid;
+    killGroup(pid, 'SIGTERM');
+    const t = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+    t.unref?.();
+    void this.gone.then(() => {
+      clearTimeout(t);
+      killGroup(pid, 'SIGKILL'); // members that outlived the leader
+    });
+  }
+
+  /** Ends it at once, with its group (its proc is done, or it was never used). */
+  end(): void {
+    killGroup(this.#child.pid, 'SIGKILL');
+  }
+}
+
+export class ProcessRunner implements ProcRunner {
+  #warm: ChildProc[] = [];
+  #parallel: () => number;
+
+  constructor(parallel: () => number) {
+    this.#parallel = parallel;
+  }
+
+  async run(job: ProcJob): Promise<Outcome> {
+    const spec = toJobSpec(job, 'process');
+    if (spec instanceof Error) return failBeforeStart(job, spec);
+    const child = this.#take(spec.module);
+    child.log = job.log;
+    child.preload(spec.module);
+    this.#topUp(spec.module);
+    const outcome = await runRemote(job, spec, child);
+    if (outcome.lingering) {
+      void outcome.lingering.then(() => child.end());
+      return outcome;
+    }
+    child.end();
+    // Everything it printed is in the log before the proc ends.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([child.drained, new Promise((r) => (timer = setTimeout(r, DRAIN_MS)))]);
+    clearTimeout(timer);
+    return outcome;
+  }
+
+  /** A warm child that imported `module` already, else any warm one, else a new one. */
+  #take(module: string): ChildProc {
+    const i = this.#warm.findIndex((c) => c.preloaded.has(module));
+    if (i >= 0) return this.#warm.splice(i, 1)[0] as ChildProc;
+    return this.#warm.pop() ?? new ChildProc();
+  }
+
+  /** Starts children ahead (up to `parallel`, at most 8), importing `module` meanwhile. */
+  #topUp(module: string): void {
+    const target = Math.min(this.#parallel(), MAX_WARM);
+    while (this.#warm.length < target) {
+      const c = new ChildProc();
+      c.preload(module);
+      this.#warm.push(c);
+      void c.gone.then(() => {
+        const at = this.#warm.indexOf(c);
+        if (at >= 0) this.#warm.splice(at, 1);
+      });
+    }
+  }
+
+  /** Ends the warm children (a run ended, or the manager closes). */
+  dispose(): void {
+    for (const c of this.#warm) c.end();
+    this.#warm = [];
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The remote side of the worker and process modes: runs `JobSpec`s sent by the parent. It finds
+ * the proc's function by re-importing its module in replay mode, runs it like an inline proc (the
+ * same context, outcome mapping and output capture), and forwards `ctx` calls that need the
+ * scheduler (create, start, run, wait, prompt) to the parent. Commands run here, and their
+ * process groups are reported so the parent can kill them when it stops the proc.
+ */
+import { ProcessError, UserError } from '../errors.ts';
+import type { RunOptions } from '../types.ts';
+import { withOutputSink } from '../util/stdio.ts';
+import { onCommandSpawn } from './command.ts';
+import { InlineRunner } from './inline.ts';
+import { outcomeFromError } from './outcome.ts';
+import type { FromRemote, JobSpec, RemoteMethod, ToRemote } from './protocol.ts';
+import { replayedBody } from './replay.ts';
+import type { ContextServices, JobLog } from './runner.ts';
+
+/** How output leaves this side: as messages (worker) or to the real stdout/stderr (child). */
+export type LogFactory = (id: number, send: (m: FromRemote) => void) => JobLog;
+
+/** A log that sends each write to the parent as an `output` message. */
+export const messageLog: LogFactory = (id, send) => ({
+  write: (stream, text) => {
+    if (text.length > 0) send({ type: 'output', id, stream, text });
+  },
+  line(text, stream = 'stdout') {
+    this.write(stream, text.endsWith('\n') ? text : `${text}\n`);
+  },
+});
+
+const discard = { write: () => {} };
+
+export class RemoteExecutor {
+  #send: (m: FromRemote) => void;
+  #makeLog: LogFactory;
+  #where: string;
+  #imports = new Map<string, Promise<unknown>>();
+  #cancels = new Map<number, AbortController>();
+  #calls = new Map<number, PromiseWithResolvers<unknown>>();
+  #nextCall = 1;
+  /** Which job a command's log belongs to (for `spawned`/`reaped`). */
+  #jobOfLog = new WeakMap<object, number>();
+
+  constructor(send: (m: FromRemote) => void, makeLog: LogFactory, where: 'worker' | 'child process') {
+    this.#send = send;
+    this.#makeLog = makeLog;
+    this.#where = where;
+    onCommandSpawn((pid, exited, log) => {
+      const id = this.#jobOfLog.get(log);
+      if (id === undefined) return;
+      send({ type: 'spawned', id, pid });
+      void exited.finally(() => send({ type: 'reaped', id, pid }));
+    });
+  }
+
+  handle(msg: ToRemote): void {
+    switch (msg.type) {
+      case 'preload':
+        void this.#import(msg.module).catch(() => undefined);
+        return;
+      case 'run':
+        void this.#run(msg.job);
+        return;
+      case 'cancel':
+        this.#cancels.get(msg.id)?.abort(new Error(msg.reason));
+        return;
+      case 'reply': {
+        const call = this.#calls.get(msg.callId);
+        if (!call) return;
+        this.#calls.delete(msg.callId);
+        if (msg.ok) call.resolve(msg.value);
+        else call.reject(rebuildError(msg.error));
+        return;
+      }
+    }
+  }
+
+  /** Imports a module once, with its top-level output discarded (it is not a proc's output). */
+  #import(module: string): Promise<unknown> {
+    let p = this.#imports.get(module);
+    if (!p) {
+      p = withOutputSink(discard, () => import(module));
+      this.#imports.set(module, p);
+    }
+    return p;
+  }
+
+  async #run(spec: JobSpec): Promise<void> {
+    const controller = new AbortController();
+    this.#cancels.set(spec.id, controller);
+    const log = this.#makeLog(spec.id, this.#send);
+    this.#jobOfLog.set(log, spec.id);
+    let outcome;
+    try {
+      const body = await this.#findBody(spec);
+      const ran = await new InlineRunner().run({
+        name: spec.name,
+        proto: null,
+        body,
+        args: spec.args,
+        params: spec.params,
+        cwd: spec.cwd,
+        env: spec.env,
+        // The parent times the proc and stops this side; a cancel aborts `ctx.signal`.
+        timeoutMs: null,
+        log,
+        runSignal: controller.signal,
+        depsChanged: spec.depsChanged,
+        changedDeps: spec.changedDeps,
+        inputFingerprint: spec.inputFingerprint,
+        services: this.#services(spec),
+      });
+      // Stopped: report only once the code settled, so the worker is not reused under it.
+      if (ran.lingering) await ran.lingering;
+      outcome = { state: ran.state, error: ran.error, moreInfo: ran.moreInfo, output: ran.output };
+    } catch (err) {
+      outcome = outcomeFromError(err, log);
+    } finally {
+      this.#cancels.delete(spec.id);
+    }
+    this.#send({ type: 'done', id: spec.id, outcome });
+  }
+
+  async #findBody(spec: JobSpec) {
+    let body = replayedBody(spec.site, spec.definedAs);
+    if (!body) {
+      try {
+        await this.#import(spec.module);
+      } catch (err) {
+        throw new UserError(`proc "${spec.name}": importing ${spec.module} in a ${this.#where} failed: ${(err as Error).message}`, 'E_MODE');
+      }
+      body = replayedBody(spec.site, spec.definedAs);
+    }
+    if (!body) {
+      throw new UserError(
+        `proc "${spec.name}": its function is not defined at the top level of ${spec.module} (importing the module again in a ${this.#where} did not define it); define it at the top level of a module, or give it mode: 'inline'`,
+        'E_MODE',
+      );
+    }
+    return body;
+  }
+
+  #services(spec: JobSpec): ContextServices {
+    let results = spec.results;
+    const call = (method: RemoteMethod, args: unknown[]): Promise<unknown> => {
+      const callId = this.#nextCall++;
+      const d = Promise.withResolvers<unknown>();
+      this.#calls.set(callId, d);
+      this.#send({ type: 'call', id: spec.id, callId, method, args });
+      return d.promise;
+    };
+    return {
+      results: () => results,
+      create: (n, a) => call('create', [n, a]) as Promise<string[]>,
+      start: async (names) => void (await call('start', [names])),
+      run: (name: string, opts?: RunOptions) => call('run', [name, opts]) as Promise<string[]>,
+      wait: async (names) => {
+        // The reply carries the results as they are after the wait.
+        results = (await call('wait', [names])) as Record<string, unknown>;
+      },
+      prompt: (message, opts) => call('prompt', [message, opts]) as Promise<string>,
+    };
+  }
+}
+
+/** The parent's error, as the class user code may catch. */
+function rebuildError(e: { message: string; name: string; code: string | null; failed: string[] | null }): Error {
+  if (e.name === 'ProcessError' && e.failed) return new ProcessError(e.failed);
+  if (e.name === 'UserError') return new UserError(e.message, e.code ?? 'E_USER');
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}

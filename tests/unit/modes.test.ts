@@ -1,0 +1,137 @@
+/**
+ * Worker and process modes with real Bun Workers and real child processes (issue 9): where the
+ * code comes from, outcomes across the boundary, output capture, nested ctx calls, crashes,
+ * timeouts of busy code, commands killed with their proc, and isolation.
+ */
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcManager, UserError } from '../../src/index.ts';
+import { defineLate, managers } from '../fixtures/modes.ts';
+import { processesMatching } from '../helpers/cli-rig.ts';
+
+setDefaultTimeout(30_000);
+
+const logDir = mkdtempSync(join(tmpdir(), 'parproc-modes-'));
+afterAll(() => {
+  for (const pm of Object.values(managers)) pm.close();
+  rmSync(logDir, { recursive: true, force: true });
+});
+
+for (const mode of ['worker', 'process'] as const) {
+  const pm = managers[mode];
+  pm.setOptions({ logDir: join(logDir, mode), parallel: 4 });
+  const info = (name: string) => pm.getProcs().get(name)!;
+  const log = (name: string) => readFileSync(info(name).logFile, 'utf8');
+
+  describe(`mode: '${mode}'`, () => {
+    test('runs where the mode says; console and stdout writes land in the proc log', async () => {
+      pm.start('hello');
+      await pm.waitForAll({ throwOnFailure: false });
+      const out = pm.results().hello as { pid: number; mainThread: boolean };
+      if (mode === 'worker') expect(out).toEqual({ pid: process.pid, mainThread: false });
+      else expect(out.pid).not.toBe(process.pid);
+      expect(log('hello')).toBe('console from hello\nstdout write\nto stderr\n');
+    });
+
+    test('outcomes map as inline: values, protos with argTypes, failed, skipped, no-change, throws, command errors, not-serializable', async () => {
+      const names = ['square::7', 'fails', 'skips', 'no-change', 'throws', 'command-fails', 'not-plain'];
+      pm.start(names);
+      await pm.waitForAll({ throwOnFailure: false });
+      expect(pm.results()['square::7']).toBe(49);
+      expect([info('fails').state, info('fails').error, info('fails').moreInfo]).toEqual(['failed', 'failed', 'custom failure']);
+      expect([info('skips').state, info('skips').error, info('skips').moreInfo]).toEqual(['skipped', 'skipped', 'nothing to do']);
+      expect([info('no-change').state, info('no-change').error]).toEqual(['skipped', 'no-change']);
+      expect([info('throws').state, info('throws').error, info('throws').moreInfo]).toEqual(['failed', 'exception', 'bad thing']);
+      expect(log('throws')).toMatch(/TypeError: bad thing\n\s+at .*modes\.ts/);
+      expect([info('command-fails').error, info('command-fails').moreInfo]).toEqual(['failed', 'Command failed with exit code 3']);
+      expect([info('not-plain').error, info('not-plain').moreInfo]).toEqual(['not-serializable', 'Return value is not serializable: $ is a function']);
+    });
+
+    test('ctx.wait and ctx.create travel to the parent; parallel 1 does not deadlock', async () => {
+      pm.setOptions({ parallel: 1 });
+      try {
+        pm.start('outer');
+        await pm.waitForAll({ throwOnFailure: false });
+      } finally {
+        pm.setOptions({ parallel: 4 });
+      }
+      expect(pm.results().outer).toEqual({ inner: 21, square: 16, made: ['square::4'] });
+    });
+
+    test('commands started in the proc log into it', async () => {
+      pm.start('spawns');
+      await pm.waitForAll({ throwOnFailure: false });
+      expect(pm.results().spawns).toBe('from a command');
+      expect(log('spawns')).toContain('from a command\n');
+      expect(log('spawns')).toContain('err-line\n');
+    });
+
+    test('process.exit and a throw from a timer fail the proc with the exit code; the run goes on', async () => {
+      pm.start('exits', 'timer-throws');
+      await pm.waitForAll({ throwOnFailure: false });
+      for (const name of ['exits', 'timer-throws']) {
+        expect(info(name).state).toBe('failed');
+        expect(info(name).error).toBe('exception');
+        expect(info(name).moreInfo).toMatch(/^exited before completion \(exit code \d+\)$/);
+      }
+      expect(info('exits').moreInfo).toBe('exited before completion (exit code 7)');
+      expect(log('timer-throws')).toContain('thrown from a timer');
+      pm.start('after-crash');
+      await pm.waitForAll({ throwOnFailure: false });
+      expect(pm.results()['after-crash']).toBe('still running');
+    });
+
+    test('a busy proc over its timeout is stopped, and so are the commands it started', async () => {
+      const marker = `63.${process.pid}${mode.length}`;
+      process.env.PARPROC_MARKER = marker;
+      try {
+        pm.start('busy', 'sleeps-then-busy');
+        await pm.waitForAll({ throwOnFailure: false });
+      } finally {
+        delete process.env.PARPROC_MARKER;
+      }
+      expect([info('busy').state, info('busy').error]).toEqual(['failed', 'timeout']);
+      expect(info('sleeps-then-busy').error).toBe('timeout');
+      pm.start('after-busy');
+      await pm.waitForAll({ throwOnFailure: false });
+      expect(pm.results()['after-busy']).toBe('ran');
+      expect(processesMatching(`sleep ${marker}`)).toEqual([]);
+    });
+
+    test('a proc registered inside a function that did not run again fails at start, naming the fix', async () => {
+      defineLate(pm);
+      pm.start('late-defined');
+      await pm.waitForAll({ throwOnFailure: false });
+      expect(info('late-defined').error).toBe('exception');
+      expect(info('late-defined').moreInfo).toMatch(/proc "late-defined": its function is not defined at the top level of .*modes\.ts.*mode: 'inline'/);
+    });
+  });
+}
+
+describe('isolation and definition sites', () => {
+  test('process mode: globals, env and cwd changes do not leak between procs', async () => {
+    const pm = managers.process;
+    pm.start('sees-leak');
+    await pm.waitForAll({ throwOnFailure: false });
+    expect(pm.results().leaks).toBe(1);
+    expect(pm.results()['sees-leak']).toEqual({ leaked: null, env: null, cwd: process.cwd() });
+    expect(process.env.PARPROC_LEAK).toBeUndefined();
+  });
+
+  test('a function registered inside a running proc cannot run in a worker: UserError at registration', async () => {
+    const pm = new ProcManager({ display: false, logDir: join(logDir, 'inner-reg') });
+    let message = '';
+    pm.proc('registers', () => {
+      try {
+        pm.proc('nested-def', { mode: 'worker' }, () => 1);
+      } catch (err) {
+        if (err instanceof UserError) message = err.message;
+      }
+    });
+    pm.start('registers');
+    await pm.waitForAll({ throwOnFailure: false });
+    expect(message).toMatch(/proc "nested-def": mode "worker" needs a function defined at the top level of a module/);
+  });
+});
