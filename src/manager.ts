@@ -106,7 +106,7 @@ export class ProcManager {
     const owner = `proc "${String(name)}"`;
     const valid = parseProcOptions(String(name), opts);
     checkAvailable(owner, valid);
-    const body = this.#body(owner, fn, valid.mode);
+    const body = this.#body(owner, fn, valid.mode, ProcManager.prototype.proc);
     if (arguments.length > 3) throw new UserError(`${owner}: too many arguments to proc()`, 'E_ARGS');
     // Compile rdeps first (a bad pattern registers nothing), register them once the proc is in.
     const rules = RdepIndex.compile({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator);
@@ -125,7 +125,7 @@ export class ProcManager {
     const owner = `proto "${String(pattern)}"`;
     const valid = parseProtoOptions(String(pattern), opts);
     checkAvailable(owner, valid);
-    const body = this.#body(owner, fn, valid.mode);
+    const body = this.#body(owner, fn, valid.mode, ProcManager.prototype.proto);
     const sep = this.#options.nameParamSeparator;
     const rules = RdepIndex.compile({ kind: 'proto', pattern: compilePattern(String(pattern), sep) }, valid.rdeps, sep);
     this.#registry.addProto(pattern, valid, body);
@@ -139,8 +139,8 @@ export class ProcManager {
    * A proc's body; a function's definition site is captured (cheap) for the worker and process
    * modes. A function that those modes could never find again is a `UserError` at once.
    */
-  #body(owner: string, fn: unknown, mode: ProcMode | null): ProcBody {
-    const body = toBody(owner, fn, typeof fn === 'function' ? captureSite() : null);
+  #body(owner: string, fn: unknown, mode: ProcMode | null, entry: (...a: never[]) => unknown): ProcBody {
+    const body = toBody(owner, fn, typeof fn === 'function' ? captureSite(entry) : null);
     const m = mode ?? this.#options.mode;
     if (body.kind === 'fn' && m !== 'inline' && !this.#inert) {
       if (currentSink() !== undefined) {

@@ -10,6 +10,7 @@ import type { Outcome, ProcJob, ProcRunner } from './runner.ts';
 
 interface Disposable {
   dispose(): void;
+  idle?(): void;
 }
 
 /** A runner loaded when it first runs a proc. */
@@ -25,6 +26,10 @@ class LazyRunner implements ProcRunner {
   run(job: ProcJob): Promise<Outcome> {
     this.#runner ??= this.#load().then((r) => (this.#loaded = r));
     return this.#runner.then((r) => r.run(job));
+  }
+
+  idle(): void {
+    this.#loaded?.idle?.();
   }
 
   dispose(): void {
@@ -59,7 +64,7 @@ export class RunnerPicker {
 
   /** A run ended: children started ahead for it are not needed any more. */
   idle(): void {
-    this.#process.dispose();
+    this.#process.idle();
   }
 
   /** Ends every worker and idle child process (the manager closes). */

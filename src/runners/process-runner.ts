@@ -107,6 +107,8 @@ class ChildProc implements Channel {
 
 export class ProcessRunner implements ProcRunner {
   #warm: ChildProc[] = [];
+  /** Every child not known to have exited (warm, running, or stopped and lingering). */
+  #live = new Set<ChildProc>();
   #parallel: () => number;
 
   constructor(parallel: () => number) {
@@ -137,14 +139,21 @@ export class ProcessRunner implements ProcRunner {
   #take(module: string): ChildProc {
     const i = this.#warm.findIndex((c) => c.preloaded.has(module));
     if (i >= 0) return this.#warm.splice(i, 1)[0] as ChildProc;
-    return this.#warm.pop() ?? new ChildProc();
+    return this.#warm.pop() ?? this.#spawn();
+  }
+
+  #spawn(): ChildProc {
+    const c = new ChildProc();
+    this.#live.add(c);
+    void c.gone.then(() => this.#live.delete(c));
+    return c;
   }
 
   /** Starts children ahead (up to `parallel`, at most 8), importing `module` meanwhile. */
   #topUp(module: string): void {
     const target = Math.min(this.#parallel(), MAX_WARM);
     while (this.#warm.length < target) {
-      const c = new ChildProc();
+      const c = this.#spawn();
       c.preload(module);
       this.#warm.push(c);
       void c.gone.then(() => {
@@ -154,9 +163,15 @@ export class ProcessRunner implements ProcRunner {
     }
   }
 
-  /** Ends the warm children (a run ended, or the manager closes). */
-  dispose(): void {
+  /** Ends the warm children (a run ended). */
+  idle(): void {
     for (const c of this.#warm) c.end();
     this.#warm = [];
+  }
+
+  /** Ends every child, also those whose stopped proc still runs (the manager closes: exit). */
+  dispose(): void {
+    this.idle();
+    for (const c of this.#live) c.end();
   }
 }

@@ -14,11 +14,21 @@ export interface DefinitionSite {
 /** parproc's own source directory (or, in the compiled binary, its virtual file system). */
 const OWN_DIR = dirname(import.meta.dir);
 
-const isOwn = (file: string): boolean => file.startsWith(`${OWN_DIR}/`) || file.startsWith('/$bunfs/') || file.startsWith('node:');
+/**
+ * parproc's own frames: its source tree, or in the compiled binary the bundle (`/$bunfs/`) and its
+ * source-mapped paths, which are relative to the build machine (`/../…/src/x.ts`).
+ */
+const isOwn = (file: string): boolean =>
+  file.startsWith(`${OWN_DIR}/`) || file.startsWith('/$bunfs/') || file.startsWith('node:') || file.startsWith('/../');
 
-/** Captures the current stack for `resolveSite`. */
-export function captureSite(): Error {
-  return new Error('definition site');
+/**
+ * Captures the stack of a call to `entry` (a public registration method): frames from `entry`
+ * up are left out, so the first frame is the caller's.
+ */
+export function captureSite(entry: (...args: never[]) => unknown): Error {
+  const holder = { stack: '', name: 'Error', message: 'definition site' } as Error;
+  Error.captureStackTrace(holder, entry);
+  return holder;
 }
 
 const FRAME = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/;

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliRig, parseNdjson, ROOT } from '../helpers/cli-rig.ts';
+import { MODES_TASK_FILE } from '../helpers/task-files.ts';
 
 setDefaultTimeout(30_000);
 
@@ -63,4 +64,20 @@ describe('dist/parproc', () => {
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/error in task file broken\.ts:1:\d+/);
   });
+
+  for (const mode of ['worker', 'process'] as const) {
+    test(`--mode ${mode}: the binary starts its own workers and children (no bun on PATH, no node_modules)`, async () => {
+      await using rig = await CliRig.create({ bin });
+      rig.write({ 'parproc.ts': MODES_TASK_FILE, 'in.txt': 'x' });
+      const r = await rig.exec(['a', 'b', 'in-process', 'cmd', '--mode', mode, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const { summary, events } = parseNdjson(r.stdout);
+      expect(summary.ok).toBe(true);
+      const outputs = events.filter((e) => e.type === 'proc-output').map((e) => (e as { text: string }).text).join('');
+      expect(outputs).toContain('printed by a\n');
+      expect(outputs).toContain('written by b\n');
+      // The child process is the binary itself.
+      expect(outputs).toContain(`exec=${bin}\n`);
+    });
+  }
 });

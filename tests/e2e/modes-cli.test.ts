@@ -1,0 +1,70 @@
+/**
+ * The modes from the CLI (`bun src/cli.ts`): `--mode worker|process` and per-proc modes, with
+ * output captured into logs (never on the terminal), the task DB owned by the parent, prompts
+ * forwarded, and Ctrl+C leaving no worker, child or grandchild behind.
+ */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliRig, parseNdjson, processesMatching, StreamReader } from '../helpers/cli-rig.ts';
+import { MODES_TASK_FILE } from '../helpers/task-files.ts';
+
+setDefaultTimeout(60_000);
+
+describe('--mode from the CLI', () => {
+  for (const mode of ['worker', 'process'] as const) {
+    test(`--mode ${mode}: procs run there, output only in logs, the parent keeps the task DB`, async () => {
+      await using rig = await CliRig.create();
+      rig.write({ 'parproc.ts': MODES_TASK_FILE, 'in.txt': 'x' });
+      const r = await rig.exec(['a', 'b', 'in-process', 'cmd', '--mode', mode, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('printed by a\n'); // only inside proc-output events
+      const { summary, events } = parseNdjson(r.stdout);
+      expect(summary.ok).toBe(true);
+      const outputs = events.filter((e) => e.type === 'proc-output').map((e) => (e as { text: string }).text).join('');
+      expect(outputs).toContain('printed by a\n');
+      expect(outputs).toContain('command output\n');
+      expect(outputs).toContain(`exec=${process.execPath}\n`);
+      expect(readFileSync(join(rig.dir, '.parproc', 'logs', 'b.log'), 'utf8')).toBe('written by b\n');
+      // Where each ran: the worker shares the CLI's pid, a child has its own.
+      const states = events.filter((e) => e.type === 'proc-state' && e.state === 'succeeded').map((e) => (e as { name: string }).name);
+      expect(states.sort()).toEqual(['a', 'b', 'cmd', 'in-process']);
+      // Second run: a is up to date (the parent checked the DB, the child or worker never opened it).
+      const again = await rig.exec(['a', '--mode', mode, '--json']);
+      expect(parseNdjson(again.stdout).summary.procs.find((p) => p.name === 'a')?.state).toBe('up-to-date');
+    });
+  }
+
+  test('ctx.prompt in a child process asks on the parent terminal', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('ask', { mode: 'process' }, async (ctx) => 'hi ' + await ctx.prompt('Name?'));\n` });
+    const r = await rig.exec(['ask', '--json'], { stdin: 'bun\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Name?');
+    expect(parseNdjson(r.stdout).summary.procs).toContainEqual(expect.objectContaining({ name: 'ask', state: 'succeeded' }));
+  });
+
+  test('Ctrl+C leaves no worker, child process or grandchild behind', async () => {
+    await using rig = await CliRig.create();
+    const marker = `64.${process.pid}${Date.now() % 1000}`;
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('w', { mode: 'worker' }, async (ctx) => { await ctx.$\`sleep ${marker} & echo ready-w; wait\`; });
+proc('p', { mode: 'process' }, async (ctx) => { await ctx.$\`sleep ${marker} & echo ready-p; wait\`; });
+proc('busy-child', { mode: 'process' }, () => { console.log('ready-busy'); for (;;) {} });
+`,
+    });
+    const child = rig.spawn(['w', 'p', 'busy-child', '--json']);
+    const out = new StreamReader(child.stdout);
+    await out.until((t) => t.includes('ready-w') && t.includes('ready-p') && t.includes('ready-busy'));
+    expect(processesMatching(`sleep ${marker}`).length).toBe(2);
+    child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+    const { summary } = parseNdjson(await out.rest());
+    expect(summary.procs.map((p) => [p.name, p.error])).toEqual(expect.arrayContaining([['w', 'interrupted'], ['p', 'interrupted'], ['busy-child', 'interrupted']]));
+    expect(processesMatching(`sleep ${marker}`)).toEqual([]);
+    expect(processesMatching(`${process.execPath} ${join(rig.dir, '..')}`).filter((l) => l.includes('child-entry'))).toEqual([]);
+    const children = Bun.spawnSync(['pgrep', '-f', 'runners/child-entry.ts']).stdout.toString().trim();
+    expect(children).toBe('');
+  });
+});
