@@ -1,9 +1,14 @@
 /** API.md "Helpers and constants": special deps, rdep rules, log-ignore rules, outputs, files. */
-import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { UserError } from './errors.ts';
 import type { Duration, FileSpecFn, LogIgnoreRule, OutputSpec, RdepRule, SpecialDep } from './types.ts';
 import { parseDuration } from './util/duration.ts';
+
+/**
+ * node:fs, loaded when a file list is made: a child process of `mode: 'process'` loads this module
+ * to replay a task file, and loading node:fs costs Bun several ms per process.
+ */
+const fs = (): typeof import('node:fs') => require('node:fs') as typeof import('node:fs');
 
 /** Special dep: satisfied only while no proc in the run has failed. */
 export const NO_FAILURES: SpecialDep = Object.freeze({ special: 'no-failures' as const });
@@ -68,7 +73,7 @@ export function regexFiles(root: string, pattern: string | RegExp): FileSpecFn {
   const checkRoot = (): void => {
     let ok = false;
     try {
-      ok = statSync(root).isDirectory();
+      ok = fs().statSync(root).isDirectory();
     } catch {
       ok = false;
     }
@@ -78,7 +83,7 @@ export function regexFiles(root: string, pattern: string | RegExp): FileSpecFn {
   return () => {
     checkRoot();
     const out: string[] = [];
-    for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    for (const entry of fs().readdirSync(root, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;
       const full = join(entry.parentPath, entry.name);
       const rel = relative(root, full).split(sep).join('/');

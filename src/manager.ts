@@ -2,9 +2,6 @@
  * `ProcManager`: the public facade over the registry (graph/), the scheduler, the runners and the
  * event stream. Thin: it validates at the boundary, wires the parts together and builds jobs.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { ProcessError, UserError } from './errors.ts';
 import { EventBus, type EventListener } from './events.ts';
 import { compilePattern, hasPlaceholders } from './graph/pattern.ts';
@@ -43,13 +40,11 @@ import type {
   RunOptions,
   WaitOptions,
 } from './types.ts';
-import { createDisplay, type Reporter } from './ui/display.ts';
 import type { ReporterContext } from './ui/static-reporter.ts';
-import { TraceReporter } from './ui/trace-reporter.ts';
-import { fileSafeName } from './util/file-safe.ts';
+import { LogPlace } from './log-place.ts';
+import { Outputs } from './outputs.ts';
 import { currentSink, writeStderr } from './util/stdio.ts';
 
-let managerCount = 0;
 
 /** Capabilities whose issue has not landed: using one is an error, never a silent no-op. */
 function checkAvailable(owner: string, o: Partial<Options> | ValidProcOptions): void {
@@ -67,13 +62,8 @@ export class ProcManager {
   #runners = new RunnerPicker(() => this.#options);
   /** Made in a worker or child replaying a module: registers, never schedules (runners/replay.ts). */
   #inert = inReplay();
-  #logDirReady: string | null = null;
-  #logWarned = new Set<string>();
-  /** A proc failed: the default temp log dir is kept at exit for the user to read. */
-  #keepLogs = false;
-  #defaultLogDir = join(tmpdir(), `parproc-${process.pid}-${++managerCount}-${Math.random().toString(36).slice(2, 8)}`);
-  #display: { off: () => void; reporter: Reporter } | null = null;
-  #trace: (() => void) | null = null;
+  #logs = new LogPlace(() => this.#options.logDir, (m) => this.#warn(m));
+  #outputs = new Outputs(this.#bus, () => this.#options, () => this.reporterContext(), (m) => this.#warn(m));
   /** Dry run: procs "run" instantly without their code (the CLI's `--dry-run`). */
   #dryRun = false;
   #incremental = new Incremental({
@@ -93,7 +83,7 @@ export class ProcManager {
     });
     this.#scheduler = new Scheduler(this.#schedulerHost());
     if (this.#inert) this.#scheduler.hold();
-    else this.#syncDisplay();
+    else this.#outputs.sync();
   }
 
   // ------------------------------------------------------------------ registering
@@ -103,15 +93,15 @@ export class ProcManager {
   proc<R>(name: string, options: ProcOptions, fn: ProcFn<Record<string, unknown>, R>): string;
   proc(name: string, a: unknown, b?: unknown): string {
     const [opts, fn] = b === undefined && !isOptions(a) ? [undefined, a] : [a, b];
+    if (this.#inert) return this.#replayed(name, fn);
     const owner = `proc "${String(name)}"`;
     const valid = parseProcOptions(String(name), opts);
     checkAvailable(owner, valid);
-    const body = this.#body(owner, fn, valid.mode, ProcManager.prototype.proc);
+    const body = this.#body(owner, fn, valid.mode);
     if (arguments.length > 3) throw new UserError(`${owner}: too many arguments to proc()`, 'E_ARGS');
     // Compile rdeps first (a bad pattern registers nothing), register them once the proc is in.
     const rules = RdepIndex.compile({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator);
     this.#registry.addProc(name, valid, body);
-    if (this.#inert) recordReplayed(name, body);
     this.#rdeps.register(rules);
     this.#scheduler.applyNewRdeps(rules);
     return name;
@@ -122,25 +112,31 @@ export class ProcManager {
   proto<P extends string, R>(pattern: P, options: ProtoOptions<PatternParams<P>>, fn: ProcFn<PatternArgs<P>, R>): string;
   proto(pattern: string, a: unknown, b?: unknown): string {
     const [opts, fn] = b === undefined && !isOptions(a) ? [undefined, a] : [a, b];
+    if (this.#inert) return this.#replayed(pattern, fn);
     const owner = `proto "${String(pattern)}"`;
     const valid = parseProtoOptions(String(pattern), opts);
     checkAvailable(owner, valid);
-    const body = this.#body(owner, fn, valid.mode, ProcManager.prototype.proto);
+    const body = this.#body(owner, fn, valid.mode);
     const sep = this.#options.nameParamSeparator;
     const rules = RdepIndex.compile({ kind: 'proto', pattern: compilePattern(String(pattern), sep) }, valid.rdeps, sep);
     this.#registry.addProto(pattern, valid, body);
-    if (this.#inert) recordReplayed(pattern, body);
     this.#rdeps.register(rules);
     this.#scheduler.applyNewRdeps(rules);
     return pattern;
+  }
+
+  /** Replaying a module (worker, child): record the function by its site, register nothing. */
+  #replayed(name: string, fn: unknown): string {
+    if (typeof fn === 'function') recordReplayed(name, { kind: 'fn', fn: fn as (c: never, a: never) => unknown, site: captureSite() });
+    return name;
   }
 
   /**
    * A proc's body; a function's definition site is captured (cheap) for the worker and process
    * modes. A function that those modes could never find again is a `UserError` at once.
    */
-  #body(owner: string, fn: unknown, mode: ProcMode | null, entry: (...a: never[]) => unknown): ProcBody {
-    const body = toBody(owner, fn, typeof fn === 'function' ? captureSite(entry) : null);
+  #body(owner: string, fn: unknown, mode: ProcMode | null): ProcBody {
+    const body = toBody(owner, fn, typeof fn === 'function' ? captureSite() : null);
     const m = mode ?? this.#options.mode;
     if (body.kind === 'fn' && m !== 'inline' && !this.#inert) {
       if (currentSink() !== undefined) {
@@ -154,7 +150,7 @@ export class ProcManager {
   }
 
   #procAdded(node: ProcNode): void {
-    node.logFile = join(this.#logDir(), `${fileSafeName(node.name)}.log`);
+    node.logFile = this.#logs.fileOf(node.name);
     this.#scheduler.procAdded(node);
     if (node.opts.now) this.#scheduler.wantLater(node.name);
   }
@@ -163,6 +159,7 @@ export class ProcManager {
 
   /** Creates procs from a filled-out name, a pattern with args, or a glob; returns their names. */
   create(nameOrPattern: string, procNameOrArgs?: string | Record<string, unknown>): string[] {
+    if (this.#inert) return [];
     return this.#registry.create(nameOrPattern, procNameOrArgs);
   }
 
@@ -263,8 +260,8 @@ export class ProcManager {
     const parsed = parseOptions(opts, 'setOptions');
     checkAvailable('setOptions', parsed);
     Object.assign(this.#options, parsed);
-    if ('logDir' in parsed) for (const n of this.#registry.procs.values()) n.logFile = join(this.#logDir(), `${fileSafeName(n.name)}.log`);
-    this.#syncDisplay();
+    if ('logDir' in parsed) for (const n of this.#registry.procs.values()) n.logFile = this.#logs.fileOf(n.name);
+    if (!this.#inert) this.#outputs.sync();
   }
 
   /** The options in force (a copy). */
@@ -340,7 +337,7 @@ export class ProcManager {
   close(): void {
     this.#runners.dispose();
     this.#incremental.close();
-    this.#display?.reporter.dispose();
+    this.#outputs.dispose();
   }
 
   /**
@@ -367,32 +364,12 @@ export class ProcManager {
 
   // ------------------------------------------------------------------ internals
 
-  #syncDisplay(): void {
-    const want = this.#options.display;
-    if (want && !this.#display) {
-      const reporter = createDisplay('stdout', this.#options.dynamic, this.reporterContext());
-      this.#display = { off: this.#bus.on(reporter.onEvent), reporter };
-    } else if (!want && this.#display) {
-      this.#display.off();
-      this.#display.reporter.dispose();
-      this.#display = null;
-    }
-    if (this.#options.traceFile !== null && !this.#trace) {
-      const trace = new TraceReporter(() => this.#options.traceFile, (m) => this.#warn(m));
-      this.#trace = this.#bus.on(trace.onEvent);
-    }
-  }
-
   /** What displays may look up beyond events: options and each proc's `logIgnore`. */
   reporterContext(): ReporterContext {
     return {
       options: () => this.#options,
       logIgnore: (name) => this.#registry.procs.get(name)?.opts.logIgnore ?? [],
     };
-  }
-
-  #logDir(): string {
-    return resolve(this.#options.logDir ?? this.#defaultLogDir);
   }
 
   /** Procs by name; unknown names are a `UserError` with the closest names. */
@@ -417,24 +394,14 @@ export class ProcManager {
 
   #launch(node: ProcNode): Promise<Outcome> {
     if (this.#dryRun) return Promise.resolve({ state: 'succeeded', error: null, moreInfo: null, output: null });
-    const dir = this.#logDir();
-    if (this.#logDirReady !== dir) {
-      this.#logDirReady = dir;
-      try {
-        mkdirSync(dir, { recursive: true });
-        if (dir === this.#defaultLogDir) removeAtExit(dir, () => this.#keepLogs);
-      } catch (err) {
-        // The procs still run: their logs report the problem (once) and output reaches the display.
-        this.#logProblem(`cannot create log dir ${dir}: ${(err as Error).message}`);
-      }
-    }
+    this.#logs.ensure();
     const launched = launchProc(node, {
       scheduler: this.#scheduler,
       runner: this.#runners.pick(node),
       incremental: this.#incremental,
       bus: this.#bus,
       params: this.#params,
-      logProblem: (m) => this.#logProblem(m),
+      logProblem: (m) => this.#logs.problem(m),
       api: {
         create: (n, a) => this.create(n, a),
         start: (names) => this.start(names),
@@ -443,35 +410,15 @@ export class ProcManager {
       },
     });
     void launched.then((o) => {
-      if (o.state === 'failed') this.#keepLogs = true;
+      if (o.state === 'failed') this.#logs.keep();
     });
     return launched;
-  }
-
-  /** Log write problems, warned once each kind (one full disk must not print a warning per proc). */
-  #logProblem(message: string): void {
-    const kind = /\b(E[A-Z]+)\b/.exec(message)?.[1] ?? message;
-    if (this.#logWarned.has(kind)) return;
-    this.#logWarned.add(kind);
-    this.#warn(`${message} (further log problems like this one are not reported; the run goes on)`);
   }
 
   #warn(message: string): void {
     if (this.#bus.idle) writeStderr(`parproc: warning: ${message}\n`);
     else this.#bus.emit({ type: 'warning', at: Date.now(), message });
   }
-}
-
-/** Default temp log dirs to remove at process exit, unless a proc logged a failure there. */
-const tempLogDirs = new Map<string, () => boolean>();
-
-function removeAtExit(dir: string, keep: () => boolean): void {
-  if (tempLogDirs.size === 0) {
-    process.on('exit', () => {
-      for (const [d, k] of tempLogDirs) if (!k()) rmSync(d, { recursive: true, force: true });
-    });
-  }
-  tempLogDirs.set(dir, keep);
 }
 
 function isOptions(x: unknown): boolean {

@@ -35,7 +35,7 @@ export function findTaskFile(cwd: string, explicit?: string): string {
  * NDJSON.
  */
 export async function loadTaskFile(path: string, stdoutToStderr = false): Promise<void> {
-  await registerSelfModule();
+  await registerSelfModule(() => import('../index.ts'));
   const load = () => import(path);
   try {
     await (stdoutToStderr ? withFallbackSink({ write: (_stream, text) => writeStderr(text) }, load) : load());

@@ -4,6 +4,7 @@
  * `transition`.
  */
 import type { InputFingerprints } from '../cache/task-store.ts';
+import type { SiteCapture } from '../runners/site.ts';
 import { internalError } from '../errors.ts';
 import type { ValidProcOptions } from '../options.ts';
 import type { ProcError, ProcState } from '../types.ts';
@@ -11,7 +12,7 @@ import type { ProcError, ProcState } from '../types.ts';
 /** A proc's body, normalised. */
 export type ProcBody =
   /** `site`: the stack captured at `proc()`/`proto()`, naming the defining module (worker/process modes). */
-  | { kind: 'fn'; fn: (ctx: never, args: never) => unknown; site: Error | null }
+  | { kind: 'fn'; fn: (ctx: never, args: never) => unknown; site: SiteCapture | null }
   | { kind: 'shell'; command: string }
   | { kind: 'argv'; argv: string[] };
 

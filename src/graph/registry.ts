@@ -9,6 +9,7 @@ import type { DepContext } from '../types.ts';
 import { castArg, expandChoices, resolveChoices } from './args.ts';
 import { checkProcName, compilePattern, fillPattern, hasPlaceholders, matchPattern, type Pattern } from './pattern.ts';
 import { ProcNode, type ProcBody } from './proc-node.ts';
+import type { SiteCapture } from '../runners/site.ts';
 
 /** A registered proto. */
 export interface ProtoDef {
@@ -29,7 +30,7 @@ export interface RegistryHost {
  * Normalises a proc body, or throws naming the owner. `site` (a stack captured by the caller) is
  * kept with a function, for the worker and process modes to find its module again.
  */
-export function toBody(owner: string, fn: unknown, site: Error | null = null): ProcBody {
+export function toBody(owner: string, fn: unknown, site: SiteCapture | null = null): ProcBody {
   if (typeof fn === 'function') return { kind: 'fn', fn: fn as ProcBody & { kind: 'fn' } extends { fn: infer F } ? F : never, site };
   if (typeof fn === 'string') {
     if (fn.trim() === '') throw new UserError(`${owner}: the command string is empty`, 'E_BODY');

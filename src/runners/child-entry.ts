@@ -4,16 +4,20 @@
  * `process.stdout/stderr.write` and the programs it starts — goes to this process's stdout and
  * stderr, which the parent reads into the proc's log. When the parent goes away, so does the child.
  */
-import { writeSync } from 'node:fs';
 import { registerSelfModule } from '../self-module.ts';
 import type { ToRemote } from './protocol.ts';
 import { RemoteExecutor, type LogFactory } from './remote-exec.ts';
 import { enterReplay } from './replay.ts';
 
-/** Output written synchronously to the real descriptors, in order with subprocess output. */
+/**
+ * Output written synchronously to the real descriptors, in order with subprocess output. node:fs
+ * is loaded on the first write: it costs Bun several ms per process, and most procs write nothing.
+ */
+let writeSync: ((fd: number, text: string) => number) | null = null;
 const fdLog: LogFactory = () => ({
   write: (stream, text) => {
     try {
+      writeSync ??= (require('node:fs') as typeof import('node:fs')).writeSync;
       writeSync(stream === 'stdout' ? 1 : 2, text);
     } catch {
       // the parent stopped reading: nothing left to tell
@@ -27,11 +31,10 @@ const fdLog: LogFactory = () => ({
 /** Starts the child side (called by the CLI for `__parproc-child`, or as a script under bun). */
 export function runChild(): void {
   enterReplay();
-  const ready = registerSelfModule();
+  const ready = registerSelfModule(() => import('./replay-api.ts'));
   const send = (m: unknown) => process.send?.(m);
   const executor = new RemoteExecutor(send, fdLog, 'child process');
   process.on('message', (m) => void ready.then(() => executor.handle(m as ToRemote)));
   process.on('disconnect', () => process.exit(1));
 }
 
-if (import.meta.main) runChild();

@@ -3,7 +3,6 @@
  * timeout or interrupt can end it with everything it started. Output goes to the proc's log in
  * arrival order and is also collected for the result.
  */
-import { constants } from 'node:os';
 import { CommandError } from '../errors.ts';
 import type { CommandResult } from '../types.ts';
 import type { OutputSink } from '../util/stdio.ts';
@@ -86,6 +85,14 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The number of a signal by name (0 if unknown); node:os is loaded only when a command was killed. */
+function signalNumber(name: string | number | null): number {
+  if (typeof name === 'number') return name;
+  if (!name) return 0;
+  const { constants } = require('node:os') as typeof import('node:os');
+  return constants.signals[name as keyof typeof constants.signals] ?? 0;
+}
+
 /** Quotes one interpolated value for `sh` (arrays become several words). */
 export function shellQuote(value: unknown): string {
   if (Array.isArray(value)) return value.map(shellQuote).join(' ');
@@ -137,7 +144,7 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
       pump(child.stderr, 'stderr', opts.log),
     ]);
     await child.exited;
-    const exitCode = child.exitCode ?? 128 + (child.signalCode ? (constants.signals[child.signalCode as keyof typeof constants.signals] ?? 0) : 0);
+    const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
     if (exitCode !== 0) throw new CommandError(display(spec), exitCode, stderr, stdout);
     return { stdout, stderr, exitCode };
   } finally {

@@ -1,8 +1,8 @@
 /**
  * The `ProcContext` a proc function receives (API.md "Inside a proc").
  */
-import { formatWithOptions } from 'node:util';
 import { UserError } from '../errors.ts';
+import { formatValues } from '../util/format-values.ts';
 import type { CommandResult, ExecOptions, ProcContext, RunOptions } from '../types.ts';
 import { runCommand, templateToShell, type ChildTracker, type CommandSpec } from './command.ts';
 import type { ProcJob } from './runner.ts';
@@ -40,7 +40,7 @@ export function makeContext(job: ProcJob, signal: AbortSignal, tracker: ChildTra
     changedDeps: job.changedDeps,
     inputFingerprint: job.inputFingerprint,
     signal,
-    log: (...values: unknown[]) => job.log.line(formatWithOptions({ colors: false }, ...values)),
+    log: (...values: unknown[]) => job.log.line(formatValues(values)),
     $: (strings: TemplateStringsArray, ...values: unknown[]) => {
       if (!Array.isArray(strings) || !('raw' in strings)) {
         return Promise.reject(new UserError(`proc "${job.name}": ctx.$ is a template tag: write ctx.$\`cmd\``, 'E_USAGE'));

@@ -37,6 +37,16 @@ export async function callBody(body: ProcBody, ctx: ProcContext, command: Comman
 const formatSeconds = (ms: number): string => `${+(ms / 1000).toFixed(3)}s`;
 
 export class InlineRunner implements ProcRunner {
+  /**
+   * `capture: false` (a child process, whose stdout and stderr are the log already) leaves
+   * `console` and `process.stdout` alone.
+   */
+  #capture: boolean;
+
+  constructor(opts: { capture?: boolean } = {}) {
+    this.#capture = opts.capture ?? true;
+  }
+
   async run(job: ProcJob): Promise<Outcome> {
     const controller = new AbortController();
     const tracker = new ChildTracker();
@@ -55,7 +65,8 @@ export class InlineRunner implements ProcRunner {
         : setTimeout(() => abort(new AbortReason('timeout', `timed out after ${formatSeconds(job.timeoutMs as number)}`)), job.timeoutMs);
 
     const { ctx, command } = makeContext(job, controller.signal, tracker);
-    const work = withOutputSink(job.log, () => callBody(job.body, ctx, command, job)).then(
+    const call = () => callBody(job.body, ctx, command, job);
+    const work = (this.#capture ? withOutputSink(job.log, call) : call()).then(
       (value): Outcome => outcomeFromValue(value, job.log),
       (err): Outcome => outcomeFromError(err, job.log),
     );

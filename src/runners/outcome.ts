@@ -2,9 +2,9 @@
  * Maps what user code did to an `Outcome` (SPEC 5). The single place where a proc's throw becomes a
  * failure value (`convertExceptionToFailure` in wireit's terms).
  */
-import { dirname } from 'node:path';
 import { errorKind } from '../errors.ts';
 import { toPlainData } from '../util/plain-data.ts';
+import { isOwnStackLine } from './site.ts';
 import type { JobLog, Outcome } from './runner.ts';
 
 /** A returned value: succeeded with plain data, or `not-serializable`. */
@@ -18,13 +18,9 @@ export function outcomeFromValue(value: unknown, log: JobLog): Outcome {
 
 const text = (x: unknown): string => (x instanceof Error ? x.message : String(x));
 
-/** parproc's own source (or the compiled binary's bundle): frames there say nothing to users. */
-const OWN_DIR = dirname(import.meta.dir);
-const isOwnFrame = (line: string) => /^\s+at /.test(line) && (line.includes(OWN_DIR) || line.includes('/$bunfs/'));
-
 /** A stack without parproc's own frames. */
 function userStack(stack: string): string {
-  return stack.split('\n').filter((l) => !isOwnFrame(l)).join('\n');
+  return stack.split('\n').filter((l) => !isOwnStackLine(l)).join('\n');
 }
 
 /** A thrown value: skipped, no-change, failed or exception; writes the explanation to the log. */

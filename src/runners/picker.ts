@@ -47,7 +47,10 @@ export class RunnerPicker {
     this.#options = options;
     const parallel = () => (options().debug ? 1 : options().parallel);
     this.#worker = new LazyRunner(async () => new (await import('./worker-runner.ts')).WorkerRunner(parallel));
-    this.#process = new LazyRunner(async () => new (await import('./process-runner.ts')).ProcessRunner(parallel));
+    this.#process = new LazyRunner(async () => {
+      const { ProcessRunner, childCommand } = await import('./process-runner.ts');
+      return new ProcessRunner(parallel, await childCommand());
+    });
   }
 
   /** The mode `node` runs in (`debug` runs everything inline). */

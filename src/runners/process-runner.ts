@@ -6,7 +6,9 @@
  * of programs it starts lands there too. Start-up is hidden by keeping up to `parallel` children
  * (at most 8) started ahead, with the proc's module already imported; a child never runs two procs.
  */
-import { join } from 'node:path';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { trackGroup } from './command.ts';
 import type { FromRemote, ToRemote } from './protocol.ts';
 import { failBeforeStart, runRemote, toJobSpec, type Channel } from './remote-session.ts';
@@ -18,10 +20,40 @@ const KILL_GRACE_MS = 500;
 /** How long the log waits for the pipes to close once the child ended. */
 const DRAIN_MS = 2000;
 
-function childCommand(): string[] {
-  return import.meta.path.startsWith('/$bunfs/')
-    ? [process.execPath, '__parproc-child']
-    : [process.execPath, join(import.meta.dir, 'child-entry.ts')];
+/**
+ * How to start a child. The compiled binary runs itself. Under bun, the child's script is bundled
+ * once (per version of parproc's sources, in the temp dir) with bytecode: loading parproc's
+ * TypeScript sources in every child would cost ~25 ms each; the bundle loads in a few. If the
+ * bundle cannot be made, the child runs from the sources.
+ */
+export async function childCommand(): Promise<string[]> {
+  if (import.meta.path.startsWith('/$bunfs/')) return [process.execPath, '__parproc-child'];
+  const entry = join(import.meta.dir, 'child-main.ts');
+  try {
+    const src = dirname(import.meta.dir);
+    let stamp = Bun.version;
+    for (const f of (readdirSync(src, { recursive: true }) as string[]).sort()) {
+      if (!f.endsWith('.ts')) continue;
+      const st = statSync(join(src, f));
+      stamp += `|${f}:${st.mtimeMs}:${st.size}`;
+    }
+    // A folder of its own: the bundle's frames are told apart from user code by their folder.
+    const dir = join(tmpdir(), 'parproc-child-bundles', Bun.hash(stamp).toString(16));
+    const bundle = join(dir, 'child-main.js');
+    if (!existsSync(bundle)) {
+      const tmp = `${dir}.${process.pid}.tmp`;
+      const built = await Bun.build({ entrypoints: [entry], target: 'bun', format: 'cjs', bytecode: true, outdir: tmp });
+      if (!built.success) throw new Error(built.logs.join('\n'));
+      try {
+        renameSync(tmp, dir);
+      } catch {
+        rmSync(tmp, { recursive: true, force: true }); // another process made it first
+      }
+    }
+    return [process.execPath, bundle];
+  } catch {
+    return [process.execPath, entry];
+  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -43,8 +75,8 @@ class ChildProc implements Channel {
   /** Modules it was asked to import ahead. */
   readonly preloaded = new Set<string>();
 
-  constructor() {
-    this.#child = Bun.spawn(childCommand(), {
+  constructor(command: string[]) {
+    this.#child = Bun.spawn(command, {
       cwd: process.cwd(),
       env: { ...process.env },
       stdin: 'ignore',
@@ -52,6 +84,8 @@ class ChildProc implements Channel {
       stderr: 'pipe',
       // Its own process group: a stop kills it with everything it started.
       detached: true,
+      // Plain data only crosses (results are JSON-safe by contract): JSON is the cheaper channel.
+      serialization: 'json',
       ipc: (m: unknown) => {
         for (const l of this.#listeners) l(m as FromRemote);
       },
@@ -110,9 +144,11 @@ export class ProcessRunner implements ProcRunner {
   /** Every child not known to have exited (warm, running, or stopped and lingering). */
   #live = new Set<ChildProc>();
   #parallel: () => number;
+  #command: string[];
 
-  constructor(parallel: () => number) {
+  constructor(parallel: () => number, command: string[]) {
     this.#parallel = parallel;
+    this.#command = command;
   }
 
   async run(job: ProcJob): Promise<Outcome> {
@@ -143,7 +179,7 @@ export class ProcessRunner implements ProcRunner {
   }
 
   #spawn(): ChildProc {
-    const c = new ChildProc();
+    const c = new ChildProc(this.#command);
     this.#live.add(c);
     void c.gone.then(() => this.#live.delete(c));
     return c;

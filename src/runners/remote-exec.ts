@@ -41,8 +41,12 @@ export class RemoteExecutor {
   /** Which job a command's log belongs to (for `spawned`/`reaped`). */
   #jobOfLog = new WeakMap<object, number>();
 
+  #runner: InlineRunner;
+
   constructor(send: (m: FromRemote) => void, makeLog: LogFactory, where: 'worker' | 'child process') {
     this.#send = send;
+    // A child's stdout and stderr are the proc's log already: nothing to capture there.
+    this.#runner = new InlineRunner({ capture: where === 'worker' });
     this.#makeLog = makeLog;
     this.#where = where;
     onCommandSpawn((pid, exited, log) => {
@@ -79,7 +83,7 @@ export class RemoteExecutor {
   #import(module: string): Promise<unknown> {
     let p = this.#imports.get(module);
     if (!p) {
-      p = withOutputSink(discard, () => import(module));
+      p = this.#where === 'worker' ? withOutputSink(discard, () => import(module)) : import(module);
       this.#imports.set(module, p);
     }
     return p;
@@ -93,7 +97,7 @@ export class RemoteExecutor {
     let outcome;
     try {
       const body = await this.#findBody(spec);
-      const ran = await new InlineRunner().run({
+      const ran = await this.#runner.run({
         name: spec.name,
         proto: null,
         body,

@@ -1,9 +1,10 @@
 /**
- * Where a function proc was defined. `proc()`/`proto()` capture an Error (cheap: the stack text is
- * only formatted when asked for, i.e. when the proc runs in a worker or child process); its first
- * frame outside parproc's own code is the call site in the user's module.
+ * Where a function proc was defined. `proc()`/`proto()` capture a stack (cheap: its text is only
+ * formatted when asked for, i.e. when the proc runs in a worker or child process); its first frame
+ * outside parproc's own code is the call site in the user's module. A capture remembers which
+ * copy of parproc made it, so frames of that copy are skipped even when another copy (a bundled
+ * child) resolves it.
  */
-import { dirname } from 'node:path';
 
 /** The module that called `proc()`/`proto()`, and the call's `file:line:column`. */
 export interface DefinitionSite {
@@ -11,36 +12,77 @@ export interface DefinitionSite {
   readonly key: string;
 }
 
-/** parproc's own source directory (or, in the compiled binary, its virtual file system). */
-const OWN_DIR = dirname(import.meta.dir);
+/** A captured stack, with the test for the capturing copy's own frames. */
+export interface SiteCapture {
+  readonly error: Error;
+  readonly isOwn: (file: string) => boolean;
+}
 
 /**
- * parproc's own frames: its source tree, or in the compiled binary the bundle (`/$bunfs/`) and its
- * source-mapped paths, which are relative to the build machine (`/../…/src/x.ts`).
+ * The file, line and column of a stack line (`at f (/a/b.ts:1:2)` or `at /a/b.ts:1:2`), or
+ * `null`. Only absolute paths count: parproc's own frames in a compiled binary are relative,
+ * source-mapped paths (`../../src/x.ts`), and a user's module is always loaded by absolute path.
+ */
+function parseFrame(line: string): [file: string, line: string, column: string] | null {
+  const at = line.indexOf('at ');
+  if (at < 0) return null;
+  let loc = line.slice(at + 3).trim();
+  if (loc.endsWith(')')) loc = loc.slice(loc.lastIndexOf('(') + 1, -1);
+  const m = /^(.*):(\d+):(\d+)$/.exec(loc);
+  if (!m) return null;
+  const file = (m[1] as string).replace(/^file:\/\//, '');
+  return file.startsWith('/') ? [file, m[2] as string, m[3] as string] : null;
+}
+
+const dirname = (path: string): string => path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '/';
+
+/**
+ * parproc's own directory, from where this code really runs: `src/` for the sources, the bundle's
+ * parent folder for a bundled child (where `import.meta.dir` still names the sources).
+ */
+export const OWN_DIR = (() => {
+  const frame = parseFrame(String(new Error().stack ?? '').split('\n')[1] ?? '');
+  return dirname(frame ? dirname(frame[0]) : import.meta.dir);
+})();
+
+/**
+ * This copy's own frames: its source tree, or in the compiled binary the bundle (`/$bunfs/`) and
+ * its source-mapped paths, which are relative to the build machine (`/../…/src/x.ts`).
  */
 const isOwn = (file: string): boolean =>
   file.startsWith(`${OWN_DIR}/`) || file.startsWith('/$bunfs/') || file.startsWith('node:') || file.startsWith('/../');
 
 /**
- * Captures the stack of a call to `entry` (a public registration method): frames from `entry`
- * up are left out, so the first frame is the caller's.
+ * Frames captured: the user's frame is within the first few (parproc's capture, body, proc, the
+ * module-level wrapper). Fewer frames are also much cheaper where parproc runs from bytecode.
  */
-export function captureSite(entry: (...args: never[]) => unknown): Error {
-  const holder = { stack: '', name: 'Error', message: 'definition site' } as Error;
-  Error.captureStackTrace(holder, entry);
-  return holder;
+const SITE_FRAMES = 8;
+
+/** Captures the current stack for `resolveSite`. */
+export function captureSite(): SiteCapture {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = SITE_FRAMES;
+  const error = new Error('definition site');
+  Error.stackTraceLimit = limit;
+  return { error, isOwn };
 }
 
-const FRAME = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/;
+/**
+ * Whether a stack line is one of parproc's own frames (left out of logged stacks): in its
+ * directory, in the compiled binary's bundle, or a relative source-mapped path (the binary's).
+ */
+export function isOwnStackLine(line: string): boolean {
+  if (!/^\s+at /.test(line)) return false;
+  if (line.includes(`${OWN_DIR}/`) || line.includes('/$bunfs/') || line.includes('(node:')) return true;
+  return /\((?:\.\.\/)+[^()]*:\d+:\d+\)\s*$/.test(line);
+}
 
 /** The first frame outside parproc of a captured stack, or `null` (defined from eval, a REPL). */
-export function resolveSite(captured: Error): DefinitionSite | null {
-  for (const line of String(captured.stack ?? '').split('\n').slice(1)) {
-    const m = FRAME.exec(line);
-    if (!m) continue;
-    const file = (m[1] as string).replace(/^file:\/\//, '');
-    if (isOwn(file)) continue;
-    return { file, key: `${file}:${m[2]}:${m[3]}` };
+export function resolveSite(captured: SiteCapture): DefinitionSite | null {
+  for (const line of String(captured.error.stack ?? '').split('\n').slice(1)) {
+    const frame = parseFrame(line);
+    if (!frame || captured.isOwn(frame[0]) || isOwn(frame[0])) continue;
+    return { file: frame[0], key: `${frame[0]}:${frame[1]}:${frame[2]}` };
   }
   return null;
 }

@@ -10,7 +10,7 @@ import { enterReplay } from './replay.ts';
 declare const self: Worker;
 
 enterReplay();
-const ready = registerSelfModule();
+const ready = registerSelfModule(() => import('./replay-api.ts'));
 const executor = new RemoteExecutor((m) => self.postMessage(m), messageLog, 'worker');
 self.onmessage = (e: MessageEvent<ToRemote>) => {
   void ready.then(() => executor.handle(e.data));

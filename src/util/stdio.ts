@@ -6,8 +6,8 @@
  * State is kept on `globalThis` under a `Symbol.for` key: two loaded copies of the library must
  * patch the console once and agree on where output goes.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { formatWithOptions } from 'node:util';
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import { formatValues } from './format-values.ts';
 
 /** Where a proc's output goes. */
 export interface OutputSink {
@@ -33,7 +33,8 @@ function state(): StdioState {
   let s = g[KEY];
   if (!s) {
     s = {
-      als: new AsyncLocalStorage<OutputSink>(),
+      // Loaded on first use: a child process of `mode: 'process'` never captures, and starts faster.
+      als: new (require('node:async_hooks') as typeof import('node:async_hooks')).AsyncLocalStorage<OutputSink>(),
       stdoutWrite: process.stdout.write.bind(process.stdout) as StdioState['stdoutWrite'],
       stderrWrite: process.stderr.write.bind(process.stderr) as StdioState['stderrWrite'],
       patched: false,
@@ -99,7 +100,7 @@ function patch(s: StdioState): void {
     (console as unknown as Record<string, unknown>)[method] = function captured(...args: unknown[]): void {
       const sink = s.als.getStore() ?? s.fallback;
       if (!sink) return original.apply(console, args);
-      sink.write(stream, `${formatWithOptions({ colors: false }, ...args)}\n`);
+      sink.write(stream, `${formatValues(args)}\n`);
     };
   }
 }

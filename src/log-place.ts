@@ -1,0 +1,73 @@
+/**
+ * Where a manager's proc logs go (`logDir`, or a fresh temp dir), made on first use. Problems are
+ * warnings, once each kind, never failures. The default temp dir is removed when the process
+ * exits, unless a proc failed (its log is kept for the user to read).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileSafeName } from './util/file-safe.ts';
+
+let count = 0;
+
+/** Default temp log dirs to remove at process exit, unless a proc logged a failure there. */
+const tempDirs = new Map<string, () => boolean>();
+
+function removeAtExit(dir: string, keep: () => boolean): void {
+  if (tempDirs.size === 0) {
+    process.on('exit', () => {
+      for (const [d, k] of tempDirs) if (!k()) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  tempDirs.set(dir, keep);
+}
+
+export class LogPlace {
+  readonly #option: () => string | null;
+  readonly #warn: (message: string) => void;
+  readonly #defaultDir = join(tmpdir(), `parproc-${process.pid}-${++count}-${Math.random().toString(36).slice(2, 8)}`);
+  #ready: string | null = null;
+  #warned = new Set<string>();
+  /** A proc failed: the default temp dir is kept at exit. */
+  #keep = false;
+
+  constructor(option: () => string | null, warn: (message: string) => void) {
+    this.#option = option;
+    this.#warn = warn;
+  }
+
+  get dir(): string {
+    return resolve(this.#option() ?? this.#defaultDir);
+  }
+
+  /** The log file of proc `name`. */
+  fileOf(name: string): string {
+    return join(this.dir, `${fileSafeName(name)}.log`);
+  }
+
+  /** Creates the dir before the first proc runs in it (a failure is a warning: procs still run). */
+  ensure(): void {
+    const dir = this.dir;
+    if (this.#ready === dir) return;
+    this.#ready = dir;
+    try {
+      mkdirSync(dir, { recursive: true });
+      if (dir === this.#defaultDir) removeAtExit(dir, () => this.#keep);
+    } catch (err) {
+      this.problem(`cannot create log dir ${dir}: ${(err as Error).message}`);
+    }
+  }
+
+  /** A proc failed: keep its log. */
+  keep(): void {
+    this.#keep = true;
+  }
+
+  /** A log cannot be written: warned once per kind (one full disk is not a warning per proc). */
+  problem(message: string): void {
+    const kind = /\b(E[A-Z]+)\b/.exec(message)?.[1] ?? message;
+    if (this.#warned.has(kind)) return;
+    this.#warned.add(kind);
+    this.#warn(`${message} (further log problems like this one are not reported; the run goes on)`);
+  }
+}
