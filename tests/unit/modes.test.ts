@@ -32,7 +32,7 @@ for (const mode of ['worker', 'process'] as const) {
       const out = pm.results().hello as { pid: number; mainThread: boolean };
       if (mode === 'worker') expect(out).toEqual({ pid: process.pid, mainThread: false });
       else expect(out.pid).not.toBe(process.pid);
-      expect(log('hello')).toBe('console from hello\nstdout write\nto stderr\n');
+      expect(log('hello')).toBe('console from hello\nctx.log { n: 1 }\nstdout write\nto stderr\n');
     });
 
     test('outcomes map as inline: values, protos with argTypes, failed, skipped, no-change, throws, command errors, not-serializable', async () => {
@@ -82,6 +82,14 @@ for (const mode of ['worker', 'process'] as const) {
       await pm.waitForAll({ throwOnFailure: false });
       expect(pm.results()['after-crash']).toBe('still running');
     });
+
+    if (mode === 'process') {
+      test('a child killed with kill -9 fails its proc with the exit code', async () => {
+        pm.start('killed');
+        await pm.waitForAll({ throwOnFailure: false });
+        expect([info('killed').state, info('killed').error, info('killed').moreInfo]).toEqual(['failed', 'exception', 'exited before completion (exit code 137)']);
+      });
+    }
 
     test('a busy proc over its timeout is stopped, and so are the commands it started', async () => {
       const marker = `63.${process.pid}${mode.length}`;
