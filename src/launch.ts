@@ -82,7 +82,8 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
     env: node.opts.env,
     timeoutMs: node.opts.timeout === null ? null : node.opts.timeout * 1000,
     log,
-    runSignal: scheduler.runSignal,
+    // This execution's own abort scope, inside the run's: watch mode stops one execution.
+    runSignal: AbortSignal.any([scheduler.runSignal, (node.execution = new AbortController()).signal]),
     depsChanged: changedDeps.length > 0,
     changedDeps,
     inputFingerprint: d.incremental.inputMtimes(node),

@@ -2,6 +2,7 @@
  * `ProcManager`: the public facade over the registry (graph/), the scheduler, the runners and the
  * event stream. Thin: it validates at the boundary, wires the parts together and builds jobs.
  */
+import { resolve } from 'node:path';
 import { ProcessError, UserError } from './errors.ts';
 import { EventBus, type EventListener } from './events.ts';
 import { compilePattern, hasPlaceholders } from './graph/pattern.ts';
@@ -16,7 +17,6 @@ import {
   parseProtoOptions,
   type Options,
   type OptionsInput,
-  type ValidProcOptions,
 } from './options.ts';
 import { Incremental } from './cache/incremental.ts';
 import type { TaskStore } from './cache/task-store.ts';
@@ -46,11 +46,6 @@ import { Outputs } from './outputs.ts';
 import { currentSink, writeStderr } from './util/stdio.ts';
 
 
-/** Capabilities whose issue has not landed: using one is an error, never a silent no-op. */
-function checkAvailable(owner: string, o: Partial<Options> | ValidProcOptions): void {
-  const na = (what: string) => new UserError(`${owner}: ${what} is not available yet in this version of parproc`, 'E_NOT_AVAILABLE');
-  if ('watch' in o && o.watch) throw na('watch mode');
-}
 
 export class ProcManager {
   #options: Options;
@@ -74,7 +69,6 @@ export class ProcManager {
 
   constructor(options?: OptionsInput) {
     const parsed = parseOptions(options, 'new ProcManager');
-    checkAvailable('new ProcManager', parsed);
     this.#options = { ...defaultOptions(), ...parsed };
     this.#registry = new Registry({
       separator: () => this.#options.nameParamSeparator,
@@ -96,7 +90,6 @@ export class ProcManager {
     if (this.#inert) return this.#replayed(name, fn);
     const owner = `proc "${String(name)}"`;
     const valid = parseProcOptions(String(name), opts);
-    checkAvailable(owner, valid);
     const body = this.#body(owner, fn, valid.mode);
     if (arguments.length > 3) throw new UserError(`${owner}: too many arguments to proc()`, 'E_ARGS');
     // Compile rdeps first (a bad pattern registers nothing), register them once the proc is in.
@@ -115,7 +108,6 @@ export class ProcManager {
     if (this.#inert) return this.#replayed(pattern, fn);
     const owner = `proto "${String(pattern)}"`;
     const valid = parseProtoOptions(String(pattern), opts);
-    checkAvailable(owner, valid);
     const body = this.#body(owner, fn, valid.mode);
     const sep = this.#options.nameParamSeparator;
     const rules = RdepIndex.compile({ kind: 'proto', pattern: compilePattern(String(pattern), sep) }, valid.rdeps, sep);
@@ -258,7 +250,6 @@ export class ProcManager {
 
   setOptions(opts: OptionsInput): void {
     const parsed = parseOptions(opts, 'setOptions');
-    checkAvailable('setOptions', parsed);
     Object.assign(this.#options, parsed);
     if ('logDir' in parsed) for (const n of this.#registry.procs.values()) n.logFile = this.#logs.fileOf(n.name);
     if (!this.#inert) this.#outputs.sync();
@@ -296,8 +287,37 @@ export class ProcManager {
     return out;
   }
 
-  async watch(_names?: string[], _opts?: { signal?: AbortSignal }): Promise<void> {
-    throw new UserError('watch() is not available yet in this version of parproc', 'E_NOT_AVAILABLE');
+  /**
+   * Watches the inputs of `names` and their deps (or of every scheduled proc) and runs again what
+   * a change affects, until `signal` aborts (SPEC 8). Needs `watch: true`.
+   */
+  async watch(names?: string[], opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#inert) return;
+    if (!this.#options.watch) {
+      throw new UserError('watch(): set the option watch: true (setOptions({ watch: true })) before scheduling procs', 'E_WATCH');
+    }
+    if (names !== undefined) this.#nodes(names, 'watch', false);
+    const { WatchSession } = await import('./watch/session.ts');
+    const scheduler = () => this.#scheduler;
+    await new WatchSession({
+      procs: () => this.#registry.procs,
+      params: () => this.#params,
+      debounce: () => this.#options.watchDebounce,
+      globalInputsIgnore: () => this.#options.globalInputsIgnore ?? [],
+      ownPaths: () => [this.#logs.dir, ...(this.#options.taskDbPath === null ? [] : [resolve(this.#options.taskDbPath)])],
+      emit: (e) => this.#bus.emit(e),
+      warn: (m) => this.#warn(m),
+      settled: () => scheduler().waitIdle().catch(() => undefined),
+      busy: () => !scheduler().idle,
+      onRunEnd: (fn) => this.#bus.on((e) => e.type === 'run-end' && fn()),
+      onProcEnd: (fn) =>
+        this.#bus.on((e) => {
+          if (e.type !== 'proc-state' || e.durationMs === null) return;
+          const node = this.#registry.procs.get(e.name);
+          if (node) fn(node);
+        }),
+      reschedule: (nodes) => scheduler().reschedule(nodes),
+    }).run(names, opts.signal);
   }
 
   /** Subscribes to the event stream; returns the unsubscribe function. */

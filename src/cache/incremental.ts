@@ -53,7 +53,7 @@ function definitionHash(node: ProcNode): string {
 }
 
 /** Fills `[param]` placeholders in string (and `output()`) specs from the proc's args. */
-function fillSpecs<T>(specs: readonly T[], node: ProcNode): T[] {
+export function fillSpecs<T>(specs: readonly T[], node: ProcNode): T[] {
   if (Object.keys(node.args).length === 0) return [...specs];
   const fill = (x: string) => (hasPlaceholders(x) ? fillPattern(x, node.args, `proc "${node.name}"`, true) : x);
   return specs.map((s) => {

@@ -19,7 +19,7 @@ export interface InputSpec {
   base: string;
 }
 
-function expandSpecs(specs: readonly (string | FileSpecFn)[], c: DepContext, what: string): string[] {
+export function expandSpecs(specs: readonly (string | FileSpecFn)[], c: DepContext, what: string): string[] {
   const out: string[] = [];
   for (const s of specs) {
     if (typeof s === 'string') {
@@ -41,7 +41,7 @@ function expandSpecs(specs: readonly (string | FileSpecFn)[], c: DepContext, wha
 }
 
 /** A predicate for ignored absolute paths. */
-function ignoreMatcher(specs: string[], base: string): (abs: string) => boolean {
+export function ignoreMatcher(specs: string[], base: string): (abs: string) => boolean {
   const dirs: string[] = [];
   const globs: Bun.Glob[] = [];
   for (const s of specs) {

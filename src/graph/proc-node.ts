@@ -76,6 +76,10 @@ export class ProcNode {
   holdsSlot = false;
   /** `ctx.wait` calls under way: the slot is lent while at least one is, and taken back after the last. */
   lends = 0;
+  /** The running execution's own abort scope (set by the launcher), or `null`. */
+  execution: AbortController | null = null;
+  /** Its running execution was stopped to run it again (watch mode): it goes back to wanted. */
+  restarting = false;
   /** Bytes its last execution wrote to its log. */
   outputBytes = 0;
   /** Wanted by a full run: ignore the cache. */

@@ -304,7 +304,8 @@ export class Scheduler {
   }
 
   #finish(node: ProcNode, outcome: Outcome): void {
-    if (node.state !== 'running') return; // reset by clear() or watch while it ran
+    if (node.state !== 'running') return; // reset by clear() while it ran
+    node.execution = null;
     if (node.holdsSlot) {
       node.holdsSlot = false;
       this.#running--;
@@ -312,6 +313,15 @@ export class Scheduler {
     if (outcome.lingering && node.opts.locks.length > 0) this.#releaseWhenSettled(node, outcome.lingering);
     else this.#queue.release(node);
     this.#leave(node);
+    if (node.restarting) {
+      // Stopped to run again (its inputs changed): its dependents keep waiting for the new run.
+      node.restarting = false;
+      this.#transition(node, 'idle');
+      this.want([node]);
+      this.#pump();
+      this.#maybeEndRun();
+      return;
+    }
     node.output = outcome.output;
     this.results.set(node.name, outcome.output);
     this.resultLog.push([node.name, outcome.output]);
@@ -494,6 +504,27 @@ export class Scheduler {
       this.#runFailures++;
       this.#transition(node, 'failed', 'interrupted', 'interrupted before it started');
     }
+    this.#queueFlush();
+  }
+
+  /**
+   * Runs procs again (watch mode; each one's generation goes up): finished ones go back to idle
+   * and become wanted; a running one is stopped (its execution's abort scope) and becomes wanted
+   * again once it ended — never two copies at once; wanted ones are left as they are.
+   */
+  reschedule(nodes: readonly ProcNode[]): void {
+    const again: ProcNode[] = [];
+    for (const n of nodes) {
+      n.generation++;
+      if (n.state === 'running') {
+        n.restarting = true;
+        n.execution?.abort(new Error('restarted: its inputs changed'));
+      } else if (isFinished(n.state)) {
+        this.#transition(n, 'idle');
+        again.push(n);
+      } else if (n.state === 'idle') again.push(n);
+    }
+    if (again.length > 0) this.want(again);
     this.#queueFlush();
   }
 

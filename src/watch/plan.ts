@@ -1,0 +1,85 @@
+/**
+ * What a proc's inputs mean for watching (SPEC 8): the directories to watch and which changed
+ * paths belong to the proc. Globs are watched at their non-glob root, so a new file matching the
+ * glob counts; plain paths at their parent directory; the inputs resolved at the proc's last
+ * check (FileSpecFns, trackImports) are matched exactly. `inputsIgnore` and `globalInputsIgnore`
+ * apply. Pure but for one `stat` per plain path (is it a directory?).
+ */
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { fillSpecs } from '../cache/incremental.ts';
+import { expandSpecs, ignoreMatcher, resolveInputs } from '../files/inputs.ts';
+import { hasGlob } from '../graph/pattern.ts';
+import type { ProcNode } from '../graph/proc-node.ts';
+import type { DepContext } from '../types.ts';
+
+export interface ProcWatch {
+  readonly node: ProcNode;
+  /** Directories to watch (recursively). */
+  readonly roots: string[];
+  /** Whether an absolute path is one of the proc's inputs. */
+  owns(path: string): boolean;
+  /** The input files on disk now (globs expanded; absolute paths). */
+  current(): string[];
+}
+
+/** The non-glob directory a glob starts from. */
+function globRoot(glob: string, base: string): string {
+  const at = glob.search(/[*?[{]/);
+  const prefix = glob.slice(0, at < 0 ? glob.length : at);
+  const dir = prefix.endsWith('/') ? prefix : dirname(prefix);
+  return resolve(base, dir === '.' ? '' : dir);
+}
+
+const isDir = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+export function planProc(node: ProcNode, params: Record<string, unknown>, globalIgnore: readonly string[]): ProcWatch {
+  const base = resolve(node.opts.cwd ?? '.');
+  const c: DepContext = { procName: node.name, params, args: node.args };
+  const ignoreSpecs = fillSpecs([...node.opts.inputsIgnore, ...globalIgnore], node);
+  const ignored = ignoreMatcher(expandSpecs(ignoreSpecs, c, 'inputsIgnore'), base);
+  const roots: string[] = [];
+  const exact = new Set<string>();
+  const dirs: string[] = [];
+  const globs: { glob: Bun.Glob; absolute: boolean }[] = [];
+  for (const spec of expandSpecs(fillSpecs(node.opts.inputs, node), c, 'inputs')) {
+    if (hasGlob(spec)) {
+      roots.push(globRoot(spec, base));
+      globs.push({ glob: new Bun.Glob(spec), absolute: isAbsolute(spec) });
+      continue;
+    }
+    const abs = resolve(base, spec);
+    if (isDir(abs)) {
+      roots.push(abs);
+      dirs.push(abs);
+    } else {
+      roots.push(dirname(abs));
+      exact.add(abs);
+    }
+  }
+  // What the last check resolved (FileSpecFn results, tracked imports) counts exactly.
+  for (const p of Object.keys(node.inputs ?? {})) {
+    const abs = resolve(base, p);
+    exact.add(abs);
+    roots.push(dirname(abs));
+  }
+  return {
+    node,
+    roots,
+    current: () => resolveInputs({ inputs: fillSpecs(node.opts.inputs, node), ignore: ignoreSpecs, trackImports: false, importRoots: [], base }, c),
+    owns(path) {
+      if (ignored(path)) return false;
+      if (exact.has(path)) return true;
+      for (const d of dirs) if (path.startsWith(d + sep)) return true;
+      if (globs.length === 0) return false;
+      const rel = relative(base, path).split(sep).join('/');
+      return globs.some((g) => g.glob.match(g.absolute ? path : rel));
+    },
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * Watch mode (SPEC 8): after the work in flight, watch the inputs of the watch set and, on each
+ * debounced batch of changes, run again exactly the procs the changes affect — their owners and
+ * everything downstream of them — and nothing else.
+ *
+ *   idle ──batch──▶ rebuild (a run) ──run-end──▶ idle, or the one queued follow-up rebuild
+ *                     │ batch touching a running proc: that proc is stopped and runs again now
+ *                     │ batch touching finished procs: merged into the follow-up
+ *
+ * Never triggers: declared outputs, parproc's logs, the task DB, anything under `.parproc/`, paths
+ * the proc's inputs do not match, directories, and files a proc created during its own run that
+ * were not among its inputs when it started (what a generator writes into its own input directory).
+ */
+import { statSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import { fillSpecs } from '../cache/incremental.ts';
+import { resolveOutputs } from '../files/outputs.ts';
+import { isFinished, type ProcNode } from '../graph/proc-node.ts';
+import type { RunEvent } from '../events.ts';
+import { FileWatcher } from './file-watcher.ts';
+import { planProc, type ProcWatch } from './plan.ts';
+
+/** How far a file's mtime may lag the clock that timed the proc. */
+const MTIME_SLACK_MS = 20;
+
+export interface WatchHost {
+  procs(): ReadonlyMap<string, ProcNode>;
+  params(): Record<string, unknown>;
+  /** Seconds of quiet before a batch of changes is acted on (0: at once). */
+  debounce(): number;
+  globalInputsIgnore(): readonly string[];
+  /** Paths whose changes never count: the log dir, the task DB and its files. */
+  ownPaths(): string[];
+  emit(e: RunEvent): void;
+  warn(message: string): void;
+  /** Resolves when nothing is wanted or running (failures do not reject). */
+  settled(): Promise<void>;
+  busy(): boolean;
+  /** Calls `fn` at every run's end; returns the unsubscribe function. */
+  onRunEnd(fn: () => void): () => void;
+  /** Calls `fn` when a proc that ran ends; returns the unsubscribe function. */
+  onProcEnd(fn: (node: ProcNode) => void): () => void;
+  reschedule(nodes: readonly ProcNode[]): void;
+}
+
+/** Deps of `node`, linked or (while idle) by name. */
+function depsOf(node: ProcNode, procs: ReadonlyMap<string, ProcNode>): ProcNode[] {
+  if (node.depNodes.length > 0) return node.depNodes;
+  return node.depNames.map((n) => procs.get(n)).filter((n): n is ProcNode => n !== undefined);
+}
+
+export class WatchSession {
+  #host: WatchHost;
+  #plans: ProcWatch[] = [];
+  #scheduled = new Set<ProcNode>();
+  #ignored: (path: string) => boolean = () => false;
+  #pending = new Set<string>();
+  /** Files procs created during their own runs (`name\0path` → mtime), see `#procEnded`. */
+  #ownWrites = new Map<string, number>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** Finished procs (and the changes) waiting for the current rebuild to end. */
+  #followUp: { procs: Set<ProcNode>; changed: Set<string> } | null = null;
+  /** Changed paths are shown relative to this. */
+  #base = process.cwd();
+
+  constructor(host: WatchHost) {
+    this.#host = host;
+  }
+
+  /** Watches until `signal` aborts; resolves then, with every watcher closed. */
+  async run(names: readonly string[] | undefined, signal: AbortSignal | undefined): Promise<void> {
+    await this.#host.settled();
+    if (signal?.aborted) return;
+    const procs = this.#host.procs();
+    this.#scheduled = new Set([...procs.values()].filter((n) => n.state !== 'idle'));
+    const watchSet = names ? this.#closure(names.map((n) => procs.get(n)).filter((n): n is ProcNode => n !== undefined), procs) : this.#scheduled;
+    this.#plans = [...watchSet].map((n) => planProc(n, this.#host.params(), this.#host.globalInputsIgnore()));
+    this.#ignored = this.#ignoreRule();
+    const watcher = new FileWatcher(
+      this.#plans.flatMap((p) => p.roots),
+      { onChange: (p) => this.#enqueue(p), onWarning: (m) => this.#host.warn(m), poll: process.env.PARPROC_WATCH_POLL === '1' },
+    );
+    const offRunEnd = this.#host.onRunEnd(() => this.#runFollowUp());
+    const offProcEnd = this.#host.onProcEnd((n) => this.#procEnded(n));
+    this.#host.emit({ type: 'watch-ready', at: Date.now() });
+    try {
+      await new Promise<void>((resolveAbort) => {
+        if (!signal) return; // watch for ever
+        signal.addEventListener('abort', () => resolveAbort(), { once: true });
+      });
+    } finally {
+      watcher.close();
+      offRunEnd();
+      offProcEnd();
+      if (this.#timer !== null) clearTimeout(this.#timer);
+    }
+  }
+
+  /** `roots` and every proc they need. */
+  #closure(roots: ProcNode[], procs: ReadonlyMap<string, ProcNode>): Set<ProcNode> {
+    const out = new Set<ProcNode>();
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const n = stack.pop() as ProcNode;
+      if (out.has(n)) continue;
+      out.add(n);
+      stack.push(...depsOf(n, procs));
+    }
+    return out;
+  }
+
+  /** Declared outputs of every scheduled proc, the log dir, the task DB, `.parproc/`. */
+  #ignoreRule(): (path: string) => boolean {
+    const files = new Set<string>();
+    const dirs = this.#host.ownPaths().map((p) => resolve(p));
+    for (const n of this.#scheduled) {
+      const base = resolve(n.opts.cwd ?? '.');
+      try {
+        for (const o of resolveOutputs(fillSpecs(n.opts.outputs, n), { procName: n.name, params: this.#host.params(), args: n.args }, base)) {
+          files.add(resolve(base, o.path));
+        }
+      } catch {
+        // an outputs function that throws ignores nothing
+      }
+    }
+    return (path) =>
+      files.has(path) ||
+      path.includes(`${sep}.parproc${sep}`) ||
+      path.endsWith(`${sep}.parproc`) ||
+      dirs.some((d) => path === d || path.startsWith(d + sep) || path.startsWith(`${d}-`));
+  }
+
+  #enqueue(path: string): void {
+    if (this.#ignored(path)) return;
+    this.#pending.add(path);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, this.#host.debounce() * 1000));
+  }
+
+  #fire(): void {
+    this.#timer = null;
+    const changed = [...this.#pending].filter((p) => {
+      try {
+        return !statSync(p).isDirectory(); // directory-only events do not count
+      } catch {
+        return true; // deleted: a change
+      }
+    });
+    this.#pending = new Set();
+    const affected = new Set<ProcNode>();
+    const relevant: string[] = [];
+    for (const path of changed) {
+      let owned = false;
+      for (const plan of this.#plans) {
+        if (!plan.owns(path)) continue;
+        // A proc's own new files (a generator writing into its input dir) do not count for it.
+        if (this.#ownWrite(plan.node, path)) continue;
+        affected.add(plan.node);
+        owned = true;
+      }
+      if (owned) relevant.push(path);
+    }
+    if (affected.size === 0) return;
+    const dirty = this.#downstream(affected);
+    if (!this.#host.busy()) {
+      this.#rebuild(dirty, relevant);
+      return;
+    }
+    // A rebuild is under way: running procs whose inputs changed run again now (their dependents
+    // wait); finished ones go to the single follow-up rebuild.
+    const now = [...dirty].filter((n) => n.state === 'running' && affected.has(n));
+    if (now.length > 0) this.#rebuild(new Set(now), relevant);
+    const later = [...dirty].filter((n) => isFinished(n.state) || n.state === 'idle');
+    if (later.length > 0) {
+      this.#followUp ??= { procs: new Set(), changed: new Set() };
+      for (const n of later) this.#followUp.procs.add(n);
+      for (const c of relevant) this.#followUp.changed.add(c);
+    }
+  }
+
+  #runFollowUp(): void {
+    const f = this.#followUp;
+    if (!f) return;
+    this.#followUp = null;
+    // Run at the next turn: the run that just ended finishes its bookkeeping first.
+    queueMicrotask(() => this.#rebuild(this.#downstream(f.procs), [...f.changed]));
+  }
+
+  /**
+   * When a watched proc ends: the input files it created during its run (on disk now, not among
+   * the inputs it started with, modified since it started) are its own writes, remembered with
+   * their mtime. Decided at its end, not when the events arrive, which may be later.
+   */
+  #procEnded(node: ProcNode): void {
+    const plan = this.#plans.find((p) => p.node === node);
+    if (!plan || !node.inputs || node.startedAt === null) return;
+    const base = resolve(node.opts.cwd ?? '.');
+    let files: string[];
+    try {
+      files = plan.current();
+    } catch {
+      return;
+    }
+    for (const path of files) {
+      const rel = relative(base, path).split(sep).join('/');
+      if (rel in node.inputs || path in node.inputs) continue;
+      try {
+        const mtime = statSync(path).mtimeMs;
+        // File times come from the kernel's coarse clock, a tick (up to ~10 ms) behind Date.now().
+        if (mtime >= node.startedAt - MTIME_SLACK_MS) this.#ownWrites.set(`${node.name}\0${path}`, mtime);
+      } catch {
+        // gone again
+      }
+    }
+  }
+
+  /** A change is `node`'s own write if the file is as the proc left it. */
+  #ownWrite(node: ProcNode, path: string): boolean {
+    const mtime = this.#ownWrites.get(`${node.name}\0${path}`);
+    if (mtime === undefined) return false;
+    try {
+      return statSync(path).mtimeMs === mtime;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `nodes` and every scheduled proc downstream of them. */
+  #downstream(nodes: Iterable<ProcNode>): Set<ProcNode> {
+    const out = new Set<ProcNode>();
+    const stack = [...nodes];
+    while (stack.length > 0) {
+      const n = stack.pop() as ProcNode;
+      if (out.has(n) || !this.#scheduled.has(n)) continue;
+      out.add(n);
+      stack.push(...n.dependents);
+    }
+    return out;
+  }
+
+  #rebuild(dirty: Set<ProcNode>, changed: string[]): void {
+    if (dirty.size === 0) return;
+    this.#host.emit({
+      type: 'watch-rebuild',
+      at: Date.now(),
+      changed: changed.map((p) => relative(this.#base, p) || p),
+      procs: [...dirty].map((n) => n.name),
+    });
+    this.#host.reschedule([...dirty]);
+  }
+}

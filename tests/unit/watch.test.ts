@@ -1,0 +1,307 @@
+/**
+ * Watch mode on real files, real watchers and real timers (issue 10). Tests wait for events
+ * (`watch-ready`, `watch-rebuild`, `run-end`), never for fixed sleeps: a change that must not
+ * trigger is followed by one that must, and the rebuild that comes names only the latter.
+ */
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcManager, UserError, type RunEvent } from '../../src/index.ts';
+
+setDefaultTimeout(30_000);
+
+let dir = '';
+const cwd = process.cwd();
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'parproc-watch-'));
+  process.chdir(dir);
+});
+afterEach(() => {
+  process.chdir(cwd);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const write = (rel: string, text: string) => {
+  mkdirSync(join(dir, rel, '..'), { recursive: true });
+  writeFileSync(join(dir, rel), text);
+};
+
+type Rebuild = Extract<RunEvent, { type: 'watch-rebuild' }>;
+
+/** A watching manager with helpers that wait for its events. */
+function watching(opts: { debounce?: number; db?: boolean; fingerprint?: 'hash' | 'mtime' } = {}) {
+  const pm = new ProcManager({
+    display: false,
+    watch: true,
+    watchDebounce: opts.debounce ?? 0.05,
+    logDir: join(dir, 'logs'),
+    taskDbPath: opts.db ? join(dir, '.parproc', 'parproc.db') : null,
+    fingerprint: opts.fingerprint ?? 'mtime',
+  });
+  const events: RunEvent[] = [];
+  const waiters: { pred: (e: RunEvent) => boolean; resolve: (e: RunEvent) => void }[] = [];
+  pm.onEvent((e) => {
+    events.push(e);
+    for (const w of [...waiters]) {
+      if (w.pred(e)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  });
+  const next = (pred: (e: RunEvent) => boolean) => new Promise<RunEvent>((resolve) => waiters.push({ pred, resolve }));
+  const ac = new AbortController();
+  let done: Promise<void> | null = null;
+  const runs: string[] = [];
+  return {
+    pm,
+    events,
+    runs,
+    next,
+    nextRebuild: () => next((e) => e.type === 'watch-rebuild') as Promise<Rebuild>,
+    nextRunEnd: () => next((e) => e.type === 'run-end'),
+    /** Runs `names`, then starts watching; resolves once armed. */
+    async start(...names: string[]) {
+      pm.start(names);
+      await pm.waitForAll({ throwOnFailure: false });
+      const ready = next((e) => e.type === 'watch-ready');
+      done = pm.watch(undefined, { signal: ac.signal });
+      await ready;
+    },
+    /** Stops watching; resolves when watch() did. */
+    async stop() {
+      ac.abort();
+      await done;
+      pm.close();
+    },
+    count: (name: string) => runs.filter((r) => r === name).length,
+  };
+}
+
+describe('arming', () => {
+  test('watch() needs watch: true', async () => {
+    const pm = new ProcManager({ display: false, logDir: join(dir, 'logs') });
+    await expect(pm.watch()).rejects.toThrow(UserError);
+    await expect(pm.watch()).rejects.toThrow(/watch: true/);
+  });
+
+  test('watch-ready once armed; aborting the signal ends watch() promptly', async () => {
+    write('in.txt', 'a');
+    const w = watching();
+    w.pm.proc('p', { inputs: ['in.txt'] }, () => 1);
+    await w.start('p');
+    expect(w.events.filter((e) => e.type === 'watch-ready')).toHaveLength(1);
+    await w.stop(); // resolves: watchers closed, no timers left (the test would hang otherwise)
+  });
+});
+
+describe('rebuilds', () => {
+  test('a change re-runs its owner and the procs downstream, nothing else', async () => {
+    write('src/a.ts', '1');
+    write('src/b.ts', '1');
+    const w = watching();
+    w.pm.proc('a', { inputs: ['src/a.ts'] }, () => void w.runs.push('a'));
+    w.pm.proc('b', { inputs: ['src/b.ts'] }, () => void w.runs.push('b'));
+    w.pm.proc('top', { deps: ['a', 'b'] }, () => void w.runs.push('top'));
+    await w.start('top');
+    const rebuilt = w.nextRebuild();
+    const ended = w.nextRunEnd();
+    write('src/a.ts', '2');
+    const e = await rebuilt;
+    expect(e.changed).toEqual(['src/a.ts']);
+    expect(e.procs.sort()).toEqual(['a', 'top']);
+    await ended;
+    expect([w.count('a'), w.count('b'), w.count('top')]).toEqual([2, 1, 2]);
+    const gen = w.pm.getProcs();
+    expect([gen.get('a')?.generation, gen.get('b')?.generation]).toEqual([1, 0]);
+    await w.stop();
+  });
+
+  test('a burst of writes (500 files, an editor\'s temp-and-rename) is one rebuild', async () => {
+    for (let i = 0; i < 500; i++) write(`src/f${i}.ts`, 'x');
+    const w = watching({ debounce: 0.3 });
+    w.pm.proc('build', { inputs: ['src/**/*.ts'] }, () => void w.runs.push('build'));
+    await w.start('build');
+    const ended = w.nextRunEnd();
+    for (let i = 0; i < 500; i++) write(`src/f${i}.ts`, 'y'); // a checkout touching 500 files
+    writeFileSync(join(dir, 'src/.f0.ts.swp'), 'tmp'); // editor: write a temp file, rename over
+    renameSync(join(dir, 'src/.f0.ts.swp'), join(dir, 'src/f0.ts'));
+    await ended;
+    const ended2 = w.nextRunEnd();
+    write('src/f1.ts', 'z'); // a later, separate change
+    await ended2;
+    expect(w.events.filter((e) => e.type === 'watch-rebuild')).toHaveLength(2);
+    expect(w.count('build')).toBe(3);
+    await w.stop();
+  });
+
+  test('globs: a new matching file counts; non-matching, ignored, output, log and .parproc paths do not', async () => {
+    write('src/a.ts', '1');
+    write('src/gen/keep.ts', '1');
+    const w = watching({ db: true });
+    w.pm.setOptions({ globalInputsIgnore: ['**/*.skip.ts'] });
+    w.pm.proc('build', { inputs: ['src/**/*.ts'], inputsIgnore: ['src/vendor'], outputs: ['src/out.ts'] }, () => {
+      w.runs.push('build');
+      writeFileSync(join(dir, 'src/out.ts'), `// ${w.runs.length}`);
+      console.log('log output');
+    });
+    await w.start('build');
+    const rebuilt = w.nextRebuild();
+    write('src/notes.md', 'no'); // does not match the glob
+    write('src/vendor/lib.ts', 'no'); // inputsIgnore
+    write('src/x.skip.ts', 'no'); // globalInputsIgnore
+    write('src/out.ts', 'no'); // a declared output
+    write('.parproc/other', 'no'); // parproc's own dir (the DB is in it too)
+    write('src/new.ts', 'yes'); // a new file under the glob root
+    const e = await rebuilt;
+    expect(e.changed).toEqual(['src/new.ts']);
+    await w.nextRunEnd();
+    expect(w.count('build')).toBe(2);
+    await w.stop();
+  });
+
+  test('named: only the inputs of the named procs and their deps are watched', async () => {
+    write('a.txt', '1');
+    write('b.txt', '1');
+    const w = watching();
+    w.pm.proc('a', { inputs: ['a.txt'] }, () => void w.runs.push('a'));
+    w.pm.proc('b', { inputs: ['b.txt'] }, () => void w.runs.push('b'));
+    w.pm.proc('app', { deps: ['a'] }, () => void w.runs.push('app'));
+    w.pm.start('app', 'b');
+    await w.pm.waitForAll();
+    const ac = new AbortController();
+    const ready = w.next((e) => e.type === 'watch-ready');
+    const done = w.pm.watch(['app'], { signal: ac.signal });
+    await ready;
+    const rebuilt = w.nextRebuild();
+    write('b.txt', '2'); // not watched: b is not app or one of its deps
+    write('a.txt', '2');
+    expect((await rebuilt).changed).toEqual(['a.txt']);
+    await w.nextRunEnd();
+    expect([w.count('a'), w.count('b'), w.count('app')]).toEqual([2, 1, 2]);
+    ac.abort();
+    await done;
+    w.pm.close();
+  });
+});
+
+describe('changes during a run', () => {
+  test('a running proc whose input changes is stopped and runs again; never two copies; dependents wait', async () => {
+    write('in.txt', 'v1');
+    const w = watching();
+    let live = 0;
+    let peak = 0;
+    let slowRuns = 0;
+    const started = { resolve: () => {} };
+    w.pm.proc('slow', { inputs: ['in.txt'] }, async (ctx) => {
+      w.runs.push('slow');
+      slowRuns++;
+      peak = Math.max(peak, ++live);
+      started.resolve();
+      try {
+        // Long unless stopped: the first rebuild's run is stopped by the second change.
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, slowRuns === 2 ? 10_000 : 10);
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            res();
+          });
+        });
+      } finally {
+        live--;
+      }
+      return Bun.file(join(dir, 'in.txt')).text();
+    });
+    w.pm.proc('after', { deps: ['slow'] }, (ctx) => {
+      w.runs.push('after');
+      return ctx.results.slow;
+    });
+    await w.start('after');
+    const runningAgain = new Promise<void>((res) => (started.resolve = res));
+    write('in.txt', 'v2');
+    await runningAgain; // the rebuild's run of slow has started
+    const restarted = w.nextRebuild();
+    write('in.txt', 'v3'); // changes while slow runs: it is stopped and runs again
+    const e = await restarted;
+    expect(e.procs).toContain('slow');
+    await w.next((ev) => ev.type === 'proc-state' && ev.name === 'after' && ev.state === 'succeeded' && w.count('slow') === 3);
+    expect(peak).toBe(1);
+    expect(w.pm.results().after).toBe('v3');
+    expect(w.count('after')).toBe(2); // after ran once per completed rebuild of slow, never on the stopped run
+    await w.stop();
+  });
+
+  test('a generator writing new files into its own input directory does not loop', async () => {
+    write('src/a.ts', '1');
+    const w = watching();
+    w.pm.proc('gen', { inputs: ['src/*.ts'] }, () => {
+      w.runs.push('gen');
+      writeFileSync(join(dir, `src/generated-${w.runs.length}.ts`), '// generated');
+    });
+    await w.start('gen');
+    const ended = w.nextRunEnd();
+    write('src/a.ts', '2');
+    await ended;
+    // Its own new file (written during its run) did not trigger: the next rebuild is ours.
+    const rebuilt = w.nextRebuild();
+    write('src/a.ts', '3');
+    expect((await rebuilt).changed).toEqual(['src/a.ts']);
+    await w.nextRunEnd();
+    expect(w.count('gen')).toBe(3);
+    await w.stop();
+  });
+});
+
+describe('robustness and incremental runs', () => {
+  test('a deleted and re-created input directory is watched again', async () => {
+    write('data/in.txt', '1');
+    const w = watching();
+    w.pm.proc('p', { inputs: ['data/*.txt'] }, () => void w.runs.push('p'));
+    await w.start('p');
+    const first = w.nextRunEnd();
+    rmSync(join(dir, 'data'), { recursive: true });
+    await first; // the deletion is a change too
+    const rebuilt = w.next((e) => e.type === 'watch-rebuild' && (e as Rebuild).changed.includes('data/again.txt'));
+    write('data/again.txt', '2');
+    await rebuilt;
+    await w.nextRunEnd();
+    expect(w.count('p')).toBe(3);
+    await w.stop();
+  });
+
+  test('polling (PARPROC_WATCH_POLL=1, as after ENOSPC/EMFILE) sees changes too', async () => {
+    process.env.PARPROC_WATCH_POLL = '1';
+    try {
+      write('in.txt', '1');
+      const w = watching();
+      w.pm.proc('p', { inputs: ['in.txt'] }, () => void w.runs.push('p'));
+      await w.start('p');
+      const rebuilt = w.nextRebuild();
+      write('in.txt', '22');
+      expect((await rebuilt).changed).toEqual(['in.txt']);
+      await w.nextRunEnd();
+      expect(w.count('p')).toBe(2);
+      await w.stop();
+    } finally {
+      delete process.env.PARPROC_WATCH_POLL;
+    }
+  });
+
+  test('with the task DB and hash fingerprints, restoring a file\'s content makes its proc up to date again', async () => {
+    write('in.txt', 'original');
+    const w = watching({ db: true, fingerprint: 'hash' });
+    w.pm.proc('p', { inputs: ['in.txt'] }, () => void w.runs.push('p'));
+    await w.start('p');
+    let ended = w.nextRunEnd();
+    write('in.txt', 'edited');
+    await ended;
+    expect(w.count('p')).toBe(2);
+    ended = w.nextRunEnd();
+    write('in.txt', 'edited'); // same content again: up to date, not run
+    await ended;
+    expect(w.count('p')).toBe(2);
+    expect(w.pm.getProcs().get('p')?.state).toBe('up-to-date');
+    await w.stop();
+  });
+});
