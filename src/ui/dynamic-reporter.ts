@@ -123,7 +123,10 @@ export class DynamicReporter {
       this.#running.set(e.name, { startedAt: e.at, expectedMs: e.expectedMs, logFile: e.logFile });
       return;
     }
-    if (e.state === 'idle') return;
+    if (e.state === 'idle') {
+      this.#running.delete(e.name); // stopped to run again (watch mode)
+      return;
+    }
     this.#running.delete(e.name);
     this.#done++;
     this.#tally.add(e.state);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliRig, parseNdjson, ROOT } from '../helpers/cli-rig.ts';
 import { MODES_TASK_FILE } from '../helpers/task-files.ts';
+import { watchFlow } from '../helpers/watch-flow.ts';
 
 setDefaultTimeout(30_000);
 
@@ -80,4 +81,9 @@ describe('dist/parproc', () => {
       expect(outputs).toContain(`exec=${bin}\n`);
     });
   }
+
+  test('--watch: rebuilds, task-file reloads and Ctrl+C work from the binary too', async () => {
+    await using rig = await CliRig.create({ bin });
+    await watchFlow(rig);
+  });
 });

@@ -2,7 +2,7 @@
  * Runs the real CLI (`bun src/cli.ts`, or a compiled binary) in a temp dir. Usage:
  * `await using rig = await CliRig.create()`, `rig.write({...})`, `await rig.exec([...])`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RunEvent } from '../../src/index.ts';
@@ -102,6 +102,11 @@ export class StreamReader {
     })();
   }
 
+  /** The text so far. */
+  get text(): string {
+    return this.#text;
+  }
+
   /** Resolves when `pred(text so far)` holds; rejects if the stream ends first. */
   until(pred: (text: string) => boolean): Promise<void> {
     if (pred(this.#text)) return Promise.resolve();
@@ -116,4 +121,21 @@ export class StreamReader {
   rest(): Promise<string> {
     return this.#done;
   }
+}
+
+/** Live processes whose working directory is `dir` (or inside it), from /proc. */
+export function processesIn(dir: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (/\) Z /.test(stat)) continue; // a zombie is not running
+      out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
 }

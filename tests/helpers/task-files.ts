@@ -10,3 +10,15 @@ proc('in-process', { mode: 'process' }, () => { console.log('exec=' + process.ex
 proc('cmd', ['sh', '-c', 'echo command output']);
 `;
 
+
+/** A task file for watch tests: `a` reads src/a.txt; a background sleep tags its processes. */
+export const WATCH_TASK_FILE = (marker: string, version: string) => `import { proc } from 'parproc';
+console.error('definitions ${version}');
+proc('a', { inputs: ['src/a.txt'] }, async (ctx) => {
+  const t = (await Bun.file('src/a.txt').text()).trim();
+  console.log('a sees ' + t + ' (${version})');
+  return t;
+});
+proc('sleeper', async (ctx) => { void ctx.$\`sleep ${marker}\`.catch(() => {}); await Bun.sleep(10); });
+proc('default', { deps: ['a', 'sleeper'] }, (ctx) => { console.log('definitions ${version}'); return ctx.results.a; });
+`;

@@ -114,11 +114,6 @@ describe('bad input', () => {
     });
   }
 
-  test('capabilities of later versions are refused, not ignored', async () => {
-    const pm = new ProcManager({ display: false });
-    expect(() => pm.setOptions({ watch: true })).toThrow(/watch/);
-    await expect(pm.watch()).rejects.toThrow(/not available yet/);
-  });
 
   test('valibot schema as argTypes casts and rejects', async () => {
     using r = rig();

@@ -1,6 +1,7 @@
 /** `parproc [run] [targets…]`: run targets and what they need. */
 import { defineCommand, type ArgsDef } from 'citty';
 import { constants } from 'node:os';
+import { resolve } from 'node:path';
 import type { RunEvent } from '../../events.ts';
 import type { ProcManager } from '../../manager.ts';
 import { JsonReporter } from '../../ui/json-reporter.ts';
@@ -9,6 +10,8 @@ import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
+import { findTaskFile } from '../task-file.ts';
+import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV } from '../watch-supervisor.ts';
 import { listData, printList } from './list.ts';
 
 export const runArgs = {
@@ -21,7 +24,7 @@ export const runArgs = {
   'full-log': { type: 'boolean', description: 'print the whole log of failed procs' },
   json: { type: 'boolean', description: 'NDJSON events on stdout, a summary last; the human display on stderr' },
   full: { type: 'boolean', description: 'ignore the cache: run everything' },
-  watch: { type: 'boolean', alias: 'w', description: 'watch inputs and re-run (not available yet)' },
+  watch: { type: 'boolean', alias: 'w', description: 'after the run, watch inputs and re-run what changed (until Ctrl+C); the task file reloads when edited' },
   db: { type: 'string', description: 'task DB path (default .parproc/parproc.db beside the task file); --no-db: none', valueHint: 'path' },
   trace: { type: 'string', description: 'write the run as Chrome trace-event JSON (opens in Perfetto)', valueHint: 'file' },
 } satisfies ArgsDef;
@@ -33,9 +36,7 @@ export const runCommand = defineCommand({
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-function refuseUnavailable(rawArgs: string[], args: Record<string, unknown>): void {
-  const na = (flag: string) => new CliError(`${flag} is not available yet in this version of parproc`);
-  if (args.watch !== undefined) throw na('--watch');
+function checkMode(args: Record<string, unknown>): void {
   if (args.mode !== undefined && args.mode !== 'inline' && args.mode !== 'worker' && args.mode !== 'process') {
     throw new CliError(`--mode must be inline, worker or process, got "${String(args.mode)}"`);
   }
@@ -43,7 +44,12 @@ function refuseUnavailable(rawArgs: string[], args: Record<string, unknown>): vo
 
 export async function runRun(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, runArgs, 'run');
-  refuseUnavailable(rawArgs, args);
+  checkMode(args);
+  if (args.watch && process.env[WATCH_CHILD_ENV] !== '1' && !args['dry-run']) {
+    // The supervisor: runs this command again as a child, restarted when the task file changes.
+    const dir = args.cwd === undefined ? process.cwd() : resolve(args.cwd);
+    return superviseWatch(findTaskFile(dir, args.file));
+  }
   const parallel = positiveInt(args.parallel, '--parallel');
   const params = parseParams(repeated(rawArgs, ['p', 'param']));
   const human = args.json ? writeStderr : writeStdout;
@@ -68,6 +74,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   const db = dbFlag(rawArgs, args.db);
   if (db !== undefined) pm.setOptions({ taskDbPath: db });
   pm.setParams(params);
+  if (args.watch) pm.setOptions({ watch: true });
 
   const targets = args._.length > 0 ? resolveTargets(pm, args._) : defaultTargets(pm);
   if (targets === null) {
@@ -78,7 +85,18 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (args['dry-run']) return dryRun(pm, args.full === true);
 
   let signalled: (typeof SIGNALS)[number] | null = null;
+  let watching: AbortController | null = null;
+  let reloading = false;
+  const onReload = () => {
+    // The supervisor restarts us with the edited task file: stop quietly.
+    reloading = true;
+    pm.interrupt();
+    watching?.abort();
+  };
+  let signalledAt = 0;
   const onSignal = (sig: (typeof SIGNALS)[number]) => {
+    // Under the watch supervisor, Ctrl+C arrives twice at once (from the terminal and passed on).
+    if (signalled && process.env[WATCH_CHILD_ENV] === '1' && Date.now() - signalledAt < SAME_SIGNAL_MS) return;
     if (signalled) {
       // A second signal: leave now, but kill every process group, keep the logs and the DB
       // batch, and restore the terminal first.
@@ -88,18 +106,29 @@ export async function runRun(rawArgs: string[]): Promise<number> {
       process.exit(128 + (constants.signals[signalled] ?? 2));
     }
     signalled = sig;
+    signalledAt = Date.now();
     pm.interrupt();
+    watching?.abort();
   };
   for (const sig of SIGNALS) process.on(sig, onSignal);
+  if (args.watch) process.on(RELOAD_SIGNAL, onReload);
   pm.release({ full: args.full === true });
   let ok: boolean;
   try {
     ok = await pm.waitForAll({ throwOnFailure: false });
+    if (args.watch && signalled === null && !reloading) {
+      // Until Ctrl+C (or a reload): each change runs again what it affects.
+      watching = new AbortController();
+      await pm.watch(targets, { signal: watching.signal });
+      ok = await pm.waitForAll({ throwOnFailure: false });
+    }
   } finally {
     for (const sig of SIGNALS) process.off(sig, onSignal);
+    process.off(RELOAD_SIGNAL, onReload);
     pm.close();
     (display as Reporter | null)?.dispose();
   }
+  if (reloading && signalled === null) return EXIT.ok;
   json?.summary(ok && signalled === null);
   if (signalled) {
     human('Tasks Aborted\n');

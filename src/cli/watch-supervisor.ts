@@ -1,0 +1,114 @@
+/**
+ * `parproc run --watch` under the CLI: a small supervisor process runs the real CLI as a child
+ * (which runs the targets, then watches their inputs) and watches the task file and the
+ * first-party modules it imports. When one of them changes, the child is stopped and started
+ * again — a fresh process, so the graph is rebuilt from the new definitions, and the originally
+ * requested targets run again. A syntax error in the edited file is one clear line, and watching
+ * goes on (the running child keeps watching with the old definitions). Ctrl+C ends the child's
+ * procs, and the supervisor exits with the child's code.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { trackedImports } from '../files/imports.ts';
+import { writeStderr } from '../util/stdio.ts';
+import { FileWatcher } from '../watch/file-watcher.ts';
+
+/** Set in the child's environment: it runs and watches inputs, and is not a supervisor itself. */
+export const WATCH_CHILD_ENV = 'PARPROC_WATCH_CHILD';
+/** A repeated signal within this long is the same press (terminal + supervisor deliver it twice). */
+export const SAME_SIGNAL_MS = 300;
+/** The signal the supervisor sends for a reload; the child stops quietly. */
+export const RELOAD_SIGNAL = 'SIGUSR2';
+const DEBOUNCE_MS = 150;
+
+/** The command that started this CLI, to start it again as the child. */
+function selfCommand(): string[] {
+  const compiled = import.meta.path.startsWith('/$bunfs/');
+  return compiled ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, process.argv[1] as string, ...process.argv.slice(2)];
+}
+
+/** A syntax error in `file`, as one line, or `null`. */
+function syntaxError(file: string): string | null {
+  try {
+    const loader = /\.m?js$/.test(file) ? 'js' : 'ts';
+    new Bun.Transpiler({ loader }).transformSync(readFileSync(file, 'utf8'));
+    return null;
+  } catch (err) {
+    const e = (err as { errors?: { message?: string; position?: { line?: number; column?: number } }[] }).errors?.[0] ?? (err as { message?: string; position?: { line?: number; column?: number } });
+    const where = e.position?.line ? `:${e.position.line}:${e.position.column ?? 0}` : '';
+    return `error in task file ${relative(process.cwd(), file) || file}${where}: ${e.message ?? String(err)}`;
+  }
+}
+
+/** Runs the CLI child and restarts it when the task file or its modules change; returns the exit code. */
+export async function superviseWatch(taskFile: string): Promise<number> {
+  const files = (): string[] => [taskFile, ...trackedImports([taskFile], [dirname(taskFile)])];
+  let watched = new Set(files());
+  let child = start();
+  let stopping = false;
+  let reloading = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const finished = Promise.withResolvers<number>();
+
+  function start() {
+    const c = Bun.spawn(selfCommand(), { stdio: ['inherit', 'inherit', 'inherit'], env: { ...process.env, [WATCH_CHILD_ENV]: '1' } });
+    void c.exited.then((code) => {
+      if (c !== child) return;
+      if (reloading) {
+        reloading = false;
+        child = start();
+        return;
+      }
+      // Ctrl+C, or the child ended on its own (a usage error, a load error): so does the supervisor.
+      if (stopping || code !== 2 || !loadedOnce) finished.resolve(code);
+      else writeStderr('parproc: waiting for the task file to be fixed…\n');
+    });
+    return c;
+  }
+  let loadedOnce = false;
+  // A child that is still up after a moment loaded its task file: later exit-2s are load errors.
+  const loadedTimer = setTimeout(() => (loadedOnce = true), 2000);
+
+  const reload = (): void => {
+    timer = null;
+    const problem = syntaxError(taskFile) ?? files().map(syntaxError).find((p) => p !== null) ?? null;
+    if (problem) {
+      writeStderr(`parproc: ${problem} (still watching)\n`);
+      return;
+    }
+    watched = new Set(files());
+    writeStderr(`parproc: ${relative(process.cwd(), taskFile) || taskFile} changed: reloading\n`);
+    loadedOnce = true;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      child = start();
+      return;
+    }
+    reloading = true;
+    child.kill(RELOAD_SIGNAL);
+  };
+
+  const watcher = new FileWatcher([...new Set([...watched].map((f) => dirname(f)))], {
+    onChange: (path) => {
+      if (!watched.has(path)) return;
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(reload, DEBOUNCE_MS);
+    },
+    onWarning: (m) => writeStderr(`parproc: warning: ${m}\n`),
+  });
+
+  // Signals are passed on to the child; its exit code is ours. (Ctrl+C in a terminal reaches
+  // both at once: the child takes a repeat within a moment as the same press.)
+  const onSignal = (sig: NodeJS.Signals): void => {
+    stopping = true;
+    child.kill(sig);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  try {
+    return await finished.promise;
+  } finally {
+    clearTimeout(loadedTimer);
+    if (timer !== null) clearTimeout(timer);
+    watcher.close();
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+  }
+}
