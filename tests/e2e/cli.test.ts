@@ -259,14 +259,13 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     expect(g.stderr).toContain('not in allowed choices');
   });
 
-  test('usage errors exit 2: unknown flags, bad numbers, flags of later versions', async () => {
+  test('usage errors exit 2: unknown flags, bad numbers, bad modes', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': BASIC });
     for (const [args, msg] of [
       [['--nope'], 'unknown option "--nope"'],
       [['-j', '0'], '--parallel expects a whole number of at least 1'],
       [['-p', 'novalue'], '--param expects key=value'],
-      [['--watch'], '--watch is not available yet'],
       [['--mode', 'thread'], '--mode must be inline, worker or process'],
       [['history', '--limit', 'x'], '--limit expects a whole number'],
     ] as const) {
