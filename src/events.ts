@@ -23,8 +23,11 @@ export interface ProcStateEvent {
   error: ProcError;
   /** A human-readable explanation (failure message, skip reason, missing paths). */
   moreInfo: string | null;
-  /** The proc's log file (absolute path). */
-  logFile: string;
+  /**
+   * The proc's log file (absolute path): where it goes while `running`; on an end state `null`
+   * when the proc did not run, or ran silently and succeeded (no file is created then).
+   */
+  logFile: string | null;
   /** Milliseconds it ran, on end states of procs that ran; otherwise `null`. */
   durationMs: number | null;
   /** On `running`: how long it usually takes (task DB history, live display only), else `null`. */

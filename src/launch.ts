@@ -35,6 +35,10 @@ export interface LaunchDeps {
   params: Record<string, unknown>;
   /** Reports a log that cannot be written (the manager warns once per problem). */
   logProblem(message: string): void;
+  /** Makes the log directory, before the first log file is created in it. */
+  prepareLogDir(): void;
+  /** Watch mode is on (`watch: true`): executions may be stopped one by one. */
+  watching(): boolean;
   /** The manager's graph operations, for `ctx.create/start/run/wait`. */
   api: {
     create(nameOrPattern: string, procNameOrArgs?: string | Record<string, unknown>): string[];
@@ -55,6 +59,7 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
           if (!bus.idle) bus.emit({ type: 'proc-output', at: Date.now(), name: node.name, stream, text });
         },
     d.logProblem,
+    d.prepareLogDir,
   );
   const changedDeps = node.depNodes.filter((dep) => dep.state === 'succeeded').map((dep) => dep.name);
   // `ctx.results` shows what had completed when the proc started; `ctx.wait` moves the mark.
@@ -82,8 +87,9 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
     env: node.opts.env,
     timeoutMs: node.opts.timeout === null ? null : node.opts.timeout * 1000,
     log,
-    // This execution's own abort scope, inside the run's: watch mode stops one execution.
-    runSignal: AbortSignal.any([scheduler.runSignal, (node.execution = new AbortController()).signal]),
+    // In watch mode each execution has its own abort scope inside the run's (a change stops one
+    // execution); otherwise the run's signal is the scope, saving a signal per proc.
+    runSignal: d.watching() ? AbortSignal.any([scheduler.runSignal, (node.execution = new AbortController()).signal]) : scheduler.runSignal,
     depsChanged: changedDeps.length > 0,
     changedDeps,
     inputFingerprint: d.incremental.inputMtimes(node),
@@ -95,9 +101,14 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
       const checked = checkOutputs(node, outcome, log, d.incremental);
       d.incremental.record(node, checked, startedAt, Date.now());
       node.outputBytes = log.written;
+      // A failed proc always has its log, even an empty one; a silent success has none.
+      if (checked.state === 'failed') log.touch();
       return checked;
     })
-    .finally(() => log.close());
+    .finally(() => {
+      log.close();
+      node.logCreated = log.created;
+    });
 }
 
 /** After success, declared outputs must exist (and be fresh enough). */

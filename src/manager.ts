@@ -414,7 +414,6 @@ export class ProcManager {
 
   #launch(node: ProcNode): Promise<Outcome> {
     if (this.#dryRun) return Promise.resolve({ state: 'succeeded', error: null, moreInfo: null, output: null });
-    this.#logs.ensure();
     const launched = launchProc(node, {
       scheduler: this.#scheduler,
       runner: this.#runners.pick(node),
@@ -422,6 +421,8 @@ export class ProcManager {
       bus: this.#bus,
       params: this.#params,
       logProblem: (m) => this.#logs.problem(m),
+      prepareLogDir: () => this.#logs.ensure(),
+      watching: () => this.#options.watch,
       api: {
         create: (n, a) => this.create(n, a),
         start: (names) => this.start(names),
@@ -452,7 +453,7 @@ function procInfo(n: ProcNode): ProcInfo {
     error: n.error,
     moreInfo: n.moreInfo,
     output: n.output,
-    logFile: n.logFile,
+    logFile: n.logCreated ? n.logFile : null,
     startedAt: n.startedAt,
     endedAt: n.endedAt,
     deps: [...n.depNames],

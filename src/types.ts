@@ -210,7 +210,8 @@ export interface ProcInfo {
   error: ProcError;
   moreInfo: string | null;
   output: unknown;
-  logFile: string;
+  /** Its log file, or `null` when its last execution wrote nothing and did not fail (no file). */
+  logFile: string | null;
   startedAt: number | null;
   endedAt: number | null;
   /** Resolved dep names (special deps left out). */

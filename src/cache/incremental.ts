@@ -13,7 +13,7 @@ import type { Options } from '../options.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { DepContext, ProcError } from '../types.ts';
 import { decide } from './staleness.ts';
-import { openStore, type SqliteStore } from './sqlite-store.ts';
+import type { SqliteStore } from './sqlite-store.ts';
 import type { RunRecord } from './task-store.ts';
 
 export type CheckResult =
@@ -91,6 +91,8 @@ export class Incremental {
     if (this.#storePath === abs) return this.#store;
     if (this.#failedPath === abs) return null;
     this.close();
+    // bun:sqlite is loaded with the first DB: a run without one never pays for it.
+    const { openStore } = require('./sqlite-store.ts') as typeof import('./sqlite-store.ts');
     const opened = openStore(abs);
     if (opened.store === null) {
       this.#failedPath = abs;

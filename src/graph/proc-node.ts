@@ -55,7 +55,10 @@ export class ProcNode {
   output: unknown = null;
   startedAt: number | null = null;
   endedAt: number | null = null;
+  /** Where its log goes (the file is created only on output or failure). */
   logFile = '';
+  /** Its last execution created its log file. */
+  logCreated = false;
   generation = 0;
   completedGeneration: number | null = null;
   /** Deps not yet in a success state (while wanted). */

@@ -1,7 +1,9 @@
 /**
  * A proc's log file: output in arrival order (stdout and stderr interleaved), then the failure's
- * message or stack. Buffered: small logs cost one write at the end; large or long-running ones are
- * flushed as they grow, so a reader (the live display, `tail -f`) sees them.
+ * message or stack. The file costs nothing until used: it is created on the first flush with
+ * output (a timer, off the scheduling path, or 64 KB of output) or when the proc fails, so a proc
+ * that succeeds silently creates no file. Small logs cost one write at the end; large or
+ * long-running ones are flushed as they grow, so a reader (the live display, `tail -f`) sees them.
  *
  * Logging never throws (SPEC 6's spirit: logs serve the run, never fail it): a file that cannot be
  * opened or written (a full disk, an unwritable `logDir`) is reported once through `onError`, and
@@ -35,15 +37,45 @@ export class ProcLog implements OutputSink {
   #onOutput: ((stream: 'stdout' | 'stderr', text: string) => void) | null;
   #onError: (message: string) => void;
 
+  /** Makes the log directory before the first file is created in it. */
+  #prepare: () => void;
+
   constructor(
     path: string,
     onOutput: ((stream: 'stdout' | 'stderr', text: string) => void) | null,
     onError: (message: string) => void = () => {},
+    prepare: () => void = () => {},
   ) {
     this.path = path;
     this.#onOutput = onOutput;
     this.#onError = onError;
+    this.#prepare = prepare;
     open.add(this);
+  }
+
+  /** Whether the file was created (the proc wrote something, or `touch` was called). */
+  get created(): boolean {
+    return this.#fd !== null || this.#createdAndClosed;
+  }
+
+  #createdAndClosed = false;
+
+  /** Creates the file even if nothing was written (a failed proc always has its log). */
+  touch(): void {
+    if (this.created || this.#broken || this.#closed) return;
+    this.#open();
+  }
+
+  #open(): void {
+    try {
+      this.#prepare();
+      this.#fd = openSync(this.path, 'w');
+    } catch (err) {
+      this.#broken = true;
+      this.#chunks = [];
+      this.#size = 0;
+      this.#onError(`cannot write log ${this.path}: ${(err as Error).message}`);
+    }
   }
 
   /** Appends output; emits it as a `proc-output` event. Writes after `close` are dropped. */
@@ -72,14 +104,13 @@ export class ProcLog implements OutputSink {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.#broken) return;
+    if (this.#broken || this.#size === 0) return;
+    if (this.#fd === null) this.#open();
+    if (this.#fd === null) return;
     try {
-      if (this.#fd === null) this.#fd = openSync(this.path, 'w');
-      if (this.#size > 0) {
-        writeSync(this.#fd, this.#chunks.join(''));
-        this.#chunks = [];
-        this.#size = 0;
-      }
+      writeSync(this.#fd, this.#chunks.join(''));
+      this.#chunks = [];
+      this.#size = 0;
     } catch (err) {
       this.#broken = true;
       this.#chunks = [];
@@ -88,13 +119,14 @@ export class ProcLog implements OutputSink {
     }
   }
 
-  /** Flushes and closes; the file exists afterwards even when the proc wrote nothing. */
+  /** Flushes and closes; no file exists afterwards if nothing was written (nor `touch`ed). */
   close(): void {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
     open.delete(this);
     if (this.#fd !== null) {
+      this.#createdAndClosed = true;
       try {
         closeSync(this.#fd);
       } catch {

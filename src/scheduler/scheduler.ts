@@ -117,7 +117,7 @@ export class Scheduler {
         state: to,
         error,
         moreInfo,
-        logFile: node.logFile,
+        logFile: to === 'running' || (node.executed && node.logCreated) ? node.logFile : null,
         durationMs: to !== 'running' && node.startedAt !== null && node.endedAt !== null && to !== 'failed-dep' ? node.endedAt - node.startedAt : null,
         expectedMs: to === 'running' ? (this.#host.expectedMs?.(node) ?? null) : null,
         outputBytes: (to === 'succeeded' || to === 'failed' || to === 'skipped') && node.executed ? node.outputBytes : null,
@@ -143,6 +143,7 @@ export class Scheduler {
     node.blockedReason = null;
     node.depNodes = [];
     node.executed = false;
+    node.logCreated = false;
     node.startedAt = null;
     node.endedAt = null;
     this.#transition(node, 'wanted');

@@ -34,7 +34,8 @@ export interface Terminal {
 }
 
 /** `text` as a terminal hyperlink to a file (OSC 8). */
-export function fileLink(text: string, path: string): string {
+export function fileLink(text: string, path: string | null): string {
+  if (path === null) return text;
   return `\x1b]8;;file://${encodeURI(path)}\x1b\\${text}\x1b]8;;\x1b\\`;
 }
 
@@ -48,7 +49,7 @@ export function progressBar(elapsedMs: number, expectedMs: number, width = 16): 
 interface Running {
   startedAt: number;
   expectedMs: number | null;
-  logFile: string;
+  logFile: string | null;
 }
 
 export class DynamicReporter {
@@ -139,7 +140,7 @@ export class DynamicReporter {
     }
     const [first = '', ...detail] = endLines({ ...e, outputBytes: 0 }, this.#ctx);
     this.#queued.push(fileLinkName(first, e.name, e.logFile), ...detail);
-    if (e.outputBytes) {
+    if (e.outputBytes && e.logFile !== null) {
       const snippet = extractSnippet(e.logFile, {
         state: e.state,
         error: e.error,
@@ -247,7 +248,7 @@ function unreachableEvent(e: never): never {
 }
 
 /** Makes the proc's name in its end line a link to its log. */
-function fileLinkName(line: string, name: string, logFile: string): string {
+function fileLinkName(line: string, name: string, logFile: string | null): string {
   const at = line.indexOf(` ${name}`);
   if (at < 0) return line;
   return `${line.slice(0, at + 1)}${fileLink(name, logFile)}${line.slice(at + 1 + name.length)}`;

@@ -45,7 +45,7 @@ export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: Repo
     why = ` ${e.moreInfo ? `${e.error}: ${e.moreInfo}` : e.error}`;
   }
   const lines = [`${stateIcon(e.state, e.error)} ${e.name}${dur}${bad ? pc.red(why) : pc.dim(why)}`, ...detail];
-  if (e.outputBytes) {
+  if (e.outputBytes && e.logFile !== null) {
     const snippet = extractSnippet(e.logFile, {
       state: e.state,
       error: e.error,

@@ -8,7 +8,7 @@ setDefaultTimeout(30_000);
 const TASKS = `
 import { proc } from 'parproc';
 import { writeFileSync } from 'node:fs';
-proc('gen', { inputs: ['src/*.txt'], outputs: ['out/gen.txt'] }, () => { writeFileSync('out/gen.txt', 'x'); return 'generated'; });
+proc('gen', { inputs: ['src/*.txt'], outputs: ['out/gen.txt'] }, () => { writeFileSync('out/gen.txt', 'x'); console.log('wrote out/gen.txt'); return 'generated'; });
 proc('use', { deps: ['gen'] }, (ctx) => ctx.results.gen + ' and used');
 proc('default', { deps: ['use'] }, () => 'ok');
 `;

@@ -3,7 +3,7 @@
  * edited (a syntax error is one line and watching goes on), and Ctrl+C ending it with exit 130 and
  * nothing left running.
  */
-import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, setDefaultTimeout, test } from 'bun:test';
 import { CliRig } from '../helpers/cli-rig.ts';
 import { watchFlow } from '../helpers/watch-flow.ts';
 

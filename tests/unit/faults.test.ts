@@ -25,8 +25,8 @@ describe('logs that cannot be written', () => {
     r.pm.proc(`${long}b`, () => console.log('from b'));
     r.pm.start(`${long}a`, `${long}b`);
     expect(await r.pm.waitForAll()).toBe(true);
-    const a = r.pm.getProcs().get(`${long}a`)!.logFile;
-    const b = r.pm.getProcs().get(`${long}b`)!.logFile;
+    const a = r.pm.getProcs().get(`${long}a`)!.logFile!;
+    const b = r.pm.getProcs().get(`${long}b`)!.logFile!;
     expect(a).not.toBe(b);
     expect(Buffer.byteLength(a.split('/').pop()!)).toBeLessThan(255);
     expect(readFileSync(a, 'utf8')).toBe('from a\n');

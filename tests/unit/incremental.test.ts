@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { writeFileSync } from 'node:fs';
 import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
 import { Project } from '../helpers/project.ts';
 

@@ -23,7 +23,7 @@ for (const mode of ['worker', 'process'] as const) {
   const pm = managers[mode];
   pm.setOptions({ logDir: join(logDir, mode), parallel: 4 });
   const info = (name: string) => pm.getProcs().get(name)!;
-  const log = (name: string) => readFileSync(info(name).logFile, 'utf8');
+  const log = (name: string) => readFileSync(info(name).logFile!, 'utf8');
 
   describe(`mode: '${mode}'`, () => {
     test('runs where the mode says; console and stdout writes land in the proc log', async () => {

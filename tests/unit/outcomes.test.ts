@@ -1,5 +1,5 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandError, ProcFailedError, ProcNoChangeError, ProcSkippedError } from '../../src/index.ts';
 import { alive, rig } from '../helpers/manager.ts';
@@ -32,9 +32,9 @@ describe('outcomes', () => {
     expect(p.get('skip')).toMatchObject({ state: 'skipped', error: 'skipped', moreInfo: 'not today' });
     expect(p.get('nochange')).toMatchObject({ state: 'skipped', error: 'no-change' });
     expect(p.get('failed')).toMatchObject({ state: 'failed', error: 'failed', moreInfo: 'bad input file' });
-    expect(readFileSync(p.get('failed')!.logFile, 'utf8')).toContain('bad input file');
+    expect(readFileSync(p.get('failed')!.logFile!, 'utf8')).toContain('bad input file');
     expect(p.get('exception')).toMatchObject({ state: 'failed', error: 'exception', moreInfo: 'kaboom' });
-    const log = readFileSync(p.get('exception')!.logFile, 'utf8');
+    const log = readFileSync(p.get('exception')!.logFile!, 'utf8');
     expect(log).toContain('TypeError: kaboom');
     expect(log).toMatch(/at .*outcomes\.test\.ts/);
     expect(p.get('after-skip')).toMatchObject({ state: 'succeeded', output: false });
@@ -49,7 +49,7 @@ describe('outcomes', () => {
     await r.pm.waitForAll({ throwOnFailure: false });
     const info = r.pm.getProcs().get('cmd')!;
     expect(info).toMatchObject({ state: 'failed', error: 'failed', moreInfo: 'Command failed with exit code 7' });
-    expect(readFileSync(info.logFile, 'utf8')).toBe('before\nCommand failed with exit code 7: echo before; exit 7\n');
+    expect(readFileSync(info.logFile!, 'utf8')).toBe('before\nCommand failed with exit code 7: echo before; exit 7\n');
   });
 
   test('the CommandError carries exit code, command and stderr, and can be caught', async () => {
@@ -170,7 +170,7 @@ describe('ProcContext', () => {
     expect(res.a).toEqual({ stdout: "out1\nout2\nhi it's me\n", stderr: 'err1\n', exitCode: 0 });
     expect(res.b!.stdout).toBe('from stdin');
     expect(res.c!.stdout).toBe('dumb 1\n/tmp\n');
-    const log = readFileSync(r.pm.getProcs().get('cmds')!.logFile, 'utf8');
+    const log = readFileSync(r.pm.getProcs().get('cmds')!.logFile!, 'utf8');
     expect(log).toStartWith("out1\nerr1\nout2\nhi it's me\nfrom stdin");
   });
 
@@ -186,7 +186,7 @@ describe('ProcContext', () => {
     });
     r.pm.start('chatty');
     await r.pm.waitForAll();
-    expect(readFileSync(r.pm.getProcs().get('chatty')!.logFile, 'utf8')).toBe(
+    expect(readFileSync(r.pm.getProcs().get('chatty')!.logFile!, 'utf8')).toBe(
       'via ctx.log { a: 1 }\nvia console.log\nvia console.error\nraw stdout\nraw stderr\n',
     );
   });
@@ -204,24 +204,33 @@ describe('ProcContext', () => {
     r.pm.start('p1', 'p2', 'p3');
     await r.pm.waitForAll();
     for (const name of ['p1', 'p2', 'p3']) {
-      const lines = readFileSync(r.pm.getProcs().get(name)!.logFile, 'utf8').trim().split('\n');
+      const lines = readFileSync(r.pm.getProcs().get(name)!.logFile!, 'utf8').trim().split('\n');
       expect(lines).toEqual(Array.from({ length: 20 }, (_, i) => `${name} line ${i}`));
     }
   });
 
-  test('log files have file-safe, one-to-one names, and exist for silent procs', async () => {
+  test('log files have file-safe, one-to-one names; a silent success creates none, a silent failure an empty one', async () => {
     using r = rig();
     const names = ['a/b', 'a_b', 'deploy::prod', 'with space', '..', 'a%2Fb'];
-    for (const n of names) r.pm.proc(n, () => null);
-    r.pm.start(names);
-    await r.pm.waitForAll();
-    const files = names.map((n) => r.pm.getProcs().get(n)!.logFile);
+    for (const n of names) r.pm.proc(n, () => console.log(n));
+    r.pm.proc('silent', () => null);
+    r.pm.proc('silent-failure', () => {
+      throw new ProcFailedError();
+    });
+    r.pm.start([...names, 'silent', 'silent-failure']);
+    await r.pm.waitForAll({ throwOnFailure: false });
+    const files = names.map((n) => r.pm.getProcs().get(n)!.logFile!);
     expect(new Set(files).size).toBe(names.length);
-    for (const f of files) {
-      expect(existsSync(f)).toBe(true);
+    for (const [i, f] of files.entries()) {
+      expect(readFileSync(f, 'utf8')).toBe(`${names[i]}\n`);
       expect(f.startsWith(join(r.dir, 'logs'))).toBe(true);
     }
-    expect(readdirSync(join(r.dir, 'logs')).length).toBe(names.length);
+    expect(r.pm.getProcs().get('silent')!.logFile).toBeNull();
+    const end = r.events.find((e) => e.type === 'proc-state' && e.name === 'silent' && e.state === 'succeeded');
+    expect((end as { logFile: string | null }).logFile).toBeNull();
+    const failedLog = r.pm.getProcs().get('silent-failure')!.logFile!;
+    expect(readFileSync(failedLog, 'utf8')).toBe('');
+    expect(readdirSync(join(r.dir, 'logs')).length).toBe(names.length + 1);
   });
 
   test('create/start/run/wait from inside a proc; results merge in after wait', async () => {

@@ -25,7 +25,7 @@ describe('registration', () => {
     const info = r.pm.getProcs().get('greet::world');
     expect(info?.state).toBe('succeeded');
     expect(info?.output).toBeNull();
-    expect(readFileSync(info!.logFile, 'utf8')).toBe('hello world\noops\n');
+    expect(readFileSync(info!.logFile!, 'utf8')).toBe('hello world\noops\n');
   });
 
   test('shell placeholders are quoted, so values cannot inject commands', async () => {
@@ -33,7 +33,7 @@ describe('registration', () => {
     r.pm.proto('say::[msg]', 'echo [msg]');
     r.pm.run('say::a;echo pwned');
     await r.pm.waitForAll();
-    expect(readFileSync(r.pm.getProcs().get('say::a;echo pwned')!.logFile, 'utf8')).toBe('a;echo pwned\n');
+    expect(readFileSync(r.pm.getProcs().get('say::a;echo pwned')!.logFile!, 'utf8')).toBe('a;echo pwned\n');
   });
 
   test('argv procs spawn without a shell and fill placeholders', async () => {
@@ -41,7 +41,7 @@ describe('registration', () => {
     r.pm.proto('p::[word]', ['printf', '%s|', '[word]', '$HOME']);
     r.pm.run('p::x y');
     await r.pm.waitForAll();
-    expect(readFileSync(r.pm.getProcs().get('p::x y')!.logFile, 'utf8')).toBe('x y|$HOME|');
+    expect(readFileSync(r.pm.getProcs().get('p::x y')!.logFile!, 'utf8')).toBe('x y|$HOME|');
   });
 
   test('a non-zero command fails the proc', async () => {

@@ -1,0 +1,207 @@
+// Per-proc cost on the real disk (issue 11): the same graphs for make -r, ninja and parproc, run
+// side by side in one run as whole processes, in the project's working directory (bench/.tmp;
+// --shm for tmpfs, for comparison). Prints min/median/max over runs and the ratios.
+//   A  1,000 independent tasks: `true` for make/ninja; parproc: function procs returning a value
+//   B  1,000 independent `true` commands: parproc argv procs; plus a bare Bun.spawn loop (floor)
+//   C  a chain of 1,000 `true` commands
+//   D  no-op rebuild, 1,000 tasks with one input and one output each (parproc: compiled binary)
+//   E  start-up, one trivial task (parproc: compiled binary; `bun` with an empty file beside it)
+//   F  `import 'parproc'` from the package as published (a packed tarball installed in a project)
+//   G  10,000 function procs, fan-out and chain, and 20,000 (2N ≈ 2×N)
+// Run: bun bench/vs-make.ts [runs=5] [--shm]
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchDir } from './bench-dir.ts';
+
+const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
+const root = join(import.meta.dir, '..');
+const bin = join(root, 'dist', 'parproc');
+if (!existsSync(bin)) Bun.spawnSync([process.execPath, 'run', join(root, 'build.ts')], { stdout: 'inherit', stderr: 'inherit' });
+const hasNinja = Bun.spawnSync(['sh', '-c', 'command -v ninja']).exitCode === 0;
+const dir = benchDir('vs-make');
+const N = 1000;
+const ids = Array.from({ length: N }, (_, i) => i);
+
+// ---- the graphs, for each tool
+const makefile = (recipe: (i: number) => string, deps: (i: number) => string) =>
+  `.PHONY: all ${ids.map((i) => `t${i}`).join(' ')}\nall: ${ids.map((i) => `t${i}`).join(' ')}\n${ids.map((i) => `t${i}: ${deps(i)}\n\t@${recipe(i)}\n`).join('')}`;
+const ninjafile = (deps: (i: number) => string) =>
+  `rule t\n  command = true\n${ids.map((i) => `build t${i}: phony\nbuild s${i}: t ${deps(i)}\n`).join('')}build all: phony ${ids.map((i) => `s${i}`).join(' ')}\ndefault all\n`;
+
+function project(name: string, files: Record<string, string>): string {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(d, f, '..'), { recursive: true });
+    writeFileSync(join(d, f), text);
+  }
+  return d;
+}
+
+const lib = JSON.stringify(join(root, 'src', 'index.ts'));
+const A = project('a', {
+  Makefile: makefile(() => 'true', () => ''),
+  'build.ninja': ninjafile(() => ''),
+  'script.ts': `import { ProcManager } from ${lib};
+const pm = new ProcManager({ display: false, parallel: 8, logDir: 'logs' });
+for (let i = 0; i < ${N}; i++) pm.proc('t' + i, () => i);
+pm.start(Array.from({ length: ${N} }, (_, i) => 't' + i));
+await pm.waitForAll();
+`,
+});
+const B = project('b', {
+  Makefile: makefile(() => 'true', () => ''),
+  'build.ninja': ninjafile(() => ''),
+  'script.ts': `import { ProcManager } from ${lib};
+const pm = new ProcManager({ display: false, parallel: 8, logDir: 'logs' });
+for (let i = 0; i < ${N}; i++) pm.proc('t' + i, ['true']);
+pm.start(Array.from({ length: ${N} }, (_, i) => 't' + i));
+await pm.waitForAll();
+`,
+  'spawn.ts': `let i = 0;
+const drain = async (s) => { for await (const _ of s); };
+await Promise.all(Array.from({ length: 8 }, async () => {
+  while (i++ < ${N}) {
+    const p = Bun.spawn(['true'], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+    await Promise.all([drain(p.stdout), drain(p.stderr), p.exited]);
+  }
+}));
+`,
+});
+const C = project('c', {
+  Makefile: makefile(() => 'true', (i) => (i === 0 ? '' : `t${i - 1}`)),
+  'build.ninja': ninjafile((i) => (i === 0 ? '' : `s${i - 1}`)),
+  'script.ts': `import { ProcManager } from ${lib};
+const pm = new ProcManager({ display: false, parallel: 8, logDir: 'logs' });
+pm.proc('t0', ['true']);
+for (let i = 1; i < ${N}; i++) pm.proc('t' + i, { deps: ['t' + (i - 1)] }, ['true']);
+pm.start('t${N - 1}');
+await pm.waitForAll();
+`,
+});
+const dFiles: Record<string, string> = {
+  Makefile: `all: ${ids.map((i) => `out/${i}.txt`).join(' ')}\n${ids.map((i) => `out/${i}.txt: src/${i}.txt\n\t@cp $< $@\n`).join('')}`,
+  'build.ninja': `rule copy\n  command = cp $in $out\n${ids.map((i) => `build out/${i}.txt: copy src/${i}.txt\n`).join('')}`,
+  'parproc.ts': `import { proc } from 'parproc';
+import { copyFileSync } from 'node:fs';
+const all = [];
+for (let i = 0; i < ${N}; i++) all.push(proc('copy' + i, { inputs: ['src/' + i + '.txt'], outputs: ['out/' + i + '.txt'] }, () => copyFileSync('src/' + i + '.txt', 'out/' + i + '.txt')));
+proc('default', { deps: all }, () => null);
+`,
+  'out/.keep': '',
+};
+for (const i of ids) dFiles[`src/${i}.txt`] = `input ${i}\n`;
+const D = project('d', dFiles);
+const E = project('e', {
+  Makefile: 'all:\n\t@true\n',
+  'build.ninja': 'rule t\n  command = true\nbuild all: t\n',
+  'parproc.ts': `import { proc } from 'parproc';\nproc('default', () => 1);\n`,
+  'empty.ts': '',
+});
+
+// ---- F: the package as published: packed, installed into a project, imported.
+const F = project('f', { 'package.json': '{ "name": "f", "private": true, "type": "module" }', 'import.ts': "import 'parproc';\n", 'empty.ts': '' });
+const packed = Bun.spawnSync([process.execPath, 'pm', 'pack', '--destination', dir, '--quiet'], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
+const tarball = packed.stdout.toString().trim().split('\n').pop() ?? '';
+const installed = Bun.spawnSync([process.execPath, 'add', join(dir, tarball.replace(/^.*\//, ''))], { cwd: F, stdout: 'pipe', stderr: 'pipe' });
+const canImport = packed.exitCode === 0 && installed.exitCode === 0;
+
+function time(cmd: string[], cwd: string): number {
+  const t0 = performance.now();
+  const p = Bun.spawnSync(cmd, { cwd, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, CI: '1' } });
+  const ms = performance.now() - t0;
+  if (p.exitCode !== 0) throw new Error(`${cmd.join(' ')} in ${cwd}: ${p.stderr.toString().slice(0, 500)}`);
+  return ms;
+}
+
+type Stats = { min: number; median: number; max: number };
+const stats = (xs: number[]): Stats => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0] as number, median: s[Math.floor(s.length / 2)] as number, max: s[s.length - 1] as number };
+};
+const clean = (d: string) => () => {
+  rmSync(join(d, 'logs'), { recursive: true, force: true });
+  rmSync(join(d, '.ninja_log'), { force: true });
+};
+
+/** Runs each command `runs` times, interleaved (one round runs every tool), after one warm-up. */
+function measure(cmds: Record<string, { cmd: string[]; cwd: string; before?: () => void }>): Record<string, Stats> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  for (let r = -1; r < runs; r++) {
+    for (const [name, c] of Object.entries(cmds)) {
+      c.before?.();
+      const ms = time(c.cmd, c.cwd);
+      if (r >= 0) times[name]?.push(ms);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, stats(v)]));
+}
+
+const make = (d: string) => ({ cmd: ['make', '-r', '-s', '-j8', '-C', d], cwd: d });
+const ninja = (d: string) => ({ cmd: ['ninja', '-j8', '-C', d, '--quiet'], cwd: d, before: () => rmSync(join(d, '.ninja_log'), { force: true }) });
+const bun = (d: string, file: string, before?: () => void) => ({ cmd: [process.execPath, file], cwd: d, before });
+const withNinja = <T>(x: T) => (hasNinja ? x : {});
+
+const fmt = (s: Stats) => `${(s.median / 1000).toFixed(3)} s (${(s.min / 1000).toFixed(3)}–${(s.max / 1000).toFixed(3)})`;
+const rows: string[] = [];
+function report(title: string, r: Record<string, Stats>, ours: string, target: string): void {
+  rows.push(`\n${title}`);
+  const base = r['make -r'];
+  for (const [name, s] of Object.entries(r)) {
+    const ratio = base && name !== 'make -r' ? `  ×${(s.median / base.median).toFixed(2)} of make` : '';
+    rows.push(`  ${name.padEnd(34)} ${fmt(s)}${ratio}${name === ours ? `   ${target}` : ''}`);
+  }
+}
+
+report('A  1,000 independent tasks (parproc: function procs, whole process)', measure({
+  'make -r': make(A), ...withNinja({ ninja: ninja(A) }), 'parproc (library script)': bun(A, 'script.ts', clean(A)),
+}), 'parproc (library script)', 'target ≤ ×0.5 of make');
+report('B  1,000 independent `true` commands', measure({
+  'make -r': make(B), ...withNinja({ ninja: ninja(B) }), 'bare Bun.spawn loop (floor)': bun(B, 'spawn.ts'), 'parproc (argv procs)': bun(B, 'script.ts', clean(B)),
+}), 'parproc (argv procs)', 'target ≤ ×1.25 of make');
+report('C  chain of 1,000 `true` commands', measure({
+  'make -r': make(C), ...withNinja({ ninja: ninja(C) }), 'parproc (argv procs)': bun(C, 'script.ts', clean(C)),
+}), 'parproc (argv procs)', 'target ≤ ×1.25 of make');
+time(['make', '-r', '-s', '-C', D], D);
+if (hasNinja) time(['ninja', '-C', D, '--quiet'], D);
+time([bin, 'run'], D);
+const d = measure({ 'make -r': { cmd: ['make', '-r', '-s', '-C', D], cwd: D }, ...withNinja({ ninja: { cmd: ['ninja', '-C', D, '--quiet'], cwd: D } }), 'dist/parproc run': { cmd: [bin, 'run'], cwd: D } });
+report('D  no-op rebuild, 1,000 tasks with one input and one output', d, 'dist/parproc run', d.ninja ? `×${(d['dist/parproc run']!.median / d.ninja.median).toFixed(2)} of ninja (target ≤ ×3)` : '');
+const e = measure({ 'make -r': make(E), ...withNinja({ ninja: ninja(E) }), 'bun empty.ts': bun(E, 'empty.ts'), 'dist/parproc run': { cmd: [bin, 'run'], cwd: E } });
+report('E  start-up, one trivial task', e, 'dist/parproc run', `×${(e['dist/parproc run']!.median / e['bun empty.ts']!.median).toFixed(2)} of bun empty.ts (target ≤ ×3)`);
+if (canImport) {
+  const f = measure({ 'bun empty.ts': bun(F, 'empty.ts'), "bun import.ts (import 'parproc')": bun(F, 'import.ts') });
+  const cost = f["bun import.ts (import 'parproc')"]!.median - f['bun empty.ts']!.median;
+  report("F  import 'parproc' from the packed package", f, "bun import.ts (import 'parproc')", `import alone ${cost.toFixed(1)} ms (target ≤ 10 ms)`);
+} else rows.push(`\nF  import 'parproc': could not pack/install (${packed.stderr.toString().slice(0, 200)} ${installed.stderr.toString().slice(0, 200)})`);
+
+// G: in-process, 10,000 and 20,000 function procs on disk.
+const G = project('g', {
+  'script.ts': `import { ProcManager } from ${lib};
+const [shape, n] = [process.argv[2], Number(process.argv[3])];
+const pm = new ProcManager({ display: false, parallel: 100, logDir: 'logs' });
+const t0 = performance.now();
+if (shape === 'fan') { const names = []; for (let i = 0; i < n; i++) names.push(pm.proc('p' + i, () => i)); pm.start(names); }
+else { pm.proc('c0', () => 0); for (let i = 1; i < n; i++) pm.proc('c' + i, { deps: ['c' + (i - 1)] }, () => i); pm.start('c' + (n - 1)); }
+await pm.waitForAll();
+process.stdout.write(String(performance.now() - t0));
+`,
+});
+rows.push('\nG  function procs in one process, registration included (target < 0.5 s each; 2N ≈ 2×N)');
+for (const shape of ['fan', 'chain']) {
+  const one = (n: number) => {
+    const xs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const p = Bun.spawnSync([process.execPath, 'script.ts', shape, String(n)], { cwd: G, stdout: 'pipe', stderr: 'pipe' });
+      xs.push(Number(p.stdout.toString()));
+    }
+    return stats(xs);
+  };
+  const n1 = one(10_000);
+  const n2 = one(20_000);
+  rows.push(`  ${shape === 'fan' ? 'fan-out' : 'chain  '} 10,000: ${fmt(n1)}   20,000: ${fmt(n2)}   ×${(n2.median / n1.median).toFixed(2)} for 2N`);
+}
+
+console.log(`parproc vs make${hasNinja ? ', ninja' : ' (ninja not installed: skipped)'}, -j8 / parallel 8, on ${dir.startsWith('/dev/shm') ? 'tmpfs' : 'the real disk'}; median (min–max) of ${runs}`);
+console.log(rows.join('\n'));
+rmSync(dir, { recursive: true, force: true });
