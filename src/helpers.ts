@@ -79,7 +79,7 @@ export function regexFiles(root: string, pattern: string | RegExp): FileSpecFn {
     }
     if (!ok) throw new UserError(`regexFiles: root "${root}" is not a directory`, 'E_NOT_DIR');
   };
-  checkRoot();
+  // The root is checked when the inputs are expanded (check time), not now: a dep may create it.
   return () => {
     checkRoot();
     const out: string[] = [];

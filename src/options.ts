@@ -63,6 +63,7 @@ const procEntries = {
   logIgnore: v.optional(v.array(v.union([v.string(), v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'))),
   noSkip: v.optional(v.boolean()),
   trackImports: v.optional(v.boolean()),
+  trackSource: v.optional(v.boolean()),
   mode: v.optional(modeSchema),
   description: v.optional(v.string()),
   cwd: v.optional(nonEmpty),
@@ -107,6 +108,7 @@ export interface ValidProcOptions {
   logIgnore: (string | RegExp | LogIgnoreRule)[];
   noSkip: boolean;
   trackImports: boolean | null;
+  trackSource: boolean;
   mode: ProcMode | null;
   description: string | null;
   cwd: string | null;
@@ -170,6 +172,7 @@ function normaliseProc(o: v.InferOutput<typeof procSchema>): ValidProcOptions {
     logIgnore: o.logIgnore ?? [],
     noSkip: o.noSkip ?? false,
     trackImports: o.trackImports ?? null,
+    trackSource: o.trackSource ?? true,
     mode: o.mode ?? null,
     description: o.description ?? null,
     cwd: o.cwd ?? null,

@@ -103,6 +103,12 @@ export interface ProcOptions {
   logIgnore?: (string | RegExp | LogIgnoreRule)[];
   noSkip?: boolean;
   trackImports?: boolean;
+  /**
+   * A function proc's defining module and the first-party modules it imports are part of its
+   * definition: editing them makes it stale (default `true`; `false` for a proc that declares
+   * its own inputs and should not rerun when the task file changes).
+   */
+  trackSource?: boolean;
   mode?: ProcMode;
   description?: string;
   cwd?: string;

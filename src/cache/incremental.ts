@@ -3,7 +3,10 @@
  * starts whether it is up to date, and records each execution's history and cached result. A DB
  * problem is a warning, never a failed run.
  */
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { trackedImports } from '../files/imports.ts';
+import { resolveSite } from '../runners/site.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
@@ -28,17 +31,45 @@ export interface IncrementalHost {
 }
 
 const bodyHashes = new WeakMap<ProcBody, string>();
+/** Content hashes of modules and of what they import, once per process. */
+const moduleHashes = new Map<string, string>();
 
 /**
- * A hash of what a proc does: a command's text and the proc's args, so an edited command or other
- * args rerun. A function body counts as just "a function": its source text differs between Bun's
- * runtime and a compiled binary, and says nothing of what it closes over (declare the task file as
- * an input, or use `--full`, to rerun on edits).
+ * A hash of a module file and of the first-party modules it imports (transitively, under its
+ * directory): a function proc's code lives there, with what it closes over. The same in Bun and in
+ * the compiled binary (it hashes files, not function source text).
+ */
+function moduleHash(file: string): string {
+  let h = moduleHashes.get(file);
+  if (h === undefined) {
+    const files = [file, ...trackedImports([file], [dirname(file)])].sort();
+    let text = '';
+    for (const f of files) {
+      try {
+        text += `${f}\0${readFileSync(f, 'utf8')}\0`;
+      } catch {
+        text += `${f}\0(missing)\0`;
+      }
+    }
+    h = Bun.hash(text).toString(16);
+    moduleHashes.set(file, h);
+  }
+  return h;
+}
+
+/**
+ * A hash of what a proc does: a command's text, or for a function its defining module and the
+ * modules that imports (unless `trackSource: false`), and the proc's args — so an edited command,
+ * an edited task file or other args rerun.
  */
 function definitionHash(node: ProcNode): string {
   let body = bodyHashes.get(node.body);
   if (body === undefined) {
-    const text = node.body.kind === 'fn' ? 'fn' : node.body.kind === 'shell' ? `sh:${node.body.command}` : `argv:${JSON.stringify(node.body.argv)}`;
+    let text: string;
+    if (node.body.kind === 'fn') {
+      const site = node.opts.trackSource && node.body.site ? resolveSite(node.body.site) : null;
+      text = site ? `fn:${moduleHash(site.file)}` : 'fn';
+    } else text = node.body.kind === 'shell' ? `sh:${node.body.command}` : `argv:${JSON.stringify(node.body.argv)}`;
     body = Bun.hash(text).toString(16);
     bodyHashes.set(node.body, body);
   }

@@ -2,7 +2,6 @@
  * Reverse dependencies (SPEC 4): which procs must be injected as deps of a proc that becomes
  * wanted. Pure name logic; the scheduler does the linking.
  */
-import { UserError } from '../errors.ts';
 import type { RdepRule } from '../types.ts';
 import { compilePattern, fillPattern, hasPlaceholders, matchPattern, type Pattern } from './pattern.ts';
 
@@ -46,29 +45,53 @@ export class RdepIndex {
     this.#rules.push(...rules);
   }
 
-  /** The procs to inject as deps of `target`, in rule order (of all rules, or of `only`). */
-  injectionsFor(target: string, only?: readonly TargetRule[]): Injection[] {
+  /**
+   * The procs to inject as deps of `target`, in rule order (of all rules, or of `only`).
+   * `createdFrom(pattern)` names the procs already made from a proto.
+   */
+  injectionsFor(target: string, createdFrom: (pattern: string) => string[], only?: readonly TargetRule[]): Injection[] {
     const out: Injection[] = [];
     for (const rule of only ?? this.#rules) {
       const values = matchPattern(rule.target, target);
       if (!values) continue;
-      const inject = declarerName(rule.declarer, values, rule.target.source);
-      if (inject !== target) out.push({ inject, strict: rule.strict, rule: rule.target.source });
+      for (const inject of declarerNames(rule.declarer, values, createdFrom)) {
+        if (inject !== target) out.push({ inject, strict: rule.strict, rule: rule.target.source });
+      }
     }
     return out;
   }
 }
 
-function declarerName(d: Declarer, values: Record<string, string>, rule: string): string {
-  if (d.kind === 'proc') return d.name;
-  const missing = d.pattern.params.filter((p) => !(p in values));
-  if (missing.length > 0) {
-    throw new UserError(
-      `proto "${d.pattern.source}": rdep "${rule}" does not provide its parameter(s) ${missing.map((m) => `[${m}]`).join(', ')}`,
-      'E_RDEP',
-    );
+/**
+ * Who to inject for a matched rule: a plain declarer; a proto declarer filled from the values the
+ * rule extracted — or, when they do not provide all of its params, no new proc (silently, as the
+ * original), only the procs already created from it (each carries the rdep as a proc).
+ */
+function declarerNames(d: Declarer, values: Record<string, string>, createdFrom: (pattern: string) => string[]): string[] {
+  if (d.kind === 'proc') return [d.name];
+  if (d.pattern.params.some((p) => !(p in values))) return createdFrom(d.pattern.source);
+  return [fillPattern(d.pattern.source, values, `proto "${d.pattern.source}"`)];
+}
+
+/**
+ * The `whenScheduled` patterns of a proc that its args cannot fill: they apply to targets that
+ * become wanted later, while the proc is wanted or running (SPEC 4).
+ */
+export function whenScheduledOpen(rdeps: readonly (string | RdepRule)[], args: Record<string, unknown>, owner: string, separator: string): Pattern[] {
+  const out: Pattern[] = [];
+  for (const r of rdeps) {
+    if (typeof r === 'string' || r.kind !== 'when-scheduled') continue;
+    const name = fillPattern(r.pattern, args, owner, true);
+    if (hasPlaceholders(name)) out.push(compilePattern(name, separator));
   }
-  return fillPattern(d.pattern.source, values, `proto "${d.pattern.source}"`);
+  return out;
+}
+
+/** The `whenTargetScheduled` target patterns of a proc (to check targets that already ran). */
+export function whenTargetScheduledPatterns(rdeps: readonly (string | RdepRule)[], separator: string): Pattern[] {
+  const out: Pattern[] = [];
+  for (const r of rdeps) if (typeof r !== 'string' && r.kind === 'when-target-scheduled') out.push(compilePattern(r.pattern, separator));
+  return out;
 }
 
 /**

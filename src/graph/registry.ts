@@ -61,6 +61,18 @@ export class Registry {
     this.#host = host;
   }
 
+  /** The separator between pattern segments. */
+  separator(): string {
+    return this.#host.separator();
+  }
+
+  /** Names of the procs made from the proto with pattern `source`. */
+  createdFrom(source: string): string[] {
+    const out: string[] = [];
+    for (const n of this.procs.values()) if (n.proto === source) out.push(n.name);
+    return out;
+  }
+
   /** Registers a plain proc. */
   addProc(name: string, opts: ValidProcOptions, body: ProcBody): ProcNode {
     checkProcName(name);
@@ -180,7 +192,11 @@ export class Registry {
         const type = proto.opts.argTypes[param];
         args[param] = typeof value === 'string' && type !== undefined ? castArg(owner, param, value, type) : value;
       }
-      if (explicitArgs) Object.assign(args, explicitArgs);
+      // Values given as args are cast like values taken from a name.
+      for (const [param, value] of Object.entries(explicitArgs ?? {})) {
+        const type = proto.opts.argTypes[param];
+        args[param] = typeof value === 'string' && type !== undefined ? castArg(owner, param, value, type) : value;
+      }
       const filled = fillPattern(proto.pattern.source, Object.fromEntries(Object.entries(combo).map(([k, v]) => [k, String(v)])), owner);
       const procNameHere = combos.length === 1 && procName ? procName : filled;
       const prior = this.procs.get(procNameHere);

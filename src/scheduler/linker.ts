@@ -6,7 +6,8 @@
 import { UserError } from '../errors.ts';
 import { findCycle } from '../graph/cycles.ts';
 import { isFailure, isFinished, isSuccess, type ProcNode } from '../graph/proc-node.ts';
-import { whenScheduledTargets, type RdepIndex, type TargetRule } from '../graph/rdeps.ts';
+import { matchPattern, type Pattern } from '../graph/pattern.ts';
+import { whenScheduledOpen, whenScheduledTargets, whenTargetScheduledPatterns, type RdepIndex, type TargetRule } from '../graph/rdeps.ts';
 import type { Registry } from '../graph/registry.ts';
 
 /** What wanting needs from the scheduler. */
@@ -31,6 +32,8 @@ export class Linker {
   #missing = new Map<string, ProcNode[]>();
   /** `whenScheduled` targets that do not exist yet → their declarers. */
   #whenScheduledPending = new Map<string, ProcNode[]>();
+  /** `whenScheduled` patterns a declarer's args could not fill: for targets wanted later. */
+  #openWhenScheduled: { declarer: ProcNode; pattern: Pattern }[] = [];
 
   constructor(host: LinkHost) {
     this.#host = host;
@@ -53,11 +56,41 @@ export class Linker {
       newly.push(node);
       for (const depName of node.depNames) this.#link(node, depName, stack, errors);
       if (this.#host.rdeps.size > 0) this.#injectRdeps(node, stack, errors);
-      for (const target of whenScheduledTargets(node.opts.rdeps, node.args, `proc "${node.name}"`)) {
-        this.#injectInto(target, node, stack, errors, true);
-      }
+      if (node.opts.rdeps.length > 0) this.#declarerWanted(node, stack, errors);
+      if (this.#openWhenScheduled.length > 0) this.#injectOpenWhenScheduled(node, stack, errors);
     }
     this.#settle(newly, errors);
+  }
+
+  /** A proc with rdeps became wanted: its `whenScheduled` targets, and its ordering contracts. */
+  #declarerWanted(node: ProcNode, stack: ProcNode[], errors: UserError[]): void {
+    const owner = `proc "${node.name}"`;
+    for (const target of whenScheduledTargets(node.opts.rdeps, node.args, owner)) this.#injectInto(target, node, stack, errors, true);
+    const sep = this.#host.registry.separator();
+    for (const pattern of whenScheduledOpen(node.opts.rdeps, node.args, owner, sep)) this.#openWhenScheduled.push({ declarer: node, pattern });
+    // A whenTargetScheduled target that already ran cannot run after its declarer any more.
+    for (const pattern of whenTargetScheduledPatterns(node.opts.rdeps, sep)) {
+      for (const t of this.#host.registry.procs.values()) {
+        if (t === node || !(t.state === 'running' || isFinished(t.state)) || !matchPattern(pattern, t.name)) continue;
+        errors.push(
+          new UserError(
+            `proc "${node.name}" must run before "${t.name}", which is already ${t.state}: the ordering contract of its rdep whenTargetScheduled("${pattern.source}") cannot be satisfied`,
+            'E_ORDERING',
+          ),
+        );
+        node.blockedReason ??= `its whenTargetScheduled target "${t.name}" already ${t.state}`;
+      }
+    }
+  }
+
+  /** `node` became wanted: declarers still wanted or running whose open pattern it matches go first. */
+  #injectOpenWhenScheduled(node: ProcNode, stack: ProcNode[], errors: UserError[]): void {
+    this.#openWhenScheduled = this.#openWhenScheduled.filter((o) => o.declarer.state === 'wanted' || o.declarer.state === 'running');
+    for (const { declarer, pattern } of this.#openWhenScheduled) {
+      if (declarer === node || node.depNames.includes(declarer.name) || !matchPattern(pattern, node.name)) continue;
+      node.depNames.push(declarer.name);
+      this.#link(node, declarer.name, stack, errors);
+    }
   }
 
   /** Links `node` (wanted) to its dep `depName`, pushing idle deps to be wanted. */
@@ -108,7 +141,7 @@ export class Linker {
   #injectRdeps(node: ProcNode, stack: ProcNode[], errors: UserError[]): void {
     let injections;
     try {
-      injections = this.#host.rdeps.injectionsFor(node.name);
+      injections = this.#host.rdeps.injectionsFor(node.name, (p) => this.#host.registry.createdFrom(p));
     } catch (err) {
       if (err instanceof UserError) {
         errors.push(err);
@@ -176,7 +209,7 @@ export class Linker {
     const touched: ProcNode[] = [];
     for (const node of this.#host.registry.procs.values()) {
       if (node.state === 'idle') continue;
-      for (const inj of this.#host.rdeps.injectionsFor(node.name, rules)) {
+      for (const inj of this.#host.rdeps.injectionsFor(node.name, (p) => this.#host.registry.createdFrom(p), rules)) {
         if (node.state !== 'wanted') {
           if (inj.strict) {
             errors.push(new UserError(`proc "${inj.inject}" must run before "${node.name}", which is already ${node.state}: the ordering contract of its rdep cannot be satisfied`, 'E_ORDERING'));
@@ -274,5 +307,6 @@ export class Linker {
   clear(): void {
     this.#missing.clear();
     this.#whenScheduledPending.clear();
+    this.#openWhenScheduled = [];
   }
 }

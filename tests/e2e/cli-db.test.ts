@@ -57,7 +57,9 @@ describe('CLI and the task DB', () => {
     expect(h.stdout.match(/ success/g)?.length).toBe(6);
     const j = JSON.parse((await rig.exec(['history', 'gen', '--json', '--limit', '1'])).stdout);
     expect(j).toHaveLength(1);
-    expect(Object.keys(j[0]).sort()).toEqual(['durationMs', 'endedAt', 'name', 'runId', 'startedAt', 'status']);
+    expect(Object.keys(j[0]).sort()).toEqual(['durationMs', 'endedAt', 'expectedMs', 'name', 'runId', 'startedAt', 'status']);
+    // The expected duration is the weighted mean of recent successful runs, as the progress bars use.
+    expect(typeof j[0].expectedMs).toBe('number');
     expect(j[0]).toMatchObject({ name: 'gen', status: 'success' });
     expect(new Date(j[0].startedAt).toISOString()).toBe(j[0].startedAt);
   });

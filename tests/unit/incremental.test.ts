@@ -189,7 +189,11 @@ describe('inputs', () => {
     expect(files).toEqual([p.path('assets/c.png'), p.path('assets/img/a.png')]);
     expect(regexFiles(p.path('assets'), '^img/')({ procName: 'x', params: {}, args: {} })).toEqual([p.path('assets/img/a.png'), p.path('assets/img/b.jpg')]);
     expect(() => regexFiles(p.path('assets'), '(')).toThrow(/invalid regular expression/);
-    expect(() => regexFiles(p.path('assets/c.png'), 'x')).toThrow(/is not a directory/);
+    // The root is checked when the inputs are expanded (a dep may create it), not at once.
+    const late = regexFiles(p.path('later'), 'x');
+    expect(() => late({ procName: 'x', params: {}, args: {} })).toThrow(/root ".*later" is not a directory/);
+    p.write('later/x.txt', '');
+    expect(late({ procName: 'x', params: {}, args: {} })).toEqual([p.path('later/x.txt')]);
     const pm = await runOnce((m) => m.proc('pngs', { inputs: regexFiles(p.path('assets'), /\.png$/) }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}).length), ['pngs']);
     expect(pm.results().pngs).toBe(2);
   });

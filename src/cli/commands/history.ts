@@ -38,6 +38,12 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
   const store = openCliStore(args);
   try {
     const rows = store.history(args.name ?? null, limit);
+    // The same weighted mean of recent successful runs as the progress bars, once per proc.
+    const expectedOf = new Map<string, number | null>();
+    const expected = (name: string): number | null => {
+      if (!expectedOf.has(name)) expectedOf.set(name, store.expectedDuration(name));
+      return expectedOf.get(name) ?? null;
+    };
     if (args.json) {
       const out = rows.map((r) => ({
         name: r.name,
@@ -46,6 +52,7 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
         endedAt: new Date(r.endedAt).toISOString(),
         durationMs: Math.round(r.endedAt - r.startedAt),
         status: r.status,
+        expectedMs: ((ms) => (ms === null ? null : Math.round(ms)))(expected(r.name)),
       }));
       writeStdout(`${JSON.stringify(out, null, 2)}\n`);
       return EXIT.ok;
@@ -60,11 +67,11 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
       return `  ${new Date(r.startedAt).toISOString()}  ${r.name.padEnd(width)}  ${formatDuration(r.endedAt - r.startedAt).padStart(7)}  ${status}`;
     });
     const names = [...new Set(rows.map((r) => r.name))];
-    const expected = names
-      .map((n) => [n, store.expectedDuration(n)] as const)
+    const expectedLines = names
+      .map((n) => [n, expected(n)] as const)
       .filter((x): x is readonly [string, number] => x[1] !== null)
       .map(([n, ms]) => `  ${n.padEnd(width)}  ${formatDuration(ms)}`);
-    writeStdout(`${pc.bold('Runs')} (newest first)\n${lines.join('\n')}\n${expected.length ? `${pc.bold('Expected duration')}\n${expected.join('\n')}\n` : ''}`);
+    writeStdout(`${pc.bold('Runs')} (newest first)\n${lines.join('\n')}\n${expectedLines.length ? `${pc.bold('Expected duration')}\n${expectedLines.join('\n')}\n` : ''}`);
     return EXIT.ok;
   } finally {
     store.close();
