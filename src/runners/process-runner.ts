@@ -77,8 +77,8 @@ class ChildProc implements Channel {
 
   constructor(command: string[]) {
     this.#child = Bun.spawn(command, {
-      cwd: process.cwd(),
-      env: { ...process.env },
+      // The cwd is inherited; the env is passed (Bun.spawn would not see process.env changes).
+      env: process.env,
       stdin: 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',

@@ -148,33 +148,37 @@ export class WatchSession {
     });
     this.#pending = new Set();
     const affected = new Set<ProcNode>();
-    const relevant: string[] = [];
+    /** Each relevant changed path and the procs whose inputs it is. */
+    const owners = new Map<string, ProcNode[]>();
     for (const path of changed) {
-      let owned = false;
       for (const plan of this.#plans) {
         if (!plan.owns(path)) continue;
         // A proc's own new files (a generator writing into its input dir) do not count for it.
         if (this.#ownWrite(plan.node, path)) continue;
         affected.add(plan.node);
-        owned = true;
+        owners.set(path, [...(owners.get(path) ?? []), plan.node]);
       }
-      if (owned) relevant.push(path);
     }
     if (affected.size === 0) return;
+    /** The changed paths that are inputs of `procs`. */
+    const pathsOf = (procs: Iterable<ProcNode>): string[] => {
+      const set = new Set(procs);
+      return [...owners].filter(([, nodes]) => nodes.some((n) => set.has(n))).map(([p]) => p);
+    };
     const dirty = this.#downstream(affected);
     if (!this.#host.busy()) {
-      this.#rebuild(dirty, relevant);
+      this.#rebuild(dirty, [...owners.keys()]);
       return;
     }
     // A rebuild is under way: running procs whose inputs changed run again now (their dependents
     // wait); finished ones go to the single follow-up rebuild.
     const now = [...dirty].filter((n) => n.state === 'running' && affected.has(n));
-    if (now.length > 0) this.#rebuild(new Set(now), relevant);
+    if (now.length > 0) this.#rebuild(new Set(now), pathsOf(now));
     const later = [...dirty].filter((n) => isFinished(n.state) || n.state === 'idle');
     if (later.length > 0) {
       this.#followUp ??= { procs: new Set(), changed: new Set() };
       for (const n of later) this.#followUp.procs.add(n);
-      for (const c of relevant) this.#followUp.changed.add(c);
+      for (const c of pathsOf([...affected].filter((n) => later.includes(n)))) this.#followUp.changed.add(c);
     }
   }
 

@@ -232,6 +232,36 @@ describe('changes during a run', () => {
     await w.stop();
   });
 
+  test('a change to a finished proc during a rebuild waits for one follow-up rebuild', async () => {
+    write('slow.txt', '1');
+    write('quick.txt', '1');
+    const w = watching();
+    let release = () => {};
+    w.pm.proc('slow', { inputs: ['slow.txt'] }, async () => {
+      w.runs.push('slow');
+      if (w.count('slow') === 2) await new Promise<void>((res) => (release = res));
+    });
+    w.pm.proc('quick', { inputs: ['quick.txt'] }, () => void w.runs.push('quick'));
+    await w.start('slow', 'quick');
+    const slowRunning = w.next((e) => e.type === 'proc-state' && e.name === 'slow' && e.state === 'running');
+    write('slow.txt', '2');
+    await slowRunning; // a rebuild is under way, slow is held
+    // One batch: slow (running) is stopped and runs again now; quick (finished) waits.
+    const restart = w.next((e) => e.type === 'watch-rebuild' && (e as Rebuild).procs.includes('slow'));
+    write('quick.txt', '2');
+    write('slow.txt', '3');
+    const r = (await restart) as Rebuild;
+    expect(r.procs).toEqual(['slow']);
+    expect(w.count('quick')).toBe(1);
+    const followUp = w.next((e) => e.type === 'watch-rebuild' && (e as Rebuild).procs.includes('quick'));
+    release();
+    expect(((await followUp) as Rebuild).changed).toEqual(['quick.txt']);
+    await w.nextRunEnd();
+    expect([w.count('slow'), w.count('quick')]).toEqual([3, 2]);
+    expect(w.events.filter((e) => e.type === 'watch-rebuild')).toHaveLength(3);
+    await w.stop();
+  });
+
   test('a generator writing new files into its own input directory does not loop', async () => {
     write('src/a.ts', '1');
     const w = watching();
