@@ -3,10 +3,10 @@
  * warnings, once each kind, never failures. The default temp dir is removed when the process
  * exits, unless a proc failed (its log is kept for the user to read).
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileSafeName } from './util/file-safe.ts';
+import { fs } from './util/fs.ts';
 
 let count = 0;
 
@@ -16,7 +16,7 @@ const tempDirs = new Map<string, () => boolean>();
 function removeAtExit(dir: string, keep: () => boolean): void {
   if (tempDirs.size === 0) {
     process.on('exit', () => {
-      for (const [d, k] of tempDirs) if (!k()) rmSync(d, { recursive: true, force: true });
+      for (const [d, k] of tempDirs) if (!k()) fs().rmSync(d, { recursive: true, force: true });
     });
   }
   tempDirs.set(dir, keep);
@@ -51,7 +51,7 @@ export class LogPlace {
     if (this.#ready === dir) return;
     this.#ready = dir;
     try {
-      mkdirSync(dir, { recursive: true });
+      fs().mkdirSync(dir, { recursive: true });
       if (dir === this.#defaultDir) removeAtExit(dir, () => this.#keep);
     } catch (err) {
       this.problem(`cannot create log dir ${dir}: ${(err as Error).message}`);

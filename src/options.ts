@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { UserError } from './errors.ts';
 import { isStandardSchema } from './util/standard-schema.ts';
 import { parseDuration } from './util/duration.ts';
+import { isTerminal } from './util/tty.ts';
 import type {
   ArgType,
   DepContext,
@@ -19,79 +20,109 @@ import type {
   SpecialDep,
 } from './types.ts';
 
+/**
+ * The schemas, built on first use: building valibot schemas costs milliseconds, which
+ * `import 'parproc'` (and a script that only registers procs later) should not pay at load.
+ */
+function buildSchemas() {
 const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 'expected a function');
-const duration = v.pipe(
-  v.custom<number | string>((x) => parseDuration(x) !== null, 'expected a non-negative duration (seconds, or a string like "300ms", "4s", "2 minutes")'),
-  v.transform((x) => parseDuration(x) as number),
-);
-const specialDep = v.custom<SpecialDep>(
-  (x) => typeof x === 'object' && x !== null && (x as SpecialDep).special === 'no-failures',
-  'expected NO_FAILURES',
-);
-const rdepRule = v.custom<RdepRule>(
-  (x) => typeof x === 'object' && x !== null && typeof (x as RdepRule).pattern === 'string' &&
-    ((x as RdepRule).kind === 'when-scheduled' || (x as RdepRule).kind === 'when-target-scheduled'),
-  'expected a pattern string, whenScheduled(…) or whenTargetScheduled(…)',
-);
-const outputSpec = v.custom<OutputSpec>(
-  (x) => typeof x === 'object' && x !== null && typeof (x as OutputSpec).path === 'string' && 'enforceFreshness' in x,
-  'expected a path, output(…) or a function',
-);
-const logIgnoreRule = v.custom<LogIgnoreRule>(
-  (x) => typeof x === 'object' && x !== null && ((x as LogIgnoreRule).when === 'always' || (x as LogIgnoreRule).when === 'succeeded'),
-  'expected a string, RegExp, ignoreLogAlways(…) or ignoreLogIfSucceeded(…)',
-);
-const nonEmpty = v.pipe(v.string(), v.minLength(1, 'expected a non-empty string'));
-const fileSpecs = v.union(
-  [fn, v.array(v.union([nonEmpty, fn], 'expected a path/glob string or a function'))],
-  'expected an array of paths/globs/functions, or a function',
-);
-const modeSchema = v.picklist(['inline', 'worker', 'process'], 'expected "inline", "worker" or "process"');
+  const duration = v.pipe(
+    v.custom<number | string>((x) => parseDuration(x) !== null, 'expected a non-negative duration (seconds, or a string like "300ms", "4s", "2 minutes")'),
+    v.transform((x) => parseDuration(x) as number),
+  );
+  const specialDep = v.custom<SpecialDep>(
+    (x) => typeof x === 'object' && x !== null && (x as SpecialDep).special === 'no-failures',
+    'expected NO_FAILURES',
+  );
+  const rdepRule = v.custom<RdepRule>(
+    (x) => typeof x === 'object' && x !== null && typeof (x as RdepRule).pattern === 'string' &&
+      ((x as RdepRule).kind === 'when-scheduled' || (x as RdepRule).kind === 'when-target-scheduled'),
+    'expected a pattern string, whenScheduled(…) or whenTargetScheduled(…)',
+  );
+  const outputSpec = v.custom<OutputSpec>(
+    (x) => typeof x === 'object' && x !== null && typeof (x as OutputSpec).path === 'string' && 'enforceFreshness' in x,
+    'expected a path, output(…) or a function',
+  );
+  const logIgnoreRule = v.custom<LogIgnoreRule>(
+    (x) => typeof x === 'object' && x !== null && ((x as LogIgnoreRule).when === 'always' || (x as LogIgnoreRule).when === 'succeeded'),
+    'expected a string, RegExp, ignoreLogAlways(…) or ignoreLogIfSucceeded(…)',
+  );
+  const nonEmpty = v.pipe(v.string(), v.minLength(1, 'expected a non-empty string'));
+  const fileSpecs = v.union(
+    [fn, v.array(v.union([nonEmpty, fn], 'expected a path/glob string or a function'))],
+    'expected an array of paths/globs/functions, or a function',
+  );
+  const modeSchema = v.picklist(['inline', 'worker', 'process'], 'expected "inline", "worker" or "process"');
+  
+  const procEntries = {
+    deps: v.optional(v.array(v.union([nonEmpty, fn, specialDep], 'expected a proc name, a function or NO_FAILURES'))),
+    rdeps: v.optional(v.array(v.union([nonEmpty, rdepRule], 'expected a pattern string, whenScheduled(…) or whenTargetScheduled(…)'))),
+    locks: v.optional(v.array(nonEmpty)),
+    now: v.optional(v.boolean()),
+    timeout: v.optional(duration),
+    wave: v.optional(v.pipe(v.number(), v.integer('expected an integer'))),
+    inputs: v.optional(fileSpecs),
+    inputsIgnore: v.optional(fileSpecs),
+    outputs: v.optional(
+      v.union([fn, v.array(v.union([nonEmpty, outputSpec, fn], 'expected a path, output(…) or a function'))], 'expected an array of outputs, or a function'),
+    ),
+    logIgnore: v.optional(v.array(v.union([v.string(), v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'))),
+    noSkip: v.optional(v.boolean()),
+    trackImports: v.optional(v.boolean()),
+    trackSource: v.optional(v.boolean()),
+    mode: v.optional(modeSchema),
+    description: v.optional(v.string()),
+    cwd: v.optional(nonEmpty),
+    env: v.optional(v.record(v.string(), v.string())),
+  };
+  
+  const argType = v.union(
+    [
+      v.picklist(['string', 'number', 'integer', 'boolean']),
+      fn,
+      v.custom((x) => isStandardSchema(x), 'expected a Standard Schema'),
+    ],
+    'expected "string", "number", "integer", "boolean", a function or a schema',
+  );
+  const plainObject = v.custom<Record<string, unknown>>(
+    (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+    'expected an object',
+  );
+  
+  const procSchema = v.strictObject(procEntries);
+  const protoSchema = v.strictObject({
+    ...procEntries,
+    args: v.optional(plainObject),
+    argChoices: v.optional(
+      v.union([fn, v.record(v.string(), v.union([v.array(v.unknown()), fn], 'expected an array of values or a function'))], 'expected an object or a function'),
+    ),
+    argTypes: v.optional(v.record(v.string(), argType)),
+  });
+  const optionsSchema = v.strictObject({
+    parallel: v.optional(v.pipe(v.number(), v.integer('expected an integer'), v.minValue(1, 'expected at least 1'))),
+    mode: v.optional(modeSchema),
+    dynamic: v.optional(v.boolean()),
+    debug: v.optional(v.boolean()),
+    allowMissingDeps: v.optional(v.boolean()),
+    taskDbPath: v.optional(v.nullable(nonEmpty)),
+    nameParamSeparator: v.optional(nonEmpty),
+    globalInputsIgnore: v.optional(v.nullable(v.array(nonEmpty))),
+    watch: v.optional(v.boolean()),
+    watchDebounce: v.optional(duration),
+    fullLogOnFailure: v.optional(v.boolean()),
+    trackImports: v.optional(v.boolean()),
+    importRoots: v.optional(v.nullable(v.array(nonEmpty))),
+    logDir: v.optional(v.nullable(nonEmpty)),
+    fingerprint: v.optional(v.picklist(['mtime', 'hash'], 'expected "mtime" or "hash"')),
+    traceFile: v.optional(v.nullable(nonEmpty)),
+    display: v.optional(v.boolean()),
+  });
+  return { procSchema, protoSchema, optionsSchema };
+}
 
-const procEntries = {
-  deps: v.optional(v.array(v.union([nonEmpty, fn, specialDep], 'expected a proc name, a function or NO_FAILURES'))),
-  rdeps: v.optional(v.array(v.union([nonEmpty, rdepRule], 'expected a pattern string, whenScheduled(…) or whenTargetScheduled(…)'))),
-  locks: v.optional(v.array(nonEmpty)),
-  now: v.optional(v.boolean()),
-  timeout: v.optional(duration),
-  wave: v.optional(v.pipe(v.number(), v.integer('expected an integer'))),
-  inputs: v.optional(fileSpecs),
-  inputsIgnore: v.optional(fileSpecs),
-  outputs: v.optional(
-    v.union([fn, v.array(v.union([nonEmpty, outputSpec, fn], 'expected a path, output(…) or a function'))], 'expected an array of outputs, or a function'),
-  ),
-  logIgnore: v.optional(v.array(v.union([v.string(), v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'))),
-  noSkip: v.optional(v.boolean()),
-  trackImports: v.optional(v.boolean()),
-  trackSource: v.optional(v.boolean()),
-  mode: v.optional(modeSchema),
-  description: v.optional(v.string()),
-  cwd: v.optional(nonEmpty),
-  env: v.optional(v.record(v.string(), v.string())),
-};
-
-const argType = v.union(
-  [
-    v.picklist(['string', 'number', 'integer', 'boolean']),
-    fn,
-    v.custom((x) => isStandardSchema(x), 'expected a Standard Schema'),
-  ],
-  'expected "string", "number", "integer", "boolean", a function or a schema',
-);
-const plainObject = v.custom<Record<string, unknown>>(
-  (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
-  'expected an object',
-);
-
-const procSchema = v.strictObject(procEntries);
-const protoSchema = v.strictObject({
-  ...procEntries,
-  args: v.optional(plainObject),
-  argChoices: v.optional(
-    v.union([fn, v.record(v.string(), v.union([v.array(v.unknown()), fn], 'expected an array of values or a function'))], 'expected an object or a function'),
-  ),
-  argTypes: v.optional(v.record(v.string(), argType)),
-});
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | null = null;
+const schemas = (): Schemas => (built ??= buildSchemas());
 
 /** `ProcOptions` after validation: durations in seconds, defaults filled. */
 export interface ValidProcOptions {
@@ -156,7 +187,7 @@ function checkObject(owner: string, opts: unknown): void {
   }
 }
 
-function normaliseProc(o: v.InferOutput<typeof procSchema>): ValidProcOptions {
+function normaliseProc(o: v.InferOutput<Schemas['procSchema']>): ValidProcOptions {
   const list = <T>(x: T[] | ((...a: never[]) => unknown) | undefined): T[] =>
     x === undefined ? [] : typeof x === 'function' ? [x as unknown as T] : x;
   return {
@@ -184,7 +215,7 @@ function normaliseProc(o: v.InferOutput<typeof procSchema>): ValidProcOptions {
 export function parseProcOptions(name: string, opts: unknown): ValidProcOptions {
   const owner = `proc "${name}"`;
   checkObject(owner, opts);
-  const r = v.safeParse(procSchema, opts ?? {});
+  const r = v.safeParse(schemas().procSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
   return normaliseProc(r.output);
 }
@@ -193,7 +224,7 @@ export function parseProcOptions(name: string, opts: unknown): ValidProcOptions 
 export function parseProtoOptions(pattern: string, opts: unknown): ValidProtoOptions {
   const owner = `proto "${pattern}"`;
   checkObject(owner, opts);
-  const r = v.safeParse(protoSchema, opts ?? {});
+  const r = v.safeParse(schemas().protoSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
   const o = r.output;
   return {
@@ -233,31 +264,11 @@ export interface Options {
 /** What users may pass: durations as strings, everything optional. */
 export type OptionsInput = Partial<Omit<Options, 'watchDebounce'>> & { watchDebounce?: number | string };
 
-const optionsSchema = v.strictObject({
-  parallel: v.optional(v.pipe(v.number(), v.integer('expected an integer'), v.minValue(1, 'expected at least 1'))),
-  mode: v.optional(modeSchema),
-  dynamic: v.optional(v.boolean()),
-  debug: v.optional(v.boolean()),
-  allowMissingDeps: v.optional(v.boolean()),
-  taskDbPath: v.optional(v.nullable(nonEmpty)),
-  nameParamSeparator: v.optional(nonEmpty),
-  globalInputsIgnore: v.optional(v.nullable(v.array(nonEmpty))),
-  watch: v.optional(v.boolean()),
-  watchDebounce: v.optional(duration),
-  fullLogOnFailure: v.optional(v.boolean()),
-  trackImports: v.optional(v.boolean()),
-  importRoots: v.optional(v.nullable(v.array(nonEmpty))),
-  logDir: v.optional(v.nullable(nonEmpty)),
-  fingerprint: v.optional(v.picklist(['mtime', 'hash'], 'expected "mtime" or "hash"')),
-  traceFile: v.optional(v.nullable(nonEmpty)),
-  display: v.optional(v.boolean()),
-});
-
 export function defaultOptions(): Options {
   return {
     parallel: 100,
     mode: 'inline',
-    dynamic: Boolean(process.stdout.isTTY) && !process.env.CI,
+    dynamic: isTerminal(1) && !process.env.CI,
     debug: false,
     allowMissingDeps: true,
     taskDbPath: null,
@@ -278,7 +289,8 @@ export function defaultOptions(): Options {
 /** Validates a partial options object (`setOptions`, `new ProcManager(opts)`). */
 export function parseOptions(opts: unknown, owner = 'setOptions'): Partial<Options> {
   checkObject(owner, opts);
-  const r = v.safeParse(optionsSchema, opts ?? {});
+  if (opts === undefined) return {};
+  const r = v.safeParse(schemas().optionsSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
   const out: Partial<Options> = {};
   for (const [k, val] of Object.entries(r.output)) {

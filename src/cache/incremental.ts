@@ -3,7 +3,6 @@
  * starts whether it is up to date, and records each execution's history and cached result. A DB
  * problem is a warning, never a failed run.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { trackedImports } from '../files/imports.ts';
 import { resolveSite } from '../runners/site.ts';
@@ -18,6 +17,7 @@ import type { DepContext, ProcError } from '../types.ts';
 import { decide } from './staleness.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { RunRecord } from './task-store.ts';
+import { fs } from '../util/fs.ts';
 
 export type CheckResult =
   | { kind: 'run' }
@@ -46,7 +46,7 @@ function moduleHash(file: string): string {
     let text = '';
     for (const f of files) {
       try {
-        text += `${f}\0${readFileSync(f, 'utf8')}\0`;
+        text += `${f}\0${fs().readFileSync(f, 'utf8')}\0`;
       } catch {
         text += `${f}\0(missing)\0`;
       }

@@ -2,8 +2,8 @@
  * Input fingerprints: `[mtimeMs, size]` per file; in `'hash'` mode also a content hash, computed
  * only when mtime or size differ from the cached fingerprint (the fast path reuses its hash).
  */
-import { readFileSync, statSync } from 'node:fs';
 import type { FileFingerprint, InputFingerprints } from '../cache/task-store.ts';
+import { fs } from '../util/fs.ts';
 
 /** Fingerprints of `paths` (keyed by `key(path)`). */
 export function fingerprintFiles(
@@ -17,7 +17,7 @@ export function fingerprintFiles(
     const k = key(abs);
     let st;
     try {
-      st = statSync(abs);
+      st = fs().statSync(abs);
     } catch {
       out[k] = null;
       continue;
@@ -34,7 +34,7 @@ export function fingerprintFiles(
 
 function hashFile(abs: string): string {
   try {
-    return Bun.hash(readFileSync(abs)).toString(16);
+    return Bun.hash(fs().readFileSync(abs)).toString(16);
   } catch {
     return '';
   }

@@ -3,8 +3,8 @@
  * Bun.Transpiler's import scanner (not regexes); only relative and absolute specifiers that land
  * under an import root count — not packages (node_modules), not `node:`/`bun:` built-ins.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve, sep } from 'node:path';
+import { fs } from '../util/fs.ts';
 
 const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
   '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx',
@@ -17,7 +17,7 @@ const transpilers = new Map<string, Bun.Transpiler>();
 
 function isFile(p: string): boolean {
   try {
-    return statSync(p).isFile();
+    return fs().statSync(p).isFile();
   } catch {
     return false;
   }
@@ -41,7 +41,7 @@ function importsOf(file: string): string[] {
   if (!loader) return [];
   let mtimeMs: number;
   try {
-    mtimeMs = statSync(file).mtimeMs;
+    mtimeMs = fs().statSync(file).mtimeMs;
   } catch {
     return [];
   }
@@ -52,7 +52,7 @@ function importsOf(file: string): string[] {
   let imports: string[] = [];
   try {
     imports = t
-      .scanImports(readFileSync(file, 'utf8'))
+      .scanImports(fs().readFileSync(file, 'utf8'))
       .map((i) => resolveSpecifier(file, i.path))
       .filter((p): p is string => p !== null);
   } catch {

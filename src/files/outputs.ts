@@ -3,10 +3,10 @@
  * output, or one older than its `maxAge` while `enforceFreshness` holds, fails the proc with
  * `'outputs-not-refreshed'`.
  */
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { DepContext, FileSpecFn, OutputSpec } from '../types.ts';
+import { fs } from '../util/fs.ts';
 
 /** Output specs resolved to absolute paths with their freshness rules. */
 export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn)[], c: DepContext, cwd: string): OutputSpec[] {
@@ -36,7 +36,7 @@ export function verifyOutputs(outputs: readonly OutputSpec[], now = Date.now()):
   for (const o of outputs) {
     let mtimeMs: number;
     try {
-      mtimeMs = statSync(o.path).mtimeMs;
+      mtimeMs = fs().statSync(o.path).mtimeMs;
     } catch {
       missing.push(o.path);
       continue;

@@ -9,8 +9,8 @@
  * opened or written (a full disk, an unwritable `logDir`) is reported once through `onError`, and
  * output still reaches the events and the display.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import type { OutputSink } from '../util/stdio.ts';
+import { fs } from '../util/fs.ts';
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 250;
@@ -69,7 +69,7 @@ export class ProcLog implements OutputSink {
   #open(): void {
     try {
       this.#prepare();
-      this.#fd = openSync(this.path, 'w');
+      this.#fd = fs().openSync(this.path, 'w');
     } catch (err) {
       this.#broken = true;
       this.#chunks = [];
@@ -108,7 +108,7 @@ export class ProcLog implements OutputSink {
     if (this.#fd === null) this.#open();
     if (this.#fd === null) return;
     try {
-      writeSync(this.#fd, this.#chunks.join(''));
+      fs().writeSync(this.#fd, this.#chunks.join(''));
       this.#chunks = [];
       this.#size = 0;
     } catch (err) {
@@ -128,7 +128,7 @@ export class ProcLog implements OutputSink {
     if (this.#fd !== null) {
       this.#createdAndClosed = true;
       try {
-        closeSync(this.#fd);
+        fs().closeSync(this.#fd);
       } catch {
         // a close error after a successful write loses nothing
       }
