@@ -13,6 +13,7 @@ import type { Outcome } from '../runners/runner.ts';
 import type { ProcError, ProcState } from '../types.ts';
 import { waitWouldCycle } from '../graph/cycles.ts';
 import { Linker } from './linker.ts';
+import { Slots } from './slots.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
 export interface SchedulerHost {
@@ -47,10 +48,8 @@ export class Scheduler {
   #queue = new ReadyQueue();
   /** Procs wanted or running. */
   #active = 0;
-  /** Parallel slots in use. */
-  #running = 0;
-  /** Procs that lent their slot in `ctx.wait` and want it back; served before new procs. */
-  #slotWaiters: { node: ProcNode; resume: () => void }[] = [];
+  /** The `parallel` slots, lent out during `ctx.wait`. */
+  #slots = new Slots();
   /** Names of `now: true` procs to start at the next flush. */
   #nowQueue: string[] = [];
   /** An error from a deferred start, for the next `wait`/`waitForAll`. */
@@ -243,17 +242,8 @@ export class Scheduler {
     try {
       if (this.#root.signal.aborted) this.#drainInterrupted();
       const parallel = this.#host.parallel();
-      while (this.#running < parallel) {
-        const waiter = this.#slotWaiters.shift();
-        if (waiter) {
-          // A proc that ended while it waited (timeout) takes no slot back.
-          if (waiter.node.state === 'running') {
-            this.#running++;
-            waiter.node.holdsSlot = true;
-          }
-          waiter.resume();
-          continue;
-        }
+      while (this.#slots.free(parallel)) {
+        if (this.#slots.serveWaiter()) continue;
         if (this.#root.signal.aborted) break;
         const node = this.#queue.pop();
         if (!node) break;
@@ -286,8 +276,7 @@ export class Scheduler {
   }
 
   #start(node: ProcNode): void {
-    this.#running++;
-    node.holdsSlot = true;
+    this.#slots.take(node);
     this.#queue.acquire(node);
     node.executed = true;
     this.#transition(node, 'running');
@@ -307,10 +296,7 @@ export class Scheduler {
   #finish(node: ProcNode, outcome: Outcome): void {
     if (node.state !== 'running') return; // reset by clear() while it ran
     node.execution = null;
-    if (node.holdsSlot) {
-      node.holdsSlot = false;
-      this.#running--;
-    }
+    this.#slots.release(node);
     if (outcome.lingering && node.opts.locks.length > 0) this.#releaseWhenSettled(node, outcome.lingering);
     else this.#queue.release(node);
     this.#leave(node);
@@ -451,12 +437,12 @@ export class Scheduler {
     }
     if (waiter && nodes.some((n) => !isFinished(n.state))) {
       waiter.waitingFor.push(nodes);
-      this.#lend(waiter);
+      if (this.#slots.lend(waiter)) this.#pump();
       try {
         await this.#endOf(nodes);
       } finally {
         waiter.waitingFor.splice(waiter.waitingFor.indexOf(nodes), 1);
-        await this.#reclaim(waiter);
+        await this.#slots.reclaim(waiter, () => this.#pump());
       }
     } else {
       await this.#endOf(nodes);
@@ -471,23 +457,6 @@ export class Scheduler {
         isFinished(n.state) ? undefined : new Promise<void>((r) => (n.endWaiters ??= []).push(r)),
       ),
     );
-  }
-
-  /** A wait begins: the first of concurrent waits lends the caller's slot (if it holds one). */
-  #lend(node: ProcNode): void {
-    if (node.lends++ > 0 || !node.holdsSlot) return;
-    node.holdsSlot = false;
-    this.#running--;
-    this.#pump();
-  }
-
-  /** A wait ended: after the last one, a proc still running takes a slot back (before new procs). */
-  async #reclaim(node: ProcNode): Promise<void> {
-    if (--node.lends > 0 || node.state !== 'running' || node.holdsSlot) return;
-    await new Promise<void>((resume) => {
-      this.#slotWaiters.push({ node, resume });
-      this.#pump();
-    });
   }
 
   /**
