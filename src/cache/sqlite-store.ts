@@ -45,7 +45,7 @@ const FLUSH_MS = 1000;
  * another process holds the DB's write lock: the batch is kept and retried from a timer instead.
  * Opening (a migration) and the final flush at exit may wait longer.
  */
-const OPEN_BUSY_MS = 250;
+const OPEN_BUSY_MS = 1000;
 const RUN_BUSY_MS = 5;
 const CLOSE_BUSY_MS = 2000;
 /** Retry interval while locked, and how long the end of a run keeps retrying before it goes on. */
@@ -167,6 +167,12 @@ export class SqliteStore implements TaskStore {
       await Bun.sleep(RETRY_MS);
       this.flush();
     }
+    // Sharing a DB with other parproc processes is normal; only a lock that outlasts the retries
+    // is worth a warning (the batch stays pending for the next flush).
+    if (this.pending && this.#locked && !this.#lockWarned) {
+      this.#lockWarned = true;
+      this.#onError(`task DB ${this.path} stayed locked by another process for ${END_RETRY_MS / 1000}s; this run's records are kept and written later`);
+    }
   }
 
   /** The last flush found the DB locked by another process. */
@@ -207,10 +213,6 @@ export class SqliteStore implements TaskStore {
         this.#runs = runs.concat(this.#runs);
         for (const [k, v] of this.#results) results.set(k, v);
         this.#results = results;
-        if (!this.#lockWarned) {
-          this.#lockWarned = true;
-          this.#onError(`task DB ${this.path} is locked by another process; writes are kept and retried`);
-        }
         this.#schedule(RETRY_MS);
         return;
       }

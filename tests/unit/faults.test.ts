@@ -137,7 +137,8 @@ describe('the task DB', () => {
     locker.close();
     // The old code blocked for the 5 s busy timeout; a loaded machine may add some noise.
     expect(maxGap).toBeLessThan(1000);
-    expect(warnings(events).some((w) => /locked by another process/.test(w))).toBe(true);
+    // The lock was let go within the retries: no warning (sharing a DB is normal).
+    expect(warnings(events)).toEqual([]);
     pm.close();
     const check = new Database(p.db, { readonly: true });
     const n = (check.query("SELECT count(*) AS n FROM runs WHERE proc LIKE 'q%'").get() as { n: number }).n;
