@@ -4,7 +4,7 @@
 // - library level, after registration, for N = 10,000 (target < 300 ms);
 // - the same with fingerprint: 'hash';
 // - history recording: 10,000 trivial procs with the task DB vs taskDbPath: null (target ≤ +20%).
-// Run: bun bench/incremental.ts [--disk]
+// Run: bun bench/incremental.ts [--shm]
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcManager } from '../src/index.ts';

@@ -42,7 +42,7 @@ async function runScenario(scenario: Scenario, mode: Mode): Promise<void> {
 async function timeProcess(args: string[]): Promise<{ ms: number; out: string }> {
   const t0 = performance.now();
   const procs = args[0] === 'spawn' ? '200' : '1000';
-  const p = Bun.spawn([process.execPath, import.meta.path, 'run', ...args, ...process.argv.filter((a) => a === '--disk')], {
+  const p = Bun.spawn([process.execPath, import.meta.path, 'run', ...args, ...process.argv.filter((a) => a === '--shm')], {
     stdout: 'pipe',
     stderr: 'inherit',
     env: { ...process.env, BENCH_PROCS: procs },
