@@ -56,7 +56,7 @@ const isOwn = (file: string): boolean =>
  * Frames captured: the user's frame is within the first few (parproc's capture, body, proc, the
  * module-level wrapper). Fewer frames are also much cheaper where parproc runs from bytecode.
  */
-const SITE_FRAMES = 8;
+const SITE_FRAMES = 5;
 
 /** Captures the current stack for `resolveSite`. */
 export function captureSite(): SiteCapture {
