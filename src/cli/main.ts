@@ -38,12 +38,32 @@ Commands:
 Options: parproc <command> --help.  parproc --version.
 `;
 
+/** Flags that take a value, of any command: their value is never the sub-command. */
+const VALUE_FLAGS = new Set(['-f', '--file', '-C', '--cwd', '-j', '--parallel', '--mode', '-p', '--param', '--db', '--trace', '--limit', '--format', '--snippets']);
+
+/** Where the sub-command stands: the first word that is neither a flag nor a flag's value. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return -1;
+    if (a.startsWith('-')) {
+      if (VALUE_FLAGS.has(a)) i++;
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const first = argv[0];
-  const name = first === undefined ? undefined : (ALIASES[first] ?? first);
+  // Global flags may come before the sub-command: `parproc -C dir list`, `parproc -j 2 run x`.
+  const at = commandIndex(argv);
+  const word = at < 0 ? undefined : (argv[at] as string);
+  const name = word === undefined ? undefined : (ALIASES[word] ?? word);
   const explicit = name !== undefined && name in COMMANDS;
   const entry = COMMANDS[explicit ? (name as string) : 'run'] as Entry;
-  const rest = explicit ? argv.slice(1) : argv;
+  const rest = explicit ? [...argv.slice(0, at), ...argv.slice(at + 1)] : argv;
+  const first = argv[0];
   if (!explicit && (first === '--help' || first === '-h')) {
     writeStdout(TOP_HELP);
     return EXIT.ok;

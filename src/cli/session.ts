@@ -82,9 +82,12 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code !== 'E_NO_PROTO' && code !== 'E_CHOICE') throw err;
+      // A value outside a proto's choices: say what is allowed (and a close name, if one exists).
+      if (code === 'E_CHOICE') {
+        const hint = closestNames(t, candidates(pm));
+        throw new CliError(`${(err as Error).message}${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`);
+      }
       const hint = closestNames(t, candidates(pm));
-      // A value outside a proto's choices says more than "unknown" unless a close name exists.
-      if (code === 'E_CHOICE' && hint.length === 0) throw err;
       throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`);
     }
   }

@@ -108,7 +108,7 @@ export function expandChoices(
     } else if (list) {
       const hit = list.find((x) => String(x) === value);
       if (hit === undefined) {
-        throw new UserError(`${owner}: "${value}" for argument "${param}" is not in allowed choices (${list.map(String).join(', ')})`, 'E_CHOICE');
+        throw new UserError(`${owner}: "${value}" for argument "${param}" is not in allowed choices: "${param}" must be one of ${list.map(String).join(', ')}`, 'E_CHOICE');
       }
       options = [hit];
     } else {

@@ -254,7 +254,7 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     rig.write({ 'parproc.ts': BASIC });
     const r = await rig.exec(['build::prd']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('parproc: unknown target "build::prd" (did you mean build::prod?)');
+    expect(r.stderr.trim()).toBe('parproc: proto "build::[env]": "prd" for argument "env" is not in allowed choices: "env" must be one of dev, prod (did you mean build::prod?)');
     const g = await rig.exec(['build::nope']);
     expect(g.code).toBe(2);
     expect(g.stderr).toContain('not in allowed choices');
@@ -331,6 +331,38 @@ proc('after', { deps: ['stubborn'] }, () => 1);
     const rows = db.query('SELECT proc, status FROM runs').all();
     db.close();
     expect(rows).toContainEqual({ proc: 'quick', status: 'success' });
+  });
+});
+
+describe('the CLI as users meet it (issue 13)', () => {
+  test('global flags before the sub-command: -C dir list, -j 2 run x, -f file run y', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'sub/parproc.ts': BASIC, 'other.ts': `import { proc } from 'parproc';\nproc('deploy', () => console.log('deployed'));\n` });
+    const ls = await rig.exec(['-C', 'sub', 'list']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toContain('build::[env]');
+    const run = await rig.exec(['-j', '2', '-C', 'sub', 'run', 'b', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(parseNdjson(run.stdout).summary.procs.map((p) => p.name).sort()).toEqual(['a', 'b']);
+    const other = await rig.exec(['-f', 'other.ts', 'run', 'deploy']);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout).toContain('deploy');
+  });
+
+  test('an invalid arg choice says what is allowed', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proto } from 'parproc';\nproto('greet::[who]', { argChoices: { who: ['world', 'bun'] } }, (_c, { who }) => 'hi ' + who);\n` });
+    const r = await rig.exec(['greet::nobody']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/"who" must be one of world, bun \(did you mean greet::world\?\)$/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('log file names are readable: test::main.log', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('test::main', () => console.log('ran'));\n` });
+    expect((await rig.exec(['test::main'])).code).toBe(0);
+    expect(readFileSync(join(rig.dir, '.parproc', 'logs', 'test::main.log'), 'utf8')).toBe('ran\n');
   });
 });
 
