@@ -21,6 +21,7 @@ import {
 import { Incremental } from './cache/incremental.ts';
 import type { TaskStore } from './cache/task-store.ts';
 import { killAllGroupsNow } from './runners/command.ts';
+import { commandText } from './runners/inline.ts';
 import { RunnerPicker } from './runners/picker.ts';
 import { inReplay, recordReplayed } from './runners/replay.ts';
 import { captureSite, resolveSite } from './runners/site.ts';
@@ -230,6 +231,7 @@ export class ProcManager {
       rdeps: this.#rdeps,
       parallel: () => (this.#options.debug ? 1 : this.#options.parallel),
       allowMissingDeps: () => this.#options.allowMissingDeps,
+      failFast: () => this.#options.failFast,
       emit: (e) => this.#bus.emit(e),
       listening: () => !this.#bus.idle,
       launch: (node) => this.#launch(node),
@@ -454,6 +456,7 @@ function procInfo(n: ProcNode): ProcInfo {
     moreInfo: n.moreInfo,
     output: n.output,
     logFile: n.logCreated ? n.logFile : null,
+    command: commandText(n.body, n.args, n.name),
     startedAt: n.startedAt,
     endedAt: n.endedAt,
     deps: [...n.depNames],

@@ -110,6 +110,7 @@ const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 
     watch: v.optional(v.boolean()),
     watchDebounce: v.optional(duration),
     fullLogOnFailure: v.optional(v.boolean()),
+    failFast: v.optional(v.boolean()),
     trackImports: v.optional(v.boolean()),
     importRoots: v.optional(v.nullable(v.array(nonEmpty))),
     logDir: v.optional(v.nullable(nonEmpty)),
@@ -249,6 +250,8 @@ export interface Options {
   /** Seconds. */
   watchDebounce: number;
   fullLogOnFailure: boolean;
+  /** After the first failure, start nothing new (running procs finish); the rest end `failed-dep`. */
+  failFast: boolean;
   trackImports: boolean;
   importRoots: string[] | null;
   logDir: string | null;
@@ -277,6 +280,7 @@ export function defaultOptions(): Options {
     watch: false,
     watchDebounce: 0.3,
     fullLogOnFailure: false,
+    failFast: false,
     trackImports: false,
     importRoots: null,
     logDir: null,

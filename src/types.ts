@@ -218,6 +218,8 @@ export interface ProcInfo {
   output: unknown;
   /** Its log file, or `null` when its last execution wrote nothing and did not fail (no file). */
   logFile: string | null;
+  /** A command proc's command, filled out from its args (`bun build src/esm.ts --format esm`); `null` for functions. */
+  command: string | null;
   startedAt: number | null;
   endedAt: number | null;
   /** Resolved dep names (special deps left out). */

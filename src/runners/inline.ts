@@ -34,6 +34,21 @@ export async function callBody(body: ProcBody, ctx: ProcContext, command: Comman
   }
 }
 
+/** The command a command proc runs, filled out from its args (for `list` and `-n`); `null` for functions. */
+export function commandText(body: ProcBody, args: Record<string, unknown>, name: string): string | null {
+  try {
+    if (body.kind === 'shell') {
+      const quoted = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, shellQuote(v)]));
+      return fillPattern(body.command, quoted, `proc "${name}"`);
+    }
+    if (body.kind === 'argv') return body.argv.map((a) => shellQuote(fillPattern(a, args, `proc "${name}"`))).join(' ');
+  } catch {
+    // an unfilled placeholder: shown as written
+    return body.kind === 'shell' ? body.command : body.kind === 'argv' ? body.argv.join(' ') : null;
+  }
+  return null;
+}
+
 const formatSeconds = (ms: number): string => `${+(ms / 1000).toFixed(3)}s`;
 
 export class InlineRunner implements ProcRunner {

@@ -21,6 +21,8 @@ export interface SchedulerHost {
   rdeps: RdepIndex;
   parallel(): number;
   allowMissingDeps(): boolean;
+  /** `failFast`: after the first failure, start nothing new. */
+  failFast?(): boolean;
   /** Emits an event; `listening()` false lets the hot path skip building it. */
   emit(e: RunEvent): void;
   listening(): boolean;
@@ -241,6 +243,7 @@ export class Scheduler {
     this.#pumping = true;
     try {
       if (this.#root.signal.aborted) this.#drainInterrupted();
+      else if (this.#runFailures > 0 && this.#host.failFast?.()) this.#drainFailFast();
       const parallel = this.#host.parallel();
       while (this.#slots.free(parallel)) {
         if (this.#slots.serveWaiter()) continue;
@@ -272,6 +275,14 @@ export class Scheduler {
     for (let node = this.#queue.pop(); node; node = this.#queue.pop()) {
       if (node.state !== 'wanted' || node.pending > 0) continue;
       this.#endWithoutRunning(node, 'failed', null, 'interrupted', 'interrupted before it started');
+    }
+  }
+
+  /** Fail-fast after a failure: procs that become ready end `failed-dep` instead of starting. */
+  #drainFailFast(): void {
+    for (let node = this.#queue.pop(); node; node = this.#queue.pop()) {
+      if (node.state !== 'wanted' || node.pending > 0) continue;
+      this.#failDep(node, 'not started: fail-fast after a failure');
     }
   }
 

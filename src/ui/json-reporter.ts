@@ -11,7 +11,8 @@ export interface JsonSummary {
   type: 'summary';
   ok: boolean;
   durationMs: number;
-  procs: { name: string; state: ProcState; error: ProcError; moreInfo: string | null; durationMs: number | null }[];
+  /** Each proc: its end state, error, duration, and `output` (its result; `null` if none). */
+  procs: { name: string; state: ProcState; error: ProcError; moreInfo: string | null; durationMs: number | null; output: unknown }[];
 }
 
 export class JsonReporter {
@@ -29,17 +30,20 @@ export class JsonReporter {
     if (e.type === 'run-start') this.#startedAt ??= e.at;
     else if (e.type === 'run-end') this.#ok &&= e.ok;
     else if (e.type === 'proc-state') {
-      this.#procs.set(e.name, { name: e.name, state: e.state, error: e.error, moreInfo: e.moreInfo, durationMs: e.durationMs });
+      this.#procs.set(e.name, { name: e.name, state: e.state, error: e.error, moreInfo: e.moreInfo, durationMs: e.durationMs, output: null });
     }
   };
 
-  /** Writes the summary line; `ok` is the caller's verdict (it knows about interrupts). */
-  summary(ok: boolean): void {
+  /**
+   * Writes the summary line; `ok` is the caller's verdict (it knows about interrupts), `outputs`
+   * the procs' results (`results()`).
+   */
+  summary(ok: boolean, outputs: Record<string, unknown> = {}): void {
     const s: JsonSummary = {
       type: 'summary',
       ok: ok && this.#ok,
       durationMs: this.#startedAt === null ? 0 : Date.now() - this.#startedAt,
-      procs: [...this.#procs.values()],
+      procs: [...this.#procs.values()].map((p) => ({ ...p, output: outputs[p.name] ?? null })),
     };
     this.#write(`${JSON.stringify(s)}\n`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { Database } from 'bun:sqlite';
@@ -356,6 +356,57 @@ describe('the CLI as users meet it (issue 13)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/"who" must be one of world, bun \(did you mean greet::world\?\)$/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('-n and list show the filled-out command of command procs; list --json and the --json summary carry commands and outputs', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc, proto } from 'parproc';
+proto('bundle::[format]', { argChoices: { format: ['esm', 'cjs'] } }, 'echo bun build src/[format].ts --format [format]');
+proc('size', { deps: ['bundle::esm'] }, () => ({ kb: 12 }));
+`,
+    });
+    const dry = await rig.exec(['size', '-n']);
+    expect(dry.stdout).toContain('$ echo bun build src/esm.ts --format esm');
+    expect((await rig.exec(['list', 'bundle*', '--json'])).code).toBe(0);
+    const ls = await rig.exec(['list']);
+    expect(ls.stdout).toContain('bundle::esm  $ echo bun build src/esm.ts --format esm');
+    const j = JSON.parse((await rig.exec(['list', '--json'])).stdout);
+    expect(j.procs.find((p: { name: string }) => p.name === 'bundle::esm').command).toBe('echo bun build src/esm.ts --format esm');
+    expect(j.procs.find((p: { name: string }) => p.name === 'size').command).toBeNull();
+    const run = await rig.exec(['size', '--json', '--full']);
+    expect(parseNdjson(run.stdout).summary.procs.find((p) => p.name === 'size')).toMatchObject({ state: 'succeeded', output: { kb: 12 } });
+  });
+
+  test('--fail-fast: after the first failure nothing new starts, running procs finish, exit 1', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('bad', () => { throw new Error('boom'); });
+proc('slow', async () => { await Bun.sleep(100); return 'finished'; });
+for (let i = 0; i < 5; i++) proc('later' + i, { deps: ['slow'] }, () => i);
+`,
+    });
+    const args = ['bad', 'slow', 'later0', 'later1', 'later2', 'later3', 'later4', '-j', '2', '--json'];
+    const keepGoing = parseNdjson((await rig.exec(args)).stdout).summary.procs;
+    expect(keepGoing.filter((p) => p.state === 'succeeded').length).toBe(6);
+    const r = await rig.exec([...args, '--fail-fast']);
+    expect(r.code).toBe(1);
+    const procs = parseNdjson(r.stdout).summary.procs;
+    expect(procs.find((p) => p.name === 'slow')?.state).toBe('succeeded'); // running: it finished
+    expect(procs.filter((p) => p.name.startsWith('later')).every((p) => p.state === 'failed-dep')).toBe(true);
+  });
+
+  test('init adds .parproc/ to .gitignore (creating it or appending), never twice', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'a/x': '', 'b/.gitignore': 'node_modules/' });
+    expect((await rig.exec(['init', '-C', 'a'])).code).toBe(0);
+    expect(readFileSync(join(rig.dir, 'a', '.gitignore'), 'utf8')).toBe('.parproc/\n');
+    expect((await rig.exec(['init', '-C', 'b'])).code).toBe(0);
+    expect(readFileSync(join(rig.dir, 'b', '.gitignore'), 'utf8')).toBe('node_modules/\n.parproc/\n');
+    rmSync(join(rig.dir, 'b', 'parproc.ts'));
+    expect((await rig.exec(['init', '-C', 'b'])).code).toBe(0);
+    expect(readFileSync(join(rig.dir, 'b', '.gitignore'), 'utf8')).toBe('node_modules/\n.parproc/\n');
   });
 
   test('log file names are readable: test::main.log', async () => {

@@ -1,6 +1,6 @@
 /** `parproc init`: a starter parproc.ts that runs as is; never overwrites. */
 import { defineCommand, type ArgsDef } from 'citty';
-import { existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../errors.ts';
 import { parseFlags } from '../flags.ts';
@@ -35,9 +35,22 @@ export async function runInit(rawArgs: string[]): Promise<number> {
   const path = join(args.cwd ?? process.cwd(), 'parproc.ts');
   if (existsSync(path)) throw new CliError(`init: ${path} already exists; not overwriting it`);
   writeFileSync(path, STARTER, { flag: 'wx' });
+  const ignored = ignoreParprocDir(join(args.cwd ?? process.cwd(), '.gitignore'));
   const { createConsola } = await import('consola');
   const say = createConsola({ stdout: process.stdout, stderr: process.stderr });
   say.success(`wrote ${path}`);
+  if (ignored) say.success(`added .parproc/ to ${ignored}`);
   say.info('run it with: parproc   (list what it defines: parproc list)');
   return 0;
+}
+
+/**
+ * Adds `.parproc/` (logs and the task DB) to `.gitignore`, creating the file or appending to it,
+ * never twice. Returns the file when it was changed, else `null`.
+ */
+function ignoreParprocDir(gitignore: string): string | null {
+  const text = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : null;
+  if (text !== null && text.split(/\r?\n/).some((l) => /^\/?\.parproc\/?$/.test(l.trim()))) return null;
+  appendFileSync(gitignore, `${text && !text.endsWith('\n') ? '\n' : ''}.parproc/\n`);
+  return gitignore;
 }

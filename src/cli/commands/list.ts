@@ -22,7 +22,7 @@ export const listCommand = defineCommand({
 });
 
 export interface ListJson {
-  procs: { name: string; description: string | null; deps: string[]; proto: string | null; wave: number; locks: string[]; lastDurationMs: number | null }[];
+  procs: { name: string; description: string | null; command: string | null; deps: string[]; proto: string | null; wave: number; locks: string[]; lastDurationMs: number | null }[];
   protos: { pattern: string; params: string[]; description: string | null; deps: string[]; argChoices: Record<string, unknown[]> | null }[];
 }
 
@@ -52,7 +52,7 @@ export function listData(pm: ProcManager, pattern?: string): ListJson {
   return {
     procs: [...pm.getProcs().values()]
       .filter((p) => keep(p.name))
-      .map((p) => ({ name: p.name, description: p.description, deps: p.deps, proto: p.proto, wave: p.wave, locks: p.locks, lastDurationMs: last.get(p.name) ?? null })),
+      .map((p) => ({ name: p.name, description: p.description, command: p.command, deps: p.deps, proto: p.proto, wave: p.wave, locks: p.locks, lastDurationMs: last.get(p.name) ?? null })),
     protos: [...pm.getProtos().values()]
       .filter((p) => keep(p.pattern))
       .map((p) => ({
@@ -74,7 +74,8 @@ export function printList(data: ListJson): void {
     for (const p of data.procs) {
       const deps = p.deps.length ? pc.dim(` ← ${p.deps.join(', ')}`) : '';
       const last = p.lastDurationMs === null ? '' : pc.dim(` (last ${formatDuration(p.lastDurationMs)})`);
-      lines.push(`  ${p.name.padEnd(width)}  ${p.description ?? ''}${last}${deps}`.trimEnd());
+      const cmd = p.command === null ? '' : `${p.description ? '  ' : ''}${pc.dim(`$ ${p.command}`)}`;
+      lines.push(`  ${p.name.padEnd(width)}  ${p.description ?? ''}${cmd}${last}${deps}`.trimEnd());
     }
   }
   if (data.protos.length > 0) {

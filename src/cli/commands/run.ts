@@ -22,6 +22,7 @@ export const runArgs = {
   'dry-run': { type: 'boolean', alias: 'n', description: 'print what would run, in start order; run nothing' },
   dynamic: { type: 'boolean', description: 'live display (default: on a TTY without CI)' },
   'full-log': { type: 'boolean', description: 'print the whole log of failed procs' },
+  'fail-fast': { type: 'boolean', description: 'after the first failure start nothing new (running procs finish); exit 1' },
   json: { type: 'boolean', description: 'NDJSON events on stdout, a summary last; the human display on stderr' },
   full: { type: 'boolean', description: 'ignore the cache: run everything' },
   watch: { type: 'boolean', alias: 'w', description: 'after the run, watch inputs and re-run what changed (until Ctrl+C); the task file reloads when edited' },
@@ -70,6 +71,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (parallel !== undefined) pm.setOptions({ parallel });
   if (args.dynamic !== undefined) pm.setOptions({ dynamic: args.dynamic });
   if (args['full-log'] !== undefined) pm.setOptions({ fullLogOnFailure: args['full-log'] });
+  if (args['fail-fast'] !== undefined) pm.setOptions({ failFast: args['fail-fast'] });
   if (args.mode !== undefined) pm.setOptions({ mode: args.mode as 'inline' | 'worker' | 'process' });
   const db = dbFlag(rawArgs, args.db);
   if (db !== undefined) pm.setOptions({ taskDbPath: db });
@@ -129,7 +131,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     (display as Reporter | null)?.dispose();
   }
   if (reloading && signalled === null) return EXIT.ok;
-  json?.summary(ok && signalled === null);
+  json?.summary(ok && signalled === null, pm.results());
   if (signalled) {
     human('Tasks Aborted\n');
     return 128 + (constants.signals[signalled] ?? 2);
@@ -150,9 +152,15 @@ export function dbFlag(rawArgs: string[], db: unknown): string | null | undefine
  */
 async function dryRun(pm: ProcManager, full: boolean): Promise<number> {
   const lines: string[] = [];
+  let procs: ReturnType<ProcManager['getProcs']> | null = null;
   pm.onEvent((e: RunEvent) => {
     if (e.type !== 'proc-state') return;
-    if (e.state === 'running') lines.push(`  run         ${e.name}  (${pm.reasonOf(e.name) ?? 'stale'})`);
+    if (e.state === 'running') {
+      // Looked up once (commands do not change), again only for procs made during the run.
+      if (!procs?.has(e.name)) procs = pm.getProcs();
+      const command = procs.get(e.name)?.command;
+      lines.push(`  run         ${e.name}  (${pm.reasonOf(e.name) ?? 'stale'})${command ? `  $ ${command}` : ''}`);
+    }
     else if (e.state === 'up-to-date') lines.push(`  up-to-date  ${e.name}`);
     else if (e.state === 'failed-dep' || e.state === 'failed') lines.push(`  ${e.state.padEnd(10)}  ${e.name}  (${e.moreInfo ?? e.error})`);
   });
