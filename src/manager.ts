@@ -379,6 +379,22 @@ export class ProcManager {
     this.#scheduler.interrupt();
   }
 
+  /**
+   * Literal deps that name no proc and match no proto (typos: `deps: ['biuld']`), with the closest
+   * names; the CLI calls this once the task file has loaded.
+   */
+  unknownDeps(): { proc: string; dep: string; hint: string[] }[] {
+    const out: { proc: string; dep: string; hint: string[] }[] = [];
+    const names = [...this.#registry.procs.keys()];
+    for (const n of this.#registry.procs.values()) {
+      for (const dep of n.depNames) {
+        if (this.#registry.procs.has(dep) || hasPlaceholders(dep) || this.#registry.findProto(dep)) continue;
+        out.push({ proc: n.name, dep, hint: closestNames(dep, names) });
+      }
+    }
+    return out;
+  }
+
   /** A proc's resolved deps as linked when it became wanted (empty while idle). */
   linkedDeps(name: string): string[] {
     return this.#registry.procs.get(name)?.depNodes.map((d) => d.name) ?? [];

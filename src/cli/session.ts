@@ -41,6 +41,13 @@ export async function openSession(
   await loadTaskFile(taskFile, flags.json === true);
   // Let `now: true` procs registered at the top level become wanted (held, so none starts).
   await new Promise<void>((r) => setImmediate(r));
+  // The whole file has loaded: a dep that names nothing is a typo, not a proc defined later.
+  const [unknown] = pm.unknownDeps();
+  if (unknown) {
+    throw new CliError(
+      `proc "${unknown.proc}": dependency "${unknown.dep}" is not a proc or a proto name${unknown.hint.length ? ` (did you mean ${unknown.hint.join(', ')}?)` : ''}`,
+    );
+  }
   return { pm, taskFile };
 }
 

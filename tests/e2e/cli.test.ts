@@ -409,6 +409,34 @@ for (let i = 0; i < 5; i++) proc('later' + i, { deps: ['slow'] }, () => i);
     expect(readFileSync(join(rig.dir, 'b', '.gitignore'), 'utf8')).toBe('node_modules/\n.parproc/\n');
   });
 
+  test('a typo in a literal dep is a definition error at load: run, -n, list and graph exit 2 with "did you mean"', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc, proto } from 'parproc';\nproc('build', () => 1);\nproto('lint::[dir]', () => 2);\nproc('test', { deps: ['biuld', 'lint::src'] }, () => 3);\n` });
+    for (const args of [['test'], ['test', '-n'], ['list'], ['graph', 'test']]) {
+      const r = await rig.exec(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim()).toBe('parproc: proc "test": dependency "biuld" is not a proc or a proto name (did you mean build?)');
+    }
+  });
+
+  test('--stream prints every line of every proc live, prefixed with its name; top-level output unchanged', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+console.log('top level');
+proc('a', async () => { console.log('a one'); process.stdout.write('a two, in '); await Bun.sleep(20); console.log('parts'); });
+proc('b', ['sh', '-c', 'echo b out; echo b err >&2; printf "no newline"']);
+`,
+    });
+    const r = await rig.exec(['a', 'b', '--stream']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('top level');
+    for (const l of ['a | a one', 'a | a two, in parts', 'b | b out', 'b | b err', 'b | no newline']) expect(lines).toContain(l);
+    // Without --stream, proc output stays in the logs.
+    expect((await rig.exec(['a', 'b'])).stdout).not.toContain('a one');
+  });
+
   test('log file names are readable: test::main.log', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('test::main', () => console.log('ran'));\n` });

@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import type { RunEvent } from '../../events.ts';
 import type { ProcManager } from '../../manager.ts';
 import { JsonReporter } from '../../ui/json-reporter.ts';
-import { createDisplay, type Reporter } from '../../ui/display.ts';
+import { colorFor, createDisplay, type Reporter } from '../../ui/display.ts';
+import { StreamReporter } from '../../ui/stream-reporter.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
@@ -22,6 +23,7 @@ export const runArgs = {
   'dry-run': { type: 'boolean', alias: 'n', description: 'print what would run, in start order; run nothing' },
   dynamic: { type: 'boolean', description: 'live display (default: on a TTY without CI)' },
   'full-log': { type: 'boolean', description: 'print the whole log of failed procs' },
+  stream: { type: 'boolean', description: "print procs' output live, each line prefixed with the proc's name" },
   'fail-fast': { type: 'boolean', description: 'after the first failure start nothing new (running procs finish); exit 1' },
   json: { type: 'boolean', description: 'NDJSON events on stdout, a summary last; the human display on stderr' },
   full: { type: 'boolean', description: 'ignore the cache: run everything' },
@@ -60,9 +62,14 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     if (args['dry-run']) return;
     // Live or plain is settled by the flags and the environment; other options are read at each
     // event, so the task file's setOptions counts too.
-    const dynamic = args.dynamic ?? m.getOptions().dynamic;
+    // Streaming output and the live area would fight over the terminal: --stream is plain.
+    const dynamic = args.stream ? false : (args.dynamic ?? m.getOptions().dynamic);
     display = createDisplay(args.json ? 'stderr' : 'stdout', dynamic, m.reporterContext());
     m.onEvent(display.onEvent);
+    if (args.stream) {
+      const out = args.json ? 'stderr' : 'stdout';
+      m.onEvent(new StreamReporter(out === 'stdout' ? writeStdout : writeStderr, colorFor(out === 'stdout' ? process.stdout : process.stderr)).onEvent);
+    }
     if (json) m.onEvent(json.onEvent);
   });
   if (args.trace !== undefined) pm.setOptions({ traceFile: args.trace });
