@@ -111,6 +111,7 @@ const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 
     watchDebounce: v.optional(duration),
     fullLogOnFailure: v.optional(v.boolean()),
     failFast: v.optional(v.boolean()),
+    snippets: v.optional(v.picklist(['all', 'failures', 'none'], 'expected "all", "failures" or "none"')),
     trackImports: v.optional(v.boolean()),
     importRoots: v.optional(v.nullable(v.array(nonEmpty))),
     logDir: v.optional(v.nullable(nonEmpty)),
@@ -251,6 +252,8 @@ export interface Options {
   watchDebounce: number;
   fullLogOnFailure: boolean;
   /** After the first failure, start nothing new (running procs finish); the rest end `failed-dep`. */
+  /** Which procs get log snippets on the terminal: all (capped), failures only, or none (`--snippets`). */
+  snippets: 'all' | 'failures' | 'none';
   failFast: boolean;
   trackImports: boolean;
   importRoots: string[] | null;
@@ -281,6 +284,7 @@ export function defaultOptions(): Options {
     watchDebounce: 0.3,
     fullLogOnFailure: false,
     failFast: false,
+    snippets: 'all',
     trackImports: false,
     importRoots: null,
     logDir: null,

@@ -16,7 +16,7 @@ import { formatDuration, stateIcon } from './format.ts';
 import { framedSnippet, plainSnippet } from './frame.ts';
 import { extractSnippet } from './snippets.ts';
 import type { ReporterContext } from './static-reporter.ts';
-import { endLines } from './static-reporter.ts';
+import { endLines, wantsSnippet } from './static-reporter.ts';
 import { Tally } from './summary.ts';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -130,7 +130,7 @@ export class DynamicReporter {
     }
     this.#running.delete(e.name);
     this.#done++;
-    this.#tally.add(e.state);
+    this.#tally.add(e);
     const width = this.#term.columns();
     if (e.error === null && !e.outputBytes) {
       // The common case, kept cheap: thousands of these can end between two frames.
@@ -140,7 +140,7 @@ export class DynamicReporter {
     }
     const [first = '', ...detail] = endLines({ ...e, outputBytes: 0 }, this.#ctx);
     this.#queued.push(fileLinkName(first, e.name, e.logFile), ...detail);
-    if (e.outputBytes && e.logFile !== null) {
+    if (wantsSnippet(e, this.#ctx) && e.logFile !== null) {
       const snippet = extractSnippet(e.logFile, {
         state: e.state,
         error: e.error,

@@ -11,9 +11,18 @@ import type { LogIgnoreRule, ProcError, ProcState } from '../types.ts';
 
 const KEYWORDS = /\b(?:exception|error|warning|notice|deprecated|deprecation)\b/i;
 const CONTEXT = 2;
+/** A failure with no keyword line shows its last lines (the original's rule). */
 const TAIL = 16;
-/** A snippet never shows more lines than this (a log full of errors would flood the terminal). */
-const MAX_LINES = 200;
+/**
+ * Caps beyond the original (whose rule printed 169 lines for a green run whose test names say
+ * "error", and ~200 repeated lines for a red one without its final totals): a success shows at
+ * most 2 keyword ranges of 12 lines in all; a failure at most 40 keyword lines, and always its
+ * last 10 lines, where test runners print their totals. Matching lines left out are counted.
+ */
+const SUCCESS_RANGES = 2;
+const SUCCESS_LINES = 12;
+const FAILURE_LINES = 40;
+const FAILURE_TAIL = 10;
 
 /** Shown log lines: `[lineNumber, text]`, 1-based; ignored lines leave gaps. */
 export interface SnippetRange {
@@ -99,6 +108,8 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
     r.end = l[0];
     shown++;
   };
+  const maxLines = failed ? FAILURE_LINES : SUCCESS_LINES;
+  const maxRanges = failed ? Infinity : SUCCESS_RANGES;
   const ok = forEachLine(path, (text, n) => {
     if (ignore.length > 0 && ignore.some((re) => re.test(text))) return;
     const line: [number, string] = [n, text];
@@ -111,20 +122,23 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
       if (tail.length > TAIL) tail.shift();
     }
     if (KEYWORDS.test(text)) {
-      if (shown >= MAX_LINES) omitted++;
-      else {
-        const last = current?.end ?? 0;
-        const pre = before.filter(([bn]) => bn > last);
-        const first = pre[0]?.[0] ?? n;
-        if (current === null || first > last + 1) {
+      const last = current?.end ?? 0;
+      const pre = before.filter(([bn]) => bn > last);
+      const first = pre[0]?.[0] ?? n;
+      const opensRange = current === null || first > last + 1;
+      if (shown + pre.length + 1 > maxLines || (opensRange && ranges.length >= maxRanges)) {
+        omitted++;
+        after = 0;
+      } else {
+        if (opensRange) {
           current = { start: first, end: first, lines: [] };
           ranges.push(current);
         }
-        for (const l of pre) add(current, l);
-        add(current, line);
+        for (const l of pre) add(current as SnippetRange, l);
+        add(current as SnippetRange, line);
         after = CONTEXT;
       }
-    } else if (after > 0 && current !== null) {
+    } else if (after > 0 && current !== null && shown < maxLines) {
       add(current, line);
       after--;
     }
@@ -133,7 +147,15 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
   });
   if (!ok) return null;
   if (wantWhole) return whole.length === 0 ? null : { kind: 'error', ranges: [asRange(whole)], omitted: 0 };
-  if (ranges.length > 0) return { kind: failed ? 'error' : 'warning', ranges, omitted };
+  if (ranges.length > 0) {
+    if (failed) {
+      // Always the end of a failed log (a runner's "46 tests failed"), after the keyword ranges.
+      const lastShown = ranges.at(-1)?.end ?? 0;
+      const end = tail.slice(-FAILURE_TAIL).filter(([n]) => n > lastShown);
+      if (end.length > 0) ranges.push(asRange(end));
+    }
+    return { kind: failed ? 'error' : 'warning', ranges, omitted };
+  }
   if (failed && tail.length > 0) return { kind: 'error', ranges: [asRange(tail)], omitted: 0 };
   return null;
 }

@@ -17,7 +17,7 @@ type Formatters = { [K in RunEvent['type']]: (e: Extract<RunEvent, { type: K }>)
 
 /** What reporters may ask about the run beyond events: options and each proc's log rules. */
 export interface ReporterContext {
-  options: () => { debug: boolean; fullLogOnFailure: boolean };
+  options: () => { debug: boolean; fullLogOnFailure: boolean; snippets: 'all' | 'failures' | 'none' };
   logIgnore: (name: string) => readonly (string | RegExp | LogIgnoreRule)[];
 }
 
@@ -45,16 +45,23 @@ export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: Repo
     why = ` ${e.moreInfo ? `${e.error}: ${e.moreInfo}` : e.error}`;
   }
   const lines = [`${stateIcon(e.state, e.error)} ${e.name}${dur}${bad ? pc.red(why) : pc.dim(why)}`, ...detail];
-  if (e.outputBytes && e.logFile !== null) {
+  if (wantsSnippet(e, ctx) && e.logFile !== null) {
     const snippet = extractSnippet(e.logFile, {
       state: e.state,
       error: e.error,
       logIgnore: ctx.logIgnore(e.name),
       fullLogOnFailure: ctx.options().fullLogOnFailure,
     });
-    if (snippet) lines.push(...plainSnippet(snippet));
+    if (snippet) lines.push(...plainSnippet(snippet), `    ${pc.dim(`log: ${e.logFile}`)}`);
   }
   return lines;
+}
+
+/** Whether `e` (an end state) gets a snippet under the `snippets` option (`--snippets`). */
+export function wantsSnippet(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: ReporterContext): boolean {
+  if (!e.outputBytes && e.state !== 'failed') return false;
+  const which = ctx.options().snippets;
+  return which === 'all' || (which === 'failures' && e.state === 'failed');
 }
 
 export class StaticReporter {
@@ -74,7 +81,7 @@ export class StaticReporter {
       'proc-state': (e) => {
         if (e.state === 'running') return `${pc.cyan('▶')} ${e.name}`;
         if (e.state === 'wanted' || e.state === 'idle') return null;
-        this.#tally.add(e.state);
+        this.#tally.add(e);
         return endLines(e, opts).join('\n');
       },
       'proc-output': (e) => (opts.options().debug ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),

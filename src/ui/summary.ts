@@ -1,5 +1,6 @@
-/** The final summary line: counts by outcome and wall time. */
+/** The final summary: counts by outcome, wall time, and every failed proc with its log path. */
 import pc from 'picocolors';
+import type { ProcStateEvent } from '../events.ts';
 import type { ProcState } from '../types.ts';
 import { formatDuration } from './format.ts';
 
@@ -14,19 +15,23 @@ const ORDER: [ProcState, string, (s: string) => string][] = [
 /** Counts end states of one run. */
 export class Tally {
   #counts = new Map<ProcState, number>();
+  #failed: { name: string; logFile: string | null }[] = [];
 
-  add(state: ProcState): void {
-    this.#counts.set(state, (this.#counts.get(state) ?? 0) + 1);
+  add(e: Pick<ProcStateEvent, 'state' | 'name' | 'logFile'>): void {
+    this.#counts.set(e.state, (this.#counts.get(e.state) ?? 0) + 1);
+    if (e.state === 'failed') this.#failed.push({ name: e.name, logFile: e.logFile });
   }
 
   reset(): void {
     this.#counts.clear();
+    this.#failed = [];
   }
 
   /** `Done in 1.2s: 3 succeeded, 2 up to date` or `Failed in …: 1 failed, 2 canceled, 3 succeeded`. */
   line(ok: boolean, durationMs: number): string {
     const parts = ORDER.filter(([s]) => this.#counts.get(s)).map(([s, label, paint]) => paint(`${this.#counts.get(s)} ${label}`));
     const head = ok ? pc.green(`Done in ${formatDuration(durationMs)}`) : pc.red(`Failed in ${formatDuration(durationMs)}`);
-    return parts.length ? `${head}: ${parts.join(', ')}` : head;
+    const failures = this.#failed.map((f) => `  ${pc.red('✗')} ${f.name}${f.logFile ? `  ${pc.dim(f.logFile)}` : ''}`);
+    return [parts.length ? `${head}: ${parts.join(', ')}` : head, ...failures].join('\n');
   }
 }

@@ -437,6 +437,30 @@ proc('b', ['sh', '-c', 'echo b out; echo b err >&2; printf "no newline"']);
     expect((await rig.exec(['a', 'b'])).stdout).not.toContain('a one');
   });
 
+  test('--snippets all|failures|none chooses which procs get snippets; the summary names failed procs with their logs', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('green', () => console.log('warning: a deprecated flag'));
+proc('red', () => { console.log('error: it broke'); throw new Error('bad'); });
+`,
+    });
+    const run = (flag: string[]) => rig.exec(['green', 'red', ...flag]).then((r) => r.stdout);
+    const all = await run([]);
+    expect(all).toContain('warning: a deprecated flag');
+    expect(all).toContain('error: it broke');
+    const failures = await run(['--snippets', 'failures']);
+    expect(failures).not.toContain('warning: a deprecated flag');
+    expect(failures).toContain('error: it broke');
+    const none = await run(['--snippets', 'none']);
+    expect(none).not.toContain('warning: a deprecated flag');
+    expect(none).not.toContain('error: it broke');
+    expect(none).toContain(`  ✗ red  ${join(rig.dir, '.parproc', 'logs', 'red.log')}`);
+    const bad = await rig.exec(['green', '--snippets', 'some']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--snippets must be all, failures or none');
+  });
+
   test('log file names are readable: test::main.log', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('test::main', () => console.log('ran'));\n` });

@@ -25,7 +25,8 @@ proc('quiet', () => 1);
     expect(out).toContain('✓ noisy T\n    --- lines 1-4 ---\n    one\n    warning: real one\n    two\n');
     expect(out).toContain(`✗ lost T outputs-not-refreshed\n    outputs not refreshed:\n      ${join(rig.dir, 'dist/a.js')}\n      ${join(rig.dir, 'dist/b.js')}\n`);
     expect(out).toContain('✓ quiet T\n');
-    expect(out).toMatch(/Failed in T: 2 succeeded, 1 failed\n$/);
+    expect(out).toContain(`    log: ${join(rig.dir, '.parproc', 'logs', 'noisy.log')}\n`);
+    expect(out).toMatch(/Failed in T: 2 succeeded, 1 failed\n  ✗ lost  .*lost\.log\n$/);
   });
 
   test('FORCE_COLOR keeps colours in a pipe', async () => {

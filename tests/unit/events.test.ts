@@ -66,7 +66,7 @@ describe('event stream', () => {
   test('the static reporter prints one line per start and end with icon, name, duration and error', async () => {
     using r = rig();
     const lines: string[] = [];
-    const rep = new StaticReporter({ write: (t) => lines.push(Bun.stripANSI(t)), options: () => ({ debug: false, fullLogOnFailure: false }), logIgnore: () => [] });
+    const rep = new StaticReporter({ write: (t) => lines.push(Bun.stripANSI(t)), options: () => ({ debug: false, fullLogOnFailure: false, snippets: 'all' as const }), logIgnore: () => [] });
     r.pm.onEvent(rep.onEvent);
     r.pm.proc('good', () => 1);
     r.pm.proc('bad', () => {
@@ -82,7 +82,9 @@ describe('event stream', () => {
     expect(text).toContain('🚫 dep dep-failed: canceled due to failure of "bad"\n');
     expect(text).toContain('    --- lines 1-');
     expect(text).toContain('    Error: broke\n');
-    expect(text).toMatch(/Failed in Nms: 1 succeeded, 1 failed, 1 canceled\n$/);
+    // The summary names every failed proc with its log path; snippets end with the log path.
+    expect(text).toMatch(/Failed in Nms: 1 succeeded, 1 failed, 1 canceled\n  ✗ bad  \/.*\/logs\/bad\.log\n$/);
+    expect(text).toMatch(/\n    log: \/.*\/logs\/bad\.log\n/);
   });
 });
 

@@ -34,12 +34,12 @@ describe('snippet extraction', () => {
   });
 
   test('two keyword lines 3 apart merge into one range; far apart they stay two', () => {
-    const merged = extractSnippet(log(numbered(20, { 5: 'error one', 8: 'error two' })), failed);
+    const merged = extractSnippet(log(numbered(20, { 5: 'error one', 8: 'error two' })), ok);
     expect(merged?.ranges.map((r) => [r.start, r.end])).toEqual([[3, 10]]);
     expect(merged?.ranges[0]?.lines.map(([k]) => k)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
-    const adjacent = extractSnippet(log(numbered(20, { 5: 'error one', 10: 'error two' })), failed);
+    const adjacent = extractSnippet(log(numbered(20, { 5: 'error one', 10: 'error two' })), ok);
     expect(adjacent?.ranges.map((r) => [r.start, r.end])).toEqual([[3, 12]]);
-    const apart = extractSnippet(log(numbered(20, { 5: 'error one', 11: 'error two' })), failed);
+    const apart = extractSnippet(log(numbered(20, { 5: 'error one', 11: 'error two' })), ok);
     expect(apart?.ranges.map((r) => [r.start, r.end])).toEqual([[3, 7], [9, 13]]);
   });
 
@@ -81,7 +81,7 @@ describe('snippet extraction', () => {
   });
 
   test('plain rendering uses --- lines a-b --- headers', () => {
-    const s = extractSnippet(log(numbered(20, { 5: 'error one', 15: 'error two' })), failed)!;
+    const s = extractSnippet(log(numbered(20, { 5: 'error one', 15: 'error two' })), ok)!;
     expect(plainSnippet(s).map((l) => Bun.stripANSI(l))).toEqual([
       '    --- lines 3-7 ---', '    line 3', '    line 4', '    error one', '    line 6', '    line 7',
       '    --- lines 13-17 ---', '    line 13', '    line 14', '    error two', '    line 16', '    line 17',
@@ -92,7 +92,29 @@ describe('snippet extraction', () => {
     const lines = Array.from({ length: 100_000 }, (_, i) => (i % 10 === 0 ? `error ${i}` : `ok ${i}`));
     const s = extractSnippet(log(lines), failed)!;
     const shown = s.ranges.reduce((a, r) => a + r.lines.length, 0);
-    expect(shown).toBeLessThanOrEqual(205);
+    expect(shown).toBeLessThanOrEqual(50);
     expect(s.omitted).toBeGreaterThan(9_000);
+  });
+
+  test('a success shows at most 2 ranges and 12 lines, then counts the matching lines left out', () => {
+    // A green test run whose test names say "error": the original printed them all.
+    const lines = Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? `✓ handles error case ${i}` : `✓ test ${i}`));
+    const s = extractSnippet(log(lines), ok)!;
+    expect(s.kind).toBe('warning');
+    expect(s.ranges.length).toBeLessThanOrEqual(2);
+    expect(s.ranges.reduce((a, r) => a + r.lines.length, 0)).toBeLessThanOrEqual(12);
+    expect(s.omitted).toBeGreaterThan(40);
+    expect(plainSnippet(s).at(-1)).toContain(`… ${s.omitted} more matching lines in the log`);
+  });
+
+  test('a failure shows at most 40 keyword lines and always the last 10 lines of its log', () => {
+    const lines = [...Array.from({ length: 300 }, (_, i) => `error: assertion failed in test ${i}`), 'summary:', ...Array.from({ length: 8 }, (_, i) => `detail ${i}`), '46 tests failed'];
+    const s = extractSnippet(log(lines), failed)!;
+    const keyword = s.ranges.slice(0, -1).reduce((a, r) => a + r.lines.length, 0);
+    expect(keyword).toBeLessThanOrEqual(40);
+    const last = s.ranges.at(-1)!;
+    expect(last.lines.map(([, t]) => t).at(-1)).toBe('46 tests failed');
+    expect(last.lines).toHaveLength(10);
+    expect(s.omitted).toBeGreaterThan(200);
   });
 });
