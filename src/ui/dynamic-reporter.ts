@@ -186,14 +186,31 @@ export class DynamicReporter {
   }
 
   /** Writes queued lines now, with (or without) the live area under them. */
+  /**
+   * Redraws in place: back to the top of the live area, then every line is written over the old
+   * one and cleared to its end (`ESC[K`), and the old area's leftover lines are blanked the same
+   * way. Never `ESC[J`: tmux (and others) push a screen cleared from its top into the scrollback,
+   * so a live area at the top of a pane would fill the history with frames.
+   */
   #flushNow(withLive = true): void {
-    const clear = this.#clearLive();
-    const lines = this.#queued.length ? `${this.#queued.join('\n')}\n` : '';
+    const old = this.#liveLines;
+    this.#liveLines = 0;
+    const queued = this.#queued.length ? `${this.#queued.join('\n')}\n` : '';
     this.#queued = [];
     const live = withLive ? this.#frame() : '';
+    if (old === 0 && queued + live === '') return;
+    const body = queued + live;
+    let out = old > 0 ? `\x1b[${old}A\r` : '';
+    out += body.replace(/\n/g, '\x1b[K\n');
+    const printed = countLines(body);
+    if (printed < old) {
+      // Blank what is left of the old area, then come back up to where the new content ends.
+      const extra = old - printed;
+      out += `${'\x1b[2K\x1b[B'.repeat(extra - 1)}\x1b[2K${extra > 1 ? `\x1b[${extra - 1}A` : ''}\r`;
+    }
     this.#liveLines = withLive ? countLines(live) : 0;
     this.#lastFrame = live;
-    if (clear + lines + live !== '') this.#term.write(clear + lines + live);
+    this.#term.write(out);
   }
 
   #render(): void {
@@ -203,12 +220,6 @@ export class DynamicReporter {
     this.#flushNow();
   }
 
-  #clearLive(): string {
-    if (this.#liveLines === 0) return '';
-    const n = this.#liveLines;
-    this.#liveLines = 0;
-    return `\x1b[${n}A\r\x1b[J`;
-  }
 
   /** The live area: one line per running proc (as many as fit), then a status line. */
   #frame(): string {

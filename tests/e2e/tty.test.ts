@@ -78,6 +78,25 @@ describe('the live display on a terminal', () => {
     await tmux.waitFor((s) => s.includes('__EXIT_0__'), 'the run to end');
   });
 
+  test('redraws in place: a live area at the top of a tmux pane does not fill the scrollback', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('a', () => Bun.sleep(1500));\nproc('b', () => Bun.sleep(1500));\nproc('default', { deps: ['a', 'b'] }, () => 1);\n` });
+    await using tmux = new Tmux();
+    tmux.start([], rig.dir, 80, 12);
+    await tmux.waitFor((s) => /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] a/.test(s), 'the live area');
+    const before = tmux.historySize();
+    // ~10 redraws a second for about a second: each used to push a frame into the history.
+    const spinners = new Set<string>();
+    await tmux.waitFor((s) => {
+      const m = /([⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]) a/.exec(s);
+      if (m) spinners.add(m[1] as string);
+      return spinners.size >= 6 || s.includes('__EXIT_');
+    }, 'several redraws');
+    expect(spinners.size).toBeGreaterThanOrEqual(5);
+    expect(tmux.historySize() - before).toBeLessThanOrEqual(1);
+    await tmux.waitFor((s) => s.includes('__EXIT_0__'), 'the run to end');
+  });
+
   test('Ctrl+C: Tasks Aborted, exit 130, cursor shown again', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('default', async (ctx) => { await ctx.$\`sleep 30\`; });\n` });

@@ -58,6 +58,11 @@ export class Tmux implements AsyncDisposable {
     this.run(['send-keys', ...keys]);
   }
 
+  /** Lines in the pane's scrollback (history). */
+  historySize(): number {
+    return Number(this.run(['display-message', '-p', '#{history_size}']).trim());
+  }
+
   /** Whether the cursor is visible in the pane. */
   cursorVisible(): boolean {
     return this.run(['display-message', '-p', '#{cursor_flag}']).trim() === '1';
