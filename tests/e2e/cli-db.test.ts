@@ -90,6 +90,16 @@ describe('CLI and the task DB', () => {
     expect(states((await rig.exec(['--json'])).stdout).gen).toBe('succeeded');
   });
 
+  test('history lists an expected duration for every proc it shows (– without a successful run)', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('good', () => 1);\nproc('bad', () => { throw new Error('x'); });\n` });
+    await rig.exec(['good', 'bad']);
+    const h = (await rig.exec(['history'])).stdout;
+    const expected = h.slice(h.indexOf('Expected duration'));
+    expect(expected).toMatch(/\n  good\s+\d+ms\n/);
+    expect(expected).toMatch(/\n  bad\s+– \(no successful run\)\n/);
+  });
+
   test('two CLI runs in parallel on one DB both succeed and both are recorded', async () => {
     await using rig = await CliRig.create();
     rig.write({

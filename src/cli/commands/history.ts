@@ -67,10 +67,11 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
       return `  ${new Date(r.startedAt).toISOString()}  ${r.name.padEnd(width)}  ${formatDuration(r.endedAt - r.startedAt).padStart(7)}  ${status}`;
     });
     const names = [...new Set(rows.map((r) => r.name))];
-    const expectedLines = names
-      .map((n) => [n, expected(n)] as const)
-      .filter((x): x is readonly [string, number] => x[1] !== null)
-      .map(([n, ms]) => `  ${n.padEnd(width)}  ${formatDuration(ms)}`);
+    // Every proc listed, `–` for one with no successful run yet.
+    const expectedLines = names.map((n) => {
+      const ms = expected(n);
+      return `  ${n.padEnd(width)}  ${ms === null ? pc.dim('– (no successful run)') : formatDuration(ms)}`;
+    });
     writeStdout(`${pc.bold('Runs')} (newest first)\n${lines.join('\n')}\n${expectedLines.length ? `${pc.bold('Expected duration')}\n${expectedLines.join('\n')}\n` : ''}`);
     return EXIT.ok;
   } finally {
