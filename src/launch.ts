@@ -6,7 +6,8 @@
 import type { Incremental } from './cache/incremental.ts';
 import type { EventBus } from './events.ts';
 import type { ProcNode } from './graph/proc-node.ts';
-import { promptUser } from './prompt.ts';
+import { pauseDisplays, promptUser } from './prompt.ts';
+import { isTerminal } from './util/tty.ts';
 import { outcomeFromError } from './runners/outcome.ts';
 import { ProcLog } from './runners/proc-log.ts';
 import type { ContextServices, Outcome, ProcRunner } from './runners/runner.ts';
@@ -39,6 +40,8 @@ export interface LaunchDeps {
   prepareLogDir(): void;
   /** Watch mode is on (`watch: true`): executions may be stopped one by one. */
   watching(): boolean;
+  /** Why interactive procs cannot run here (`--json`), or `null`. */
+  interactiveRefused(): string | null;
   /** The manager's graph operations, for `ctx.create/start/run/wait`. */
   api: {
     create(nameOrPattern: string, procNameOrArgs?: string | Record<string, unknown>): string[];
@@ -77,7 +80,21 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
     prompt: (message, opts, signal) => promptUser(message, opts, signal),
   };
   callers.set(log, { scheduler, name: node.name, wait: services.wait });
+  const interactive = node.opts.interactive;
+  if (interactive) {
+    const refused = d.interactiveRefused() ?? (isTerminal(0) && isTerminal(1) ? null : 'stdin and stdout are not a terminal');
+    if (refused) {
+      const message = `proc "${node.name}" is interactive (it needs the terminal), but ${refused}`;
+      log.line(message, 'stderr');
+      log.close();
+      node.logCreated = log.created;
+      return Promise.resolve({ state: 'failed', error: 'exception', moreInfo: message, output: null });
+    }
+    log.line('(interactive: its input and output were on the terminal)');
+    pauseDisplays(true);
+  }
   const run = d.runner.run({
+    interactive,
     name: node.name,
     proto: node.proto,
     body: node.body,
@@ -106,6 +123,7 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
       return checked;
     })
     .finally(() => {
+      if (interactive) pauseDisplays(false);
       log.close();
       node.logCreated = log.created;
     });

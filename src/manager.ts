@@ -56,6 +56,8 @@ export class ProcManager {
   #registry: Registry;
   #scheduler: Scheduler;
   #runners = new RunnerPicker(() => this.#options);
+  /** Why interactive procs cannot run (set by the CLI for `--json`), or `null`. */
+  #interactiveRefused: string | null = null;
   /** Made in a worker or child replaying a module: registers, never schedules (runners/replay.ts). */
   #inert = inReplay();
   #logs = new LogPlace(() => this.#options.logDir, (m) => this.#warn(m));
@@ -374,6 +376,11 @@ export class ProcManager {
     this.close();
   }
 
+  /** Refuses interactive procs with `reason` (the CLI's `--json`: stdout is for NDJSON). */
+  refuseInteractive(reason: string | null): void {
+    this.#interactiveRefused = reason;
+  }
+
   /** Interrupts the run: running procs are aborted (process groups killed), wanted ones fail. */
   interrupt(): void {
     this.#scheduler.interrupt();
@@ -441,6 +448,7 @@ export class ProcManager {
       logProblem: (m) => this.#logs.problem(m),
       prepareLogDir: () => this.#logs.ensure(),
       watching: () => this.#options.watch,
+      interactiveRefused: () => this.#interactiveRefused,
       api: {
         create: (n, a) => this.create(n, a),
         start: (names) => this.start(names),

@@ -68,6 +68,7 @@ const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 
     ),
     logIgnore: v.optional(v.array(v.union([v.string(), v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'))),
     noSkip: v.optional(v.boolean()),
+    interactive: v.optional(v.boolean()),
     trackImports: v.optional(v.boolean()),
     trackSource: v.optional(v.boolean()),
     mode: v.optional(modeSchema),
@@ -140,6 +141,8 @@ export interface ValidProcOptions {
   outputs: (string | OutputSpec | FileSpecFn)[];
   logIgnore: (string | RegExp | LogIgnoreRule)[];
   noSkip: boolean;
+  /** Gets the terminal's stdin/stdout and runs alone, the live display paused. */
+  interactive: boolean;
   trackImports: boolean | null;
   trackSource: boolean;
   mode: ProcMode | null;
@@ -204,6 +207,7 @@ function normaliseProc(o: v.InferOutput<Schemas['procSchema']>): ValidProcOption
     outputs: list(o.outputs) as ValidProcOptions['outputs'],
     logIgnore: o.logIgnore ?? [],
     noSkip: o.noSkip ?? false,
+    interactive: o.interactive ?? false,
     trackImports: o.trackImports ?? null,
     trackSource: o.trackSource ?? true,
     mode: o.mode ?? null,

@@ -21,6 +21,11 @@ export function onPrompt(hook: PauseHook): () => void {
 const abortReason = (signal: AbortSignal): Error =>
   signal.reason instanceof Error ? signal.reason : new Error('prompt aborted: the proc was stopped');
 
+/** Pauses (`true`) or resumes the displays, as around a question (an interactive proc). */
+export function pauseDisplays(paused: boolean): void {
+  for (const h of hooks) h(paused);
+}
+
 /**
  * Asks one question after any question already being asked. With `signal` (the proc's), an abort
  * gives the question up at once — queued or being asked — and releases the terminal and stdin.

@@ -109,6 +109,8 @@ export interface ProcOptions {
    * its own inputs and should not rerun when the task file changes).
    */
   trackSource?: boolean;
+  /** The proc gets the terminal's stdin/stdout and runs alone, the live display paused. */
+  interactive?: boolean;
   mode?: ProcMode;
   description?: string;
   cwd?: string;

@@ -17,6 +17,8 @@ export interface CommandOptions {
   log: OutputSink;
   signal: AbortSignal;
   tracker: ChildTracker;
+  /** An interactive proc's command: the terminal's stdin/stdout/stderr, in parproc's process group. */
+  interactive?: boolean;
 }
 
 /** How long a process group gets between SIGTERM and SIGKILL. */
@@ -118,6 +120,7 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
   const cmd = 'shell' in spec ? ['sh', '-c', spec.shell] : spec.argv;
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
   delete env.FORCE_COLOR;
+  if (opts.interactive) return runInteractive(cmd, spec, env, opts);
   let child: ReturnType<typeof Bun.spawn<'pipe', 'pipe', 'pipe'>>;
   try {
     child = Bun.spawn(cmd, {
@@ -150,6 +153,31 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
   } finally {
     opts.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * A command on the terminal: stdin, stdout and stderr inherited, and — so it may read the
+ * terminal — in parproc's own (foreground) process group, not a group of its own.
+ */
+async function runInteractive(cmd: string[], spec: CommandSpec, env: Record<string, string | undefined>, opts: CommandOptions): Promise<CommandResult> {
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn(cmd, { cwd: opts.cwd, env: { ...env, TERM: process.env.TERM, NO_COLOR: process.env.NO_COLOR }, stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    opts.log.write('stderr', `${msg}\n`);
+    throw new CommandError(display(spec), 127, msg);
+  }
+  const onAbort = () => child.kill('SIGTERM');
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await child.exited;
+  } finally {
+    opts.signal.removeEventListener('abort', onAbort);
+  }
+  const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
+  if (exitCode !== 0) throw new CommandError(display(spec), exitCode, '', '');
+  return { stdout: '', stderr: '', exitCode };
 }
 
 async function pump(stream: ReadableStream<Uint8Array>, name: 'stdout' | 'stderr', log: OutputSink): Promise<string> {

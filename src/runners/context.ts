@@ -26,6 +26,7 @@ export function makeContext(job: ProcJob, signal: AbortSignal, tracker: ChildTra
       log: job.log,
       signal,
       tracker,
+      interactive: job.interactive === true,
     });
   const ctx: ProcContext = {
     procName: job.name,

@@ -81,7 +81,8 @@ export class InlineRunner implements ProcRunner {
 
     const { ctx, command } = makeContext(job, controller.signal, tracker);
     const call = () => callBody(job.body, ctx, command, job);
-    const work = (this.#capture ? withOutputSink(job.log, call) : call()).then(
+    // An interactive proc has the terminal: its console is not captured.
+    const work = (this.#capture && !job.interactive ? withOutputSink(job.log, call) : call()).then(
       (value): Outcome => outcomeFromValue(value, job.log),
       (err): Outcome => outcomeFromError(err, job.log),
     );

@@ -56,7 +56,8 @@ export class RunnerPicker {
   /** The mode `node` runs in (`debug` runs everything inline). */
   modeOf(node: ProcNode): ProcMode {
     const o = this.#options();
-    if (node.body.kind !== 'fn' || o.debug) return 'inline';
+    // An interactive proc needs this process's terminal.
+    if (node.body.kind !== 'fn' || o.debug || node.opts.interactive) return 'inline';
     return node.opts.mode ?? o.mode;
   }
 

@@ -45,6 +45,8 @@ export interface ProcJob {
   readonly changedDeps: string[];
   readonly inputFingerprint: Record<string, number> | null;
   readonly services: ContextServices;
+  /** The proc has the terminal: no output capture, commands get stdin/stdout/stderr. */
+  readonly interactive?: boolean;
 }
 
 /** How a proc ended, as a value. */

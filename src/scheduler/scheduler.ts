@@ -52,6 +52,10 @@ export class Scheduler {
   #active = 0;
   /** The `parallel` slots, lent out during `ctx.wait`. */
   #slots = new Slots();
+  /** An interactive proc running: nothing else starts. */
+  #exclusive: ProcNode | null = null;
+  /** Interactive procs ready to run, waiting for the running ones to end (nothing new starts). */
+  #interactiveWaiting: ProcNode[] = [];
   /** Names of `now: true` procs to start at the next flush. */
   #nowQueue: string[] = [];
   /** An error from a deferred start, for the next `wait`/`waitForAll`. */
@@ -248,6 +252,15 @@ export class Scheduler {
       while (this.#slots.free(parallel)) {
         if (this.#slots.serveWaiter()) continue;
         if (this.#root.signal.aborted) break;
+        // An interactive proc runs alone: once it waits, nothing new starts until it ran.
+        if (this.#exclusive) break;
+        const waiting = this.#interactiveWaiting[0];
+        if (waiting) {
+          if (this.#slots.used > 0) break;
+          this.#interactiveWaiting.shift();
+          if (waiting.state === 'wanted') this.#startChecked(waiting);
+          continue;
+        }
         const node = this.#queue.pop();
         if (!node) break;
         if (node.state !== 'wanted' || node.pending > 0) continue;
@@ -260,10 +273,11 @@ export class Scheduler {
           this.#failDep(node, 'run aborted: a task has failed');
           continue;
         }
-        const verdict = this.#host.check(node);
-        if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
-        else if (verdict.kind === 'failed') this.#endWithoutRunning(node, 'failed', null, verdict.error, verdict.moreInfo);
-        else this.#start(node);
+        if (node.opts.interactive && this.#slots.used > 0) {
+          this.#interactiveWaiting.push(node);
+          continue;
+        }
+        this.#startChecked(node);
       }
     } finally {
       this.#pumping = false;
@@ -272,14 +286,27 @@ export class Scheduler {
 
   /** After an interrupt, procs that become ready end `failed`/`'interrupted'` instead of starting. */
   #drainInterrupted(): void {
+    for (const n of this.#interactiveWaiting.splice(0)) this.#queue.push(n);
     for (let node = this.#queue.pop(); node; node = this.#queue.pop()) {
       if (node.state !== 'wanted' || node.pending > 0) continue;
       this.#endWithoutRunning(node, 'failed', null, 'interrupted', 'interrupted before it started');
     }
   }
 
+  /** Checks a ready proc against the cache: it ends up to date, fails, or starts. */
+  #startChecked(node: ProcNode): void {
+    const verdict = this.#host.check(node);
+    if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
+    else if (verdict.kind === 'failed') this.#endWithoutRunning(node, 'failed', null, verdict.error, verdict.moreInfo);
+    else {
+      if (node.opts.interactive) this.#exclusive = node;
+      this.#start(node);
+    }
+  }
+
   /** Fail-fast after a failure: procs that become ready end `failed-dep` instead of starting. */
   #drainFailFast(): void {
+    for (const n of this.#interactiveWaiting.splice(0)) this.#queue.push(n);
     for (let node = this.#queue.pop(); node; node = this.#queue.pop()) {
       if (node.state !== 'wanted' || node.pending > 0) continue;
       this.#failDep(node, 'not started: fail-fast after a failure');
@@ -307,6 +334,7 @@ export class Scheduler {
   #finish(node: ProcNode, outcome: Outcome): void {
     if (node.state !== 'running') return; // reset by clear() while it ran
     node.execution = null;
+    if (this.#exclusive === node) this.#exclusive = null;
     this.#slots.release(node);
     if (outcome.lingering && node.opts.locks.length > 0) this.#releaseWhenSettled(node, outcome.lingering);
     else this.#queue.release(node);
@@ -515,6 +543,8 @@ export class Scheduler {
     this.#queue.clear();
     this.#linker.clear();
     this.#nowQueue = [];
+    this.#interactiveWaiting = [];
+    this.#exclusive = null;
     this.#deferredError = null;
     this.results.clear();
     this.resultLog.length = 0;

@@ -12,6 +12,11 @@ export class Slots {
   /** Procs that lent their slot and want it back; served before new procs. */
   #waiters: { node: ProcNode; resume: () => void }[] = [];
 
+  /** Slots in use. */
+  get used(): number {
+    return this.#used;
+  }
+
   /** Whether a slot is free under `parallel`. */
   free(parallel: number): boolean {
     return this.#used < parallel;

@@ -1,5 +1,7 @@
 // The live display on real pseudo-terminals: `script` for the raw bytes, tmux for what a person
 // sees. Assertions are on what appears (links, progress, frames, summary, cursor), never on timing.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { CliRig } from '../helpers/cli-rig.ts';
 import { runInPty, Tmux } from '../helpers/tty.ts';
@@ -95,6 +97,39 @@ describe('the live display on a terminal', () => {
     expect(spinners.size).toBeGreaterThanOrEqual(5);
     expect(tmux.historySize() - before).toBeLessThanOrEqual(1);
     await tmux.waitFor((s) => s.includes('__EXIT_0__'), 'the run to end');
+  });
+
+  test('an interactive proc gets the terminal, runs alone, with the live display paused; refused without a terminal', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+import { appendFileSync } from 'node:fs';
+const mark = (what) => appendFileSync('trail.txt', what + '\\n');
+proc('login', { interactive: true }, async (ctx) => {
+  mark('login:start');
+  await ctx.exec(['sh', '-c', 'printf "user? "; read name; echo "hello $name"']);
+  mark('login:end');
+});
+proc('other', async () => { mark('other:start'); await Bun.sleep(200); mark('other:end'); });
+proc('default', { deps: ['other', 'login'] }, () => 1);
+`,
+    });
+    await using tmux = new Tmux();
+    tmux.start([], rig.dir);
+    await tmux.waitFor((s) => s.includes('user?'), 'the question');
+    tmux.sendKeys('bob', 'Enter');
+    const screen = await tmux.waitFor((s) => s.includes('__EXIT_'), 'the exit');
+    expect(screen).toContain('hello bob');
+    expect(screen).toContain('__EXIT_0__');
+    // Alone: other ran entirely before or after login.
+    const trail = readFileSync(join(rig.dir, 'trail.txt'), 'utf8').trim().split('\n');
+    expect([['other:start', 'other:end', 'login:start', 'login:end'], ['login:start', 'login:end', 'other:start', 'other:end']]).toContainEqual(trail);
+    // Without a terminal (and under --json) it is refused with a clear message.
+    const piped = await rig.exec(['login', '--no-db']);
+    expect(piped.code).toBe(1);
+    expect(piped.stdout).toContain('proc "login" is interactive (it needs the terminal), but stdin and stdout are not a terminal');
+    const json = await rig.exec(['login', '--json', '--no-db']);
+    expect(json.stdout).toContain('--json is on');
   });
 
   test('Ctrl+C: Tasks Aborted, exit 130, cursor shown again', async () => {

@@ -88,6 +88,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   const db = dbFlag(rawArgs, args.db);
   if (db !== undefined) pm.setOptions({ taskDbPath: db });
   pm.setParams(params);
+  if (args.json) pm.refuseInteractive('--json is on (stdout is for NDJSON)');
   if (args.watch) pm.setOptions({ watch: true });
 
   const targets = args._.length > 0 ? resolveTargets(pm, args._) : defaultTargets(pm);
