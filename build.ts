@@ -1,24 +1,47 @@
 // Builds the standalone executable: `bun run build.ts [--target bun-linux-x64 …] [--outfile path]`.
 // Everything after the script name passes through to `bun build --compile`. The worker script of
-// `mode: 'worker'` is a second entry point, so the binary can start Bun Workers from itself.
-// `bun run build.ts --lib` builds only the library bundle instead (dist/lib: CommonJS with
-// bytecode, which `import 'parproc'` loads in a few ms; packing the package runs it, see
-// package.json "prepack"). The repository itself resolves 'parproc' to the sources (index.js).
-import { join } from 'node:path';
+// `mode: 'worker'` is a second entry point, so the binary can start Bun Workers from itself, and
+// the library's declaration files are embedded for `parproc types`.
+// `bun run build.ts --lib` builds the library for packing instead (package.json "prepack"):
+// dist/lib (CommonJS with bytecode, which `import 'parproc'` loads in a few ms) and dist/types
+// (declaration files, so a user's compiler never compiles parproc's sources).
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = import.meta.dir;
 
 function run(cmd: string[]): void {
-  const proc = Bun.spawnSync(cmd, { stdout: 'inherit', stderr: 'inherit' });
+  const proc = Bun.spawnSync(cmd, { stdout: 'inherit', stderr: 'inherit', cwd: root });
   if (proc.exitCode !== 0) {
     console.error(`build failed: ${cmd.join(' ')}`);
     process.exit(proc.exitCode ?? 1);
   }
 }
 
+const newest = (dir: string): number =>
+  Math.max(0, ...(readdirSync(dir, { recursive: true }) as string[]).map((f) => statSync(join(dir, f)).mtimeMs));
+
+/** dist/types (tsc's declaration files), made again when a source is newer. */
+function declarations(): string {
+  const out = join(root, 'dist', 'types');
+  if (!existsSync(join(out, 'index.d.ts')) || newest(join(root, 'src')) > newest(out)) {
+    run([process.execPath, join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.types.json')]);
+  }
+  return out;
+}
+
 const extra = process.argv.slice(2);
 if (extra.includes('--lib')) {
-  run([process.execPath, 'build', '--target=bun', '--format=cjs', '--bytecode', '--minify', '--outdir', join(import.meta.dir, 'dist', 'lib'), join(import.meta.dir, 'src', 'index.ts')]);
+  run([process.execPath, 'build', '--target=bun', '--format=cjs', '--bytecode', '--minify', '--outdir', join(root, 'dist', 'lib'), join(root, 'src', 'index.ts')]);
+  declarations();
 } else {
-  const outfile = extra.includes('--outfile') ? [] : ['--outfile', join(import.meta.dir, 'dist', 'parproc')];
+  // The declaration files as one JSON object (path → text), bundled into the binary.
+  const types = declarations();
+  const files = Object.fromEntries(
+    (readdirSync(types, { recursive: true }) as string[]).filter((f) => f.endsWith('.d.ts')).map((f) => [relative(types, join(types, f)), readFileSync(join(types, f), 'utf8')]),
+  );
+  writeFileSync(join(root, 'dist', 'types.json'), JSON.stringify(files));
+  const outfile = extra.includes('--outfile') ? [] : ['--outfile', join(root, 'dist', 'parproc')];
   // Bytecode (ESM) halves start-up: the bundle is not parsed at each launch.
-  run([process.execPath, 'build', '--compile', '--minify', '--bytecode', '--format=esm', '--sourcemap', join(import.meta.dir, 'src', 'cli.ts'), join(import.meta.dir, 'src', 'runners', 'worker-entry.ts'), ...outfile, ...extra]);
+  run([process.execPath, 'build', '--compile', '--minify', '--bytecode', '--format=esm', '--sourcemap', join(root, 'src', 'cli.ts'), join(root, 'src', 'runners', 'worker-entry.ts'), ...outfile, ...extra]);
 }

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, Entry> = {
   init: { def: async () => (await import('./commands/init.ts')).initCommand, run: async (a) => (await import('./commands/init.ts')).runInit(a) },
   history: { def: async () => (await import('./commands/history.ts')).historyCommand, run: async (a) => (await import('./commands/history.ts')).runHistory(a) },
   clean: { def: async () => (await import('./commands/clean.ts')).cleanCommand, run: async (a) => (await import('./commands/clean.ts')).runClean(a) },
+  types: { def: async () => (await import('./commands/types.ts')).typesCommand, run: async (a) => (await import('./commands/types.ts')).runTypes(a) },
 };
 const ALIASES: Record<string, string> = { ls: 'list' };
 
@@ -34,6 +35,7 @@ Commands:
   init                 write a starter parproc.ts (never overwrites)
   history [name]       recorded runs and expected durations (--limit, --json)
   clean [names...]     forget cached results (--logs also deletes logs)
+  types                write parproc's types to node_modules/parproc (for editors, with the binary)
 
 Options: parproc <command> --help.  parproc --version.
 `;

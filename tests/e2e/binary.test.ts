@@ -1,11 +1,11 @@
 // The compiled single binary: built once here with build.ts, then run in temp dirs that have no
 // node_modules anywhere above them.
 import { beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliRig, parseNdjson, ROOT } from '../helpers/cli-rig.ts';
-import { MODES_TASK_FILE } from '../helpers/task-files.ts';
+import { BADLY_TYPED_TASK_FILE, MODES_TASK_FILE, STRICT_TSCONFIG, TYPED_TASK_FILE } from '../helpers/task-files.ts';
 import { watchFlow } from '../helpers/watch-flow.ts';
 
 setDefaultTimeout(30_000);
@@ -85,5 +85,24 @@ describe('dist/parproc', () => {
   test('--watch: rebuilds, task-file reloads and Ctrl+C work from the binary too', async () => {
     await using rig = await CliRig.create({ bin });
     await watchFlow(rig);
+  });
+
+  test('parproc types: with only the binary, a strict tsconfig type-checks a task file', async () => {
+    await using rig = await CliRig.create({ bin });
+    rig.write({ 'parproc.ts': TYPED_TASK_FILE, 'bad.ts': BADLY_TYPED_TASK_FILE, 'tsconfig.json': STRICT_TSCONFIG });
+    const r = await rig.exec(['types']);
+    expect(r.code, r.stderr).toBe(0);
+    symlinkSync(join(ROOT, 'node_modules', '@types'), join(rig.dir, 'node_modules', '@types'));
+    // One run: the task file checks clean, the wrong option in bad.ts is caught, nothing else.
+    const t = Bun.spawnSync([process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', rig.dir], { cwd: rig.dir, stdout: 'pipe', stderr: 'pipe' });
+    const errors = t.stdout.toString().split('\n').filter((l) => /error TS/.test(l));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^bad\.ts\(2,\d+\): error TS2322: Type 'boolean' is not assignable/);
+    // Run again: it updates its own types package; a real install is never overwritten.
+    expect((await rig.exec(['types'])).code).toBe(0);
+    rig.write({ 'node_modules/parproc/package.json': '{ "name": "parproc" }' });
+    const refused = await rig.exec(['types']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is an installed parproc');
   });
 });

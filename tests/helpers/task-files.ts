@@ -22,3 +22,24 @@ proc('a', { inputs: ['src/a.txt'] }, async (ctx) => {
 proc('sleeper', async (ctx) => { void ctx.$\`sleep ${marker}\`.catch(() => {}); await Bun.sleep(10); });
 proc('default', { deps: ['a', 'sleeper'] }, (ctx) => { console.log('definitions ${version}'); return ctx.results.a; });
 `;
+
+/** A user's strict tsconfig for a task file (with Bun's types from the project's @types/bun). */
+export const STRICT_TSCONFIG = JSON.stringify({
+  compilerOptions: {
+    target: 'ESNext', module: 'ESNext', moduleResolution: 'bundler', strict: true, noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true, noImplicitReturns: true, noUnusedLocals: true, noUnusedParameters: true,
+    noEmit: true, skipLibCheck: false, types: ['bun'],
+  },
+  include: ['*.ts'],
+});
+
+/** A typed task file, and one with a type error the declarations must catch. */
+export const TYPED_TASK_FILE = `import { proc, proto, output } from 'parproc';
+proto('build::[env]', { argChoices: { env: ['dev', 'prod'] }, outputs: [output('dist/[env].js')] }, async (ctx, { env }) => {
+  await ctx.$\`echo \${env}\`;
+  return \`dist/\${env}\`;
+});
+proc('test', { deps: ['build::*'] }, (ctx) => Object.keys(ctx.results).length);
+`;
+/** A module with a type error the declarations must catch (checked beside the good one). */
+export const BADLY_TYPED_TASK_FILE = `import { proc } from 'parproc';\nproc('x', { timeout: true }, () => 1);\n`;

@@ -1,0 +1,62 @@
+/**
+ * `parproc types`: for a project that has only the single binary, writes parproc's declaration
+ * files to node_modules/parproc (a types-only package), so editors and `tsc` resolve
+ * `import … from 'parproc'` in task files with full types. The binary carries them (build.ts
+ * embeds dist/types.json); a checkout uses the dist/types.json its build made.
+ */
+import { defineCommand, type ArgsDef } from 'citty';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import pkg from '../../../package.json' with { type: 'json' };
+import { writeStdout } from '../../util/stdio.ts';
+import { CliError } from '../errors.ts';
+import { parseFlags } from '../flags.ts';
+
+export const typesArgs = {
+  cwd: { type: 'string', alias: 'C', description: 'the project directory (default: here)', valueHint: 'dir' },
+} satisfies ArgsDef;
+
+export const typesCommand = defineCommand({
+  meta: { name: 'types', description: "write parproc's declaration files to node_modules/parproc, for editors and tsc (with the single binary)" },
+  args: typesArgs,
+});
+
+/** Marks a node_modules/parproc written by this command (never overwrite a real install). */
+const MARK = 'parprocTypesOnly';
+
+async function declarations(): Promise<Record<string, string>> {
+  try {
+    // A built file (not in the repository): the compiled binary bundles it, a checkout reads it.
+    const built = '../../../dist/types.json';
+    return (await import(built, { with: { type: 'json' } })).default as Record<string, string>;
+  } catch {
+    throw new CliError('types: this build of parproc carries no declaration files (in a checkout, run bun run build.ts first)');
+  }
+}
+
+export async function runTypes(rawArgs: string[]): Promise<number> {
+  const args = parseFlags(rawArgs, typesArgs, 'types');
+  const dir = join(resolve(args.cwd ?? '.'), 'node_modules', 'parproc');
+  const manifest = join(dir, 'package.json');
+  if (existsSync(manifest)) {
+    let marked = false;
+    try {
+      marked = JSON.parse(readFileSync(manifest, 'utf8'))[MARK] === true;
+    } catch {
+      marked = false;
+    }
+    if (!marked) throw new CliError(`types: ${dir} is an installed parproc; its types come with it`);
+  }
+  const files = await declarations();
+  for (const [rel, text] of Object.entries(files)) {
+    const path = join(dir, 'types', rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+  writeFileSync(
+    manifest,
+    `${JSON.stringify({ name: 'parproc', version: pkg.version, type: 'module', types: './types/index.d.ts', exports: { '.': { types: './types/index.d.ts' } }, [MARK]: true }, null, 2)}\n`,
+  );
+  writeStdout(`Wrote parproc's types to ${dir} (import 'parproc' in task files now type-checks; Bun's own types come from @types/bun).\n`);
+  return 0;
+}
