@@ -105,4 +105,26 @@ describe('dist/parproc', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('is an installed parproc');
   });
+
+  test('the CLI items of issue 13 from the binary: flags first, --stream, --fail-fast, --snippets, commands in list', async () => {
+    await using rig = await CliRig.create({ bin });
+    rig.write({
+      'sub/parproc.ts': `import { proc } from 'parproc';
+proc('say', ['sh', '-c', 'echo said it']);
+proc('bad', () => { console.log('error: broke'); throw new Error('x'); });
+proc('after', { deps: ['slow'] }, () => 1);
+proc('slow', async () => { await Bun.sleep(50); });
+`,
+    });
+    const ls = await rig.exec(['-C', 'sub', 'list']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toContain('say');
+    expect(ls.stdout).toContain('$ sh -c');
+    const stream = await rig.exec(['-C', 'sub', '-j', '1', 'run', 'say', '--stream']);
+    expect(stream.stdout).toContain('say | said it');
+    const ff = await rig.exec(['-C', 'sub', 'bad', 'after', '-j', '1', '--fail-fast', '--snippets', 'none', '--json']);
+    expect(ff.code).toBe(1);
+    expect(ff.stderr).not.toContain('error: broke');
+    expect(parseNdjson(ff.stdout).summary.procs.find((p) => p.name === 'after')?.state).toBe('failed-dep');
+  });
 });
