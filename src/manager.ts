@@ -234,6 +234,8 @@ export class ProcManager {
       parallel: () => (this.#options.debug ? 1 : this.#options.parallel),
       allowMissingDeps: () => this.#options.allowMissingDeps,
       failFast: () => this.#options.failFast,
+      history: () => this.#incremental.store()?.scheduleHints() ?? null,
+      failedFirst: () => this.#options.failedFirst,
       emit: (e) => this.#bus.emit(e),
       listening: () => !this.#bus.idle,
       launch: (node) => this.#launch(node),

@@ -112,6 +112,7 @@ const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 
     watchDebounce: v.optional(duration),
     fullLogOnFailure: v.optional(v.boolean()),
     failFast: v.optional(v.boolean()),
+    failedFirst: v.optional(v.boolean()),
     snippets: v.optional(v.picklist(['all', 'failures', 'none'], 'expected "all", "failures" or "none"')),
     trackImports: v.optional(v.boolean()),
     importRoots: v.optional(v.nullable(v.array(nonEmpty))),
@@ -258,6 +259,8 @@ export interface Options {
   /** After the first failure, start nothing new (running procs finish); the rest end `failed-dep`. */
   /** Which procs get log snippets on the terminal: all (capped), failures only, or none (`--snippets`). */
   snippets: 'all' | 'failures' | 'none';
+  /** Among ready procs, start those whose last recorded run failed first (task DB). */
+  failedFirst: boolean;
   failFast: boolean;
   trackImports: boolean;
   importRoots: string[] | null;
@@ -288,6 +291,7 @@ export function defaultOptions(): Options {
     watchDebounce: 0.3,
     fullLogOnFailure: false,
     failFast: false,
+    failedFirst: true,
     snippets: 'all',
     trackImports: false,
     importRoots: null,

@@ -240,6 +240,36 @@ export class SqliteStore implements TaskStore {
     }
   }
 
+  /**
+   * For scheduling from history: every proc's expected duration (the weighted mean of its last 10
+   * successful runs, as `expectedDuration`) and the procs whose newest run failed. Two queries.
+   */
+  scheduleHints(): { expected: Map<string, number>; failedLast: Set<string> } {
+    const expected = new Map<string, number>();
+    const failedLast = new Set<string>();
+    try {
+      const rows = this.#db
+        .query(
+          "SELECT proc, ended - started AS d FROM (SELECT proc, started, ended, row_number() OVER (PARTITION BY proc ORDER BY ended DESC) AS rn FROM runs WHERE status = 'success') WHERE rn <= 10 ORDER BY proc, rn",
+        )
+        .all() as { proc: string; d: number }[];
+      let i = 0;
+      while (i < rows.length) {
+        const proc = (rows[i] as { proc: string }).proc;
+        const ds: number[] = [];
+        for (; i < rows.length && (rows[i] as { proc: string }).proc === proc; i++) ds.push((rows[i] as { d: number }).d);
+        const m = weightedMean(ds);
+        if (m !== null) expected.set(proc, m);
+      }
+      for (const r of this.#db.query('SELECT proc, status FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY proc)').all() as { proc: string; status: string }[]) {
+        if (r.status !== 'success') failedLast.add(r.proc);
+      }
+    } catch {
+      // no history to schedule from: FIFO
+    }
+    return { expected, failedLast };
+  }
+
   /** Durations (ms) of each proc's newest recorded run. */
   lastDurations(): Map<string, number> {
     const out = new Map<string, number>();

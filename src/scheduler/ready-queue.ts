@@ -29,7 +29,58 @@ class Fifo<T> {
   }
 }
 
+/** A max-heap on rank, FIFO (insertion sequence) among equal ranks. */
+class RankHeap<T> {
+  #items: { x: T; rank: number; seq: number }[] = [];
+  #seq = 0;
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  #before(a: { rank: number; seq: number }, b: { rank: number; seq: number }): boolean {
+    return a.rank > b.rank || (a.rank === b.rank && a.seq < b.seq);
+  }
+
+  push(x: T, rank: number): void {
+    const items = this.#items;
+    items.push({ x, rank, seq: this.#seq++ });
+    let i = items.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#before(items[i] as never, items[p] as never)) break;
+      [items[i], items[p]] = [items[p] as never, items[i] as never];
+      i = p;
+    }
+  }
+
+  shift(): T | undefined {
+    const items = this.#items;
+    const top = items[0];
+    if (!top) return undefined;
+    const last = items.pop() as (typeof items)[number];
+    if (items.length > 0) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < items.length && this.#before(items[l] as never, items[m] as never)) m = l;
+        if (r < items.length && this.#before(items[r] as never, items[m] as never)) m = r;
+        if (m === i) break;
+        [items[i], items[m]] = [items[m] as never, items[i] as never];
+        i = m;
+      }
+    }
+    return top.x;
+  }
+}
+
 export class ReadyQueue {
+  /** Ranks ready procs (scheduling from history); `null`: FIFO. Set per run. */
+  rank: ((node: ProcNode) => number) | null = null;
+  #ranked = new Map<number, RankHeap<ProcNode>>();
   /** Wanted + running procs per wave: a wave may start only when all lower ones are empty. */
   #active = new Map<number, number>();
   #ready = new Map<number, Fifo<ProcNode>>();
@@ -50,6 +101,12 @@ export class ReadyQueue {
   }
 
   push(node: ProcNode): void {
+    if (this.rank) {
+      let h = this.#ranked.get(node.wave);
+      if (!h) this.#ranked.set(node.wave, (h = new RankHeap()));
+      h.push(node, this.rank(node));
+      return;
+    }
     let q = this.#ready.get(node.wave);
     if (!q) this.#ready.set(node.wave, (q = new Fifo()));
     q.push(node);
@@ -60,7 +117,8 @@ export class ReadyQueue {
     let min = Infinity;
     for (const w of this.#active.keys()) if (w < min) min = w;
     if (min === Infinity) return undefined;
-    return this.#ready.get(min)?.shift();
+    // Procs pushed before a ranking was set stay in FIFO order, ahead of ranked ones.
+    return this.#ready.get(min)?.shift() ?? this.#ranked.get(min)?.shift();
   }
 
   /** The first of `locks` held by a running proc, if any. */
@@ -101,6 +159,7 @@ export class ReadyQueue {
   clear(): void {
     this.#active.clear();
     this.#ready.clear();
+    this.#ranked.clear();
     this.#locksHeld.clear();
     this.#lockWaiters.clear();
   }

@@ -13,6 +13,7 @@ import type { Outcome } from '../runners/runner.ts';
 import type { ProcError, ProcState } from '../types.ts';
 import { waitWouldCycle } from '../graph/cycles.ts';
 import { Linker } from './linker.ts';
+import { Priorities, type History } from './priority.ts';
 import { Slots } from './slots.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
@@ -28,6 +29,10 @@ export interface SchedulerHost {
   listening(): boolean;
   /** Expected duration of a proc that starts (for progress bars), or `null`. */
   expectedMs?(node: ProcNode): number | null;
+  /** History to schedule from (task DB), read when a run starts; `null`: FIFO. */
+  history?(): History | null;
+  /** `failedFirst`: procs whose last run failed go first. */
+  failedFirst?(): boolean;
   /** Runs a proc that was just moved to `running`. */
   launch(node: ProcNode): Promise<Outcome>;
   /**
@@ -52,6 +57,8 @@ export class Scheduler {
   #active = 0;
   /** The `parallel` slots, lent out during `ctx.wait`. */
   #slots = new Slots();
+  /** Ranking of ready procs from history for the current run, or `null` (FIFO). */
+  #priorities: Priorities | null = null;
   /** An interactive proc running: nothing else starts. */
   #exclusive: ProcNode | null = null;
   /** Interactive procs ready to run, waiting for the running ones to end (nothing new starts). */
@@ -140,6 +147,7 @@ export class Scheduler {
     if (this.#active === 0 && !this.#inRun) {
       this.#inRun = true;
       if (this.#root.signal.aborted) this.#root = new AbortController();
+      this.#startRanking();
       this.#runStartedAt = Date.now();
       this.#runFailures = 0;
       if (this.#host.listening()) this.#host.emit({ type: 'run-start', at: this.#runStartedAt });
@@ -164,7 +172,16 @@ export class Scheduler {
    * consistent — the offenders end `failed-dep`.
    */
   want(roots: readonly ProcNode[], opts: { full?: boolean } = {}): void {
+    this.#priorities?.invalidate(); // new procs and edges change remaining paths
     this.#linker.want(roots, opts);
+  }
+
+  /** At a run's start: rank ready procs from history (critical path, failures first), or FIFO. */
+  #startRanking(): void {
+    const history = this.#host.history?.() ?? null;
+    const p = history ? new Priorities(history, this.#host.failedFirst?.() ?? true) : null;
+    this.#priorities = p?.active ? p : null;
+    this.#queue.rank = this.#priorities ? (n) => (this.#priorities as Priorities).rank(n) : null;
   }
 
   /** Rdep rules registered while a run is under way apply to targets already wanted. */

@@ -25,6 +25,7 @@ export const runArgs = {
   'full-log': { type: 'boolean', description: 'print the whole log of failed procs' },
   stream: { type: 'boolean', description: "print procs' output live, each line prefixed with the proc's name" },
   snippets: { type: 'string', description: 'which procs get log snippets: all (capped), failures, none', valueHint: 'all|failures|none' },
+  'failed-first': { type: 'boolean', description: 'start procs whose last run failed first (default; --no-failed-first: do not)' },
   'fail-fast': { type: 'boolean', description: 'after the first failure start nothing new (running procs finish); exit 1' },
   json: { type: 'boolean', description: 'NDJSON events on stdout, a summary last; the human display on stderr' },
   full: { type: 'boolean', description: 'ignore the cache: run everything' },
@@ -80,6 +81,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (args.dynamic !== undefined) pm.setOptions({ dynamic: args.dynamic });
   if (args['full-log'] !== undefined) pm.setOptions({ fullLogOnFailure: args['full-log'] });
   if (args['fail-fast'] !== undefined) pm.setOptions({ failFast: args['fail-fast'] });
+  if (rawArgs.includes('--no-failed-first')) pm.setOptions({ failedFirst: false });
   if (args.snippets !== undefined) {
     if (!['all', 'failures', 'none'].includes(String(args.snippets))) throw new CliError(`--snippets must be all, failures or none, got "${String(args.snippets)}"`);
     pm.setOptions({ snippets: args.snippets as 'all' | 'failures' | 'none' });

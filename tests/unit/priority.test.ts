@@ -1,0 +1,92 @@
+/**
+ * Scheduling from history (issue 14): critical path first, recent failures first, FIFO without
+ * history. Orders are asserted, never wall times.
+ */
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { ProcFailedError, type ProcManager } from '../../src/index.ts';
+import { Project } from '../helpers/project.ts';
+
+setDefaultTimeout(30_000);
+
+let p: Project;
+const cwd = process.cwd();
+beforeEach(() => {
+  p = new Project();
+  process.chdir(p.dir);
+});
+afterEach(() => {
+  process.chdir(cwd);
+  p[Symbol.dispose]();
+});
+
+/** Short procs registered (and so ready) before a chain of long ones. */
+function skewed(pm: ProcManager, trail: string[]): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < 6; i++) names.push(pm.proc(`short${i}`, async () => void trail.push(`short${i}`)));
+  pm.proc('c1', async () => {
+    trail.push('c1');
+    await Bun.sleep(60);
+  });
+  pm.proc('c2', { deps: ['c1'] }, async () => {
+    trail.push('c2');
+    await Bun.sleep(60);
+  });
+  names.push(pm.proc('c3', { deps: ['c2'] }, async () => void trail.push('c3')));
+  return names;
+}
+
+describe('scheduling from history', () => {
+  test('without history the order is FIFO; with it, the chain of the critical path starts first', async () => {
+    const first: string[] = [];
+    {
+      const { pm } = p.manager({ parallel: 1 });
+      pm.start(skewed(pm, first));
+      await pm.waitForAll();
+      pm.close();
+    }
+    expect(first.slice(0, 2)).toEqual(['short0', 'short1']); // FIFO: registered first, ready first
+    const second: string[] = [];
+    {
+      const { pm } = p.manager({ parallel: 1 });
+      const names = skewed(pm, second);
+      pm.run('c3', { full: true });
+      pm.start(names);
+      await pm.waitForAll();
+      pm.close();
+    }
+    expect(second[0]).toBe('c1'); // the longest expected remaining path
+  });
+
+  test('a proc whose last run failed starts before equally ready procs (failedFirst), unless turned off', async () => {
+    const make = (pm: ProcManager, trail: string[], fail: boolean) => {
+      for (let i = 0; i < 4; i++) pm.proc(`ok${i}`, () => void trail.push(`ok${i}`));
+      pm.proc('flaky', () => {
+        trail.push('flaky');
+        if (fail) throw new ProcFailedError('flaked');
+      });
+      pm.start(['ok0', 'ok1', 'ok2', 'ok3', 'flaky']);
+    };
+    {
+      const { pm } = p.manager({ parallel: 1 });
+      make(pm, [], true);
+      await pm.waitForAll({ throwOnFailure: false });
+      pm.close();
+    }
+    const trail: string[] = [];
+    {
+      const { pm } = p.manager({ parallel: 1 });
+      make(pm, trail, false);
+      await pm.waitForAll();
+      pm.close();
+    }
+    expect(trail[0]).toBe('flaky');
+    const off: string[] = [];
+    {
+      const { pm } = p.manager({ parallel: 1, failedFirst: false });
+      make(pm, off, false);
+      await pm.waitForAll();
+      pm.close();
+    }
+    expect(off).toEqual(['ok0', 'ok1', 'ok2', 'ok3', 'flaky']);
+  });
+});
