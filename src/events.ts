@@ -53,6 +53,11 @@ export interface RunEndEvent {
   ok: boolean;
   /** Wall time from `run-start`. */
   durationMs: number;
+  /**
+   * The chain of procs that determined the wall time: from the proc that ended last back through
+   * the dep of each that ended last, with how long each ran (first to last).
+   */
+  criticalPath: { name: string; durationMs: number }[];
 }
 
 /** The watcher is armed. */

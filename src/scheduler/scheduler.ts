@@ -427,12 +427,27 @@ export class Scheduler {
     this.#inRun = false;
     const ok = this.#runFailures === 0;
     const at = Date.now();
-    if (this.#host.listening()) this.#host.emit({ type: 'run-end', at, ok, durationMs: at - this.#runStartedAt });
+    if (this.#host.listening()) this.#host.emit({ type: 'run-end', at, ok, durationMs: at - this.#runStartedAt, criticalPath: this.#criticalPath() });
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     const done = this.#host.runEnded?.(ok);
     if (done instanceof Promise) void done.finally(() => waiters.forEach((w) => w()));
     else for (const w of waiters) w();
+  }
+
+  /** The chain that determined the run's wall time (see `RunEndEvent.criticalPath`). */
+  #criticalPath(): { name: string; durationMs: number }[] {
+    const ran = (n: ProcNode): boolean => n.executed && n.startedAt !== null && n.endedAt !== null && n.startedAt >= this.#runStartedAt;
+    let last: ProcNode | null = null;
+    for (const n of this.#host.registry.procs.values()) if (ran(n) && (last === null || (n.endedAt as number) > (last.endedAt as number))) last = n;
+    const chain: ProcNode[] = [];
+    for (let cur = last; cur !== null; ) {
+      chain.push(cur);
+      let next: ProcNode | null = null;
+      for (const d of cur.depNodes) if (ran(d) && !chain.includes(d) && (next === null || (d.endedAt as number) > (next.endedAt as number))) next = d;
+      cur = next;
+    }
+    return chain.reverse().map((n) => ({ name: n.name, durationMs: (n.endedAt as number) - (n.startedAt as number) }));
   }
 
   // ------------------------------------------------------------------ waiting

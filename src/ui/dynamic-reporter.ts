@@ -97,7 +97,7 @@ export class DynamicReporter {
       case 'proc-output':
         return; // logs are read from files when needed, never streamed to the terminal
       case 'run-end':
-        this.#queued.push(this.#tally.line(e.ok, e.durationMs));
+        this.#queued.push(this.#tally.line(e.ok, e.durationMs, e.criticalPath));
         this.#stop();
         return;
       case 'warning':

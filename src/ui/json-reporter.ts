@@ -11,6 +11,8 @@ export interface JsonSummary {
   type: 'summary';
   ok: boolean;
   durationMs: number;
+  /** The chain that set the wall time of the last run (see `RunEndEvent.criticalPath`). */
+  criticalPath: { name: string; durationMs: number }[];
   /** Each proc: its end state, error, duration, and `output` (its result; `null` if none). */
   procs: { name: string; state: ProcState; error: ProcError; moreInfo: string | null; durationMs: number | null; output: unknown }[];
 }
@@ -20,6 +22,7 @@ export class JsonReporter {
   #procs = new Map<string, JsonSummary['procs'][number]>();
   #startedAt: number | null = null;
   #ok = true;
+  #criticalPath: { name: string; durationMs: number }[] = [];
 
   constructor(write: (line: string) => void) {
     this.#write = bufferedWriter(write);
@@ -28,7 +31,10 @@ export class JsonReporter {
   onEvent = (e: RunEvent): void => {
     this.#write(`${JSON.stringify(e)}\n`);
     if (e.type === 'run-start') this.#startedAt ??= e.at;
-    else if (e.type === 'run-end') this.#ok &&= e.ok;
+    else if (e.type === 'run-end') {
+      this.#ok &&= e.ok;
+      this.#criticalPath = e.criticalPath;
+    }
     else if (e.type === 'proc-state') {
       this.#procs.set(e.name, { name: e.name, state: e.state, error: e.error, moreInfo: e.moreInfo, durationMs: e.durationMs, output: null });
     }
@@ -43,6 +49,7 @@ export class JsonReporter {
       type: 'summary',
       ok: ok && this.#ok,
       durationMs: this.#startedAt === null ? 0 : Date.now() - this.#startedAt,
+      criticalPath: this.#criticalPath,
       procs: [...this.#procs.values()].map((p) => ({ ...p, output: outputs[p.name] ?? null })),
     };
     this.#write(`${JSON.stringify(s)}\n`);

@@ -85,7 +85,7 @@ export class StaticReporter {
         return endLines(e, opts).join('\n');
       },
       'proc-output': (e) => (opts.options().debug ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
-      'run-end': (e) => this.#tally.line(e.ok, e.durationMs),
+      'run-end': (e) => this.#tally.line(e.ok, e.durationMs, e.criticalPath),
       'watch-ready': () => pc.dim('Watching for changes…'),
       'watch-rebuild': (e) => `${pc.cyan('↻')} ${e.changed.length} change(s): rebuilding ${e.procs.join(', ')}`,
     };

@@ -19,6 +19,9 @@ interface TraceEvent {
   args?: Record<string, unknown>;
 }
 
+/** The track of the critical path (below the slots). */
+const CRITICAL_TID = 1000;
+
 export class TraceReporter {
   #path: () => string | null;
   #events: TraceEvent[] = [];
@@ -60,6 +63,12 @@ export class TraceReporter {
         });
       }
     } else if (e.type === 'run-end') {
+      // A track of its own marks the chain that set the wall time.
+      const byName = new Map(this.#events.filter((x) => x.ph === 'X').map((x) => [x.name, x]));
+      for (const step of e.criticalPath) {
+        const x = byName.get(step.name);
+        if (x) this.#events.push({ ...x, cat: 'critical-path', tid: CRITICAL_TID, args: { ...x.args, criticalPath: true } });
+      }
       this.#write();
     }
   };
@@ -70,6 +79,7 @@ export class TraceReporter {
     const meta: TraceEvent[] = [
       { name: 'process_name', ph: 'M', pid: 1, tid: 0, args: { name: 'parproc' } },
       { name: 'thread_name', ph: 'M', pid: 1, tid: 0, args: { name: 'not run' } },
+      { name: 'thread_name', ph: 'M', pid: 1, tid: CRITICAL_TID, args: { name: 'critical path' } },
       ...this.#slots.map((_, i): TraceEvent => ({ name: 'thread_name', ph: 'M', pid: 1, tid: i + 1, args: { name: `slot ${i + 1}` } })),
     ];
     try {

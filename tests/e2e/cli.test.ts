@@ -461,6 +461,23 @@ proc('red', () => { console.log('error: it broke'); throw new Error('bad'); });
     expect(bad.stderr).toContain('--snippets must be all, failures or none');
   });
 
+  test('the summary names the critical path of the run (display and --json)', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('quick', () => 1);
+proc('c1', () => Bun.sleep(30));
+proc('c2', { deps: ['c1'] }, () => Bun.sleep(30));
+proc('c3', { deps: ['c2', 'quick'] }, () => Bun.sleep(30));
+`,
+    });
+    const human = await rig.exec(['c3']);
+    expect(human.stdout).toMatch(/critical path: c1 \d+ms → c2 \d+ms → c3 \d+ms/);
+    const { summary } = parseNdjson((await rig.exec(['c3', '--json', '--full'])).stdout) as unknown as { summary: { criticalPath: { name: string; durationMs: number }[] } };
+    expect(summary.criticalPath.map((p) => p.name)).toEqual(['c1', 'c2', 'c3']);
+    expect(summary.criticalPath.every((p) => p.durationMs >= 25)).toBe(true);
+  });
+
   test('log file names are readable: test::main.log', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('test::main', () => console.log('ran'));\n` });

@@ -52,7 +52,12 @@ proc('default', { deps: ['b', 'd'] }, () => 1);
     const r = await rig.exec(['--trace', 'out/trace.json']);
     expect(r.code).toBe(1);
     const trace = JSON.parse(readFileSync(join(rig.dir, 'out', 'trace.json'), 'utf8'));
-    const complete = trace.traceEvents.filter((e: { ph: string }) => e.ph === 'X');
+    const all = trace.traceEvents.filter((e: { ph: string }) => e.ph === 'X');
+    const complete = all.filter((e: { cat: string }) => e.cat === 'proc');
+    // The critical path (c failed after a ran: a → c) is marked on a track of its own.
+    const critical = all.filter((e: { cat: string }) => e.cat === 'critical-path');
+    expect(critical.map((e: { name: string }) => e.name)).toEqual(['a', 'c']);
+    expect(new Set(critical.map((e: { tid: number }) => e.tid)).size).toBe(1);
     const byName = Object.fromEntries(complete.map((e: { name: string }) => [e.name, e]));
     expect(Object.keys(byName).sort()).toEqual(['a', 'b', 'c', 'd', 'default']);
     expect(byName.c.args).toMatchObject({ state: 'failed', error: 'exception', moreInfo: 'c broke' });
@@ -61,7 +66,7 @@ proc('default', { deps: ['b', 'd'] }, () => 1);
     expect(byName.a.tid).not.toBe(byName.b.tid); // a and b overlapped: two slots
     expect(byName.a.dur).toBeGreaterThan(0);
     const threads = trace.traceEvents.filter((e: { ph: string; name: string }) => e.ph === 'M' && e.name === 'thread_name');
-    expect(threads.map((t: { args: { name: string } }) => t.args.name)).toEqual(['not run', 'slot 1', 'slot 2']);
+    expect(threads.map((t: { args: { name: string } }) => t.args.name)).toEqual(['not run', 'critical path', 'slot 1', 'slot 2']);
   });
 
   test('setOptions({ traceFile }) writes each run from the library', async () => {
@@ -78,7 +83,7 @@ await pm.waitForAll();
     const p = Bun.spawnSync([process.execPath, 'script.ts'], { cwd: rig.dir });
     expect(p.exitCode).toBe(0);
     const trace = JSON.parse(readFileSync(join(rig.dir, 'lib-trace.json'), 'utf8'));
-    expect(trace.traceEvents.filter((e: { ph: string }) => e.ph === 'X').map((e: { name: string }) => e.name)).toEqual(['x']);
+    expect(trace.traceEvents.filter((e: { ph: string; cat: string }) => e.ph === 'X' && e.cat === 'proc').map((e: { name: string }) => e.name)).toEqual(['x']);
   });
 });
 

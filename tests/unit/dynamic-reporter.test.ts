@@ -42,7 +42,7 @@ describe('the live display', () => {
     t.size.columns = 40;
     t.resize();
     r.onEvent(state('b', 'failed', { error: 'exception', moreInfo: 'x', durationMs: 1, outputBytes: 14 }));
-    r.onEvent({ type: 'run-end', at: Date.now(), ok: false, durationMs: 2 });
+    r.onEvent({ type: 'run-end', at: Date.now(), ok: false, durationMs: 2, criticalPath: [] });
     r.dispose();
     const lines = Bun.stripANSI(t.writes.join('')).split('\n');
     const tops = lines.filter((l) => l.startsWith('╭─'));
@@ -54,7 +54,7 @@ describe('the live display', () => {
     const t = fakeTerminal(80, 20);
     const r = new DynamicReporter(t.term, ctx);
     r.onEvent({ type: 'run-start', at: Date.now() });
-    r.onEvent({ type: 'run-end', at: Date.now(), ok: true, durationMs: 0 });
+    r.onEvent({ type: 'run-end', at: Date.now(), ok: true, durationMs: 0, criticalPath: [] });
     const count = t.writes.length;
     t.resize(); // no run: nothing to draw
     expect(t.writes.length).toBe(count);
