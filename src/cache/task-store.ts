@@ -41,6 +41,8 @@ export interface TaskStore {
   expectedDuration(name: string): number | null;
   /** Durations (ms) of each proc's newest recorded run. */
   lastDurations(): Map<string, number>;
+  /** Every proc's expected duration, and the procs whose newest run failed (scheduling). */
+  scheduleHints(): { expected: Map<string, number>; failedLast: Set<string> };
   /** Recorded runs, newest first. */
   history(name: string | null, limit: number): RunRecord[];
   /** Forgets cached results of `names` (all when `null`); returns how many were forgotten. */

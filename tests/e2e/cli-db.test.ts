@@ -100,6 +100,25 @@ describe('CLI and the task DB', () => {
     expect(expected).toMatch(/\n  bad\s+– \(no successful run\)\n/);
   });
 
+  test('-n prints the planned order (from history: the critical path first) and the expected total time', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+for (let i = 0; i < 4; i++) proc('s' + i, () => Bun.sleep(30));
+proc('c1', () => Bun.sleep(80));
+proc('c2', { deps: ['c1'] }, () => Bun.sleep(80));
+proc('default', { deps: ['s0', 's1', 's2', 's3', 'c2'] }, () => 1);
+`,
+    });
+    const before = (await rig.exec(['-n', '-j', '2'])).stdout;
+    expect(before).toContain('Expected total: unknown (no history yet)');
+    expect(before.indexOf('run         s0')).toBeLessThan(before.indexOf('run         c1'));
+    await rig.exec(['-j', '2']);
+    const after = (await rig.exec(['-n', '-j', '2', '--full'])).stdout;
+    expect(after.indexOf('run         c1')).toBeLessThan(after.indexOf('run         s0'));
+    expect(after).toMatch(/Expected total: \d+ms on 2 slots\n$/);
+  });
+
   test('two CLI runs in parallel on one DB both succeed and both are recorded', async () => {
     await using rig = await CliRig.create();
     rig.write({

@@ -7,6 +7,7 @@ import type { ProcManager } from '../../manager.ts';
 import { JsonReporter } from '../../ui/json-reporter.ts';
 import { colorFor, createDisplay, type Reporter } from '../../ui/display.ts';
 import { StreamReporter } from '../../ui/stream-reporter.ts';
+import { formatDuration } from '../../ui/format.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
@@ -167,10 +168,12 @@ export function dbFlag(rawArgs: string[], db: unknown): string | null | undefine
  */
 async function dryRun(pm: ProcManager, full: boolean): Promise<number> {
   const lines: string[] = [];
+  const planned: string[] = [];
   let procs: ReturnType<ProcManager['getProcs']> | null = null;
   pm.onEvent((e: RunEvent) => {
     if (e.type !== 'proc-state') return;
     if (e.state === 'running') {
+      planned.push(e.name);
       // Looked up once (commands do not change), again only for procs made during the run.
       if (!procs?.has(e.name)) procs = pm.getProcs();
       const command = procs.get(e.name)?.command;
@@ -181,7 +184,35 @@ async function dryRun(pm: ProcManager, full: boolean): Promise<number> {
   });
   pm.release({ dryRun: true, full });
   await pm.waitForAll({ throwOnFailure: false });
+  const total = expectedTotal(pm, planned);
   pm.close();
-  writeStdout(lines.length === 0 ? 'Nothing to do.\n' : `Dry run, in start order (nothing was run):\n${lines.join('\n')}\n`);
+  writeStdout(lines.length === 0 ? 'Nothing to do.\n' : `Dry run, in start order (nothing was run):\n${lines.join('\n')}\n${total}`);
   return EXIT.ok;
+}
+
+/**
+ * The expected wall time of the planned order, from the task DB's history: each proc starts when
+ * its deps have ended and a slot is free, and takes its expected duration (the median of the
+ * known ones when it has none).
+ */
+function expectedTotal(pm: ProcManager, planned: string[]): string {
+  const hints = pm.taskStore()?.scheduleHints();
+  if (!hints || hints.expected.size === 0 || planned.length === 0) return 'Expected total: unknown (no history yet)\n';
+  const known = [...hints.expected.values()].sort((a, b) => a - b);
+  const median = known[Math.floor(known.length / 2)] as number;
+  const slots: number[] = Array.from({ length: Math.min(pm.getOptions().parallel, planned.length) }, () => 0);
+  const end = new Map<string, number>();
+  let unknown = 0;
+  for (const name of planned) {
+    const ready = Math.max(0, ...pm.linkedDeps(name).map((d) => end.get(d) ?? 0));
+    let i = 0;
+    for (let k = 1; k < slots.length; k++) if ((slots[k] as number) < (slots[i] as number)) i = k;
+    const w = hints.expected.get(name);
+    if (w === undefined) unknown++;
+    const finish = Math.max(ready, slots[i] as number) + (w ?? median);
+    slots[i] = finish;
+    end.set(name, finish);
+  }
+  const ms = Math.max(...end.values());
+  return `Expected total: ${formatDuration(ms)} on ${slots.length} slot${slots.length === 1 ? '' : 's'}${unknown ? ` (${unknown} without history counted as ${formatDuration(median)} each)` : ''}\n`;
 }
