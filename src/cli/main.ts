@@ -21,6 +21,8 @@ const COMMANDS: Record<string, Entry> = {
   history: { def: async () => (await import('./commands/history.ts')).historyCommand, run: async (a) => (await import('./commands/history.ts')).runHistory(a) },
   clean: { def: async () => (await import('./commands/clean.ts')).cleanCommand, run: async (a) => (await import('./commands/clean.ts')).runClean(a) },
   types: { def: async () => (await import('./commands/types.ts')).typesCommand, run: async (a) => (await import('./commands/types.ts')).runTypes(a) },
+  completion: { def: async () => (await import('./commands/completion.ts')).completionCommand, run: async (a) => (await import('./commands/completion.ts')).runCompletion(a) },
+  __complete: { def: async () => (await import('./commands/completion.ts')).completionCommand, run: async (a) => (await import('./commands/completion.ts')).runComplete(a) },
 };
 const ALIASES: Record<string, string> = { ls: 'list' };
 
@@ -36,6 +38,7 @@ Commands:
   history [name]       recorded runs and expected durations (--limit, --json)
   clean [names...]     forget cached results (--logs also deletes logs)
   types                write parproc's types to node_modules/parproc (for editors, with the binary)
+  completion <shell>   print a completion script for bash, zsh or fish
 
 Options: parproc <command> --help.  parproc --version.
 `;

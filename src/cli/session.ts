@@ -58,7 +58,7 @@ export function cliDefaults(taskFile: string): { logDir: string; taskDbPath: str
 }
 
 /** Names a target could have meant: procs, and proto names filled from static choices. */
-function candidates(pm: ProcManager): string[] {
+export function candidates(pm: ProcManager): string[] {
   const out = [...pm.getProcs().keys()];
   for (const p of pm.getProtos().values()) {
     out.push(p.pattern);
