@@ -196,8 +196,9 @@ async function dryRun(pm: ProcManager, full: boolean): Promise<number> {
  * known ones when it has none).
  */
 function expectedTotal(pm: ProcManager, planned: string[]): string {
+  if (planned.length === 0) return '';
   const hints = pm.taskStore()?.scheduleHints();
-  if (!hints || hints.expected.size === 0 || planned.length === 0) return 'Expected total: unknown (no history yet)\n';
+  if (!hints || hints.expected.size === 0) return 'Expected total: unknown (no history yet)\n';
   const known = [...hints.expected.values()].sort((a, b) => a - b);
   const median = known[Math.floor(known.length / 2)] as number;
   const slots: number[] = Array.from({ length: Math.min(pm.getOptions().parallel, planned.length) }, () => 0);
