@@ -68,7 +68,10 @@ export class ProcManager {
     options: () => this.#options,
     params: () => this.#params,
     warn: (message) => this.#warn(message),
+    sourceRoot: () => this.#sourceRoot ?? (Bun.main.startsWith('/$bunfs/') ? null : Bun.main),
   });
+  /** The task file (the CLI's), whose modules define function procs; else the entry script. */
+  #sourceRoot: string | null = null;
 
   constructor(options?: OptionsInput) {
     const parsed = parseOptions(options, 'new ProcManager');
@@ -376,6 +379,11 @@ export class ProcManager {
     this.#runners.dispose();
     flushOpenLogs();
     this.close();
+  }
+
+  /** The task file: its content and its first-party imports are part of function procs' definitions. */
+  setSourceRoot(file: string): void {
+    this.#sourceRoot = file;
   }
 
   /** Refuses interactive procs with `reason` (the CLI's `--json`: stdout is for NDJSON). */

@@ -5,7 +5,6 @@
  */
 import { dirname, resolve } from 'node:path';
 import { trackedImports } from '../files/imports.ts';
-import { resolveSite } from '../runners/site.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
@@ -28,6 +27,8 @@ export interface IncrementalHost {
   options(): Readonly<Options>;
   params(): Record<string, unknown>;
   warn(message: string): void;
+  /** The module whose content (with its first-party imports) defines function procs. */
+  sourceRoot(): string | null;
 }
 
 const bodyHashes = new WeakMap<ProcBody, string>();
@@ -58,18 +59,18 @@ function moduleHash(file: string): string {
 }
 
 /**
- * A hash of what a proc does: a command's text, or for a function its defining module and the
- * modules that imports (unless `trackSource: false`), and the proc's args — so an edited command,
- * an edited task file or other args rerun.
+ * A hash of what a proc does: a command's text, or for a function the task file (the CLI's; a
+ * script's own entry module otherwise) and the first-party modules it imports (unless
+ * `trackSource: false`), and the proc's args — so an edited command, an edited task file or
+ * helper, or other args rerun. One source hash for every function proc: cheap (no per-proc
+ * work), and conservative (an edit anywhere in the task file's modules reruns its functions).
  */
-function definitionHash(node: ProcNode): string {
+function definitionHash(node: ProcNode, sourceRoot: string | null): string {
   let body = bodyHashes.get(node.body);
   if (body === undefined) {
     let text: string;
-    if (node.body.kind === 'fn') {
-      const site = node.opts.trackSource && node.body.site ? resolveSite(node.body.site) : null;
-      text = site ? `fn:${moduleHash(site.file)}` : 'fn';
-    } else text = node.body.kind === 'shell' ? `sh:${node.body.command}` : `argv:${JSON.stringify(node.body.argv)}`;
+    if (node.body.kind === 'fn') text = node.opts.trackSource && sourceRoot ? `fn:${moduleHash(sourceRoot)}` : 'fn';
+    else text = node.body.kind === 'shell' ? `sh:${node.body.command}` : `argv:${JSON.stringify(node.body.argv)}`;
     body = Bun.hash(text).toString(16);
     bodyHashes.set(node.body, body);
   }
@@ -179,7 +180,7 @@ export class Incremental {
       cached,
       inputs: node.inputs,
       // Only compared against a cached result: not worth hashing without one.
-      definition: cached === null ? '' : definitionHash(node),
+      definition: cached === null ? '' : definitionHash(node, this.#host.sourceRoot()),
       fingerprint: o.fingerprint,
       outputs: outputsProblem,
     });
@@ -200,7 +201,7 @@ export class Incremental {
     store.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status });
     // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
     if (outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0)) {
-      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node) });
+      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()) });
     }
   }
 

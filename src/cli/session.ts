@@ -37,6 +37,7 @@ export async function openSession(
   const taskFile = findTaskFile(process.cwd(), flags.file);
   const pm = setDefaultManager(new ProcManager({ display: false, ...cliDefaults(taskFile) }));
   pm.hold();
+  pm.setSourceRoot(taskFile);
   attach?.(pm);
   await loadTaskFile(taskFile, flags.json === true);
   // Let `now: true` procs registered at the top level become wanted (held, so none starts).
