@@ -7,23 +7,7 @@ import { ProcManager } from './manager.ts';
 import type { OptionsInput } from './options.ts';
 
 export { ProcManager } from './manager.ts';
-export {
-  CommandError,
-  ProcFailedError,
-  ProcNoChangeError,
-  ProcSkippedError,
-  ProcessError,
-  UserError,
-} from './errors.ts';
-export {
-  NO_FAILURES,
-  ignoreLogAlways,
-  ignoreLogIfSucceeded,
-  output,
-  regexFiles,
-  whenScheduled,
-  whenTargetScheduled,
-} from './helpers.ts';
+export * from './public-values.ts';
 export type { Options, OptionsInput } from './options.ts';
 export type { RunEvent, WarningEvent, ProcStateEvent, ProcOutputEvent, RunStartEvent, RunEndEvent, WatchReadyEvent, WatchRebuildEvent } from './events.ts';
 export type * from './types.ts';

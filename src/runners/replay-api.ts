@@ -9,23 +9,7 @@ import type { ProcBody } from '../graph/proc-node.ts';
 import { recordReplayed } from './replay.ts';
 import { captureSite } from './site.ts';
 
-export {
-  CommandError,
-  ProcFailedError,
-  ProcNoChangeError,
-  ProcSkippedError,
-  ProcessError,
-  UserError,
-} from '../errors.ts';
-export {
-  NO_FAILURES,
-  ignoreLogAlways,
-  ignoreLogIfSucceeded,
-  output,
-  regexFiles,
-  whenScheduled,
-  whenTargetScheduled,
-} from '../helpers.ts';
+export * from '../public-values.ts';
 
 const body = (fn: unknown): ProcBody | null =>
   typeof fn === 'function' ? { kind: 'fn', fn: fn as (ctx: never, args: never) => unknown, site: captureSite() } : null;

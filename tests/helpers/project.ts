@@ -1,4 +1,5 @@
 /** A temp project dir for incremental tests: real files, a real SQLite DB, a fresh manager per run. */
+import { afterEach, beforeEach } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,4 +40,29 @@ export class Project implements Disposable {
   [Symbol.dispose](): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A fresh Project per test, made the working directory for the test and removed after it.
+ * Returns a stand-in that forwards to the current test's Project.
+ */
+export function projectPerTest(): Project {
+  let current: Project | undefined;
+  const cwd = process.cwd();
+  beforeEach(() => {
+    current = new Project();
+    process.chdir(current.dir);
+  });
+  afterEach(() => {
+    process.chdir(cwd);
+    current?.[Symbol.dispose]();
+    current = undefined;
+  });
+  return new Proxy({} as Project, {
+    get(_, key) {
+      if (!current) throw new Error('projectPerTest: used outside a test');
+      const v = Reflect.get(current, key, current) as unknown;
+      return typeof v === 'function' ? v.bind(current) : v;
+    },
+  });
 }

@@ -4,13 +4,13 @@
  * given up when their proc stops.
  */
 import { Database } from 'bun:sqlite';
-import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunEvent } from '../../src/index.ts';
 import { fileSafeName } from '../../src/util/file-safe.ts';
 import { rig } from '../helpers/manager.ts';
-import { Project } from '../helpers/project.ts';
+import { projectPerTest } from '../helpers/project.ts';
 import { ROOT } from '../helpers/cli-rig.ts';
 
 setDefaultTimeout(20_000);
@@ -72,16 +72,7 @@ describe('logs that cannot be written', () => {
 });
 
 describe('the task DB', () => {
-  let p: Project;
-  const cwd = process.cwd();
-  beforeEach(() => {
-    p = new Project();
-    process.chdir(p.dir);
-  });
-  afterEach(() => {
-    process.chdir(cwd);
-    p[Symbol.dispose]();
-  });
+  const p = projectPerTest();
 
   test('a cached row of the wrong shape means "must run", never a stuck proc', async () => {
     p.write('in.txt', 'x');

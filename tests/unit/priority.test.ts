@@ -2,22 +2,13 @@
  * Scheduling from history (issue 14): critical path first, recent failures first, FIFO without
  * history. Orders are asserted, never wall times.
  */
-import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { ProcFailedError, type ProcManager } from '../../src/index.ts';
-import { Project } from '../helpers/project.ts';
+import { projectPerTest } from '../helpers/project.ts';
 
 setDefaultTimeout(30_000);
 
-let p: Project;
-const cwd = process.cwd();
-beforeEach(() => {
-  p = new Project();
-  process.chdir(p.dir);
-});
-afterEach(() => {
-  process.chdir(cwd);
-  p[Symbol.dispose]();
-});
+const p = projectPerTest();
 
 /** Short procs registered (and so ready) before a chain of long ones. */
 function skewed(pm: ProcManager, trail: string[]): string[] {

@@ -1,25 +1,17 @@
 import { Database } from 'bun:sqlite';
-import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
+import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, SCHEMA_VERSION, weightedMean } from '../../src/cache/sqlite-store.ts';
 import { ProcFailedError, type RunEvent } from '../../src/index.ts';
 import { gate, waitForEvent } from '../helpers/manager.ts';
-import { Project } from '../helpers/project.ts';
+import { projectPerTest } from '../helpers/project.ts';
 
 // Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
 setDefaultTimeout(20_000);
 
-let p: Project;
+const p = projectPerTest();
 const cwd = process.cwd();
-beforeEach(() => {
-  p = new Project();
-  process.chdir(p.dir);
-});
-afterEach(() => {
-  process.chdir(cwd);
-  p[Symbol.dispose]();
-});
 
 const rows = (db: string, sql: string) => {
   const d = new Database(db, { readonly: true });
