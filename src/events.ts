@@ -34,6 +34,11 @@ export interface ProcStateEvent {
   expectedMs: number | null;
   /** On end states of procs that ran: bytes written to its log (0: no snippet to look for). */
   outputBytes: number | null;
+  /**
+   * On `up-to-date`: where its result came from — `'local'` (the task DB) or `'remote'` (restored
+   * from the remote cache: outputs written, log replayed); otherwise `null`.
+   */
+  cache: 'local' | 'remote' | null;
 }
 
 /** A proc wrote output (its own `console.*`/`ctx.log`, or a command it ran). */

@@ -113,10 +113,12 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
     services,
   });
   const startedAt = node.startedAt ?? Date.now();
+  let endedAt = startedAt;
   return run
     .then((outcome) => {
       const checked = checkOutputs(node, outcome, log, d.incremental);
-      d.incremental.record(node, checked, startedAt, Date.now());
+      endedAt = Date.now();
+      d.incremental.record(node, checked, startedAt, endedAt);
       node.outputBytes = log.written;
       // A failed proc always has its log, even an empty one; a silent success has none.
       if (checked.state === 'failed') log.touch();
@@ -126,7 +128,27 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
       if (interactive) pauseDisplays(false);
       log.close();
       node.logCreated = log.created;
+    })
+    .then((checked) => {
+      // With its log complete on disk, a success goes to the remote cache (in the background).
+      d.incremental.share(node, checked, endedAt - startedAt);
+      return checked;
     });
+}
+
+/** Writes the log of a proc restored from the remote cache to its log file and the displays. */
+export function replayLog(node: ProcNode, bytes: Uint8Array, d: Pick<LaunchDeps, 'bus' | 'logProblem' | 'prepareLogDir'>): void {
+  const { bus } = d;
+  const log = new ProcLog(
+    node.logFile,
+    bus.idle ? null : (stream, text) => bus.emit({ type: 'proc-output', at: Date.now(), name: node.name, stream, text }),
+    d.logProblem,
+    d.prepareLogDir,
+  );
+  log.write('stdout', new TextDecoder().decode(bytes));
+  log.close();
+  node.logCreated = log.created;
+  node.outputBytes = log.written;
 }
 
 /** After success, declared outputs must exist (and be fresh enough). */

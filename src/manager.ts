@@ -2,7 +2,7 @@
  * `ProcManager`: the public facade over the registry (graph/), the scheduler, the runners and the
  * event stream. Thin: it validates at the boundary, wires the parts together and builds jobs.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ProcessError, UserError } from './errors.ts';
 import { EventBus, type EventListener } from './events.ts';
 import { compilePattern, hasPlaceholders } from './graph/pattern.ts';
@@ -27,7 +27,9 @@ import { inReplay, recordReplayed } from './runners/replay.ts';
 import { captureSite, resolveSite } from './runners/site.ts';
 import { flushOpenLogs } from './runners/proc-log.ts';
 import type { Outcome } from './runners/runner.ts';
-import { callerOf, launchProc, type Caller } from './launch.ts';
+import { callerOf, launchProc, replayLog, type Caller } from './launch.ts';
+import { RemoteCacheHolder } from './remote/remote-cache.ts';
+import { explainKey } from './remote/keys.ts';
 import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
 import type {
   PatternArgs,
@@ -69,7 +71,11 @@ export class ProcManager {
     params: () => this.#params,
     warn: (message) => this.#warn(message),
     sourceRoot: () => this.#sourceRoot ?? (Bun.main.startsWith('/$bunfs/') ? null : Bun.main),
+    projectRoot: () => (this.#sourceRoot === null ? process.cwd() : dirname(this.#sourceRoot)),
+    remote: () => this.#remote.get(this.#options.remoteCache),
+    replayLog: (node, log) => replayLog(node, log, { bus: this.#bus, logProblem: (m) => this.#logs.problem(m), prepareLogDir: () => this.#logs.ensure() }),
   });
+  #remote = new RemoteCacheHolder({ warn: (message) => this.#warn(message) });
   /** The task file (the CLI's), whose modules define function procs; else the entry script. */
   #sourceRoot: string | null = null;
 
@@ -247,7 +253,8 @@ export class ProcManager {
       expectedMs: (node) => (this.#options.dynamic ? (this.#incremental.store()?.expectedDuration(node.name) ?? null) : null),
       runEnded: () => {
         this.#runners.idle();
-        return this.#incremental.flush();
+        // Uploads under way finish (or are given up after a bound) before waiters resume.
+        return Promise.all([this.#incremental.flush(), this.#remote.current?.drain()]).then(() => {});
       },
     };
   }
@@ -346,10 +353,19 @@ export class ProcManager {
    * Lets held procs start. With `dryRun`, procs that would run end `succeeded` at once without
    * running code (their `reason` says why they would run); with `full`, the cache is ignored.
    */
-  release(opts: { dryRun?: boolean; full?: boolean } = {}): void {
+  release(opts: { dryRun?: boolean; full?: boolean; explain?: boolean } = {}): void {
     this.#dryRun = opts.dryRun === true;
+    this.#incremental.explain = opts.explain === true;
+    this.#incremental.dryRun = this.#dryRun;
     this.#incremental.fullRun = opts.full === true;
     this.#scheduler.release();
+  }
+
+  /** `--explain`: a proc's cache key from its last check and why it differs from the recorded one. */
+  cacheKeyOf(name: string): { key: string; why: string } | null {
+    const key = this.#registry.procs.get(name)?.key ?? null;
+    if (key === null) return null;
+    return { key: key.key, why: explainKey(key, this.#incremental.store()?.getCached(name)?.key ?? null) };
   }
 
   /** Why a proc ran (or would run in a dry run); `null` when it was up to date or not checked. */
@@ -501,5 +517,7 @@ function procInfo(n: ProcNode): ProcInfo {
     generation: n.generation,
     completedGeneration: n.completedGeneration,
     description: n.opts.description,
+    cache: n.state === 'up-to-date' ? n.cacheSource : null,
+    cacheKey: n.key?.key ?? null,
   };
 }

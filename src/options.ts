@@ -120,6 +120,18 @@ const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 
     fingerprint: v.optional(v.picklist(['mtime', 'hash'], 'expected "mtime" or "hash"')),
     traceFile: v.optional(v.nullable(nonEmpty)),
     display: v.optional(v.boolean()),
+    remoteCache: v.optional(
+      v.nullable(
+        v.strictObject({
+          url: v.pipe(v.string(), v.regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL')),
+          token: v.optional(v.string()),
+          team: v.optional(nonEmpty),
+          readOnly: v.optional(v.boolean()),
+          signatureKey: v.optional(v.pipe(v.string(), v.minLength(1))),
+          timeout: v.optional(duration),
+        }),
+      ),
+    ),
   });
   return { procSchema, protoSchema, optionsSchema };
 }
@@ -168,6 +180,8 @@ function describeIssue(issue: v.BaseIssue<unknown>): { key: string; message: str
   const key = path[0] ?? '?';
   const rest = path.slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('');
   let message = issue.message;
+  // Secrets are never echoed back, not even a wrong value.
+  if (path.some((k) => k === 'token' || k === 'signatureKey')) return { key: `${key}${path.slice(1).map((k) => `.${k}`).join('')}`, message: 'expected a string' };
   if (issue.type === 'strict_object' && issue.expected === 'never') {
     return { key, message: 'is not an option' };
   }
@@ -267,6 +281,8 @@ export interface Options {
   logDir: string | null;
   fingerprint: 'mtime' | 'hash';
   traceFile: string | null;
+  /** A Turborepo Remote Cache API server to share results through (issue 15), or `null`. */
+  remoteCache: RemoteCacheOption | null;
   /**
    * Print the built-in display (one line per proc start/end) on stdout. The CLI sets its own
    * reporters and turns this off; `false` leaves output to `onEvent` listeners.
@@ -274,8 +290,24 @@ export interface Options {
   display: boolean;
 }
 
+/** `remoteCache`: where and how; token, team and key may come from the environment instead. */
+export interface RemoteCacheOption {
+  url: string;
+  token?: string;
+  team?: string;
+  /** Restore from the cache, never upload (the usual setup on laptops). */
+  readOnly?: boolean;
+  /** Sign uploads and verify downloads (HMAC-SHA256, as turbo does). */
+  signatureKey?: string;
+  /** Per-request timeout (seconds; default 30). */
+  timeout?: number;
+}
+
 /** What users may pass: durations as strings, everything optional. */
-export type OptionsInput = Partial<Omit<Options, 'watchDebounce'>> & { watchDebounce?: number | string };
+export type OptionsInput = Partial<Omit<Options, 'watchDebounce' | 'remoteCache'>> & {
+  watchDebounce?: number | string;
+  remoteCache?: (Omit<RemoteCacheOption, 'timeout'> & { timeout?: number | string }) | null;
+};
 
 export function defaultOptions(): Options {
   return {
@@ -298,6 +330,7 @@ export function defaultOptions(): Options {
     logDir: null,
     fingerprint: 'mtime',
     traceFile: null,
+    remoteCache: null,
     display: true,
   };
 }

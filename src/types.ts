@@ -234,6 +234,10 @@ export interface ProcInfo {
   generation: number;
   completedGeneration: number | null;
   description: string | null;
+  /** When `up-to-date`: `'local'` (task DB) or `'remote'` (restored from the remote cache); else `null`. */
+  cache: 'local' | 'remote' | null;
+  /** Its remote-cache key from the last check (remote cache or `--explain` on), else `null`. */
+  cacheKey: string | null;
 }
 
 /** A snapshot of one proto, from `getProtos()`. */

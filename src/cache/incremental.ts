@@ -3,8 +3,7 @@
  * starts whether it is up to date, and records each execution's history and cached result. A DB
  * problem is a warning, never a failed run.
  */
-import { dirname, resolve } from 'node:path';
-import { trackedImports } from '../files/imports.ts';
+import { resolve } from 'node:path';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
@@ -17,11 +16,15 @@ import { decide } from './staleness.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { RunRecord } from './task-store.ts';
 import { fs } from '../util/fs.ts';
+import { procKey, sourceHash, type ProcKey } from '../remote/keys.ts';
+import type { RemoteCache } from '../remote/remote-cache.ts';
 
 export type CheckResult =
   | { kind: 'run' }
   | { kind: 'up-to-date'; output: unknown }
-  | { kind: 'failed'; error: ProcError; moreInfo: string };
+  | { kind: 'failed'; error: ProcError; moreInfo: string }
+  /** Stale here: the remote cache is asked; resolves its output when restored, `null` to run. */
+  | { kind: 'lookup'; result: Promise<{ output: unknown } | null> };
 
 export interface IncrementalHost {
   options(): Readonly<Options>;
@@ -29,35 +32,15 @@ export interface IncrementalHost {
   warn(message: string): void;
   /** The module whose content (with its first-party imports) defines function procs. */
   sourceRoot(): string | null;
+  /** Where remote-cache paths are relative to: the task file's directory, else the working directory. */
+  projectRoot(): string;
+  /** The remote cache, when configured (and not given up on). */
+  remote(): RemoteCache | null;
+  /** Writes a restored proc's log to its log file and the displays. */
+  replayLog(node: ProcNode, log: Uint8Array): void;
 }
 
 const bodyHashes = new WeakMap<ProcBody, string>();
-/** Content hashes of modules and of what they import, once per process. */
-const moduleHashes = new Map<string, string>();
-
-/**
- * A hash of a module file and of the first-party modules it imports (transitively, under its
- * directory): a function proc's code lives there, with what it closes over. The same in Bun and in
- * the compiled binary (it hashes files, not function source text).
- */
-function moduleHash(file: string): string {
-  let h = moduleHashes.get(file);
-  if (h === undefined) {
-    const files = [file, ...trackedImports([file], [dirname(file)])].sort();
-    let text = '';
-    for (const f of files) {
-      try {
-        text += `${f}\0${fs().readFileSync(f, 'utf8')}\0`;
-      } catch {
-        text += `${f}\0(missing)\0`;
-      }
-    }
-    h = Bun.hash(text).toString(16);
-    moduleHashes.set(file, h);
-  }
-  return h;
-}
-
 /**
  * A hash of what a proc does: a command's text, or for a function the task file (the CLI's; a
  * script's own entry module otherwise) and the first-party modules it imports (unless
@@ -69,7 +52,7 @@ function definitionHash(node: ProcNode, sourceRoot: string | null): string {
   let body = bodyHashes.get(node.body);
   if (body === undefined) {
     let text: string;
-    if (node.body.kind === 'fn') text = node.opts.trackSource && sourceRoot ? `fn:${moduleHash(sourceRoot)}` : 'fn';
+    if (node.body.kind === 'fn') text = node.opts.trackSource && sourceRoot ? `fn:${sourceHash(sourceRoot)}` : 'fn';
     else text = node.body.kind === 'shell' ? `sh:${node.body.command}` : `argv:${JSON.stringify(node.body.argv)}`;
     body = Bun.hash(text).toString(16);
     bodyHashes.set(node.body, body);
@@ -95,6 +78,11 @@ export function fillSpecs<T>(specs: readonly T[], node: ProcNode): T[] {
   });
 }
 
+/** Procs the remote cache holds: those the task DB would skip (deps or inputs), not interactive. */
+function shareable(node: ProcNode): boolean {
+  return !node.opts.noSkip && !node.opts.interactive && (node.depNames.length > 0 || node.opts.inputs.length > 0);
+}
+
 export class Incremental {
   #host: IncrementalHost;
   #store: SqliteStore | null = null;
@@ -104,6 +92,10 @@ export class Incremental {
   #storeOption: string | null = null;
   /** Ignore the cache for every proc (`--full`). */
   fullRun = false;
+  /** A dry run: nothing is restored from the remote cache. */
+  dryRun = false;
+  /** Make every proc's cache key even without a remote cache (`-n --explain`). */
+  explain = false;
   readonly runId = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 
   constructor(host: IncrementalHost) {
@@ -169,7 +161,8 @@ export class Incremental {
     } catch (err) {
       return { kind: 'failed', error: 'exception', moreInfo: (err as Error).message };
     }
-    const changedDep = node.depNodes.find((d) => d.state === 'succeeded' && d.executed);
+    // A dep restored from the remote cache changed its outputs like one that ran.
+    const changedDep = node.depNodes.find((d) => (d.state === 'succeeded' && d.executed) || d.cacheSource === 'remote');
     const verdict = decide({
       full: this.fullRun || node.full,
       noSkip: node.opts.noSkip,
@@ -185,7 +178,56 @@ export class Incremental {
       outputs: outputsProblem,
     });
     node.reason = verdict.run ? verdict.reason : null;
-    return verdict.run ? { kind: 'run' } : { kind: 'up-to-date', output: verdict.cached.output };
+    const remote = this.#host.remote();
+    node.key = null;
+    if (remote !== null || this.explain) {
+      node.key = !verdict.run && verdict.cached.key ? verdict.cached.key : procKey(node, this.root(), this.#host.sourceRoot(), (d) => d.key?.key ?? null);
+    }
+    if (!verdict.run) {
+      node.cacheSource = 'local';
+      return { kind: 'up-to-date', output: verdict.cached.output };
+    }
+    if (remote?.readable && !this.dryRun && !this.fullRun && !node.full && shareable(node)) return { kind: 'lookup', result: this.#restore(node, remote) };
+    return { kind: 'run' };
+  }
+
+  root(): string {
+    return this.#host.projectRoot();
+  }
+
+  /** Restores `node` from the remote cache and records it as restored; `null` when it must run. */
+  async #restore(node: ProcNode, remote: RemoteCache): Promise<{ output: unknown } | null> {
+    const key = node.key as ProcKey;
+    const startedAt = Date.now();
+    const got = await remote.restore(node.name, key.key, this.root());
+    if (got === null) return null;
+    if (got.log !== null && got.log.length > 0) this.#host.replayLog(node, got.log);
+    const endedAt = Date.now();
+    const store = this.store();
+    store?.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status: 'success', cache: 'remote' });
+    store?.putCached(node.name, { output: got.meta.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key });
+    return { output: got.meta.output };
+  }
+
+  /** After a proc ran and succeeded: its artifact goes to the remote cache (in the background). */
+  share(node: ProcNode, outcome: Outcome, durationMs: number): void {
+    const remote = this.#host.remote();
+    if (!remote?.writable || outcome.state !== 'succeeded' || node.key === null || !shareable(node)) return;
+    let outputs: string[];
+    try {
+      outputs = resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), resolve(node.opts.cwd ?? '.')).map((o) => o.path);
+    } catch {
+      return;
+    }
+    remote.upload({
+      name: node.name,
+      key: node.key.key,
+      root: this.root(),
+      outputs,
+      output: outcome.output,
+      logFile: node.logCreated ? node.logFile : null,
+      durationMs,
+    });
   }
 
   /** `ctx.inputFingerprint` of a checked proc. */
@@ -201,7 +243,7 @@ export class Incremental {
     store.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status });
     // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
     if (outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0)) {
-      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()) });
+      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key: node.key });
     }
   }
 

@@ -7,10 +7,11 @@
 import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ProcKey } from '../remote/keys.ts';
 import type { CachedResult, InputFingerprints, RunRecord, TaskStore } from './task-store.ts';
 
 /** The schema version this parproc writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   // 0 → 1: the first schema.
@@ -31,6 +32,11 @@ const MIGRATIONS: Record<number, string> = {
       inputs TEXT NOT NULL,
       definition TEXT NOT NULL
     );
+  `,
+  // 1 → 2: remote restores in the history (`cache`), and each result's cache key with its parts.
+  2: `
+    ALTER TABLE runs ADD COLUMN cache TEXT;
+    ALTER TABLE results ADD COLUMN key TEXT;
   `,
 };
 
@@ -92,7 +98,7 @@ export function openStore(path: string): Opened {
 export class SqliteStore implements TaskStore {
   readonly path: string;
   #db: Database;
-  #cache: Map<string, { output: string; at: number; inputs: string; definition: string }> | null = null;
+  #cache: Map<string, { output: string; at: number; inputs: string; definition: string; key: string | null }> | null = null;
   #runs: RunRecord[] = [];
   #results = new Map<string, CachedResult>();
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -116,8 +122,8 @@ export class SqliteStore implements TaskStore {
     if (this.#cache === null) {
       this.#cache = new Map();
       try {
-        for (const r of this.#db.query('SELECT proc, output, at, inputs, definition FROM results').all() as {
-          proc: string; output: string; at: number; inputs: string; definition: string;
+        for (const r of this.#db.query('SELECT proc, output, at, inputs, definition, key FROM results').all() as {
+          proc: string; output: string; at: number; inputs: string; definition: string; key: string | null;
         }[]) this.#cache.set(r.proc, r);
       } catch (err) {
         this.#onError(`task DB ${this.path}: reading the cache failed (${(err as Error).message}); running without it`);
@@ -129,7 +135,7 @@ export class SqliteStore implements TaskStore {
     try {
       const inputs: unknown = JSON.parse(row.inputs);
       if (typeof row.at !== 'number' || typeof row.definition !== 'string' || !isFingerprints(inputs)) return null;
-      return { output: JSON.parse(row.output), at: row.at, inputs, definition: row.definition };
+      return { output: JSON.parse(row.output), at: row.at, inputs, definition: row.definition, key: parseKey(row.key) };
     } catch {
       return null;
     }
@@ -190,18 +196,18 @@ export class SqliteStore implements TaskStore {
     this.#runs = [];
     this.#results = new Map();
     try {
-      const upsert = this.#db.prepare('INSERT OR REPLACE INTO results (proc, output, at, inputs, definition) VALUES (?, ?, ?, ?, ?)');
+      const upsert = this.#db.prepare('INSERT OR REPLACE INTO results (proc, output, at, inputs, definition, key) VALUES (?, ?, ?, ?, ?, ?)');
       this.#db.transaction(() => {
         // Many rows per statement: one native call per batch instead of one per row.
         for (let i = 0; i < runs.length; i += RUN_BATCH) {
           const batch = runs.slice(i, i + RUN_BATCH);
-          const values: (string | number)[] = [];
-          for (const r of batch) values.push(r.runId, r.name, r.startedAt, r.endedAt, r.status);
+          const values: (string | number | null)[] = [];
+          for (const r of batch) values.push(r.runId, r.name, r.startedAt, r.endedAt, r.status, r.cache ?? null);
           this.#insertRuns(batch.length).run(...values);
         }
         for (const [name, c] of results) {
-          const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition };
-          upsert.run(name, row.output, row.at, row.inputs, row.definition);
+          const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition, key: c.key ? JSON.stringify(c.key) : null };
+          upsert.run(name, row.output, row.at, row.inputs, row.definition, row.key);
           this.#cache?.set(name, { proc: name, ...row } as never);
         }
       })();
@@ -223,7 +229,7 @@ export class SqliteStore implements TaskStore {
   #insertRuns(rows: number): ReturnType<Database['prepare']> {
     let st = this.#insertStatements.get(rows);
     if (!st) {
-      st = this.#db.prepare(`INSERT INTO runs (run_id, proc, started, ended, status) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?)').join(', ')}`);
+      st = this.#db.prepare(`INSERT INTO runs (run_id, proc, started, ended, status, cache) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
       this.#insertStatements.set(rows, st);
     }
     return st;
@@ -232,7 +238,7 @@ export class SqliteStore implements TaskStore {
   expectedDuration(name: string): number | null {
     try {
       const rows = this.#db
-        .query("SELECT started, ended FROM runs WHERE proc = ? AND status = 'success' ORDER BY ended DESC LIMIT 10")
+        .query("SELECT started, ended FROM runs WHERE proc = ? AND status = 'success' AND cache IS NULL ORDER BY ended DESC LIMIT 10")
         .all(name) as { started: number; ended: number }[];
       return weightedMean(rows.map((r) => r.ended - r.started));
     } catch {
@@ -250,7 +256,7 @@ export class SqliteStore implements TaskStore {
     try {
       const rows = this.#db
         .query(
-          "SELECT proc, ended - started AS d FROM (SELECT proc, started, ended, row_number() OVER (PARTITION BY proc ORDER BY ended DESC) AS rn FROM runs WHERE status = 'success') WHERE rn <= 10 ORDER BY proc, rn",
+          "SELECT proc, ended - started AS d FROM (SELECT proc, started, ended, row_number() OVER (PARTITION BY proc ORDER BY ended DESC) AS rn FROM runs WHERE status = 'success' AND cache IS NULL) WHERE rn <= 10 ORDER BY proc, rn",
         )
         .all() as { proc: string; d: number }[];
       let i = 0;
@@ -275,7 +281,7 @@ export class SqliteStore implements TaskStore {
     const out = new Map<string, number>();
     try {
       const rows = this.#db
-        .query('SELECT proc, ended - started AS d FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY proc)')
+        .query('SELECT proc, ended - started AS d FROM runs WHERE id IN (SELECT max(id) FROM runs WHERE cache IS NULL GROUP BY proc)')
         .all() as { proc: string; d: number }[];
       for (const r of rows) out.set(r.proc, r.d);
     } catch {
@@ -286,11 +292,11 @@ export class SqliteStore implements TaskStore {
 
   history(name: string | null, limit: number): RunRecord[] {
     this.flush();
-    const sql = `SELECT run_id, proc, started, ended, status FROM runs ${name === null ? '' : 'WHERE proc = ?'} ORDER BY started DESC, id DESC LIMIT ?`;
+    const sql = `SELECT run_id, proc, started, ended, status, cache FROM runs ${name === null ? '' : 'WHERE proc = ?'} ORDER BY started DESC, id DESC LIMIT ?`;
     const rows = (name === null ? this.#db.query(sql).all(limit) : this.#db.query(sql).all(name, limit)) as {
-      run_id: string; proc: string; started: number; ended: number; status: RunRecord['status'];
+      run_id: string; proc: string; started: number; ended: number; status: RunRecord['status']; cache: string | null;
     }[];
-    return rows.map((r) => ({ runId: r.run_id, name: r.proc, startedAt: r.started, endedAt: r.ended, status: r.status }));
+    return rows.map((r) => ({ runId: r.run_id, name: r.proc, startedAt: r.started, endedAt: r.ended, status: r.status, cache: r.cache === 'remote' ? 'remote' : null }));
   }
 
   forget(names: string[] | null): number {
@@ -320,6 +326,19 @@ export class SqliteStore implements TaskStore {
     } catch {
       // already closed
     }
+  }
+}
+
+/** A stored cache key with its parts, or `null` (none, or not in the expected shape). */
+function parseKey(text: string | null): ProcKey | null {
+  if (text === null) return null;
+  try {
+    const k = JSON.parse(text) as ProcKey;
+    const p = k?.parts;
+    if (typeof k.key !== 'string' || typeof p?.definition !== 'string' || typeof p.inputs !== 'object' || typeof p.deps !== 'object') return null;
+    return k;
+  } catch {
+    return null;
   }
 }
 

@@ -3,6 +3,8 @@
  * asks it for cached results and records outcomes. `SqliteStore` is the real one.
  */
 
+import type { ProcKey } from '../remote/keys.ts';
+
 /** One input's fingerprint: `[mtimeMs, size]`, plus a content hash in `fingerprint: 'hash'` mode. */
 export type FileFingerprint = [mtimeMs: number, size: number, hash?: string];
 
@@ -19,6 +21,8 @@ export interface CachedResult {
   inputs: InputFingerprints;
   /** A hash of the proc's definition (body and args): a changed command reruns. */
   definition: string;
+  /** Its remote-cache key with the parts it was made of (for `-n --explain`), when one was made. */
+  key?: ProcKey | null;
 }
 
 /** A history row. */
@@ -28,6 +32,8 @@ export interface RunRecord {
   startedAt: number;
   endedAt: number;
   status: 'success' | 'failed' | 'timeout';
+  /** `'remote'`: restored from the remote cache, not run (left out of expected durations). */
+  cache?: 'remote' | null;
 }
 
 export interface TaskStore {

@@ -3,6 +3,7 @@
  * The graph fills the definition fields; only the scheduler writes the run-time ones, through
  * `transition`.
  */
+import type { ProcKey } from '../remote/keys.ts';
 import type { InputFingerprints } from '../cache/task-store.ts';
 import type { SiteCapture } from '../runners/site.ts';
 import { internalError } from '../errors.ts';
@@ -91,6 +92,12 @@ export class ProcNode {
   reason: string | null = null;
   /** Input fingerprints taken when it was checked, stored with its result on success. */
   inputs: InputFingerprints | null = null;
+  /** Its remote-cache key from the last check (remote cache or `--explain` on), else `null`. */
+  key: ProcKey | null = null;
+  /** Where an `up-to-date` result came from: the task DB, or restored from the remote cache. */
+  cacheSource: 'local' | 'remote' | null = null;
+  /** Checked and not found on the remote: it starts without another check. */
+  lookedUp = false;
 
   constructor(init: {
     name: string;

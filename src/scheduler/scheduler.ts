@@ -17,6 +17,17 @@ import { Priorities, type History } from './priority.ts';
 import { Slots } from './slots.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
+/**
+ * A ready proc's check: up to date (its cached output), failed before it could start, run, or a
+ * lookup in the remote cache under way (restored: up to date; `null`: it runs). A lookup holds no
+ * slot and blocks nothing: other procs start meanwhile.
+ */
+export type CheckVerdict =
+  | { kind: 'run' }
+  | { kind: 'up-to-date'; output: unknown }
+  | { kind: 'failed'; error: ProcError; moreInfo: string }
+  | { kind: 'lookup'; result: Promise<{ output: unknown } | null> };
+
 export interface SchedulerHost {
   registry: Registry;
   rdeps: RdepIndex;
@@ -39,7 +50,7 @@ export interface SchedulerHost {
    * Called when a proc is ready to start: `up-to-date` (with its cached output) ends it without
    * running; `failed` ends it with an error (its inputs could not be resolved); `run` starts it.
    */
-  check(node: ProcNode): { kind: 'run' } | { kind: 'up-to-date'; output: unknown } | { kind: 'failed'; error: ProcError; moreInfo: string };
+  check(node: ProcNode): CheckVerdict;
   /** Called when a run ends, before waiters resume (the task DB commits here). */
   runEnded?(ok: boolean): Promise<void> | void;
 }
@@ -129,10 +140,11 @@ export class Scheduler {
         state: to,
         error,
         moreInfo,
-        logFile: to === 'running' || (node.executed && node.logCreated) ? node.logFile : null,
+        logFile: to === 'running' || ((node.executed || node.cacheSource === 'remote') && node.logCreated) ? node.logFile : null,
         durationMs: to !== 'running' && node.startedAt !== null && node.endedAt !== null && to !== 'failed-dep' ? node.endedAt - node.startedAt : null,
         expectedMs: to === 'running' ? (this.#host.expectedMs?.(node) ?? null) : null,
         outputBytes: (to === 'succeeded' || to === 'failed' || to === 'skipped') && node.executed ? node.outputBytes : null,
+        cache: to === 'up-to-date' ? node.cacheSource : null,
       });
     }
     if (isFinished(to)) {
@@ -157,6 +169,8 @@ export class Scheduler {
     node.depNodes = [];
     node.executed = false;
     node.logCreated = false;
+    node.cacheSource = null;
+    node.lookedUp = false;
     node.startedAt = null;
     node.endedAt = null;
     this.#transition(node, 'wanted');
@@ -312,13 +326,35 @@ export class Scheduler {
 
   /** Checks a ready proc against the cache: it ends up to date, fails, or starts. */
   #startChecked(node: ProcNode): void {
-    const verdict = this.#host.check(node);
-    if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
+    const verdict: CheckVerdict = node.lookedUp ? { kind: 'run' } : this.#host.check(node);
+    if (verdict.kind === 'lookup') this.#awaitLookup(node, verdict.result);
+    else if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
     else if (verdict.kind === 'failed') this.#endWithoutRunning(node, 'failed', null, verdict.error, verdict.moreInfo);
     else {
       if (node.opts.interactive) this.#exclusive = node;
       this.#start(node);
     }
+  }
+
+  /**
+   * A remote-cache lookup under way: the proc stays wanted (the run does not end) but holds no
+   * slot. Restored, it ends up to date; otherwise it goes back to the ready queue to run.
+   */
+  #awaitLookup(node: ProcNode, result: Promise<{ output: unknown } | null>): void {
+    const generation = node.generation;
+    const settle = (hit: { output: unknown } | null): void => {
+      if (node.state !== 'wanted' || node.generation !== generation) return; // cleared meanwhile
+      if (hit !== null) {
+        node.cacheSource = 'remote';
+        this.#endWithoutRunning(node, 'up-to-date', hit.output, null, null);
+      } else {
+        node.lookedUp = true;
+        this.#queue.push(node);
+      }
+      this.#pump();
+      this.#maybeEndRun();
+    };
+    result.then(settle, () => settle(null));
   }
 
   /** Fail-fast after a failure: procs that become ready end `failed-dep` instead of starting. */

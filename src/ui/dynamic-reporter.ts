@@ -12,7 +12,7 @@
 import pc from 'picocolors';
 import type { ProcStateEvent, RunEvent } from '../events.ts';
 import { onPrompt } from '../prompt.ts';
-import { formatDuration, stateIcon } from './format.ts';
+import { REMOTE_NOTE, formatDuration, stateIcon } from './format.ts';
 import { framedSnippet, plainSnippet } from './frame.ts';
 import { extractSnippet } from './snippets.ts';
 import type { ReporterContext } from './static-reporter.ts';
@@ -135,7 +135,8 @@ export class DynamicReporter {
     if (e.error === null && !e.outputBytes) {
       // The common case, kept cheap: thousands of these can end between two frames.
       const dur = e.durationMs === null ? '' : ` ${pc.dim(formatDuration(e.durationMs))}`;
-      this.#queued.push(`${stateIcon(e.state, null)} ${fileLink(e.name, e.logFile)}${dur}`);
+      const remote = e.cache === 'remote' ? ` ${pc.dim(REMOTE_NOTE)}` : '';
+      this.#queued.push(`${stateIcon(e.state, null)} ${fileLink(e.name, e.logFile)}${dur}${remote}`);
       return;
     }
     const [first = '', ...detail] = endLines({ ...e, outputBytes: 0 }, this.#ctx);

@@ -32,6 +32,9 @@ function makeIcon(state: ProcState, error: ProcError): string {
   }
 }
 
+/** After the name of a proc restored from the remote cache. */
+export const REMOTE_NOTE = '(restored from remote cache)';
+
 /** `12ms`, `3.4s`, `2m05s`. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

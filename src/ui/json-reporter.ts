@@ -13,8 +13,11 @@ export interface JsonSummary {
   durationMs: number;
   /** The chain that set the wall time of the last run (see `RunEndEvent.criticalPath`). */
   criticalPath: { name: string; durationMs: number }[];
-  /** Each proc: its end state, error, duration, and `output` (its result; `null` if none). */
-  procs: { name: string; state: ProcState; error: ProcError; moreInfo: string | null; durationMs: number | null; output: unknown }[];
+  /**
+   * Each proc: its end state, error, duration, and `output` (its result; `null` if none);
+   * `cache: 'remote'` only on procs restored from the remote cache.
+   */
+  procs: { name: string; state: ProcState; error: ProcError; moreInfo: string | null; durationMs: number | null; cache?: 'remote'; output: unknown }[];
 }
 
 export class JsonReporter {
@@ -36,7 +39,7 @@ export class JsonReporter {
       this.#criticalPath = e.criticalPath;
     }
     else if (e.type === 'proc-state') {
-      this.#procs.set(e.name, { name: e.name, state: e.state, error: e.error, moreInfo: e.moreInfo, durationMs: e.durationMs, output: null });
+      this.#procs.set(e.name, { name: e.name, state: e.state, error: e.error, moreInfo: e.moreInfo, durationMs: e.durationMs, ...(e.cache === 'remote' ? { cache: 'remote' as const } : {}), output: null });
     }
   };
 

@@ -8,7 +8,7 @@ import pc from 'picocolors';
 import type { RunEvent } from '../events.ts';
 import type { LogIgnoreRule } from '../types.ts';
 import { plainSnippet } from './frame.ts';
-import { formatDuration, stateIcon } from './format.ts';
+import { REMOTE_NOTE, formatDuration, stateIcon } from './format.ts';
 import { bufferedWriter } from './line-buffer.ts';
 import { extractSnippet } from './snippets.ts';
 import { Tally } from './summary.ts';
@@ -43,6 +43,8 @@ export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: Repo
     }
   } else if (e.error !== null) {
     why = ` ${e.moreInfo ? `${e.error}: ${e.moreInfo}` : e.error}`;
+  } else if (e.cache === 'remote') {
+    why = ` ${REMOTE_NOTE}`;
   }
   const lines = [`${stateIcon(e.state, e.error)} ${e.name}${dur}${bad ? pc.red(why) : pc.dim(why)}`, ...detail];
   if (wantsSnippet(e, ctx) && e.logFile !== null) {

@@ -4,9 +4,10 @@ import type { ProcStateEvent } from '../events.ts';
 import type { ProcState } from '../types.ts';
 import { formatDuration } from './format.ts';
 
-const ORDER: [ProcState, string, (s: string) => string][] = [
+const ORDER: [ProcState | 'restored', string, (s: string) => string][] = [
   ['succeeded', 'succeeded', pc.green],
   ['up-to-date', 'up to date', pc.dim],
+  ['restored', 'restored from remote cache', pc.cyan],
   ['skipped', 'skipped', pc.yellow],
   ['failed', 'failed', pc.red],
   ['failed-dep', 'canceled', pc.red],
@@ -14,11 +15,12 @@ const ORDER: [ProcState, string, (s: string) => string][] = [
 
 /** Counts end states of one run. */
 export class Tally {
-  #counts = new Map<ProcState, number>();
+  #counts = new Map<ProcState | 'restored', number>();
   #failed: { name: string; logFile: string | null }[] = [];
 
-  add(e: Pick<ProcStateEvent, 'state' | 'name' | 'logFile'>): void {
-    this.#counts.set(e.state, (this.#counts.get(e.state) ?? 0) + 1);
+  add(e: Pick<ProcStateEvent, 'state' | 'name' | 'logFile' | 'cache'>): void {
+    const key = e.cache === 'remote' ? 'restored' : e.state;
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     if (e.state === 'failed') this.#failed.push({ name: e.name, logFile: e.logFile });
   }
 

@@ -28,7 +28,7 @@ function fakeTerminal(columns: number, rows: number) {
 const ctx = { options: () => ({ debug: false, fullLogOnFailure: false, snippets: 'all' as const }), logIgnore: () => [] };
 const state = (name: string, s: ProcStateEvent['state'], extra: Partial<ProcStateEvent> = {}): RunEvent => ({
   type: 'proc-state', at: Date.now(), name, state: s, error: null, moreInfo: null, logFile: join(dir, `${name}.log`),
-  durationMs: null, expectedMs: null, outputBytes: null, ...extra,
+  durationMs: null, expectedMs: null, outputBytes: null, cache: null, ...extra,
 });
 
 describe('the live display', () => {

@@ -14,7 +14,7 @@ export const historyArgs = {
   ...TASK_FILE_ARGS,
   name: { type: 'positional', required: false, description: 'only this proc' },
   limit: { type: 'string', description: 'at most this many runs (default 20)', valueHint: 'n' },
-  json: { type: 'boolean', description: 'an array of { name, runId, startedAt, endedAt, durationMs, status }' },
+  json: { type: 'boolean', description: 'an array of { name, runId, startedAt, endedAt, durationMs, status, expectedMs } (cache: "remote" on restored runs)' },
   ...DB_ARG,
 } satisfies ArgsDef;
 
@@ -53,6 +53,8 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
         durationMs: Math.round(r.endedAt - r.startedAt),
         status: r.status,
         expectedMs: ((ms) => (ms === null ? null : Math.round(ms)))(expected(r.name)),
+        // Only on rows restored from the remote cache: other rows keep the documented shape.
+        ...(r.cache === 'remote' ? { cache: 'remote' as const } : {}),
       }));
       writeStdout(`${JSON.stringify(out, null, 2)}\n`);
       return EXIT.ok;
@@ -63,7 +65,7 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
     }
     const width = Math.min(40, Math.max(...rows.map((r) => r.name.length)));
     const lines = rows.map((r) => {
-      const status = r.status === 'success' ? pc.green(r.status) : pc.red(r.status);
+      const status = r.cache === 'remote' ? pc.cyan('restored (remote cache)') : r.status === 'success' ? pc.green(r.status) : pc.red(r.status);
       return `  ${new Date(r.startedAt).toISOString()}  ${r.name.padEnd(width)}  ${formatDuration(r.endedAt - r.startedAt).padStart(7)}  ${status}`;
     });
     const names = [...new Set(rows.map((r) => r.name))];

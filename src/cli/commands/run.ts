@@ -15,6 +15,7 @@ import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV } from '../watch-supervisor.ts';
 import { listData, printList } from './list.ts';
+import { REMOTE_ARGS, remoteCacheFlags } from '../remote-flags.ts';
 
 export const runArgs = {
   ...TASK_FILE_ARGS,
@@ -33,6 +34,7 @@ export const runArgs = {
   watch: { type: 'boolean', alias: 'w', description: 'after the run, watch inputs and re-run what changed (until Ctrl+C); the task file reloads when edited' },
   db: { type: 'string', description: 'task DB path (default .parproc/parproc.db beside the task file); --no-db: none', valueHint: 'path' },
   trace: { type: 'string', description: 'write the run as Chrome trace-event JSON (opens in Perfetto)', valueHint: 'file' },
+  ...REMOTE_ARGS,
 } satisfies ArgsDef;
 
 export const runCommand = defineCommand({
@@ -93,6 +95,8 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   pm.setParams(params);
   if (args.json) pm.refuseInteractive('--json is on (stdout is for NDJSON)');
   if (args.watch) pm.setOptions({ watch: true });
+  const remote = remoteCacheFlags(pm.getOptions().remoteCache, args, rawArgs);
+  if (remote !== undefined) pm.setOptions({ remoteCache: remote });
 
   const targets = args._.length > 0 ? resolveTargets(pm, args._) : defaultTargets(pm);
   if (targets === null) {
@@ -100,7 +104,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     return EXIT.ok;
   }
   pm.start(targets);
-  if (args['dry-run']) return dryRun(pm, args.full === true);
+  if (args['dry-run']) return dryRun(pm, args.full === true, args.explain === true);
 
   let signalled: (typeof SIGNALS)[number] | null = null;
   let watching: AbortController | null = null;
@@ -166,7 +170,7 @@ export function dbFlag(rawArgs: string[], db: unknown): string | null | undefine
  * Starts everything with a launcher that runs nothing and prints, in start order, what would run
  * and why, and what is up to date.
  */
-async function dryRun(pm: ProcManager, full: boolean): Promise<number> {
+async function dryRun(pm: ProcManager, full: boolean, explain: boolean): Promise<number> {
   const lines: string[] = [];
   const planned: string[] = [];
   let procs: ReturnType<ProcManager['getProcs']> | null = null;
@@ -178,16 +182,26 @@ async function dryRun(pm: ProcManager, full: boolean): Promise<number> {
       if (!procs?.has(e.name)) procs = pm.getProcs();
       const command = procs.get(e.name)?.command;
       lines.push(`  run         ${e.name}  (${pm.reasonOf(e.name) ?? 'stale'})${command ? `  $ ${command}` : ''}`);
+      if (explain) lines.push(keyLine(pm, e.name));
     }
-    else if (e.state === 'up-to-date') lines.push(`  up-to-date  ${e.name}`);
+    else if (e.state === 'up-to-date') {
+      lines.push(`  up-to-date  ${e.name}`);
+      if (explain) lines.push(keyLine(pm, e.name));
+    }
     else if (e.state === 'failed-dep' || e.state === 'failed') lines.push(`  ${e.state.padEnd(10)}  ${e.name}  (${e.moreInfo ?? e.error})`);
   });
-  pm.release({ dryRun: true, full });
+  pm.release({ dryRun: true, full, explain });
   await pm.waitForAll({ throwOnFailure: false });
   const total = expectedTotal(pm, planned);
   pm.close();
   writeStdout(lines.length === 0 ? 'Nothing to do.\n' : `Dry run, in start order (nothing was run):\n${lines.join('\n')}\n${total}`);
   return EXIT.ok;
+}
+
+/** `-n --explain`: a proc's cache key (the first 16 hex digits) and why it differs from the last run's. */
+function keyLine(pm: ProcManager, name: string): string {
+  const k = pm.cacheKeyOf(name);
+  return k === null ? '              key: none' : `              key ${k.key.slice(0, 16)}  (${k.why})`;
 }
 
 /**

@@ -1,0 +1,184 @@
+/**
+ * Remote-cache parts on real files and a real server: the tar format (read back by GNU tar),
+ * unsafe artifacts, keys that agree across checkouts, where settings come from, and the library
+ * path (`remoteCache` option, `getProcs().cache`).
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ARTIFACT_FORMAT, ArtifactError, packArtifact, restoreArtifact } from '../../src/remote/artifact.ts';
+import { remoteConfig } from '../../src/remote/config.ts';
+import { readTar, writeTar } from '../../src/remote/tar.ts';
+import { startCacheServer, type CacheServer } from '../helpers/cache-server.ts';
+import { projectPerTest } from '../helpers/project.ts';
+import { ProcManager } from '../../src/index.ts';
+
+setDefaultTimeout(30_000);
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'parproc-remote-'));
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe('tar', () => {
+  test('long paths (PAX), files, dirs and symlinks round-trip, and GNU tar reads the archive', () => {
+    const long = `${'deep/'.repeat(30)}file-é.txt`;
+    const tar = writeTar([
+      { type: 'dir', path: 'd/', mode: 0o755 },
+      { type: 'file', path: 'd/x.txt', mode: 0o644, data: bytes('hello') },
+      { type: 'file', path: long, mode: 0o755, data: new Uint8Array(1000).fill(7) },
+      { type: 'symlink', path: 'd/l', target: 'x.txt' },
+    ]);
+    const back = readTar(tar);
+    expect(back.map((e) => [e.type, e.path])).toEqual([['dir', 'd/'], ['file', 'd/x.txt'], ['file', long], ['symlink', 'd/l']]);
+    expect(back[2]?.type === 'file' && back[2].data.length).toBe(1000);
+    const dir = tmp();
+    try {
+      writeFileSync(join(dir, 'a.tar'), tar);
+      const listed = Bun.spawnSync(['tar', 'tf', join(dir, 'a.tar')]).stdout.toString().trim().split('\n');
+      expect(listed).toEqual(['d/', 'd/x.txt', long, 'd/l']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a bad checksum, a truncated archive and unsupported entry types throw', () => {
+    const tar = writeTar([{ type: 'file', path: 'a', mode: 0o644, data: new Uint8Array(600) }]);
+    const bad = tar.slice();
+    bad[0] = 0x62;
+    expect(() => readTar(bad)).toThrow('checksum');
+    expect(() => readTar(tar.subarray(0, 700))).toThrow('truncated');
+    const hard = writeTar([{ type: 'file', path: 'h', mode: 0o644, data: new Uint8Array(0) }]);
+    hard[156] = '1'.charCodeAt(0);
+    let sum = 0;
+    hard.fill(0x20, 148, 156);
+    for (let i = 0; i < 512; i++) sum += hard[i] as number;
+    hard.set(bytes(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+    expect(() => readTar(hard)).toThrow('unsupported');
+  });
+});
+
+describe('artifacts', () => {
+  test('restoring refuses a path through an existing symlink that leaves the project, and writes nothing', async () => {
+    const root = tmp();
+    const outside = tmp();
+    try {
+      mkdirSync(join(root, 'out'));
+      writeFileSync(join(root, 'out', 'ok.txt'), 'ok');
+      const art = await packArtifact(root, [join(root, 'out')], { format: ARTIFACT_FORMAT, name: 'p', key: 'k', output: 1 }, bytes('log'));
+      const other = tmp();
+      try {
+        symlinkSync(outside, join(other, 'out'));
+        const err = await restoreArtifact(art, other, { name: 'p', key: 'k' }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ArtifactError);
+        expect(String((err as Error).message)).toContain('leads outside the project');
+        expect(existsSync(join(outside, 'ok.txt'))).toBe(false);
+        // The same artifact for another proc or key is refused before anything is written.
+        rmSync(join(other, 'out'));
+        await expect(restoreArtifact(art, other, { name: 'q', key: 'k' })).rejects.toThrow('another proc or key');
+        expect(existsSync(join(other, 'out'))).toBe(false);
+        const ok = await restoreArtifact(art, other, { name: 'p', key: 'k' });
+        expect(ok.meta.output).toBe(1);
+        expect(new TextDecoder().decode(ok.log ?? new Uint8Array())).toBe('log');
+        expect(readFileSync(join(other, 'out', 'ok.txt'), 'utf8')).toBe('ok');
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test('outputs outside the project are not packed', async () => {
+    const root = tmp();
+    try {
+      await expect(packArtifact(join(root, 'sub'), [join(root, 'x')], { format: ARTIFACT_FORMAT, name: 'p', key: 'k', output: null }, null)).rejects.toThrow('outside the project');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('settings', () => {
+  test("the option first, then parproc's variables, then turbo's; off without a URL", () => {
+    const env = { TURBO_TOKEN: 'tt', TURBO_TEAM: 'turbo-team', PARPROC_REMOTE_CACHE_TEAM: 'pp-team', TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'sk' };
+    expect(remoteConfig(null, env)).toBeNull();
+    expect(remoteConfig({ url: 'http://h' }, env)).toEqual({ url: 'http://h', token: 'tt', team: 'pp-team', readOnly: false, signatureKey: 'sk', timeoutMs: 30_000 });
+    expect(remoteConfig({ url: 'http://h', team: 'mine', readOnly: true, timeout: 2 }, { ...env, PARPROC_REMOTE_CACHE_TOKEN: 'pt' })).toMatchObject({ token: 'pt', team: 'mine', readOnly: true, timeoutMs: 2000 });
+    expect(remoteConfig({ url: 'http://h' }, { PARPROC_REMOTE_CACHE_READ_ONLY: 'true' })?.readOnly).toBe(true);
+  });
+
+  test('a bad remoteCache option is one UserError naming it, never echoing a secret', () => {
+    const pm = new ProcManager({ display: false });
+    expect(() => pm.setOptions({ remoteCache: { url: 'ftp://x' } })).toThrow('option "remoteCache.url"');
+    let message = '';
+    try {
+      pm.setOptions({ remoteCache: { url: 'http://x', token: 12345 as unknown as string } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('remoteCache.token');
+    expect(message).not.toContain('12345');
+  });
+});
+
+describe('the library with a remote cache', () => {
+  let server: CacheServer;
+  beforeAll(async () => {
+    server = await startCacheServer();
+  });
+  afterAll(async () => {
+    await server?.[Symbol.asyncDispose]();
+  });
+  const project = projectPerTest();
+
+  test('a second project dir restores outputs and results; getProcs and events say "remote"; keys agree', async () => {
+    const define = (pm: ProcManager, runs: string[]) => {
+      pm.proc('gen', { inputs: ['in.txt'], outputs: ['out/gen.txt'] }, () => {
+        runs.push('gen');
+        mkdirSync('out', { recursive: true });
+        writeFileSync('out/gen.txt', readFileSync('in.txt', 'utf8').toUpperCase());
+        return 'generated';
+      });
+      pm.proc('use', { deps: ['gen'] }, (ctx) => `${ctx.results.gen as string} and used`);
+    };
+    const remoteCache = { url: server.url, token: server.token, team: 'lib' };
+    project.write('in.txt', 'content');
+    const first = project.manager({ remoteCache });
+    const ran1: string[] = [];
+    define(first.pm, ran1);
+    first.pm.start('use');
+    await first.pm.waitForAll();
+    const key1 = first.pm.getProcs().get('gen')?.cacheKey;
+    expect(key1).toMatch(/^[0-9a-f]{64}$/);
+    first.pm.close();
+    expect(server.artifacts('lib')).toHaveLength(2);
+
+    // A second checkout: another directory with the same files.
+    const second = tmp();
+    const cwd = process.cwd();
+    try {
+      writeFileSync(join(second, 'in.txt'), 'content');
+      process.chdir(second);
+      const pm = new ProcManager({ display: false, taskDbPath: join(second, '.parproc', 'db'), remoteCache });
+      const events: string[] = [];
+      pm.onEvent((e) => {
+        if (e.type === 'proc-state' && e.state === 'up-to-date') events.push(`${e.name}:${e.cache}`);
+      });
+      const ran2: string[] = [];
+      define(pm, ran2);
+      pm.start('use');
+      await pm.waitForAll();
+      expect(ran2).toEqual([]);
+      expect(events.sort()).toEqual(['gen:remote', 'use:remote']);
+      expect(pm.getProcs().get('gen')?.cache).toBe('remote');
+      expect(pm.getProcs().get('gen')?.cacheKey).toBe(key1 as string);
+      expect(pm.results()).toEqual({ gen: 'generated', use: 'generated and used' });
+      expect(readFileSync(join(second, 'out', 'gen.txt'), 'utf8')).toBe('CONTENT');
+      pm.close();
+    } finally {
+      process.chdir(cwd);
+      rmSync(second, { recursive: true, force: true });
+    }
+  });
+});
