@@ -2,7 +2,7 @@
  * A remote-cache artifact: a compressed tar (zstd, or gzip where Bun lacks zstd) holding
  * `meta.json` (the proc's name, key and return value), `log` (its log) and `out/<path>` for each
  * declared output, paths relative to the project root. Restoring validates every entry before it
- * writes anything, stages files under `.parproc/`, then moves them into place; on any failure
+ * writes anything, stages files under `.parproc/` (written off the main thread), then moves them into place; on any failure
  * what was moved is taken back, so nothing half-restored stays on disk.
  */
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
@@ -57,16 +57,16 @@ export async function packArtifact(root: string, outputs: readonly string[], met
 }
 
 async function compress(tar: Uint8Array): Promise<Uint8Array> {
-  if (typeof Bun.zstdCompress === 'function') return new Uint8Array(await Bun.zstdCompress(tar as Uint8Array<ArrayBuffer>));
-  return new Uint8Array(Bun.gzipSync(tar as Uint8Array<ArrayBuffer>));
+  if (typeof Bun.zstdCompress === 'function') return await Bun.zstdCompress(tar as Uint8Array<ArrayBuffer>);
+  return Bun.gzipSync(tar as Uint8Array<ArrayBuffer>);
 }
 
 async function decompress(bytes: Uint8Array): Promise<Uint8Array> {
   try {
     if (bytes[0] === 0x28 && bytes[1] === 0xb5 && bytes[2] === 0x2f && bytes[3] === 0xfd) {
-      return new Uint8Array(await Bun.zstdDecompress(bytes as Uint8Array<ArrayBuffer>));
+      return await Bun.zstdDecompress(bytes as Uint8Array<ArrayBuffer>);
     }
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) return new Uint8Array(Bun.gunzipSync(bytes as Uint8Array<ArrayBuffer>));
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) return Bun.gunzipSync(bytes as Uint8Array<ArrayBuffer>);
   } catch (err) {
     throw new ArtifactError(`it does not unpack (${(err as Error).message})`);
   }
@@ -141,38 +141,69 @@ export async function restoreArtifact(bytes: Uint8Array, root: string, expect: {
   }
   const { meta, log, files } = plan(entries, root, expect);
   const f = fs();
-  const stageRoot = join(root, '.parproc');
-  f.mkdirSync(stageRoot, { recursive: true });
-  const stage = f.mkdtempSync(join(stageRoot, 'restore-'));
+  const stage = stagingDir(root);
   const moved: string[] = [];
+  const staged: [string, string][] = [];
   const madeDirs: string[] = [];
   const mkdirs = (dir: string): void => {
     const first = f.mkdirSync(dir, { recursive: true });
     if (first !== undefined) madeDirs.push(first);
   };
   try {
-    const staged: [string, string][] = [];
-    files.forEach(({ entry, dest }, i) => {
-      if (entry.type === 'dir') return;
-      const tmp = join(stage, String(i));
-      if (entry.type === 'file') {
-        f.writeFileSync(tmp, entry.data);
-        f.chmodSync(tmp, entry.mode & 0o777);
-      } else f.symlinkSync(entry.target, tmp);
-      staged.push([tmp, dest]);
-    });
+    // Written off the main thread (Bun.write), so a restore never stalls the scheduler.
+    await Promise.all(
+      files.map(async ({ entry, dest }) => {
+        if (entry.type === 'dir') return;
+        const tmp = join(stage, String(++staging));
+        staged.push([tmp, dest]);
+        if (entry.type === 'file') {
+          await Bun.write(tmp, entry.data);
+          f.chmodSync(tmp, entry.mode & 0o777);
+        } else f.symlinkSync(entry.target, tmp);
+      }),
+    );
     for (const { entry, dest } of files) if (entry.type === 'dir') mkdirs(dest);
     for (const [tmp, dest] of staged) {
       mkdirs(dirname(dest));
+      // Renaming over an existing file makes ext4 write the new one out at once (auto_da_alloc),
+      // several ms per MB: the old output is removed first (it is replaced either way).
+      if (f.lstatSync(dest, { throwIfNoEntry: false })?.isFile()) f.unlinkSync(dest);
       f.renameSync(tmp, dest);
       moved.push(dest);
     }
   } catch (err) {
     for (const p of moved) f.rmSync(p, { force: true });
     for (const d of madeDirs.reverse()) f.rmSync(d, { recursive: true, force: true });
+    for (const [tmp] of staged) f.rmSync(tmp, { force: true });
     throw new ArtifactError(`restoring it failed (${(err as Error).message})`);
-  } finally {
-    f.rmSync(stage, { recursive: true, force: true });
   }
   return { meta, log };
+}
+
+/** Staged files are numbered: unique within the process. */
+let staging = 0;
+/** One staging dir per project root and process (making a dir per restore costs ms on a real disk). */
+const stagingDirs = new Map<string, string>();
+
+/** This process's staging dir under `<root>/.parproc/` (same file system: a rename moves a file), removed at exit. */
+function stagingDir(root: string): string {
+  let dir = stagingDirs.get(root);
+  if (dir === undefined || !fs().existsSync(dir)) {
+    fs().mkdirSync(join(root, '.parproc'), { recursive: true });
+    dir = fs().mkdtempSync(join(root, '.parproc', `restore-${process.pid}-`));
+    if (stagingDirs.size === 0) process.once('exit', removeStagingDirs);
+    stagingDirs.set(root, dir);
+  }
+  return dir;
+}
+
+function removeStagingDirs(): void {
+  for (const dir of stagingDirs.values()) {
+    try {
+      fs().rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a staging dir that cannot be removed holds nothing of value
+    }
+  }
+  stagingDirs.clear();
 }

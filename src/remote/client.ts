@@ -117,7 +117,7 @@ export class RemoteClient {
     }
     let body: Uint8Array;
     try {
-      body = new Uint8Array(await res.arrayBuffer());
+      body = await res.bytes();
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError') throw new RemoteFault(`${displayUrl(this.config.url)} did not finish a download within ${this.config.timeoutMs / 1000}s`, true);

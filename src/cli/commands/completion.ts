@@ -17,7 +17,8 @@ export const completionCommand = defineCommand({
 const COMMANDS = ['run', 'list', 'ls', 'graph', 'history', 'clean', 'init', 'types', 'completion'];
 const FLAGS = [
   '--file', '--cwd', '--parallel', '--mode', '--param', '--dry-run', '--full', '--watch', '--db', '--no-db', '--json', '--trace',
-  '--full-log', '--dynamic', '--no-dynamic', '--stream', '--snippets', '--fail-fast', '--no-failed-first', '--help', '--version',
+  '--full-log', '--dynamic', '--no-dynamic', '--stream', '--snippets', '--fail-fast', '--no-failed-first', '--remote-cache',
+  '--no-remote-cache', '--remote-team', '--remote-read-only', '--explain', '--help', '--version',
 ];
 
 const SCRIPTS: Record<string, string> = {
