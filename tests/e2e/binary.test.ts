@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CliRig, parseNdjson, ROOT } from '../helpers/cli-rig.ts';
 import { BADLY_TYPED_TASK_FILE, MODES_TASK_FILE, STRICT_TSCONFIG, TYPED_TASK_FILE } from '../helpers/task-files.ts';
 import { watchFlow } from '../helpers/watch-flow.ts';
+import { startCacheServer } from '../helpers/cache-server.ts';
 
 setDefaultTimeout(30_000);
 
@@ -126,5 +127,28 @@ proc('slow', async () => { await Bun.sleep(50); });
     expect(ff.code).toBe(1);
     expect(ff.stderr).not.toContain('error: broke');
     expect(parseNdjson(ff.stdout).summary.procs.find((p) => p.name === 'after')?.state).toBe('failed-dep');
+  });
+
+  test('the remote cache from the binary: a second checkout restores from a real turborepo-remote-cache server', async () => {
+    await using server = await startCacheServer();
+    const env = { TURBO_API: server.url, TURBO_TOKEN: server.token, TURBO_TEAM: 'bin' };
+    const files = {
+      'parproc.ts': `import { proc } from 'parproc';
+import { mkdirSync, writeFileSync } from 'node:fs';
+proc('gen', { inputs: ['in.txt'], outputs: ['out/gen.txt'] }, () => { mkdirSync('out', { recursive: true }); writeFileSync('out/gen.txt', 'made'); return 7; });
+proc('default', { deps: ['gen'] }, (ctx) => ctx.results.gen + 1);
+`,
+      'in.txt': 'x',
+    };
+    await using a = await CliRig.create({ bin });
+    a.write(files);
+    expect((await a.exec(['--json'], { env })).code).toBe(0);
+    await using b = await CliRig.create({ bin });
+    b.write(files);
+    const r = await b.exec(['--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const procs = parseNdjson(r.stdout).summary.procs as { name: string; state: string; cache?: string; output?: unknown }[];
+    expect(procs.map((p) => [p.name, p.state, p.cache, p.output]).sort()).toEqual([['default', 'up-to-date', 'remote', 8], ['gen', 'up-to-date', 'remote', 7]]);
+    expect(await Bun.file(join(b.dir, 'out', 'gen.txt')).text()).toBe('made');
   });
 });
