@@ -21,7 +21,8 @@ import {
 import { Incremental } from './cache/incremental.ts';
 import type { TaskStore } from './cache/task-store.ts';
 import { killAllGroupsNow } from './runners/command.ts';
-import { commandText } from './runners/inline.ts';
+import { procInfo, protoInfo } from './snapshots.ts';
+import { procsNamed } from './graph/names.ts';
 import { RunnerPicker } from './runners/picker.ts';
 import { inReplay, recordReplayed } from './runners/replay.ts';
 import { captureSite, resolveSite } from './runners/site.ts';
@@ -291,15 +292,7 @@ export class ProcManager {
 
   getProtos(): ReadonlyMap<string, ProtoInfo> {
     const out = new Map<string, ProtoInfo>();
-    for (const p of this.#registry.protos.values()) {
-      out.set(p.pattern.source, {
-        pattern: p.pattern.source,
-        params: [...p.pattern.params],
-        deps: [...p.opts.deps],
-        argChoices: p.opts.argChoices,
-        description: p.opts.description,
-      });
-    }
+    for (const p of this.#registry.protos.values()) out.set(p.pattern.source, protoInfo(p));
     return out;
   }
 
@@ -445,22 +438,7 @@ export class ProcManager {
 
   /** Procs by name; unknown names are a `UserError` with the closest names. */
   #nodes(names: string[], fn: string, create: boolean): ProcNode[] {
-    const out: ProcNode[] = [];
-    for (const name of names) {
-      if (typeof name !== 'string') throw new UserError(`${fn}: expected proc names, got ${typeof name}`, 'E_ARGS');
-      const node = this.#registry.procs.get(name);
-      if (node) {
-        out.push(node);
-        continue;
-      }
-      if (create && !hasPlaceholders(name) && this.#registry.findProto(name)) {
-        for (const n of this.#registry.create(name)) out.push(this.#registry.procs.get(n) as ProcNode);
-        continue;
-      }
-      const hint = closestNames(name, [...this.#registry.procs.keys()]);
-      throw new UserError(`${fn}: unknown proc "${name}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`, 'E_UNKNOWN_PROC');
-    }
-    return out;
+    return procsNamed(this.#registry, names, fn, create);
   }
 
   #launch(node: ProcNode): Promise<Outcome> {
@@ -496,28 +474,4 @@ export class ProcManager {
 
 function isOptions(x: unknown): boolean {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function procInfo(n: ProcNode): ProcInfo {
-  return {
-    name: n.name,
-    state: n.state,
-    error: n.error,
-    moreInfo: n.moreInfo,
-    output: n.output,
-    logFile: n.logCreated ? n.logFile : null,
-    command: commandText(n.body, n.args, n.name),
-    startedAt: n.startedAt,
-    endedAt: n.endedAt,
-    deps: [...n.depNames],
-    wave: n.wave,
-    locks: [...n.opts.locks],
-    args: { ...n.args },
-    proto: n.proto,
-    generation: n.generation,
-    completedGeneration: n.completedGeneration,
-    description: n.opts.description,
-    cache: n.state === 'up-to-date' ? n.cacheSource : null,
-    cacheKey: n.key?.key ?? null,
-  };
 }

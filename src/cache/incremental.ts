@@ -11,20 +11,13 @@ import { fillPattern, hasPlaceholders } from '../graph/pattern.ts';
 import type { ProcBody, ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
 import type { Outcome } from '../runners/runner.ts';
-import type { DepContext, ProcError } from '../types.ts';
+import type { DepContext } from '../types.ts';
 import { decide } from './staleness.ts';
+import type { CheckVerdict } from '../scheduler/host.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { RunRecord } from './task-store.ts';
-import { fs } from '../util/fs.ts';
 import { procKey, sourceHash, type ProcKey } from '../remote/keys.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
-
-export type CheckResult =
-  | { kind: 'run' }
-  | { kind: 'up-to-date'; output: unknown }
-  | { kind: 'failed'; error: ProcError; moreInfo: string }
-  /** Stale here: the remote cache is asked; resolves its output when restored, `null` to run. */
-  | { kind: 'lookup'; result: Promise<{ output: unknown } | null> };
 
 export interface IncrementalHost {
   options(): Readonly<Options>;
@@ -134,7 +127,7 @@ export class Incremental {
   }
 
   /** Decides whether `node` runs; takes its input fingerprints (for ctx and the cache). */
-  check(node: ProcNode): CheckResult {
+  check(node: ProcNode): CheckVerdict {
     const o = this.#host.options();
     const base = resolve(node.opts.cwd ?? '.');
     const store = this.store();

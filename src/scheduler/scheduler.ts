@@ -5,61 +5,21 @@
  * completion. It knows nothing of where code runs (`launch`) or of the terminal (`emit`).
  */
 import { ProcessError, UserError, internalError } from '../errors.ts';
-import type { RunEvent } from '../events.ts';
 import { isFailure, isFinished, type ProcNode } from '../graph/proc-node.ts';
-import type { RdepIndex, TargetRule } from '../graph/rdeps.ts';
-import type { Registry } from '../graph/registry.ts';
+import type { TargetRule } from '../graph/rdeps.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { ProcError, ProcState } from '../types.ts';
-import { waitWouldCycle } from '../graph/cycles.ts';
+import { criticalPath } from './critical-path.ts';
+import type { CheckVerdict, SchedulerHost } from './host.ts';
+import { releaseWhenSettled } from './linger.ts';
+import { stateEvent } from './state-event.ts';
+import { checkWaitable, checkWaitCycle } from './wait-checks.ts';
 import { Linker } from './linker.ts';
-import { Priorities, type History } from './priority.ts';
+import { Priorities } from './priority.ts';
 import { Slots } from './slots.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
-/**
- * A ready proc's check: up to date (its cached output), failed before it could start, run, or a
- * lookup in the remote cache under way (restored: up to date; `null`: it runs). A lookup holds no
- * slot and blocks nothing: other procs start meanwhile.
- */
-export type CheckVerdict =
-  | { kind: 'run' }
-  | { kind: 'up-to-date'; output: unknown }
-  | { kind: 'failed'; error: ProcError; moreInfo: string }
-  | { kind: 'lookup'; result: Promise<{ output: unknown } | null> };
-
-export interface SchedulerHost {
-  registry: Registry;
-  rdeps: RdepIndex;
-  parallel(): number;
-  allowMissingDeps(): boolean;
-  /** `failFast`: after the first failure, start nothing new. */
-  failFast?(): boolean;
-  /** Emits an event; `listening()` false lets the hot path skip building it. */
-  emit(e: RunEvent): void;
-  listening(): boolean;
-  /** Expected duration of a proc that starts (for progress bars), or `null`. */
-  expectedMs?(node: ProcNode): number | null;
-  /** History to schedule from (task DB), read when a run starts; `null`: FIFO. */
-  history?(): History | null;
-  /** `failedFirst`: procs whose last run failed go first. */
-  failedFirst?(): boolean;
-  /** Runs a proc that was just moved to `running`. */
-  launch(node: ProcNode): Promise<Outcome>;
-  /**
-   * Called when a proc is ready to start: `up-to-date` (with its cached output) ends it without
-   * running; `failed` ends it with an error (its inputs could not be resolved); `run` starts it.
-   */
-  check(node: ProcNode): CheckVerdict;
-  /** Called when a run ends, before waiters resume (the task DB commits here). */
-  runEnded?(ok: boolean): Promise<void> | void;
-}
-
-/**
- * How long the locks of a proc whose code goes on after its timeout or interrupt stay held: lock
- * holders never overlap while the code still runs, up to this cap (reported as a warning).
- */
-export const LINGER_CAP_MS = 10_000;
+export type { CheckVerdict, SchedulerHost } from './host.ts';
 
 export class Scheduler {
   #host: SchedulerHost;
@@ -132,21 +92,7 @@ export class Scheduler {
     const now = Date.now();
     if (to === 'running') node.startedAt = now;
     else if (to !== 'wanted' && to !== 'idle') node.endedAt = now;
-    if (this.#host.listening()) {
-      this.#host.emit({
-        type: 'proc-state',
-        at: now,
-        name: node.name,
-        state: to,
-        error,
-        moreInfo,
-        logFile: to === 'running' || ((node.executed || node.cacheSource === 'remote') && node.logCreated) ? node.logFile : null,
-        durationMs: to !== 'running' && node.startedAt !== null && node.endedAt !== null && to !== 'failed-dep' ? node.endedAt - node.startedAt : null,
-        expectedMs: to === 'running' ? (this.#host.expectedMs?.(node) ?? null) : null,
-        outputBytes: (to === 'succeeded' || to === 'failed' || to === 'skipped') && node.executed ? node.outputBytes : null,
-        cache: to === 'up-to-date' ? node.cacheSource : null,
-      });
-    }
+    if (this.#host.listening()) this.#host.emit(stateEvent(node, now, to === 'running' ? (this.#host.expectedMs?.(node) ?? null) : null));
     if (isFinished(to)) {
       node.completedGeneration = node.generation;
       const waiters = node.endWaiters;
@@ -389,7 +335,13 @@ export class Scheduler {
     node.execution = null;
     if (this.#exclusive === node) this.#exclusive = null;
     this.#slots.release(node);
-    if (outcome.lingering && node.opts.locks.length > 0) this.#releaseWhenSettled(node, outcome.lingering);
+    if (outcome.lingering && node.opts.locks.length > 0) {
+      releaseWhenSettled(node, outcome.lingering, () => {
+        this.#queue.release(node);
+        this.#pump();
+        this.#maybeEndRun();
+      }, (message) => this.#host.listening() && this.#host.emit({ type: 'warning', at: Date.now(), message }));
+    }
     else this.#queue.release(node);
     this.#leave(node);
     if (node.restarting) {
@@ -417,32 +369,6 @@ export class Scheduler {
     this.#maybeEndRun();
   }
 
-  /**
-   * The code of a proc that timed out or was interrupted may still run: its locks stay held until
-   * it settles (lock holders never overlap), or `LINGER_CAP_MS` at most, with a warning.
-   */
-  #releaseWhenSettled(node: ProcNode, lingering: Promise<unknown>): void {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cap = new Promise<'cap'>((r) => {
-      timer = setTimeout(() => r('cap'), LINGER_CAP_MS);
-      timer.unref?.();
-    });
-    const settled = lingering.then(() => 'settled' as const, () => 'settled' as const);
-    void Promise.race([settled, cap]).then((how) => {
-      clearTimeout(timer);
-      if (how === 'cap' && this.#host.listening()) {
-        this.#host.emit({
-          type: 'warning',
-          at: Date.now(),
-          message: `proc "${node.name}" still runs ${LINGER_CAP_MS / 1000}s after it ended (${node.error}); its locks (${node.opts.locks.join(', ')}) are released now`,
-        });
-      }
-      this.#queue.release(node);
-      this.#pump();
-      this.#maybeEndRun();
-    });
-  }
-
   /** Ends a ready proc without running it: up to date (cached output), or failed before start. */
   #endWithoutRunning(node: ProcNode, state: 'up-to-date' | 'failed', output: unknown, error: ProcError, moreInfo: string | null): void {
     this.#leave(node);
@@ -463,27 +389,12 @@ export class Scheduler {
     this.#inRun = false;
     const ok = this.#runFailures === 0;
     const at = Date.now();
-    if (this.#host.listening()) this.#host.emit({ type: 'run-end', at, ok, durationMs: at - this.#runStartedAt, criticalPath: this.#criticalPath() });
+    if (this.#host.listening()) this.#host.emit({ type: 'run-end', at, ok, durationMs: at - this.#runStartedAt, criticalPath: criticalPath(this.#host.registry.procs.values(), this.#runStartedAt) });
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     const done = this.#host.runEnded?.(ok);
     if (done instanceof Promise) void done.finally(() => waiters.forEach((w) => w()));
     else for (const w of waiters) w();
-  }
-
-  /** The chain that determined the run's wall time (see `RunEndEvent.criticalPath`). */
-  #criticalPath(): { name: string; durationMs: number }[] {
-    const ran = (n: ProcNode): boolean => n.executed && n.startedAt !== null && n.endedAt !== null && n.startedAt >= this.#runStartedAt;
-    let last: ProcNode | null = null;
-    for (const n of this.#host.registry.procs.values()) if (ran(n) && (last === null || (n.endedAt as number) > (last.endedAt as number))) last = n;
-    const chain: ProcNode[] = [];
-    for (let cur = last; cur !== null; ) {
-      chain.push(cur);
-      let next: ProcNode | null = null;
-      for (const d of cur.depNodes) if (ran(d) && !chain.includes(d) && (next === null || (d.endedAt as number) > (next.endedAt as number))) next = d;
-      cur = next;
-    }
-    return chain.reverse().map((n) => ({ name: n.name, durationMs: (n.endedAt as number) - (n.startedAt as number) }));
   }
 
   // ------------------------------------------------------------------ waiting
@@ -515,33 +426,13 @@ export class Scheduler {
    * cycle through deps, other waits and locks), and its parallel slot is lent out meanwhile.
    */
   async waitFor(nodes: readonly ProcNode[], waiter?: ProcNode): Promise<void> {
-    if (this.#held && nodes.some((n) => !isFinished(n.state))) {
-      throw new UserError(
-        `wait(${nodes.map((n) => `"${n.name}"`).join(', ')}): procs do not run while the parproc CLI loads the task file; register them at top level and name them as targets (or give them now: true)`,
-        'E_HELD',
-      );
-    }
-    if (waiter) {
-      // The waiter keeps its wave open, so a proc of a higher wave could never start.
-      const higher = nodes.find((n) => !isFinished(n.state) && n.wave > waiter.wave);
-      if (higher) {
-        throw new UserError(
-          `proc "${waiter.name}" (wave ${waiter.wave}) cannot wait for proc "${higher.name}" (wave ${higher.wave}): a proc may only wait for procs of its own or a lower wave`,
-          'E_WAVE',
-        );
-      }
-    }
+    checkWaitable(nodes, waiter, this.#held);
     const idle = nodes.filter((n) => n.state === 'idle');
     if (idle.length > 0) this.want(idle);
     this.flush();
     const err = this.#takeDeferredError();
     if (err) throw err;
-    if (waiter && waitWouldCycle(waiter, nodes, (l) => this.#queue.holder(l))) {
-      throw new UserError(
-        `proc "${waiter.name}" waits for ${nodes.map((x) => `"${x.name}"`).join(', ')}, which cannot finish before "${waiter.name}" does (a wait cycle)`,
-        'E_WAIT_CYCLE',
-      );
-    }
+    if (waiter) checkWaitCycle(waiter, nodes, (l) => this.#queue.holder(l));
     if (waiter && nodes.some((n) => !isFinished(n.state))) {
       waiter.waitingFor.push(nodes);
       if (this.#slots.lend(waiter)) this.#pump();

@@ -1,0 +1,20 @@
+/** The chain of procs that determined a run's wall time (`RunEndEvent.criticalPath`). */
+import type { ProcNode } from '../graph/proc-node.ts';
+
+/**
+ * From the proc that ended last back through the dep of each that ended last, among procs that
+ * ran since `since` (first to last, with how long each ran).
+ */
+export function criticalPath(procs: Iterable<ProcNode>, since: number): { name: string; durationMs: number }[] {
+  const ran = (n: ProcNode): boolean => n.executed && n.startedAt !== null && n.endedAt !== null && n.startedAt >= since;
+  let last: ProcNode | null = null;
+  for (const n of procs) if (ran(n) && (last === null || (n.endedAt as number) > (last.endedAt as number))) last = n;
+  const chain: ProcNode[] = [];
+  for (let cur = last; cur !== null; ) {
+    chain.push(cur);
+    let next: ProcNode | null = null;
+    for (const d of cur.depNodes) if (ran(d) && !chain.includes(d) && (next === null || (d.endedAt as number) > (next.endedAt as number))) next = d;
+    cur = next;
+  }
+  return chain.reverse().map((n) => ({ name: n.name, durationMs: (n.endedAt as number) - (n.startedAt as number) }));
+}
