@@ -254,8 +254,10 @@ export class ProcManager {
       expectedMs: (node) => (this.#options.dynamic ? (this.#incremental.store()?.expectedDuration(node.name) ?? null) : null),
       runEnded: () => {
         this.#runners.idle();
-        // Uploads under way finish (or are given up after a bound) before waiters resume.
-        return Promise.all([this.#incremental.flush(), this.#remote.current?.drain()]).then(() => {});
+        // Uploads under way finish (or are given up after a bound) before waiters resume; after
+        // an interrupt they are given up at once.
+        const uploads = this.#remote.current?.drain(this.#scheduler.runSignal.aborted ? 0 : undefined);
+        return Promise.all([this.#incremental.flush(), uploads]).then(() => {});
       },
     };
   }

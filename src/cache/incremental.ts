@@ -175,6 +175,8 @@ export class Incremental {
     node.key = null;
     if (remote !== null || this.explain) {
       node.key = !verdict.run && verdict.cached.key ? verdict.cached.key : procKey(node, this.root(), this.#host.sourceRoot(), (d) => d.key?.key ?? null);
+      // A result cached before keys were made gets its key once, not at every run.
+      if (!verdict.run && !verdict.cached.key && !this.dryRun) store?.putCached(node.name, { ...verdict.cached, key: node.key });
     }
     if (!verdict.run) {
       node.cacheSource = 'local';

@@ -157,7 +157,8 @@ export class RemoteCache {
     if (how === 'late') {
       const n = this.#pending.size;
       this.#off ??= 'uploads given up';
-      this.#warnOnce('late', `remote cache: ${n} upload${n === 1 ? '' : 's'} to ${displayUrl(this.client.config.url)} given up after ${boundMs / 1000}s`);
+      const when = boundMs === 0 ? 'the run was interrupted' : `waited ${boundMs / 1000}s`;
+      this.#warnOnce('late', `remote cache: ${n} upload${n === 1 ? '' : 's'} to ${displayUrl(this.client.config.url)} given up (${when})`);
     }
   }
 }

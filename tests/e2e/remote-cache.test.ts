@@ -290,6 +290,35 @@ describe('remote cache: signatures, a truncated download, a server killed mid-ru
     }
   });
 
+  test('the connection dropped mid-upload: one warning, the run ends ok', async () => {
+    // A real HTTP server: lookups are misses (404); an upload's connection is cut as it arrives.
+    let puts = 0;
+    const dropper = Bun.listen({
+      hostname: '127.0.0.1',
+      port: 0,
+      socket: {
+        data(socket, data) {
+          const text = new TextDecoder().decode(data);
+          if (text.startsWith('PUT')) {
+            puts++;
+            socket.terminate();
+          } else if (text.startsWith('GET')) socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        },
+      },
+    });
+    try {
+      await using a = await checkout();
+      const r = await a.exec(['--json', '--remote-cache', `http://127.0.0.1:${dropper.port}`], { env: { TURBO_TEAM: 't' } });
+      expect(r.code).toBe(0);
+      expect(puts).toBeGreaterThan(0);
+      expect(warnings(r)).toHaveLength(1);
+      expect(warnings(r)[0]).toContain('going on without it');
+      expect(ran(a)).toEqual(['default', 'g1', 'g2', 'pack']);
+    } finally {
+      dropper.stop(true);
+    }
+  });
+
   test('a server that never answers is given up after the per-request timeout', async () => {
     const hung = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
     try {
