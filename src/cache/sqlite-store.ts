@@ -8,10 +8,13 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ProcKey } from '../remote/keys.ts';
+import { RunStats, STATS_MIGRATION } from './run-stats.ts';
+
+export { weightedMean } from './run-stats.ts';
 import type { CachedResult, InputFingerprints, RunRecord, TaskStore } from './task-store.ts';
 
 /** The schema version this parproc writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const MIGRATIONS: Record<number, string> = {
   // 0 → 1: the first schema.
@@ -38,6 +41,8 @@ const MIGRATIONS: Record<number, string> = {
     ALTER TABLE runs ADD COLUMN cache TEXT;
     ALTER TABLE results ADD COLUMN key TEXT;
   `,
+  // 2 → 3: per-proc statistics (durations, newest status): scheduling hints are one cheap read.
+  3: STATS_MIGRATION,
 };
 
 /** History rows per INSERT statement. */
@@ -77,11 +82,18 @@ export function openStore(path: string): Opened {
     }
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
-    for (let v = version + 1; v <= SCHEMA_VERSION; v++) {
-      db.transaction(() => {
-        db?.exec(MIGRATIONS[v] as string);
-        db?.exec(`PRAGMA user_version = ${v}`);
-      })();
+    if (version < SCHEMA_VERSION) {
+      // Under the write lock (BEGIN IMMEDIATE), the version is read again: of several processes
+      // opening a new DB at once, one migrates and the others see it done (ALTER TABLE is not
+      // idempotent).
+      const d = db;
+      d.transaction(() => {
+        const now = (d.query('PRAGMA user_version').get() as { user_version: number }).user_version;
+        for (let v = now + 1; v <= SCHEMA_VERSION; v++) {
+          d.exec(MIGRATIONS[v] as string);
+          d.exec(`PRAGMA user_version = ${v}`);
+        }
+      }).immediate();
     }
     db.exec(`PRAGMA busy_timeout = ${RUN_BUSY_MS}`);
     return { store: new SqliteStore(db, path), warning: null };
@@ -104,10 +116,12 @@ export class SqliteStore implements TaskStore {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #insertStatements = new Map<number, ReturnType<Database['prepare']>>();
   #onError: (message: string) => void = () => {};
+  #stats: RunStats;
 
   constructor(db: Database, path: string) {
     this.#db = db;
     this.path = path;
+    this.#stats = new RunStats(db);
   }
 
   /** Where write failures are reported (they never fail a run). */
@@ -205,6 +219,7 @@ export class SqliteStore implements TaskStore {
           for (const r of batch) values.push(r.runId, r.name, r.startedAt, r.endedAt, r.status, r.cache ?? null);
           this.#insertRuns(batch.length).run(...values);
         }
+        this.#stats.record(runs);
         for (const [name, c] of results) {
           const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition, key: c.key ? JSON.stringify(c.key) : null };
           upsert.run(name, row.output, row.at, row.inputs, row.definition, row.key);
@@ -237,10 +252,7 @@ export class SqliteStore implements TaskStore {
 
   expectedDuration(name: string): number | null {
     try {
-      const rows = this.#db
-        .query("SELECT started, ended FROM runs WHERE proc = ? AND status = 'success' AND cache IS NULL ORDER BY ended DESC LIMIT 10")
-        .all(name) as { started: number; ended: number }[];
-      return weightedMean(rows.map((r) => r.ended - r.started));
+      return this.#stats.expected(name);
     } catch {
       return null;
     }
@@ -248,32 +260,16 @@ export class SqliteStore implements TaskStore {
 
   /**
    * For scheduling from history: every proc's expected duration (the weighted mean of its last 10
-   * successful runs, as `expectedDuration`) and the procs whose newest run failed. Two queries.
+   * successful runs, as `expectedDuration`) and the procs whose newest run failed. One read of
+   * the `stats` table.
    */
   scheduleHints(): { expected: Map<string, number>; failedLast: Set<string> } {
-    const expected = new Map<string, number>();
-    const failedLast = new Set<string>();
     try {
-      const rows = this.#db
-        .query(
-          "SELECT proc, ended - started AS d FROM (SELECT proc, started, ended, row_number() OVER (PARTITION BY proc ORDER BY ended DESC) AS rn FROM runs WHERE status = 'success' AND cache IS NULL) WHERE rn <= 10 ORDER BY proc, rn",
-        )
-        .all() as { proc: string; d: number }[];
-      let i = 0;
-      while (i < rows.length) {
-        const proc = (rows[i] as { proc: string }).proc;
-        const ds: number[] = [];
-        for (; i < rows.length && (rows[i] as { proc: string }).proc === proc; i++) ds.push((rows[i] as { d: number }).d);
-        const m = weightedMean(ds);
-        if (m !== null) expected.set(proc, m);
-      }
-      for (const r of this.#db.query('SELECT proc, status FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY proc)').all() as { proc: string; status: string }[]) {
-        if (r.status !== 'success') failedLast.add(r.proc);
-      }
+      return this.#stats.hints();
     } catch {
       // no history to schedule from: FIFO
+      return { expected: new Map(), failedLast: new Set() };
     }
-    return { expected, failedLast };
   }
 
   /** Durations (ms) of each proc's newest recorded run. */
@@ -351,17 +347,4 @@ function isFingerprints(x: unknown): x is InputFingerprints {
     if (typeof v[0] !== 'number' || typeof v[1] !== 'number' || (v.length === 3 && typeof v[2] !== 'string')) return false;
   }
   return true;
-}
-
-/** Weighted mean with weights 0.8^i, i = 0 for the newest; `null` for no values. */
-export function weightedMean(newestFirst: number[]): number | null {
-  if (newestFirst.length === 0) return null;
-  let sum = 0;
-  let weights = 0;
-  newestFirst.forEach((v, i) => {
-    const w = 0.8 ** i;
-    sum += v * w;
-    weights += w;
-  });
-  return sum / weights;
 }

@@ -80,6 +80,38 @@ describe('the task DB', () => {
     store.close();
   });
 
+  test('per-proc statistics: kept up to date across flushes, and built from the history of a schema-1 DB', () => {
+    // A DB as parproc wrote it before the stats table existed, with history in it.
+    mkdirSync(join(p.dir, '.parproc'), { recursive: true });
+    const old = new Database(p.db, { create: true });
+    old.exec(`CREATE TABLE runs (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, proc TEXT NOT NULL, started REAL NOT NULL, ended REAL NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('success', 'failed', 'timeout')));
+      CREATE TABLE results (proc TEXT PRIMARY KEY, output TEXT NOT NULL, at REAL NOT NULL, inputs TEXT NOT NULL, definition TEXT NOT NULL);
+      PRAGMA user_version = 1;`);
+    const ins = old.prepare('INSERT INTO runs (run_id, proc, started, ended, status) VALUES (?, ?, ?, ?, ?)');
+    for (let i = 0; i < 12; i++) ins.run('r', 'a', 1000 * i, 1000 * i + 10 * (i + 1), 'success');
+    ins.run('r', 'b', 0, 500, 'success');
+    ins.run('r', 'b', 1000, 1300, 'failed');
+    old.close();
+    const store = openStore(p.db).store!;
+    const newest10 = Array.from({ length: 10 }, (_, k) => 10 * (12 - k));
+    let hints = store.scheduleHints();
+    expect(hints.expected.get('a')).toBeCloseTo(weightedMean(newest10)!, 6);
+    expect(hints.expected.get('b')).toBe(500);
+    expect([...hints.failedLast]).toEqual(['b']);
+    // New runs fold in at the next flush: b succeeds again; a restore from a remote cache is no duration.
+    store.recordRun({ runId: 's', name: 'b', startedAt: 2000, endedAt: 2100, status: 'success' });
+    store.recordRun({ runId: 's', name: 'a', startedAt: 20_000, endedAt: 20_001, status: 'success', cache: 'remote' });
+    store.recordRun({ runId: 's', name: 'c', startedAt: 0, endedAt: 5, status: 'timeout' });
+    store.flush();
+    hints = store.scheduleHints();
+    expect(hints.expected.get('b')).toBeCloseTo(weightedMean([100, 500])!, 6);
+    expect(hints.expected.get('a')).toBeCloseTo(weightedMean(newest10)!, 6);
+    expect(hints.expected.has('c')).toBe(false);
+    expect([...hints.failedLast]).toEqual(['c']);
+    store.close();
+  });
+
   test('a deleted DB means everything runs again', async () => {
     p.write('in.txt', 'x');
     const define = (pm: import('../../src/index.ts').ProcManager) => pm.proc('a', { inputs: ['in.txt'] }, () => 1);
