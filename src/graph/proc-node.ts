@@ -96,7 +96,7 @@ export class ProcNode {
   key: ProcKey | null = null;
   /** Where an `up-to-date` result came from: the task DB, or restored from the remote cache. */
   cacheSource: 'local' | 'remote' | null = null;
-  /** Checked and not found on the remote: it starts without another check. */
+  /** Checked, it must run (not found on the remote; or put back when ranking began): no second check. */
   lookedUp = false;
 
   constructor(init: {

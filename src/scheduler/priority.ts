@@ -65,6 +65,12 @@ export class Priorities {
     const memo = this.#memo;
     const hit = memo.get(node);
     if (hit !== undefined) return hit;
+    // The common case costs no allocation: nothing waits on it.
+    if (node.dependents.length === 0) {
+      const w = this.weight(node);
+      memo.set(node, w);
+      return w;
+    }
     // Iterative post-order over pending dependents.
     const stack: [ProcNode, number][] = [[node, 0]];
     const onPath = new Set<ProcNode>([node]);

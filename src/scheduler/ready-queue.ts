@@ -17,6 +17,12 @@ class Fifo<T> {
     this.#items.push(x);
   }
 
+  /** Puts `x` first (O(1) after a shift). */
+  unshift(x: T): void {
+    if (this.#head > 0) this.#items[--this.#head] = x;
+    else this.#items.unshift(x);
+  }
+
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const x = this.#items[this.#head];
@@ -29,58 +35,58 @@ class Fifo<T> {
   }
 }
 
-/** A max-heap on rank, FIFO (insertion sequence) among equal ranks. */
-class RankHeap<T> {
-  #items: { x: T; rank: number; seq: number }[] = [];
-  #seq = 0;
+/**
+ * Highest rank first, FIFO among equal ranks: a FIFO per rank, and the distinct ranks kept
+ * sorted. Ranks are coarse (10 ms steps of an expected path), so there are few distinct ones and
+ * a push or pop is O(1) in the common case (a new rank costs a binary search and an insert).
+ */
+class RankQueue<T> {
+  #buckets = new Map<number, Fifo<T>>();
+  /** Distinct ranks with a non-empty FIFO, ascending (the highest is last). */
+  #ranks: number[] = [];
+  #size = 0;
 
   get size(): number {
-    return this.#items.length;
+    return this.#size;
   }
 
-  #before(a: { rank: number; seq: number }, b: { rank: number; seq: number }): boolean {
-    return a.rank > b.rank || (a.rank === b.rank && a.seq < b.seq);
-  }
-
-  push(x: T, rank: number): void {
-    const items = this.#items;
-    items.push({ x, rank, seq: this.#seq++ });
-    let i = items.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#before(items[i] as never, items[p] as never)) break;
-      [items[i], items[p]] = [items[p] as never, items[i] as never];
-      i = p;
+  push(x: T, rank: number, first = false): void {
+    let b = this.#buckets.get(rank);
+    if (b === undefined) {
+      this.#buckets.set(rank, (b = new Fifo<T>()));
+      const ranks = this.#ranks;
+      let lo = 0;
+      let hi = ranks.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((ranks[mid] as number) < rank) lo = mid + 1;
+        else hi = mid;
+      }
+      ranks.splice(lo, 0, rank);
     }
+    if (first) b.unshift(x);
+    else b.push(x);
+    this.#size++;
   }
 
   shift(): T | undefined {
-    const items = this.#items;
-    const top = items[0];
-    if (!top) return undefined;
-    const last = items.pop() as (typeof items)[number];
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && this.#before(items[l] as never, items[m] as never)) m = l;
-        if (r < items.length && this.#before(items[r] as never, items[m] as never)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m] as never, items[i] as never];
-        i = m;
-      }
+    const rank = this.#ranks[this.#ranks.length - 1];
+    if (rank === undefined) return undefined;
+    const b = this.#buckets.get(rank) as Fifo<T>;
+    const x = b.shift();
+    if (b.size === 0) {
+      this.#buckets.delete(rank);
+      this.#ranks.pop();
     }
-    return top.x;
+    this.#size--;
+    return x;
   }
 }
 
 export class ReadyQueue {
   /** Ranks ready procs (scheduling from history); `null`: FIFO. Set per run. */
   rank: ((node: ProcNode) => number) | null = null;
-  #ranked = new Map<number, RankHeap<ProcNode>>();
+  #ranked = new Map<number, RankQueue<ProcNode>>();
   /** Wanted + running procs per wave: a wave may start only when all lower ones are empty. */
   #active = new Map<number, number>();
   #ready = new Map<number, Fifo<ProcNode>>();
@@ -103,7 +109,7 @@ export class ReadyQueue {
   push(node: ProcNode): void {
     if (this.rank) {
       let h = this.#ranked.get(node.wave);
-      if (!h) this.#ranked.set(node.wave, (h = new RankHeap()));
+      if (!h) this.#ranked.set(node.wave, (h = new RankQueue()));
       h.push(node, this.rank(node));
       return;
     }
@@ -117,8 +123,32 @@ export class ReadyQueue {
     let min = Infinity;
     for (const w of this.#active.keys()) if (w < min) min = w;
     if (min === Infinity) return undefined;
-    // Procs pushed before a ranking was set stay in FIFO order, ahead of ranked ones.
     return this.#ready.get(min)?.shift() ?? this.#ranked.get(min)?.shift();
+  }
+
+  /** Puts a popped proc back where it was: first among its equals. */
+  unshift(node: ProcNode): void {
+    if (this.rank) {
+      let h = this.#ranked.get(node.wave);
+      if (!h) this.#ranked.set(node.wave, (h = new RankQueue()));
+      h.push(node, this.rank(node), true);
+      return;
+    }
+    let q = this.#ready.get(node.wave);
+    if (!q) this.#ready.set(node.wave, (q = new Fifo()));
+    q.unshift(node);
+  }
+
+  /** Ranks from now on (`null`: FIFO); procs already waiting are ranked too, in FIFO order. */
+  setRank(rank: ((node: ProcNode) => number) | null): void {
+    this.rank = rank;
+    if (rank === null) return;
+    for (const [wave, fifo] of this.#ready) {
+      let h = this.#ranked.get(wave);
+      if (!h) this.#ranked.set(wave, (h = new RankQueue()));
+      for (let n = fifo.shift(); n !== undefined; n = fifo.shift()) h.push(n, rank(n));
+    }
+    this.#ready.clear();
   }
 
   /** The first of `locks` held by a running proc, if any. */

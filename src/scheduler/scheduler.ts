@@ -30,6 +30,8 @@ export class Scheduler {
   #slots = new Slots();
   /** Ranking of ready procs from history for the current run, or `null` (FIFO). */
   #priorities: Priorities | null = null;
+  /** No proc of this run had to run yet: ranking starts with the first that does. */
+  #rankPending = false;
   /** An interactive proc running: nothing else starts. */
   #exclusive: ProcNode | null = null;
   /** Interactive procs ready to run, waiting for the running ones to end (nothing new starts). */
@@ -136,12 +138,26 @@ export class Scheduler {
     this.#linker.want(roots, opts);
   }
 
-  /** At a run's start: rank ready procs from history (critical path, failures first), or FIFO. */
+  /**
+   * At a run's start: FIFO until the first proc that must run. Ranking (critical path, failures
+   * first) only orders procs that run, so a run where everything is up to date never reads the
+   * history or ranks anything.
+   */
   #startRanking(): void {
+    this.#priorities = null;
+    this.#queue.setRank(null);
+    this.#rankPending = this.#host.history !== undefined;
+  }
+
+  /** The first proc must run: rank the ready procs from history from now on; `true` if ranking. */
+  #rankNow(): boolean {
+    this.#rankPending = false;
     const history = this.#host.history?.() ?? null;
     const p = history ? new Priorities(history, this.#host.failedFirst?.() ?? true) : null;
-    this.#priorities = p?.active ? p : null;
-    this.#queue.rank = this.#priorities ? (n) => (this.#priorities as Priorities).rank(n) : null;
+    if (!p?.active) return false;
+    this.#priorities = p;
+    this.#queue.setRank((n) => p.rank(n));
+    return true;
   }
 
   /** Rdep rules registered while a run is under way apply to targets already wanted. */
@@ -273,6 +289,12 @@ export class Scheduler {
   /** Checks a ready proc against the cache: it ends up to date, fails, or starts. */
   #startChecked(node: ProcNode): void {
     const verdict: CheckVerdict = node.lookedUp ? { kind: 'run' } : this.#host.check(node);
+    if ((verdict.kind === 'run' || verdict.kind === 'lookup') && this.#rankPending && this.#rankNow() && verdict.kind === 'run') {
+      // Popped in FIFO order: back (first among equals) into the now ranked queue, checked.
+      node.lookedUp = true;
+      this.#queue.unshift(node);
+      return;
+    }
     if (verdict.kind === 'lookup') this.#awaitLookup(node, verdict.result);
     else if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
     else if (verdict.kind === 'failed') this.#endWithoutRunning(node, 'failed', null, verdict.error, verdict.moreInfo);

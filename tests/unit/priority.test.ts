@@ -80,4 +80,54 @@ describe('scheduling from history', () => {
     }
     expect(off).toEqual(['ok0', 'ok1', 'ok2', 'ok3', 'flaky']);
   });
+
+  test('a run where everything is up to date never reads the history; the first proc that must run starts ranking', async () => {
+    const define = (pm: ProcManager, trail: string[]) => {
+      for (let i = 0; i < 4; i++) pm.proc(`short${i}`, { inputs: [`in/s${i}.txt`] }, async () => void trail.push(`short${i}`));
+      pm.proc('long', { inputs: ['in/long.txt'] }, async () => {
+        trail.push('long');
+        await Bun.sleep(80);
+      });
+      return ['short0', 'short1', 'short2', 'short3', 'long'];
+    };
+    for (const f of ['s0', 's1', 's2', 's3', 'long']) p.write(`in/${f}.txt`, f);
+    const counted = (pm: ProcManager) => {
+      const store = pm.taskStore();
+      if (!store) throw new Error('no task DB');
+      let reads = 0;
+      const read = store.scheduleHints.bind(store);
+      store.scheduleHints = () => {
+        reads++;
+        return read();
+      };
+      return () => reads;
+    };
+    {
+      const { pm } = p.manager({ parallel: 1 });
+      pm.start(define(pm, []));
+      await pm.waitForAll();
+      pm.close();
+    }
+    {
+      const { pm } = p.manager({ parallel: 1 });
+      const reads = counted(pm);
+      pm.start(define(pm, []));
+      await pm.waitForAll();
+      expect([...pm.getProcs().values()].every((x) => x.state === 'up-to-date')).toBe(true);
+      expect(reads()).toBe(0);
+      pm.close();
+    }
+    // Every input changed: all must run, and the long one (from history) still goes first.
+    for (const f of ['s0', 's1', 's2', 's3', 'long']) p.write(`in/${f}.txt`, `${f} changed`);
+    const trail: string[] = [];
+    {
+      const { pm } = p.manager({ parallel: 1 });
+      const reads = counted(pm);
+      pm.start(define(pm, trail));
+      await pm.waitForAll();
+      expect(reads()).toBe(1);
+      pm.close();
+    }
+    expect(trail).toEqual(['long', 'short0', 'short1', 'short2', 'short3']);
+  });
 });
