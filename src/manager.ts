@@ -29,7 +29,7 @@ import { captureSite, resolveSite } from './runners/site.ts';
 import { flushOpenLogs } from './runners/proc-log.ts';
 import type { Outcome } from './runners/runner.ts';
 import { callerOf, launchProc, replayLog, type Caller } from './launch.ts';
-import { RemoteCacheHolder } from './remote/remote-cache.ts';
+import { RemoteCacheHolder } from './remote/holder.ts';
 import { explainKey } from './remote/keys.ts';
 import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
 import type {

@@ -7,8 +7,6 @@
 import { ArtifactError, ARTIFACT_FORMAT, packArtifact, restoreArtifact, type ArtifactMeta } from './artifact.ts';
 import { RemoteClient, RemoteFault, SignatureMismatch, displayUrl, type RemoteConfig } from './client.ts';
 import { fs } from '../util/fs.ts';
-import type { RemoteCacheOption } from '../options.ts';
-import { remoteConfig } from './config.ts';
 
 /** Concurrent downloads and uploads. */
 const DOWNLOADS = 8;
@@ -160,30 +158,5 @@ export class RemoteCache {
       const when = boundMs === 0 ? 'the run was interrupted' : `waited ${boundMs / 1000}s`;
       this.#warnOnce('late', `remote cache: ${n} upload${n === 1 ? '' : 's'} to ${displayUrl(this.client.config.url)} given up (${when})`);
     }
-  }
-}
-
-/** The manager's remote cache for its current `remoteCache` option: made again when it changes. */
-export class RemoteCacheHolder {
-  #option: RemoteCacheOption | null = null;
-  #cache: RemoteCache | null = null;
-  #host: RemoteHost;
-
-  constructor(host: RemoteHost) {
-    this.#host = host;
-  }
-
-  get(option: RemoteCacheOption | null): RemoteCache | null {
-    if (option !== this.#option) {
-      this.#option = option;
-      const config = remoteConfig(option);
-      this.#cache = config === null ? null : new RemoteCache(config, this.#host);
-    }
-    return this.#cache;
-  }
-
-  /** The current cache, if any, without looking at options. */
-  get current(): RemoteCache | null {
-    return this.#cache;
   }
 }
