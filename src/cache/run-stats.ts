@@ -36,11 +36,12 @@ export function weightedMean(newestFirst: readonly number[]): number | null {
   if (newestFirst.length === 0) return null;
   let sum = 0;
   let weights = 0;
-  newestFirst.forEach((v, i) => {
-    const w = 0.8 ** i;
+  let w = 1;
+  for (const v of newestFirst) {
     sum += v * w;
     weights += w;
-  });
+    w *= 0.8;
+  }
   return sum / weights;
 }
 
@@ -50,9 +51,11 @@ function parse(text: string | undefined): Record<string, Stat> {
   try {
     const data: unknown = JSON.parse(text);
     if (typeof data !== 'object' || data === null || Array.isArray(data)) return {};
-    const out: Record<string, Stat> = {};
-    for (const [proc, s] of Object.entries(data as Record<string, Partial<Stat>>)) {
-      if (typeof s?.l === 'string' && Array.isArray(s.d)) out[proc] = { l: s.l, d: s.d.filter((x): x is number => typeof x === 'number') };
+    // Entries of another shape are dropped; the document is written only by this module.
+    const out = data as Record<string, Stat>;
+    for (const proc in out) {
+      const s = out[proc] as Partial<Stat> | null;
+      if (typeof s?.l !== 'string' || !Array.isArray(s.d) || !s.d.every((x) => typeof x === 'number')) delete out[proc];
     }
     return out;
   } catch {

@@ -63,14 +63,10 @@ export class Priorities {
   /** Expected time from `node`'s start to the end of the longest chain through its dependents. */
   remaining(node: ProcNode): number {
     const memo = this.#memo;
+    // The common case costs nothing to remember: nothing waits on it.
+    if (node.dependents.length === 0) return this.weight(node);
     const hit = memo.get(node);
     if (hit !== undefined) return hit;
-    // The common case costs no allocation: nothing waits on it.
-    if (node.dependents.length === 0) {
-      const w = this.weight(node);
-      memo.set(node, w);
-      return w;
-    }
     // Iterative post-order over pending dependents.
     const stack: [ProcNode, number][] = [[node, 0]];
     const onPath = new Set<ProcNode>([node]);
@@ -81,7 +77,7 @@ export class Priorities {
       if (i < ds.length) {
         top[1] = i + 1;
         const d = ds[i] as ProcNode;
-        if (d.state !== 'wanted' || memo.has(d) || onPath.has(d)) continue;
+        if (d.state !== 'wanted' || d.dependents.length === 0 || memo.has(d) || onPath.has(d)) continue;
         onPath.add(d);
         stack.push([d, 0]);
         continue;
@@ -89,7 +85,7 @@ export class Priorities {
       let best = 0;
       for (const d of ds) {
         if (d.state !== 'wanted') continue;
-        const r = memo.get(d);
+        const r = d.dependents.length === 0 ? this.weight(d) : memo.get(d);
         if (r !== undefined && r > best) best = r;
       }
       memo.set(n, this.weight(n) + best);
