@@ -26,9 +26,13 @@ const inside = (root: string, abs: string): boolean => {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 };
 
-/** Tar entries for the outputs at `paths` (absolute, under `root`), recursing into directories. */
-function outputEntries(root: string, paths: readonly string[]): TarEntry[] {
+/**
+ * Tar entries for the outputs at `paths` (absolute, under `root`), recursing into directories.
+ * File contents are read off the main thread.
+ */
+async function outputEntries(root: string, paths: readonly string[]): Promise<TarEntry[]> {
   const out: TarEntry[] = [];
+  const reads: Promise<void>[] = [];
   const seen = new Set<string>();
   const visit = (abs: string): void => {
     const rel = relative(root, abs).split(sep).join('/');
@@ -39,12 +43,17 @@ function outputEntries(root: string, paths: readonly string[]): TarEntry[] {
     else if (st.isDirectory()) {
       out.push({ type: 'dir', path: `out/${rel}/`, mode: st.mode });
       for (const name of fs().readdirSync(abs).sort()) visit(join(abs, name));
-    } else if (st.isFile()) out.push({ type: 'file', path: `out/${rel}`, mode: st.mode, data: fs().readFileSync(abs) });
+    } else if (st.isFile()) {
+      const entry: TarEntry = { type: 'file', path: `out/${rel}`, mode: st.mode, data: new Uint8Array(0) };
+      out.push(entry);
+      reads.push(Bun.file(abs).bytes().then((data) => void (entry.data = data)));
+    }
   };
   for (const abs of paths) {
     if (!inside(root, abs) || abs === root) throw new ArtifactError(`output ${abs} is outside the project (${root})`);
     visit(abs);
   }
+  await Promise.all(reads);
   return out;
 }
 
@@ -52,7 +61,7 @@ function outputEntries(root: string, paths: readonly string[]): TarEntry[] {
 export async function packArtifact(root: string, outputs: readonly string[], meta: ArtifactMeta, log: Uint8Array | null): Promise<Uint8Array> {
   const entries: TarEntry[] = [{ type: 'file', path: 'meta.json', mode: 0o644, data: new TextEncoder().encode(JSON.stringify(meta)) }];
   if (log !== null) entries.push({ type: 'file', path: 'log', mode: 0o644, data: log });
-  entries.push(...outputEntries(root, outputs));
+  entries.push(...(await outputEntries(root, outputs)));
   return compress(writeTar(entries));
 }
 

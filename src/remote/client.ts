@@ -98,6 +98,8 @@ export class RemoteClient {
   #status(res: Response, what: string): RemoteFault {
     const where = displayUrl(this.config.url);
     if (res.status === 401 || res.status === 403) return new RemoteFault(`${where} refused the ${what} (HTTP ${res.status}: check the token and team)`, true);
+    // Too large for this server (turborepo-remote-cache's BODY_LIMIT): only this artifact is lost.
+    if (res.status === 413) return new RemoteFault(`${where} refused an artifact as too large (HTTP 413)`, false);
     return new RemoteFault(`${where} answered HTTP ${res.status} to ${what === 'upload' ? 'an' : 'a'} ${what}`, res.status < 500);
   }
 

@@ -290,6 +290,27 @@ describe('remote cache: signatures, a truncated download, a server killed mid-ru
     }
   });
 
+  test('an artifact too large for the server is refused alone (HTTP 413): one warning, the others are uploaded', async () => {
+    await using server = await startCacheServer({ bodyLimit: 20_000 });
+    await using a = await CliRig.create();
+    a.write({
+      'parproc.ts': `import { proc } from 'parproc';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+proc('big', { inputs: ['in.txt'], outputs: ['big.bin'] }, () => writeFileSync('big.bin', randomBytes(100_000)));
+for (const n of ['s1', 's2', 's3']) proc(n, { inputs: ['in.txt'], outputs: [n + '.txt'] }, () => writeFileSync(n + '.txt', n));
+proc('default', { deps: ['big', 's1', 's2', 's3'] }, () => 1);
+`,
+      'in.txt': 'x',
+    });
+    const r = await a.exec(['--json', '-j', '1'], { env: TEAM_ENV(server, 'limit') });
+    expect(r.code).toBe(0);
+    expect(warnings(r)).toHaveLength(1);
+    expect(warnings(r)[0]).toContain('too large (HTTP 413)');
+    // 100 KB of random bytes do not compress under the limit; the small ones are all uploaded.
+    expect(server.artifacts('limit')).toHaveLength(4);
+  });
+
   test('the connection dropped mid-upload: one warning, the run ends ok', async () => {
     // A real HTTP server: lookups are misses (404); an upload's connection is cut as it arrives.
     let puts = 0;

@@ -18,7 +18,7 @@ export interface CacheServer extends AsyncDisposable {
   kill(): Promise<void>;
 }
 
-export async function startCacheServer(opts: { token?: string; signatures?: boolean; storage?: string } = {}): Promise<CacheServer> {
+export async function startCacheServer(opts: { token?: string; signatures?: boolean; storage?: string; bodyLimit?: number } = {}): Promise<CacheServer> {
   const storage = opts.storage ?? mkdtempSync(join(tmpdir(), 'parproc-cache-store-'));
   const token = opts.token ?? 'test-token';
   const child = Bun.spawn([process.execPath, join(ROOT, 'node_modules', 'turborepo-remote-cache', 'dist', 'cli.js')], {
@@ -33,6 +33,7 @@ export async function startCacheServer(opts: { token?: string; signatures?: bool
       TURBO_TOKEN: token,
       LOG_LEVEL: 'info',
       ...(opts.signatures ? { TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'server-stores-tags' } : {}),
+      ...(opts.bodyLimit ? { BODY_LIMIT: String(opts.bodyLimit) } : {}),
     },
     stdout: 'pipe',
     stderr: 'inherit',
