@@ -64,7 +64,8 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
     d.logProblem,
     d.prepareLogDir,
   );
-  const changedDeps = node.depNodes.filter((dep) => dep.state === 'succeeded').map((dep) => dep.name);
+  // A dep restored from the remote cache wrote its outputs in this run, like one that ran.
+  const changedDeps = node.depNodes.filter((dep) => dep.state === 'succeeded' || dep.cacheSource === 'remote').map((dep) => dep.name);
   // `ctx.results` shows what had completed when the proc started; `ctx.wait` moves the mark.
   let mark = scheduler.resultLog.length;
   const services: ContextServices = {

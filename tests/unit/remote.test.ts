@@ -141,24 +141,30 @@ describe('the library with a remote cache', () => {
         return 'generated';
       });
       pm.proc('use', { deps: ['gen'] }, (ctx) => `${ctx.results.gen as string} and used`);
+      pm.proc('report', { deps: ['gen'], inputs: ['r.txt'] }, (ctx) => {
+        runs.push('report');
+        return ctx.changedDeps;
+      });
     };
     const remoteCache = { url: server.url, token: server.token, team: 'lib' };
     project.write('in.txt', 'content');
+    project.write('r.txt', 'first');
     const first = project.manager({ remoteCache });
     const ran1: string[] = [];
     define(first.pm, ran1);
-    first.pm.start('use');
+    first.pm.start('use', 'report');
     await first.pm.waitForAll();
     const key1 = first.pm.getProcs().get('gen')?.cacheKey;
     expect(key1).toMatch(/^[0-9a-f]{64}$/);
     first.pm.close();
-    expect(server.artifacts('lib')).toHaveLength(2);
+    expect(server.artifacts('lib')).toHaveLength(3);
 
     // A second checkout: another directory with the same files.
     const second = tmp();
     const cwd = process.cwd();
     try {
       writeFileSync(join(second, 'in.txt'), 'content');
+      writeFileSync(join(second, 'r.txt'), 'second'); // report's own input differs: it runs
       process.chdir(second);
       const pm = new ProcManager({ display: false, taskDbPath: join(second, '.parproc', 'db'), remoteCache });
       const events: string[] = [];
@@ -167,13 +173,15 @@ describe('the library with a remote cache', () => {
       });
       const ran2: string[] = [];
       define(pm, ran2);
-      pm.start('use');
+      pm.start('use', 'report');
       await pm.waitForAll();
-      expect(ran2).toEqual([]);
+      expect(ran2).toEqual(['report']);
+      // A dep restored from the remote cache counts as changed, like one that ran.
+      expect(pm.results().report).toEqual(['gen']);
       expect(events.sort()).toEqual(['gen:remote', 'use:remote']);
       expect(pm.getProcs().get('gen')?.cache).toBe('remote');
       expect(pm.getProcs().get('gen')?.cacheKey).toBe(key1 as string);
-      expect(pm.results()).toEqual({ gen: 'generated', use: 'generated and used' });
+      expect(pm.results()).toMatchObject({ gen: 'generated', use: 'generated and used' });
       expect(readFileSync(join(second, 'out', 'gen.txt'), 'utf8')).toBe('CONTENT');
       pm.close();
     } finally {
