@@ -15,7 +15,7 @@ import { releaseWhenSettled } from './linger.ts';
 import { stateEvent } from './state-event.ts';
 import { checkWaitable, checkWaitCycle } from './wait-checks.ts';
 import { Linker } from './linker.ts';
-import { Priorities } from './priority.ts';
+import { Ranking } from './ranking.ts';
 import { Slots } from './slots.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
@@ -28,10 +28,8 @@ export class Scheduler {
   #active = 0;
   /** The `parallel` slots, lent out during `ctx.wait`. */
   #slots = new Slots();
-  /** Ranking of ready procs from history for the current run, or `null` (FIFO). */
-  #priorities: Priorities | null = null;
-  /** No proc of this run had to run yet: ranking starts with the first that does. */
-  #rankPending = false;
+  /** The order of ready procs: FIFO, or ranked from history once a proc must run. */
+  #ranking: Ranking;
   /** An interactive proc running: nothing else starts. */
   #exclusive: ProcNode | null = null;
   /** Interactive procs ready to run, waiting for the running ones to end (nothing new starts). */
@@ -58,6 +56,7 @@ export class Scheduler {
 
   constructor(host: SchedulerHost) {
     this.#host = host;
+    this.#ranking = new Ranking(this.#queue, host.history?.bind(host), () => host.failedFirst?.() ?? true);
     this.#linker = new Linker({
       registry: host.registry,
       rdeps: host.rdeps,
@@ -107,7 +106,7 @@ export class Scheduler {
     if (this.#active === 0 && !this.#inRun) {
       this.#inRun = true;
       if (this.#root.signal.aborted) this.#root = new AbortController();
-      this.#startRanking();
+      this.#ranking.reset();
       this.#runStartedAt = Date.now();
       this.#runFailures = 0;
       if (this.#host.listening()) this.#host.emit({ type: 'run-start', at: this.#runStartedAt });
@@ -134,30 +133,8 @@ export class Scheduler {
    * consistent — the offenders end `failed-dep`.
    */
   want(roots: readonly ProcNode[], opts: { full?: boolean } = {}): void {
-    this.#priorities?.invalidate(); // new procs and edges change remaining paths
+    this.#ranking.invalidate(); // new procs and edges change remaining paths
     this.#linker.want(roots, opts);
-  }
-
-  /**
-   * At a run's start: FIFO until the first proc that must run. Ranking (critical path, failures
-   * first) only orders procs that run, so a run where everything is up to date never reads the
-   * history or ranks anything.
-   */
-  #startRanking(): void {
-    this.#priorities = null;
-    this.#queue.setRank(null);
-    this.#rankPending = this.#host.history !== undefined;
-  }
-
-  /** The first proc must run: rank the ready procs from history from now on; `true` if ranking. */
-  #rankNow(): boolean {
-    this.#rankPending = false;
-    const history = this.#host.history?.() ?? null;
-    const p = history ? new Priorities(history, this.#host.failedFirst?.() ?? true) : null;
-    if (!p?.active) return false;
-    this.#priorities = p;
-    this.#queue.setRank((n) => p.rank(n));
-    return true;
   }
 
   /** Rdep rules registered while a run is under way apply to targets already wanted. */
@@ -289,13 +266,11 @@ export class Scheduler {
   /** Checks a ready proc against the cache: it ends up to date, fails, or starts. */
   #startChecked(node: ProcNode): void {
     const verdict: CheckVerdict = node.lookedUp ? { kind: 'run' } : this.#host.check(node);
-    if ((verdict.kind === 'run' || verdict.kind === 'lookup') && this.#rankPending && this.#rankNow() && verdict.kind === 'run') {
-      // Popped in FIFO order: back (first among equals) into the now ranked queue, checked.
-      node.lookedUp = true;
-      this.#queue.unshift(node);
-      return;
+    if (verdict.kind === 'run' && this.#ranking.mustRun(node)) return;
+    if (verdict.kind === 'lookup') {
+      this.#ranking.lookupStarted();
+      this.#awaitLookup(node, verdict.result);
     }
-    if (verdict.kind === 'lookup') this.#awaitLookup(node, verdict.result);
     else if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
     else if (verdict.kind === 'failed') this.#endWithoutRunning(node, 'failed', null, verdict.error, verdict.moreInfo);
     else {
