@@ -189,4 +189,45 @@ describe('the library with a remote cache', () => {
       rmSync(second, { recursive: true, force: true });
     }
   });
+
+  test('a lookup holds no slot and blocks nothing: with parallel 1, another proc runs while it waits', async () => {
+    // A real HTTP server whose answer to the lookup waits until the test lets it go.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    const slow = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      async fetch(req) {
+        if (req.method === 'GET') {
+          asked++;
+          await gate;
+          return new Response('not here', { status: 404 });
+        }
+        return Response.json({ urls: [] });
+      },
+    });
+    try {
+      project.write('a.txt', 'a');
+      const { pm, events } = project.manager({ parallel: 1, remoteCache: { url: `http://127.0.0.1:${slow.port}`, team: 't' } });
+      const trail: string[] = [];
+      pm.proc('looked-up', { inputs: ['a.txt'] }, () => void trail.push('looked-up'));
+      // Runs only once the server has the other proc's lookup (which it holds): with parallel 1,
+      // a lookup that took the slot, or blocked the scheduler, would never let this start.
+      pm.proc('plain', async () => {
+        while (asked === 0) await Bun.sleep(5);
+        trail.push(`plain (lookups asked: ${asked})`);
+      });
+      pm.onEvent((e) => {
+        if (e.type === 'proc-state' && e.name === 'plain' && e.state === 'succeeded') release();
+      });
+      pm.start('looked-up', 'plain');
+      await pm.waitForAll();
+      pm.close();
+      expect(trail).toEqual(['plain (lookups asked: 1)', 'looked-up']);
+      expect(events.filter((e) => e.type === 'warning')).toEqual([]);
+    } finally {
+      slow.stop(true);
+    }
+  });
 });
