@@ -340,6 +340,39 @@ proc('default', { deps: ['big', 's1', 's2', 's3'] }, () => 1);
     }
   });
 
+  test('a server answering 5xx, and uploads that never finish: one warning each time, the run ends on time', async () => {
+    let uploadsHung = 0;
+    const server = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      async fetch(req) {
+        const url = new URL(req.url);
+        if (url.searchParams.get('slug') === 'broken') return new Response('oops', { status: 503 });
+        if (req.method === 'GET') return new Response('', { status: 404 });
+        uploadsHung++;
+        return new Promise<Response>(() => {}); // an upload is never answered
+      },
+    });
+    try {
+      await using a = await checkout();
+      const url = `http://127.0.0.1:${server.port}`;
+      const broken = await a.exec(['--json', '--remote-cache', url, '--remote-team', 'broken']);
+      expect(broken.code).toBe(0);
+      expect(warnings(broken)).toHaveLength(1);
+      expect(warnings(broken)[0]).toContain('HTTP 503');
+      expect(ran(a)).toEqual(['default', 'g1', 'g2', 'pack']);
+      // Uploads hang: each is given up after the timeout (300 ms), and the process still exits.
+      a.write({ 'parproc.ts': `import { setOptions } from 'parproc';\nsetOptions({ remoteCache: { url: '${url}', team: 'hang', timeout: '300ms' } });\n${TASKS}` });
+      const hang = await a.exec(['--json', '--full']);
+      expect(hang.code).toBe(0);
+      expect(uploadsHung).toBeGreaterThan(0);
+      expect(warnings(hang)).toHaveLength(1);
+      expect(warnings(hang)[0]).toMatch(/did not answer within 0\.3s|given up/);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test('a server that never answers is given up after the per-request timeout', async () => {
     const hung = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
     try {
