@@ -193,6 +193,19 @@ export class SqliteStore implements TaskStore {
       this.#lockWarned = true;
       this.#onError(`task DB ${this.path} stayed locked by another process for ${END_RETRY_MS / 1000}s; this run's records are kept and written later`);
     }
+    if (!this.pending) this.#foldStats();
+  }
+
+  /**
+   * Folds this run's history into the per-proc statistics, once per run. A locked DB or a failed
+   * fold loses nothing: the rows stay in `runs`, and the next fold (or read) picks them up.
+   */
+  #foldStats(): void {
+    try {
+      this.#stats.fold();
+    } catch (err) {
+      if (!isBusy(err)) this.#onError(`task DB ${this.path}: updating run statistics failed (${(err as Error).message})`);
+    }
   }
 
   /** The last flush found the DB locked by another process. */
@@ -219,13 +232,13 @@ export class SqliteStore implements TaskStore {
           for (const r of batch) values.push(r.runId, r.name, r.startedAt, r.endedAt, r.status, r.cache ?? null);
           this.#insertRuns(batch.length).run(...values);
         }
-        this.#stats.record(runs);
         for (const [name, c] of results) {
           const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition, key: c.key ? JSON.stringify(c.key) : null };
           upsert.run(name, row.output, row.at, row.inputs, row.definition, row.key);
           this.#cache?.set(name, { proc: name, ...row } as never);
         }
       })();
+      this.#stats.committed(runs);
       this.#locked = false;
     } catch (err) {
       if (isBusy(err)) {

@@ -80,7 +80,7 @@ describe('the task DB', () => {
     store.close();
   });
 
-  test('per-proc statistics: kept up to date across flushes, and built from the history of a schema-1 DB', () => {
+  test('per-proc statistics: kept up to date across flushes, and built from the history of a schema-1 DB', async () => {
     // A DB as parproc wrote it before the stats table existed, with history in it.
     mkdirSync(join(p.dir, '.parproc'), { recursive: true });
     const old = new Database(p.db, { create: true });
@@ -109,6 +109,17 @@ describe('the task DB', () => {
     expect(hints.expected.get('a')).toBeCloseTo(weightedMean(newest10)!, 6);
     expect(hints.expected.has('c')).toBe(false);
     expect([...hints.failedLast]).toEqual(['c']);
+    // Folded into the stored document once per run (at its end), up to the newest history row.
+    const stored = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data ?? '{"upTo":0}')).upTo as number;
+    const newest = () => rows(p.db, 'SELECT max(id) AS id FROM runs')[0]?.id as number;
+    expect(stored()).toBe(0);
+    await store.settle();
+    expect(stored()).toBe(newest());
+    // A row another process wrote (not folded yet) counts at once.
+    const other = new Database(p.db);
+    other.run("INSERT INTO runs (run_id, proc, started, ended, status) VALUES ('o', 'b', 3000, 3200, 'failed')");
+    other.close();
+    expect([...store.scheduleHints().failedLast].sort()).toEqual(['b', 'c']);
     store.close();
   });
 
