@@ -156,7 +156,7 @@ export class RemoteCache {
       const n = this.#pending.size;
       this.#off ??= 'uploads given up';
       const when = boundMs === 0 ? 'the run was interrupted' : `waited ${boundMs / 1000}s`;
-      this.#warnOnce('late', `remote cache: ${n} upload${n === 1 ? '' : 's'} to ${displayUrl(this.client.config.url)} given up (${when})`);
+      this.#warnOnce('fault', `remote cache: ${n} upload${n === 1 ? '' : 's'} to ${displayUrl(this.client.config.url)} given up (${when})`);
     }
   }
 }

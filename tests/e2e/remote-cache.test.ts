@@ -366,7 +366,7 @@ proc('default', { deps: ['big', 's1', 's2', 's3'] }, () => 1);
       const hang = await a.exec(['--json', '--full']);
       expect(hang.code).toBe(0);
       expect(uploadsHung).toBeGreaterThan(0);
-      expect(warnings(hang)).toHaveLength(1);
+      expect(warnings(hang), hang.stderr).toHaveLength(1);
       expect(warnings(hang)[0]).toMatch(/did not answer within 0\.3s|given up/);
     } finally {
       server.stop(true);
