@@ -8,6 +8,7 @@
 //   E  start-up, one trivial task (parproc: compiled binary; `bun` with an empty file beside it)
 //   F  `import 'parproc'` from the package as published (a packed tarball installed in a project)
 //   G  10,000 function procs, fan-out and chain, and 20,000 (2N ≈ 2×N)
+// The library scripts (A, B, C, G) import the package as published (packed, installed), like F.
 // Run: bun bench/vs-make.ts [runs=5] [--shm]
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +39,15 @@ function project(name: string, files: Record<string, string>): string {
   return d;
 }
 
-const lib = JSON.stringify(join(root, 'src', 'index.ts'));
+// ---- F: the package as published: packed, installed into a project, imported. The library
+// scripts of A, B, C and G import it from there too, as a user of the package would.
+const F = project('f', { 'package.json': '{ "name": "f", "private": true, "type": "module" }', 'import.ts': "import 'parproc';\n", 'empty.ts': '' });
+const packed = Bun.spawnSync([process.execPath, 'pm', 'pack', '--destination', dir, '--quiet'], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
+const tarball = packed.stdout.toString().trim().split('\n').pop() ?? '';
+const installed = Bun.spawnSync([process.execPath, 'add', join(dir, tarball.replace(/^.*\//, ''))], { cwd: F, stdout: 'pipe', stderr: 'pipe' });
+const canImport = packed.exitCode === 0 && installed.exitCode === 0;
+const lib = JSON.stringify(canImport ? join(F, 'node_modules', 'parproc', 'index.cjs') : join(root, 'src', 'index.ts'));
+if (!canImport) console.log('(could not pack the package: library scripts import the sources)');
 const A = project('a', {
   Makefile: makefile(() => 'true', () => ''),
   'build.ninja': ninjafile(() => ''),
@@ -99,12 +108,6 @@ const E = project('e', {
   'empty.ts': '',
 });
 
-// ---- F: the package as published: packed, installed into a project, imported.
-const F = project('f', { 'package.json': '{ "name": "f", "private": true, "type": "module" }', 'import.ts': "import 'parproc';\n", 'empty.ts': '' });
-const packed = Bun.spawnSync([process.execPath, 'pm', 'pack', '--destination', dir, '--quiet'], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
-const tarball = packed.stdout.toString().trim().split('\n').pop() ?? '';
-const installed = Bun.spawnSync([process.execPath, 'add', join(dir, tarball.replace(/^.*\//, ''))], { cwd: F, stdout: 'pipe', stderr: 'pipe' });
-const canImport = packed.exitCode === 0 && installed.exitCode === 0;
 
 function time(cmd: string[], cwd: string): number {
   const t0 = performance.now();
