@@ -6,6 +6,7 @@
 import type { ArgsDef } from 'citty';
 import type { OptionsInput, RemoteCacheOption } from '../options.ts';
 import { envRemoteUrl } from '../remote/config.ts';
+import { CliError } from './errors.ts';
 
 export const REMOTE_ARGS = {
   'remote-cache': {
@@ -27,8 +28,14 @@ export function remoteCacheFlags(
 ): OptionsInput['remoteCache'] | undefined {
   if (rawArgs.includes('--no-remote-cache')) return null;
   const flagUrl = typeof args['remote-cache'] === 'string' ? args['remote-cache'] : undefined;
-  const url = flagUrl ?? current?.url ?? envRemoteUrl(env);
+  const fromEnv = envRemoteUrl(env);
+  const url = flagUrl ?? current?.url ?? fromEnv;
   if (url === undefined) return undefined;
+  if (!/^https?:\/\/\S+$/.test(url)) {
+    // Named by where it came from (the option itself is checked by setOptions).
+    const source = flagUrl !== undefined ? '--remote-cache' : current?.url !== undefined ? 'remoteCache.url' : env.PARPROC_REMOTE_CACHE_URL ? 'PARPROC_REMOTE_CACHE_URL' : 'TURBO_API';
+    throw new CliError(`${source}: expected an http:// or https:// URL, got "${url}"`);
+  }
   const out: NonNullable<OptionsInput['remoteCache']> = { ...current, url };
   if (args['remote-team'] !== undefined) out.team = args['remote-team'];
   if (args['remote-read-only'] !== undefined) out.readOnly = args['remote-read-only'];

@@ -173,6 +173,15 @@ describe('remote cache: two checkouts share one turborepo-remote-cache server', 
     expect(server.artifacts('off')).toEqual([]);
   });
 
+  test('a bad URL is one line naming where it came from (flag or environment), exit 2', async () => {
+    await using a = await checkout();
+    const flag = await a.exec(['--remote-cache', 'ftp://x']);
+    expect([flag.code, flag.stderr.trim()]).toEqual([2, 'parproc: --remote-cache: expected an http:// or https:// URL, got "ftp://x"']);
+    const env = await a.exec([], { env: { TURBO_API: 'not-a-url' } });
+    expect([env.code, env.stderr.trim()]).toEqual([2, 'parproc: TURBO_API: expected an http:// or https:// URL, got "not-a-url"']);
+    expect(ran(a)).toEqual([]);
+  });
+
   test('a malicious artifact (../ paths, a symlink out of the project) is ignored with a warning, nothing is written, the proc runs', async () => {
     await using a = await checkout();
     await using b = await checkout();
