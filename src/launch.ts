@@ -115,7 +115,7 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
   });
   const startedAt = node.startedAt ?? Date.now();
   let endedAt = startedAt;
-  return run
+  const settled = run
     .then((outcome) => {
       const checked = checkOutputs(node, outcome, log, d.incremental);
       endedAt = Date.now();
@@ -129,12 +129,13 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
       if (interactive) pauseDisplays(false);
       log.close();
       node.logCreated = log.created;
-    })
-    .then((checked) => {
-      // With its log complete on disk, a success goes to the remote cache (in the background).
-      d.incremental.share(node, checked, endedAt - startedAt);
-      return checked;
     });
+  if (!d.incremental.sharing()) return settled;
+  // With its log complete on disk, a success goes to the remote cache (in the background).
+  return settled.then((checked) => {
+    d.incremental.share(node, checked, endedAt - startedAt);
+    return checked;
+  });
 }
 
 /** Writes the log of a proc restored from the remote cache to its log file and the displays. */

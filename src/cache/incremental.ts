@@ -204,6 +204,11 @@ export class Incremental {
     return { output: got.meta.output };
   }
 
+  /** Whether results go to a remote cache (else `share` is never needed). */
+  sharing(): boolean {
+    return this.#host.remote()?.writable === true;
+  }
+
   /** After a proc ran and succeeded: its artifact goes to the remote cache (in the background). */
   share(node: ProcNode, outcome: Outcome, durationMs: number): void {
     const remote = this.#host.remote();

@@ -6,8 +6,9 @@
  * commit in different directories agree. The parts are kept so `-n --explain` can say what
  * changed since the last run.
  */
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { trackedImports } from '../files/imports.ts';
+import { displayPath } from '../files/inputs.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import { fs } from '../util/fs.ts';
 
@@ -30,11 +31,9 @@ export interface ProcKey {
 
 const sha = (text: string | Uint8Array): string => new Bun.CryptoHasher('sha256').update(text).digest('hex');
 
-/** `abs` relative to `root` with `/` separators, or as is when it is outside. */
+/** `abs` relative to `root` with `/` separators (`.` for the root), or as is when it is outside. */
 export function projectPath(abs: string, root: string): string {
-  const rel = relative(root, abs);
-  if (rel === '') return '.';
-  return rel.startsWith('..') || isAbsolute(rel) ? abs : rel.split(sep).join('/');
+  return abs === root ? '.' : displayPath(abs, root);
 }
 
 const sourceHashes = new Map<string, string>();
