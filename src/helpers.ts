@@ -1,5 +1,5 @@
 /** API.md "Helpers and constants": special deps, rdep rules, log-ignore rules, outputs, files. */
-import { join, relative, sep } from 'node:path';
+import { join, relative, sep } from './util/path.ts';
 import { UserError } from './errors.ts';
 import type { Duration, FileSpecFn, LogIgnoreRule, OutputSpec, RdepRule, SpecialDep } from './types.ts';
 import { parseDuration } from './util/duration.ts';

@@ -63,7 +63,7 @@ async function ask(message: string, password: boolean, signal: AbortSignal | und
 
 async function askTty(message: string, password: boolean, signal: AbortSignal | undefined): Promise<string> {
   const { createInterface } = await import('node:readline');
-  const pc = (await import('picocolors')).default;
+  const pc = (await import('./ui/colors.ts')).default;
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   let muted = false;
   (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {

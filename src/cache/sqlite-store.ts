@@ -6,7 +6,7 @@
  */
 import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname } from '../util/path.ts';
 import type { ProcKey } from '../remote/keys.ts';
 import { RunStats, STATS_MIGRATION } from './run-stats.ts';
 

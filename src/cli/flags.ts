@@ -1,10 +1,16 @@
 /**
- * Argument parsing on top of citty's: citty parses and renders help; this adds what a task runner
- * needs and citty's lenient parser lacks: unknown flags are errors, `-p k=v` repeats, and numbers
- * are checked.
+ * Argument parsing for citty's command definitions (citty renders the help). The parse is our own
+ * and strict — unknown flags are errors, `-p k=v` repeats, numbers are checked — and it does not
+ * load citty on the way to a run: citty's parser imports node:util, several milliseconds of every
+ * start-up. Accepted: `--name`, `--name=value`, `--name value`, `-a`, `-a value`, `--no-name`,
+ * and `--` before arguments that are not flags; the result has each flag under its name in
+ * kebab-case and camelCase, positionals in `_` and under their own names.
  */
-import { parseArgs, type ArgsDef } from 'citty';
+import type { ArgsDef, CommandDef, ParsedArgs } from 'citty';
 import { CliError } from './errors.ts';
+
+/** A command's definition (citty's shape; citty itself is loaded only to render help). */
+export const defineCommand = <T extends ArgsDef>(def: CommandDef<T>): CommandDef<T> => def;
 
 /** Flags every command that reads a task file takes. */
 export const TASK_FILE_ARGS = {
@@ -18,38 +24,77 @@ export const DB_ARG = {
 } satisfies ArgsDef;
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Checks flags against `def`, then parses with citty. */
-export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command: string): ReturnType<typeof parseArgs<T>> {
-  const known = new Map<string, 'string' | 'boolean'>();
+interface Flag {
+  key: string;
+  type: 'string' | 'boolean';
+}
+
+/** Parses `rawArgs` against `def`; a flag `def` does not know is an error naming it. */
+export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command: string): ParsedArgs<T> {
+  const flags = new Map<string, Flag>();
+  const out: Record<string, unknown> = { _: [] };
+  const positionals = out._ as string[];
   for (const [name, d] of Object.entries(def)) {
     if (d.type === 'positional') continue;
-    const type = d.type === 'boolean' ? 'boolean' : 'string';
+    const flag: Flag = { key: name, type: d.type === 'boolean' ? 'boolean' : 'string' };
     const alias = (d as { alias?: string | string[] }).alias;
-    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
-    for (const n of [name, kebab(name), ...aliases]) known.set(n, type);
+    for (const n of [name, kebab(name), camel(name), ...(alias === undefined ? [] : Array.isArray(alias) ? alias : [alias])]) flags.set(n, flag);
+    if (d.default !== undefined) out[name] = d.default;
   }
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i] as string;
-    if (arg === '--') break;
-    if (!arg.startsWith('-') || arg === '-') continue;
-    const body = arg.replace(/^--?/, '');
-    const [name, inline] = body.includes('=') ? [body.slice(0, body.indexOf('=')), body.slice(body.indexOf('=') + 1)] : [body, undefined];
-    let type = known.get(name);
-    // citty reads `--no-x` as x = false, for string flags too (`--no-db`).
-    if (type === undefined && name.startsWith('no-') && known.has(name.slice(3))) type = 'boolean';
-    if (type === undefined) throw new CliError(`${command}: unknown option "${arg}" (see parproc ${command} --help)`);
-    if (type === 'string' && inline === undefined) {
-      const next = rawArgs[i + 1];
-      if (next === undefined) throw new CliError(`${command}: option "${arg}" needs a value`);
-      i++;
+    if (arg === '--') {
+      positionals.push(...rawArgs.slice(i + 1));
+      break;
     }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq < 0 ? body : body.slice(0, eq);
+    const inline = eq < 0 ? undefined : body.slice(eq + 1);
+    let flag = flags.get(name);
+    // `--no-x` turns x off, string flags too (`--no-db`).
+    if (flag === undefined && name.startsWith('no-') && flags.has(name.slice(3))) {
+      out[(flags.get(name.slice(3)) as Flag).key] = false;
+      continue;
+    }
+    if (flag === undefined) throw new CliError(`${command}: unknown option "${arg}" (see parproc ${command} --help)`);
+    if (flag.type === 'boolean') {
+      out[flag.key] = inline === undefined ? true : !['false', '0', 'no', ''].includes(inline);
+      continue;
+    }
+    if (inline !== undefined) {
+      out[flag.key] = inline;
+      continue;
+    }
+    const next = rawArgs[i + 1];
+    if (next === undefined) throw new CliError(`${command}: option "${arg}" needs a value`);
+    out[flag.key] = next;
+    i++;
   }
-  try {
-    return parseArgs(rawArgs, def);
-  } catch (err) {
-    throw new CliError(`${command}: ${Bun.stripANSI((err as Error).message)}`);
+  let p = 0;
+  for (const [name, d] of Object.entries(def)) {
+    if (d.type === 'positional') {
+      const value = positionals[p++];
+      if (value !== undefined) out[name] = value;
+      else if (d.default === undefined && d.required !== false) throw new CliError(`${command}: missing argument ${name.toUpperCase()}`);
+      else out[name] = d.default;
+    } else if (d.type === 'enum' && out[name] !== undefined && d.options?.length && !d.options.includes(out[name] as string)) {
+      throw new CliError(`${command}: --${name} must be one of ${d.options.join(', ')}, got "${String(out[name])}"`);
+    } else if (d.required && out[name] === undefined) throw new CliError(`${command}: option --${name} is required`);
   }
+  // Every flag under its kebab-case and camelCase names, as citty's result has them.
+  for (const [name, d] of Object.entries(def)) {
+    if (d.type === 'positional' || !(name in out)) continue;
+    out[kebab(name)] ??= out[name];
+    out[camel(name)] ??= out[name];
+  }
+  return out as ParsedArgs<T>;
 }
 
 /** All values of a repeatable string flag (`-p a=1 -p b=2`), in order. */

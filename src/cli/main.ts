@@ -2,7 +2,7 @@
  * Dispatch: `parproc [command] …`, where a first word that is not a command means `run`. The only
  * place errors become exit codes: usage and definition errors print one line and exit 2.
  */
-import { renderUsage, type CommandDef } from 'citty';
+import type { CommandDef } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
 import { writeStderr, writeStdout } from '../util/stdio.ts';
 import { EXIT, usageMessage } from './errors.ts';
@@ -75,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     const def = await entry.def();
+    const { renderUsage } = await import('citty');
     writeStdout(`${Bun.stripANSI(await renderUsage(def))}\n`);
     return EXIT.ok;
   }

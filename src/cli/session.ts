@@ -3,7 +3,7 @@
  * held default manager (nothing starts while loading), and turn target names into procs.
  */
 import { statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from '../util/path.ts';
 import { setDefaultManager } from '../index.ts';
 import { ProcManager } from '../manager.ts';
 import { closestNames } from '../util/closest.ts';

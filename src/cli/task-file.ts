@@ -5,7 +5,7 @@
  * (The default manager also lives on `globalThis`, so even a second copy would share it.)
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from '../util/path.ts';
 import { registerSelfModule } from '../self-module.ts';
 import { withFallbackSink, writeStderr } from '../util/stdio.ts';
 import { CliError } from './errors.ts';

@@ -8,7 +8,7 @@
  * procs, and the supervisor exits with the child's code.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, relative } from '../util/path.ts';
 import { trackedImports } from '../files/imports.ts';
 import { writeStderr } from '../util/stdio.ts';
 import { FileWatcher } from '../watch/file-watcher.ts';

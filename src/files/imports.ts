@@ -3,7 +3,7 @@
  * Bun.Transpiler's import scanner (not regexes); only relative and absolute specifiers that land
  * under an import root count — not packages (node_modules), not `node:`/`bun:` built-ins.
  */
-import { dirname, extname, resolve, sep } from 'node:path';
+import { dirname, extname, resolve, sep } from '../util/path.ts';
 import { fs } from '../util/fs.ts';
 
 const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {

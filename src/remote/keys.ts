@@ -6,7 +6,7 @@
  * commit in different directories agree. The parts are kept so `-n --explain` can say what
  * changed since the last run.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, resolve } from '../util/path.ts';
 import { trackedImports } from '../files/imports.ts';
 import { displayPath } from '../files/inputs.ts';
 import type { ProcNode } from '../graph/proc-node.ts';

@@ -81,8 +81,9 @@ export class InlineRunner implements ProcRunner {
 
     const { ctx, command } = makeContext(job, controller.signal, tracker);
     const call = () => callBody(job.body, ctx, command, job);
-    // An interactive proc has the terminal: its console is not captured.
-    const work = (this.#capture && !job.interactive ? withOutputSink(job.log, call) : call()).then(
+    // An interactive proc has the terminal: its console is not captured. A command runs no code
+    // of the user's here: nothing to capture.
+    const work = (this.#capture && !job.interactive && job.body.kind === 'fn' ? withOutputSink(job.log, call) : call()).then(
       (value): Outcome => outcomeFromValue(value, job.log),
       (err): Outcome => outcomeFromError(err, job.log),
     );

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join } from '../util/path.ts';
 import { trackGroup } from './command.ts';
 import type { FromRemote, ToRemote } from './protocol.ts';
 import { failBeforeStart, runRemote, toJobSpec, type Channel } from './remote-session.ts';

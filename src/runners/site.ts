@@ -36,21 +36,27 @@ function parseFrame(line: string): [file: string, line: string, column: string] 
 
 const dirname = (path: string): string => path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '/';
 
+let ownDir: string | null = null;
+
 /**
  * parproc's own directory, from where this code really runs: `src/` for the sources, the bundle's
- * parent folder for a bundled child (where `import.meta.dir` still names the sources).
+ * parent folder for a bundled child (where `import.meta.dir` still names the sources). Worked out
+ * on first use (a stack is parsed), not when the library loads.
  */
-export const OWN_DIR = (() => {
-  const frame = parseFrame(String(new Error().stack ?? '').split('\n')[1] ?? '');
-  return dirname(frame ? dirname(frame[0]) : import.meta.dir);
-})();
+function ownDirectory(): string {
+  if (ownDir === null) {
+    const frame = parseFrame(String(new Error().stack ?? '').split('\n')[1] ?? '');
+    ownDir = dirname(frame ? dirname(frame[0]) : import.meta.dir);
+  }
+  return ownDir;
+}
 
 /**
  * This copy's own frames: its source tree, or in the compiled binary the bundle (`/$bunfs/`) and
  * its source-mapped paths, which are relative to the build machine (`/../…/src/x.ts`).
  */
 const isOwn = (file: string): boolean =>
-  file.startsWith(`${OWN_DIR}/`) || file.startsWith('/$bunfs/') || file.startsWith('node:') || file.startsWith('/../');
+  file.startsWith(`${ownDirectory()}/`) || file.startsWith('/$bunfs/') || file.startsWith('node:') || file.startsWith('/../');
 
 /**
  * Frames captured: the user's frame is within the first few (parproc's capture, body, proc, the
@@ -73,7 +79,7 @@ export function captureSite(): SiteCapture {
  */
 export function isOwnStackLine(line: string): boolean {
   if (!/^\s+at /.test(line)) return false;
-  if (line.includes(`${OWN_DIR}/`) || line.includes('/$bunfs/') || line.includes('(node:')) return true;
+  if (line.includes(`${ownDirectory()}/`) || line.includes('/$bunfs/') || line.includes('(node:')) return true;
   return /\((?:\.\.\/)+[^()]*:\d+:\d+\)\s*$/.test(line);
 }
 

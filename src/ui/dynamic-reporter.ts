@@ -9,7 +9,7 @@
  * thousands of completions costs one write. The cursor is hidden while live and shown again by
  * `dispose()`, at run end, around prompts, and on process exit.
  */
-import pc from 'picocolors';
+import pc from './colors.ts';
 import type { ProcStateEvent, RunEvent } from '../events.ts';
 import { onPrompt } from '../prompt.ts';
 import { REMOTE_NOTE, formatDuration, stateIcon } from './format.ts';

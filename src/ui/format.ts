@@ -1,5 +1,5 @@
 /** Shared formatting for reporters: icons, durations. */
-import pc from 'picocolors';
+import pc from './colors.ts';
 import type { ProcError, ProcState } from '../types.ts';
 
 const ICONS = new Map<string, string>();

@@ -1,5 +1,5 @@
 /** Rendering snippets: plain (static output) and framed to the terminal width (live display). */
-import pc from 'picocolors';
+import pc from './colors.ts';
 import type { Snippet } from './snippets.ts';
 
 const header = (start: number, end: number) => `--- lines ${start}-${end} ---`;

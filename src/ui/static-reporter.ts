@@ -4,7 +4,7 @@
  * and a summary line per run. It consumes events; snippets are read from the log files the events
  * name, and only when a proc wrote something.
  */
-import pc from 'picocolors';
+import pc from './colors.ts';
 import type { RunEvent } from '../events.ts';
 import type { LogIgnoreRule } from '../types.ts';
 import { plainSnippet } from './frame.ts';

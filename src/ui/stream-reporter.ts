@@ -3,7 +3,7 @@
  * colour of its own (as turbo and docker compose do) — for CI logs and for watching. Partial lines
  * wait for their newline, or for the proc's end.
  */
-import pc from 'picocolors';
+import pc from './colors.ts';
 import type { RunEvent } from '../events.ts';
 
 const PALETTE = [pc.cyan, pc.magenta, pc.yellow, pc.green, pc.blue, pc.red];

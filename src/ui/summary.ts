@@ -1,5 +1,5 @@
 /** The final summary: counts by outcome, wall time, and every failed proc with its log path. */
-import pc from 'picocolors';
+import pc from './colors.ts';
 import type { ProcStateEvent } from '../events.ts';
 import type { ProcState } from '../types.ts';
 import { formatDuration } from './format.ts';

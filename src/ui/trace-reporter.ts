@@ -5,7 +5,7 @@
  * event on a "not run" row. Written when the run ends.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname } from '../util/path.ts';
 import type { RunEvent } from '../events.ts';
 
 interface TraceEvent {

@@ -8,6 +8,7 @@
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { formatValues } from './format-values.ts';
+import { fs } from './fs.ts';
 
 /** Where a proc's output goes. */
 export interface OutputSink {
@@ -16,14 +17,12 @@ export interface OutputSink {
 
 interface StdioState {
   als: AsyncLocalStorage<OutputSink>;
-  stdoutWrite: (chunk: string | Uint8Array) => boolean;
-  stderrWrite: (chunk: string | Uint8Array) => boolean;
   patched: boolean;
   /** Where output outside any proc goes while set (the CLI's task-file load under `--json`). */
   fallback: OutputSink | null;
 }
 
-const KEY = Symbol.for('parproc.stdio');
+const KEY = Symbol.for('parproc.stdio.2');
 
 /** Streams whose reader went away (EPIPE, e.g. `parproc | head`): later writes are dropped. */
 const closed = { stdout: false, stderr: false };
@@ -35,52 +34,70 @@ function state(): StdioState {
     s = {
       // Loaded on first use: a child process of `mode: 'process'` never captures, and starts faster.
       als: new (require('node:async_hooks') as typeof import('node:async_hooks')).AsyncLocalStorage<OutputSink>(),
-      stdoutWrite: process.stdout.write.bind(process.stdout) as StdioState['stdoutWrite'],
-      stderrWrite: process.stderr.write.bind(process.stderr) as StdioState['stderrWrite'],
       patched: false,
       fallback: null,
     };
     g[KEY] = s;
-    // A reader that goes away (`parproc | head`) is not a crash: stop writing to it.
-    for (const name of ['stdout', 'stderr'] as const) {
-      process[name].on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EPIPE') throw err;
-        closed[name] = true;
-      });
-    }
   }
   return s;
 }
 
+const encoder = new TextEncoder();
 
-function safeWrite(stream: 'stdout' | 'stderr', write: (t: string) => boolean, text: string): void {
-  if (closed[stream]) return;
-  try {
-    write(text);
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'EPIPE') throw err;
-    closed[stream] = true;
+/**
+ * parproc's own output goes straight to the file descriptor, never through `process.stdout`:
+ * Bun builds the whole Node stream stack on its first touch (about 20 ms, more than a no-op run
+ * costs). Writes are synchronous, so nothing is lost at exit; a full non-blocking pipe is waited
+ * out; a reader that went away (EPIPE, `parproc | head`) or a closed descriptor turns the stream
+ * off, never the run.
+ */
+function safeWrite(stream: 'stdout' | 'stderr', text: string): void {
+  if (closed[stream] || text.length === 0) return;
+  const fd = stream === 'stdout' ? 1 : 2;
+  const bytes = encoder.encode(text);
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += fs().writeSync(fd, bytes, at, bytes.length - at);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EAGAIN') {
+        Bun.sleepSync(1);
+        continue;
+      }
+      closed[stream] = true;
+      return;
+    }
   }
 }
 
 /** Writes to the real stdout, bypassing proc capture. */
 export function writeStdout(text: string): void {
-  safeWrite('stdout', state().stdoutWrite, text);
+  safeWrite('stdout', text);
 }
 
 /** Writes to the real stderr, bypassing proc capture. */
 export function writeStderr(text: string): void {
-  safeWrite('stderr', state().stderrWrite, text);
+  safeWrite('stderr', text);
 }
 
 const decoder = new TextDecoder();
 const toText = (chunk: unknown): string =>
   typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? decoder.decode(chunk) : String(chunk);
 
+type Write = (chunk: string | Uint8Array) => boolean;
+
+/** Captures console and process stdio (the first capture materialises `process.stdout`). */
 function patch(s: StdioState): void {
   if (s.patched) return;
   s.patched = true;
-  const wrapWrite = (stream: 'stdout' | 'stderr', original: StdioState['stdoutWrite']) =>
+  // A reader that goes away (`parproc | head`) is not a crash: stop writing to it.
+  for (const name of ['stdout', 'stderr'] as const) {
+    process[name].on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      closed[name] = true;
+    });
+  }
+  const wrapWrite = (stream: 'stdout' | 'stderr', original: Write) =>
     function write(chunk: unknown, ...rest: unknown[]): boolean {
       const sink = s.als.getStore() ?? s.fallback;
       if (!sink) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
@@ -89,8 +106,8 @@ function patch(s: StdioState): void {
       if (cb) queueMicrotask(cb);
       return true;
     };
-  process.stdout.write = wrapWrite('stdout', s.stdoutWrite) as typeof process.stdout.write;
-  process.stderr.write = wrapWrite('stderr', s.stderrWrite) as typeof process.stderr.write;
+  process.stdout.write = wrapWrite('stdout', process.stdout.write.bind(process.stdout) as Write) as typeof process.stdout.write;
+  process.stderr.write = wrapWrite('stderr', process.stderr.write.bind(process.stderr) as Write) as typeof process.stderr.write;
   const methods: ['log' | 'info' | 'debug' | 'trace' | 'warn' | 'error', 'stdout' | 'stderr'][] = [
     ['log', 'stdout'], ['info', 'stdout'], ['debug', 'stdout'], ['trace', 'stderr'],
     ['warn', 'stderr'], ['error', 'stderr'],

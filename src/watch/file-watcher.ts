@@ -6,7 +6,7 @@
  * runs out of watch handles (ENOSPC, EMFILE), it falls back to polling with one warning.
  */
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join, sep } from '../util/path.ts';
 
 /** Polling interval of the fallback (and of `poll: true`). */
 export const POLL_MS = 250;

@@ -6,7 +6,7 @@
  * apply. Pure but for one `stat` per plain path (is it a directory?).
  */
 import { statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from '../util/path.ts';
 import { fillSpecs } from '../cache/incremental.ts';
 import { expandSpecs, ignoreMatcher, resolveInputs } from '../files/inputs.ts';
 import { hasGlob } from '../graph/pattern.ts';

@@ -12,7 +12,7 @@
  * were not among its inputs when it started (what a generator writes into its own input directory).
  */
 import { statSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from '../util/path.ts';
 import { fillSpecs } from '../cache/incremental.ts';
 import { resolveOutputs } from '../files/outputs.ts';
 import { isFinished, type ProcNode } from '../graph/proc-node.ts';

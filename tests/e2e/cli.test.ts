@@ -249,6 +249,20 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     expect(r.stdout).toContain('    line one\n    line two\n    Command failed with exit code 5');
   });
 
+  test('a reader that goes away (parproc run | head -2): the run still finishes, exit 0, no error', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';\nimport { writeFileSync } from 'node:fs';\nconst all = [];\nfor (let i = 0; i < 2000; i++) all.push(proc('p' + i, () => i));\nproc('default', { deps: all }, () => writeFileSync('done.txt', 'ok'));\n`,
+    });
+    const cmd = [...rig.command, 'run', '--no-db'].map((a) => `'${a}'`).join(' ');
+    const p = Bun.spawn(['bash', '-c', `${cmd} 2>err.txt | head -2; echo "status \${PIPESTATUS[0]}"`], { cwd: rig.dir, stdout: 'pipe', env: { ...process.env, NO_COLOR: '1', CI: '1' } });
+    const out = await new Response(p.stdout).text();
+    expect(await p.exited).toBe(0);
+    expect(out).toBe('▶ p0\n▶ p1\nstatus 0\n');
+    expect(readFileSync(join(rig.dir, 'done.txt'), 'utf8')).toBe('ok');
+    expect(readFileSync(join(rig.dir, 'err.txt'), 'utf8')).toBe('');
+  });
+
   test('an unknown target: one line with the closest names, exit 2', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': BASIC });

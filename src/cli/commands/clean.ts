@@ -1,11 +1,11 @@
 /** `parproc clean [names…]`: forget cached results (all without names); `--logs` also deletes logs. */
-import { defineCommand, type ArgsDef } from 'citty';
+import type { ArgsDef } from 'citty';
 import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve } from '../../util/path.ts';
 import { fileSafeName } from '../../util/file-safe.ts';
 import { writeStdout } from '../../util/stdio.ts';
 import { EXIT } from '../errors.ts';
-import { DB_ARG, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, DB_ARG, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { openCliStore } from './history.ts';

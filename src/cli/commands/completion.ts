@@ -4,8 +4,8 @@
  * proc names and proto patterns of the task file here — with `argChoices` filled out, so
  * `build::<TAB>` offers `build::web build::api`.
  */
-import { defineCommand } from 'citty';
 import { writeStdout } from '../../util/stdio.ts';
+import { defineCommand } from '../flags.ts';
 import { CliError } from '../errors.ts';
 import { candidates, openSession } from '../session.ts';
 

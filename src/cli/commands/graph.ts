@@ -1,9 +1,9 @@
 /** `parproc graph [targets] --format mermaid|dot|json`: the graph the targets would run. */
-import { defineCommand, type ArgsDef } from 'citty';
+import type { ArgsDef } from 'citty';
 import type { ProcManager } from '../../manager.ts';
 import { writeStdout } from '../../util/stdio.ts';
 import { CliError } from '../errors.ts';
-import { parseFlags, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 
 export const graphArgs = {

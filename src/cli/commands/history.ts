@@ -1,12 +1,12 @@
 /** `parproc history [name]`: recorded runs (start, duration, status) and expected durations. */
-import { defineCommand, type ArgsDef } from 'citty';
-import { resolve } from 'node:path';
-import pc from 'picocolors';
+import type { ArgsDef } from 'citty';
+import { resolve } from '../../util/path.ts';
+import pc from '../../ui/colors.ts';
 import { openStore, type SqliteStore } from '../../cache/sqlite-store.ts';
 import { formatDuration } from '../../ui/format.ts';
 import { writeStdout } from '../../util/stdio.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { DB_ARG, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, DB_ARG, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 

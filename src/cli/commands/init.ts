@@ -1,9 +1,9 @@
 /** `parproc init`: a starter parproc.ts that runs as is; never overwrites. */
-import { defineCommand, type ArgsDef } from 'citty';
+import type { ArgsDef } from 'citty';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join } from '../../util/path.ts';
 import { CliError } from '../errors.ts';
-import { parseFlags } from '../flags.ts';
+import { defineCommand, parseFlags } from '../flags.ts';
 
 export const initArgs = {
   cwd: { type: 'string', alias: 'C', description: 'write it in this directory', valueHint: 'dir' },

@@ -1,13 +1,13 @@
 /** `parproc list [pattern]` (alias `ls`): procs and protos with description, deps, choices. */
-import { defineCommand, type ArgsDef } from 'citty';
-import pc from 'picocolors';
+import type { ArgsDef } from 'citty';
+import pc from '../../ui/colors.ts';
 import { existsSync } from 'node:fs';
 import { globToRegex } from '../../graph/pattern.ts';
 import { formatDuration } from '../../ui/format.ts';
 import type { ProcManager } from '../../manager.ts';
 import type { DepContext } from '../../types.ts';
 import { writeStdout } from '../../util/stdio.ts';
-import { parseFlags, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { openSession } from '../session.ts';
 
 export const listArgs = {

@@ -1,7 +1,7 @@
 /** `parproc [run] [targets…]`: run targets and what they need. */
-import { defineCommand, type ArgsDef } from 'citty';
+import type { ArgsDef } from 'citty';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
+import { resolve } from '../../util/path.ts';
 import type { RunEvent } from '../../events.ts';
 import type { ProcManager } from '../../manager.ts';
 import { JsonReporter } from '../../ui/json-reporter.ts';
@@ -9,8 +9,9 @@ import { colorFor, createDisplay, type Reporter } from '../../ui/display.ts';
 import { StreamReporter } from '../../ui/stream-reporter.ts';
 import { formatDuration } from '../../ui/format.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
+import { isTerminal } from '../../util/tty.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV } from '../watch-supervisor.ts';
@@ -73,7 +74,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     m.onEvent(display.onEvent);
     if (args.stream) {
       const out = args.json ? 'stderr' : 'stdout';
-      m.onEvent(new StreamReporter(out === 'stdout' ? writeStdout : writeStderr, colorFor(out === 'stdout' ? process.stdout : process.stderr)).onEvent);
+      m.onEvent(new StreamReporter(out === 'stdout' ? writeStdout : writeStderr, colorFor({ isTTY: isTerminal(out === 'stdout' ? 1 : 2) })).onEvent);
     }
     if (json) m.onEvent(json.onEvent);
   });

@@ -4,13 +4,13 @@
  * `import … from 'parproc'` in task files with full types. The binary carries them (build.ts
  * embeds dist/types.json); a checkout uses the dist/types.json its build made.
  */
-import { defineCommand, type ArgsDef } from 'citty';
+import type { ArgsDef } from 'citty';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from '../../util/path.ts';
 import pkg from '../../../package.json' with { type: 'json' };
 import { writeStdout } from '../../util/stdio.ts';
 import { CliError } from '../errors.ts';
-import { parseFlags } from '../flags.ts';
+import { defineCommand, parseFlags } from '../flags.ts';
 
 export const typesArgs = {
   cwd: { type: 'string', alias: 'C', description: 'the project directory (default: here)', valueHint: 'dir' },

@@ -1,0 +1,66 @@
+/**
+ * The CLI's own flag parser (issue 11: citty's parser loaded node:util on every start): the forms
+ * it takes, the names it answers to, and one clear error for each kind of mistake.
+ */
+import { describe, expect, test } from 'bun:test';
+import type { ArgsDef } from 'citty';
+import { CliError } from '../../src/cli/errors.ts';
+import { parseFlags } from '../../src/cli/flags.ts';
+import { runArgs } from '../../src/cli/commands/run.ts';
+
+const def = {
+  'dry-run': { type: 'boolean', alias: 'n' },
+  parallel: { type: 'string', alias: 'j' },
+  db: { type: 'string' },
+  limit: { type: 'string', default: '20' },
+  format: { type: 'enum', options: ['json', 'dot'] },
+  name: { type: 'positional', required: false },
+} satisfies ArgsDef;
+
+const problem = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(CliError);
+    return (err as Error).message;
+  }
+  throw new Error('no error');
+};
+
+describe('parseFlags', () => {
+  test('long, short, inline and separate values; booleans; positionals and --', () => {
+    const a = parseFlags(['-n', '--parallel=4', 'x', '--db', 'my.db', '--', '--not-a-flag', 'y'], def, 'run');
+    expect(a['dry-run']).toBe(true);
+    expect(a.dryRun).toBe(true);
+    expect(a.parallel).toBe('4');
+    expect(a.db).toBe('my.db');
+    expect(a._).toEqual(['x', '--not-a-flag', 'y']);
+    expect(a.name).toBe('x');
+    expect(a.limit).toBe('20');
+    const b = parseFlags(['-j', '2', '--dry-run=false', '--limit=5', '-'], def, 'run');
+    expect(b.parallel).toBe('2');
+    expect(b['dry-run']).toBe(false);
+    expect(b.limit).toBe('5');
+    expect(b._).toEqual(['-']);
+  });
+
+  test('--no-x turns a flag off, string flags too; the last value wins', () => {
+    const a = parseFlags(['--no-db', '--no-dry-run', '-j', '1', '-j', '3'], def, 'run');
+    expect(a.db).toBe(false as unknown as string);
+    expect(a['dry-run']).toBe(false);
+    expect(a.parallel).toBe('3');
+  });
+
+  test('mistakes are one line naming the flag', () => {
+    expect(problem(() => parseFlags(['--paralel', '2'], def, 'run'))).toBe('run: unknown option "--paralel" (see parproc run --help)');
+    expect(problem(() => parseFlags(['-x'], def, 'run'))).toContain('unknown option "-x"');
+    expect(problem(() => parseFlags(['--db'], def, 'run'))).toBe('run: option "--db" needs a value');
+    expect(problem(() => parseFlags(['--format', 'svg'], def, 'graph'))).toBe('graph: --format must be one of json, dot, got "svg"');
+    expect(problem(() => parseFlags([], { shell: { type: 'positional' } }, 'completion'))).toBe('completion: missing argument SHELL');
+  });
+
+  test("the run command's flags: every flag of `parproc run --help` parses", () => {
+    const a = parseFlags(['-f', 'p.ts', '-C', 'dir', '--mode', 'worker', '-p', 'k=v', '--full-log', '--fail-fast', '--no-failed-first', '--json', '--trace', 't.json', 'build'], runArgs, 'run');
+    expect([a.file, a.cwd, a.mode, a.param, a['full-log'], a['fail-fast'], a['failed-first'], a.json, a.trace, a._]).toEqual(['p.ts', 'dir', 'worker', 'k=v', true, true, false, true, 't.json', ['build']]);
+  });
+});
