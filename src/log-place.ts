@@ -3,8 +3,7 @@
  * warnings, once each kind, never failures. The default temp dir is removed when the process
  * exits, unless a proc failed (its log is kept for the user to read).
  */
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve } from './util/path.ts';
 import { fileSafeName } from './util/file-safe.ts';
 import { fs } from './util/fs.ts';
 
@@ -25,7 +24,12 @@ function removeAtExit(dir: string, keep: () => boolean): void {
 export class LogPlace {
   readonly #option: () => string | null;
   readonly #warn: (message: string) => void;
-  readonly #defaultDir = join(tmpdir(), `parproc-${process.pid}-${++count}-${Math.random().toString(36).slice(2, 8)}`);
+  /** A fresh temp dir, named when first needed (node:os is loaded only then). */
+  #defaultName = `parproc-${process.pid}-${++count}-${Math.random().toString(36).slice(2, 8)}`;
+  #defaultPath: string | null = null;
+  get #defaultDir(): string {
+    return (this.#defaultPath ??= join((require('node:os') as typeof import('node:os')).tmpdir(), this.#defaultName));
+  }
   #ready: string | null = null;
   #warned = new Set<string>();
   /** A proc failed: the default temp dir is kept at exit. */
@@ -36,13 +40,25 @@ export class LogPlace {
     this.#warn = warn;
   }
 
+  /** What `#dir` was resolved from: the option, and the working directory for a relative one. */
+  #dirOf: string | null = null;
+  #dir = '';
+
+  /** Asked once per proc: resolving is not free, so the last answer is kept. */
   get dir(): string {
-    return resolve(this.#option() ?? this.#defaultDir);
+    const option = this.#option() ?? this.#defaultDir;
+    const of = option.startsWith('/') ? option : `${process.cwd()}\0${option}`;
+    if (of !== this.#dirOf) {
+      this.#dirOf = of;
+      this.#dir = resolve(option);
+    }
+    return this.#dir;
   }
 
   /** The log file of proc `name`. */
   fileOf(name: string): string {
-    return join(this.dir, `${fileSafeName(name)}.log`);
+    const dir = this.dir;
+    return `${dir === '/' ? '' : dir}/${fileSafeName(name)}.log`;
   }
 
   /** Creates the dir before the first proc runs in it (a failure is a warning: procs still run). */
@@ -52,7 +68,7 @@ export class LogPlace {
     this.#ready = dir;
     try {
       fs().mkdirSync(dir, { recursive: true });
-      if (dir === this.#defaultDir) removeAtExit(dir, () => this.#keep);
+      if (dir === this.#defaultPath) removeAtExit(dir, () => this.#keep);
     } catch (err) {
       this.problem(`cannot create log dir ${dir}: ${(err as Error).message}`);
     }

@@ -207,20 +207,23 @@ function checkObject(owner: string, opts: unknown): void {
   }
 }
 
+/** The list of an option not given, shared by every proc (nothing changes a proc's option lists). */
+const NONE = Object.freeze([]) as unknown as never[];
+
 function normaliseProc(o: v.InferOutput<Schemas['procSchema']>): ValidProcOptions {
   const list = <T>(x: T[] | ((...a: never[]) => unknown) | undefined): T[] =>
-    x === undefined ? [] : typeof x === 'function' ? [x as unknown as T] : x;
+    x === undefined ? NONE : typeof x === 'function' ? [x as unknown as T] : x;
   return {
-    deps: (o.deps ?? []) as ValidProcOptions['deps'],
-    rdeps: o.rdeps ?? [],
-    locks: o.locks ?? [],
+    deps: (o.deps ?? NONE) as ValidProcOptions['deps'],
+    rdeps: o.rdeps ?? NONE,
+    locks: o.locks ?? NONE,
     now: o.now ?? false,
     timeout: o.timeout ?? null,
     wave: o.wave ?? 0,
     inputs: list(o.inputs) as ValidProcOptions['inputs'],
     inputsIgnore: list(o.inputsIgnore) as ValidProcOptions['inputsIgnore'],
     outputs: list(o.outputs) as ValidProcOptions['outputs'],
-    logIgnore: o.logIgnore ?? [],
+    logIgnore: o.logIgnore ?? NONE,
     noSkip: o.noSkip ?? false,
     interactive: o.interactive ?? false,
     trackImports: o.trackImports ?? null,
@@ -232,10 +235,40 @@ function normaliseProc(o: v.InferOutput<Schemas['procSchema']>): ValidProcOption
   };
 }
 
+const SIMPLE_LISTS = new Set(['deps', 'inputs', 'inputsIgnore', 'outputs', 'locks']);
+const SIMPLE_FLAGS = new Set(['now', 'noSkip', 'interactive', 'trackImports', 'trackSource']);
+
+/**
+ * The common shapes — lists of non-empty strings, flags — checked by hand: valibot costs about
+ * 10 µs a proc, which a graph of 10,000 procs feels. Anything else (functions, rules, durations,
+ * any mistake) returns `null` and goes to valibot, whose messages stay the only ones.
+ */
+function simpleProcOptions(o: Record<string, unknown>): v.InferOutput<Schemas['procSchema']> | null {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (x === undefined) continue;
+    if (SIMPLE_LISTS.has(k)) {
+      if (!Array.isArray(x)) return null;
+      for (const s of x) if (typeof s !== 'string' || s === '') return null;
+      out[k] = x.slice();
+    } else if (SIMPLE_FLAGS.has(k)) {
+      if (typeof x !== 'boolean') return null;
+      out[k] = x;
+    } else if (k === 'description') {
+      if (typeof x !== 'string') return null;
+      out[k] = x;
+    } else return null;
+  }
+  return out;
+}
+
 /** Validates `proc()` options. */
 export function parseProcOptions(name: string, opts: unknown): ValidProcOptions {
   const owner = `proc "${name}"`;
   checkObject(owner, opts);
+  const simple = simpleProcOptions((opts ?? {}) as Record<string, unknown>);
+  if (simple !== null) return normaliseProc(simple);
   const r = v.safeParse(schemas().procSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
   return normaliseProc(r.output);

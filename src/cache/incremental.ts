@@ -3,7 +3,7 @@
  * starts whether it is up to date, and records each execution's history and cached result. A DB
  * problem is a warning, never a failed run.
  */
-import { resolve } from 'node:path';
+import { resolve } from '../util/path.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
@@ -34,6 +34,9 @@ export interface IncrementalHost {
 }
 
 const bodyHashes = new WeakMap<ProcBody, string>();
+/** Every function proc of a task file shares its definition hash (by the task file). */
+const fnHashes = new Map<string, string>();
+const FN_HASH = Bun.hash('fn').toString(16);
 /**
  * A hash of what a proc does: a command's text, or for a function the task file (the CLI's; a
  * script's own entry module otherwise) and the first-party modules it imports (unless
@@ -42,13 +45,14 @@ const bodyHashes = new WeakMap<ProcBody, string>();
  * work), and conservative (an edit anywhere in the task file's modules reruns its functions).
  */
 function definitionHash(node: ProcNode, sourceRoot: string | null): string {
-  let body = bodyHashes.get(node.body);
+  let body = node.body.kind === 'fn' ? (node.opts.trackSource && sourceRoot ? fnHashes.get(sourceRoot) : FN_HASH) : bodyHashes.get(node.body);
   if (body === undefined) {
     let text: string;
-    if (node.body.kind === 'fn') text = node.opts.trackSource && sourceRoot ? `fn:${sourceHash(sourceRoot)}` : 'fn';
+    if (node.body.kind === 'fn') text = `fn:${sourceHash(sourceRoot as string)}`;
     else text = node.body.kind === 'shell' ? `sh:${node.body.command}` : `argv:${JSON.stringify(node.body.argv)}`;
     body = Bun.hash(text).toString(16);
-    bodyHashes.set(node.body, body);
+    if (node.body.kind === 'fn') fnHashes.set(sourceRoot as string, body);
+    else bodyHashes.set(node.body, body);
   }
   if (Object.keys(node.args).length === 0) return body;
   let args = '';
@@ -61,8 +65,8 @@ function definitionHash(node: ProcNode, sourceRoot: string | null): string {
 }
 
 /** Fills `[param]` placeholders in string (and `output()`) specs from the proc's args. */
-export function fillSpecs<T>(specs: readonly T[], node: ProcNode): T[] {
-  if (Object.keys(node.args).length === 0) return [...specs];
+export function fillSpecs<T>(specs: readonly T[], node: ProcNode): readonly T[] {
+  if (Object.keys(node.args).length === 0) return specs;
   const fill = (x: string) => (hasPlaceholders(x) ? fillPattern(x, node.args, `proc "${node.name}"`, true) : x);
   return specs.map((s) => {
     if (typeof s === 'string') return fill(s) as T;
@@ -136,12 +140,14 @@ export class Incremental {
     node.inputs = null;
     try {
       if (node.opts.inputs.length > 0) {
+        const trackImports = node.opts.trackImports ?? o.trackImports;
+        const ignore = node.opts.inputsIgnore.length === 0 && !o.globalInputsIgnore?.length ? node.opts.inputsIgnore : [...node.opts.inputsIgnore, ...(o.globalInputsIgnore ?? [])];
         const paths = resolveInputs(
           {
             inputs: fillSpecs(node.opts.inputs, node),
-            ignore: fillSpecs([...node.opts.inputsIgnore, ...(o.globalInputsIgnore ?? [])], node),
-            trackImports: node.opts.trackImports ?? o.trackImports,
-            importRoots: o.importRoots ?? [process.cwd()],
+            ignore: fillSpecs(ignore, node),
+            trackImports,
+            importRoots: trackImports ? (o.importRoots ?? [process.cwd()]) : [],
             base,
           },
           this.#context(node),

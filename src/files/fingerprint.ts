@@ -17,8 +17,11 @@ export function fingerprintFiles(
     const k = key(abs);
     let st;
     try {
-      st = fs().statSync(abs);
+      st = fs().statSync(abs, { throwIfNoEntry: false });
     } catch {
+      st = undefined; // not a directory on the way, no permission: missing as well
+    }
+    if (st === undefined) {
       out[k] = null;
       continue;
     }

@@ -4,7 +4,7 @@
  * ignore globs are matched, never expanded on disk); plus, with `trackImports`, the first-party
  * modules the TS/JS inputs import.
  */
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from '../util/path.ts';
 import { UserError } from '../errors.ts';
 import { hasGlob } from '../graph/pattern.ts';
 import type { DepContext, FileSpecFn } from '../types.ts';
@@ -42,6 +42,7 @@ export function expandSpecs(specs: readonly (string | FileSpecFn)[], c: DepConte
 
 /** A predicate for ignored absolute paths. */
 export function ignoreMatcher(specs: string[], base: string): (abs: string) => boolean {
+  if (specs.length === 0) return ignoreNothing;
   const dirs: string[] = [];
   const globs: Bun.Glob[] = [];
   for (const s of specs) {
@@ -57,8 +58,13 @@ export function ignoreMatcher(specs: string[], base: string): (abs: string) => b
   };
 }
 
+const ignoreNothing = (): boolean => false;
+
 /** Absolute paths of the resolved inputs, sorted, without duplicates. */
 export function resolveInputs(spec: InputSpec, c: DepContext): string[] {
+  // The common case — one path, nothing ignored — without sets and sorting.
+  const only = spec.inputs.length === 1 && spec.ignore.length === 0 && !spec.trackImports ? spec.inputs[0] : undefined;
+  if (typeof only === 'string' && !hasGlob(only)) return [resolve(spec.base, only)];
   const ignored = ignoreMatcher(expandSpecs(spec.ignore, c, 'inputsIgnore'), spec.base);
   const found = new Set<string>();
   for (const s of expandSpecs(spec.inputs, c, 'inputs')) {
@@ -83,6 +89,8 @@ export function resolveInputs(spec: InputSpec, c: DepContext): string[] {
 
 /** How a path is shown and keyed: relative to `base` when inside it. */
 export function displayPath(abs: string, base: string): string {
+  // Inside `base`, without `.`/`..` segments (resolved paths have none): the rest of the path.
+  if (abs.length > base.length + 1 && abs.startsWith(base) && abs[base.length] === '/' && base !== '/') return abs.slice(base.length + 1);
   const rel = relative(base, abs);
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? abs : rel.split(sep).join('/');
 }

@@ -3,7 +3,7 @@
  * output, or one older than its `maxAge` while `enforceFreshness` holds, fails the proc with
  * `'outputs-not-refreshed'`.
  */
-import { resolve } from 'node:path';
+import { resolve } from '../util/path.ts';
 import { UserError } from '../errors.ts';
 import type { DepContext, FileSpecFn, OutputSpec } from '../types.ts';
 import { fs } from '../util/fs.ts';
@@ -30,20 +30,19 @@ export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn
 }
 
 /** Problems with outputs after a run: `null` when all are there and fresh enough. */
-export function verifyOutputs(outputs: readonly OutputSpec[], now = Date.now()): { missing: string[]; stale: string[] } | null {
-  const missing: string[] = [];
-  const stale: string[] = [];
+export function verifyOutputs(outputs: readonly OutputSpec[], now?: number): { missing: string[]; stale: string[] } | null {
+  let problem: { missing: string[]; stale: string[] } | null = null;
   for (const o of outputs) {
-    let mtimeMs: number;
+    let st: { mtimeMs: number } | undefined;
     try {
-      mtimeMs = fs().statSync(o.path).mtimeMs;
+      st = fs().statSync(o.path, { throwIfNoEntry: false });
     } catch {
-      missing.push(o.path);
-      continue;
+      st = undefined; // not a directory on the way, no permission: missing as well
     }
-    if (o.maxAge !== null && o.enforceFreshness && mtimeMs < now - o.maxAge * 1000) stale.push(o.path);
+    if (st === undefined) (problem ??= { missing: [], stale: [] }).missing.push(o.path);
+    else if (o.maxAge !== null && o.enforceFreshness && st.mtimeMs < (now ??= Date.now()) - o.maxAge * 1000) (problem ??= { missing: [], stale: [] }).stale.push(o.path);
   }
-  return missing.length || stale.length ? { missing, stale } : null;
+  return problem;
 }
 
 /** The `moreInfo` text for failed verification. */

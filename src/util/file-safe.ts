@@ -7,7 +7,10 @@
  */
 const MAX_BYTES = 200;
 
+const SAFE = /^[A-Za-z0-9_:@+=,-][A-Za-z0-9._:@+=,-]*$/;
+
 export function fileSafeName(name: string): string {
+  if (name.length <= MAX_BYTES && SAFE.test(name)) return name;
   let out = name.replace(/[^A-Za-z0-9._:@+=,-]/g, (c) =>
     Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
   );
