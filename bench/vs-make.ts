@@ -9,12 +9,13 @@
 //   F  `import 'parproc'` from the package as published (a packed tarball installed in a project)
 //   G  10,000 function procs, fan-out and chain, and 20,000 (2N ≈ 2×N)
 // The library scripts (A, B, C, G) import the package as published (packed, installed), like F.
-// Run: bun bench/vs-make.ts [runs=5] [--shm]
+// Run: bun bench/vs-make.ts [runs=5] [--shm] [--only=ABCDEFG]
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './bench-dir.ts';
 
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase() ?? 'ABCDEFG';
 const root = join(import.meta.dir, '..');
 const bin = join(root, 'dist', 'parproc');
 if (!existsSync(bin)) Bun.spawnSync([process.execPath, 'run', join(root, 'build.ts')], { stdout: 'inherit', stderr: 'inherit' });
@@ -156,23 +157,29 @@ function report(title: string, r: Record<string, Stats>, ours: string, target: s
   }
 }
 
-report('A  1,000 independent tasks (parproc: function procs, whole process)', measure({
+if (only.includes('A')) report('A  1,000 independent tasks (parproc: function procs, whole process)', measure({
   'make -r': make(A), ...withNinja({ ninja: ninja(A) }), 'parproc (library script)': bun(A, 'script.ts', clean(A)),
 }), 'parproc (library script)', 'target ≤ ×0.5 of make');
-report('B  1,000 independent `true` commands', measure({
+if (only.includes('B')) report('B  1,000 independent `true` commands', measure({
   'make -r': make(B), ...withNinja({ ninja: ninja(B) }), 'bare Bun.spawn loop (floor)': bun(B, 'spawn.ts'), 'parproc (argv procs)': bun(B, 'script.ts', clean(B)),
 }), 'parproc (argv procs)', 'target ≤ ×1.25 of make');
-report('C  chain of 1,000 `true` commands', measure({
+if (only.includes('C')) report('C  chain of 1,000 `true` commands', measure({
   'make -r': make(C), ...withNinja({ ninja: ninja(C) }), 'parproc (argv procs)': bun(C, 'script.ts', clean(C)),
 }), 'parproc (argv procs)', 'target ≤ ×1.25 of make');
+if (only.includes('D')) {
 time(['make', '-r', '-s', '-C', D], D);
 if (hasNinja) time(['ninja', '-C', D, '--quiet'], D);
 time([bin, 'run'], D);
 const d = measure({ 'make -r': { cmd: ['make', '-r', '-s', '-C', D], cwd: D }, ...withNinja({ ninja: { cmd: ['ninja', '-C', D, '--quiet'], cwd: D } }), 'dist/parproc run': { cmd: [bin, 'run'], cwd: D } });
 report('D  no-op rebuild, 1,000 tasks with one input and one output', d, 'dist/parproc run', d.ninja ? `×${(d['dist/parproc run']!.median / d.ninja.median).toFixed(2)} of ninja (target ≤ ×3)` : '');
+}
+if (only.includes('E')) {
 const e = measure({ 'make -r': make(E), ...withNinja({ ninja: ninja(E) }), 'bun empty.ts': bun(E, 'empty.ts'), 'dist/parproc run': { cmd: [bin, 'run'], cwd: E } });
 report('E  start-up, one trivial task', e, 'dist/parproc run', `×${(e['dist/parproc run']!.median / e['bun empty.ts']!.median).toFixed(2)} of bun empty.ts (target ≤ ×3)`);
-if (canImport) {
+}
+if (!only.includes('F')) {
+  // skipped
+} else if (canImport) {
   const f = measure({ 'bun empty.ts': bun(F, 'empty.ts'), "bun import.ts (import 'parproc')": bun(F, 'import.ts') });
   const cost = f["bun import.ts (import 'parproc')"]!.median - f['bun empty.ts']!.median;
   report("F  import 'parproc' from the packed package", f, "bun import.ts (import 'parproc')", `import alone ${cost.toFixed(1)} ms (target ≤ 10 ms)`);
@@ -190,8 +197,8 @@ await pm.waitForAll();
 process.stdout.write(String(performance.now() - t0));
 `,
 });
-rows.push('\nG  function procs in one process, registration included (target < 0.5 s each; 2N ≈ 2×N)');
-for (const shape of ['fan', 'chain']) {
+if (only.includes('G')) rows.push('\nG  function procs in one process, registration included (target < 0.5 s each; 2N ≈ 2×N)');
+for (const shape of only.includes('G') ? ['fan', 'chain'] : []) {
   const one = (n: number) => {
     const xs: number[] = [];
     for (let r = 0; r < runs; r++) {
