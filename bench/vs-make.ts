@@ -42,7 +42,9 @@ function project(name: string, files: Record<string, string>): string {
 
 // ---- F: the package as published: packed, installed into a project, imported. The library
 // scripts of A, B, C and G import it from there too, as a user of the package would.
-const F = project('f', { 'package.json': '{ "name": "f", "private": true, "type": "module" }', 'import.ts': "import 'parproc';\n", 'empty.ts': '' });
+// A tsconfig of its own: the project lives under bench/.tmp, and the repository's tsconfig maps
+// 'parproc' to the sources (Bun takes the nearest tsconfig's paths).
+const F = project('f', { 'package.json': '{ "name": "f", "private": true, "type": "module" }', 'tsconfig.json': '{}', 'import.ts': "import 'parproc';\n", 'empty.ts': '' });
 const packed = Bun.spawnSync([process.execPath, 'pm', 'pack', '--destination', dir, '--quiet'], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
 const tarball = packed.stdout.toString().trim().split('\n').pop() ?? '';
 const installed = Bun.spawnSync([process.execPath, 'add', join(dir, tarball.replace(/^.*\//, ''))], { cwd: F, stdout: 'pipe', stderr: 'pipe' });
@@ -214,4 +216,5 @@ for (const shape of only.includes('G') ? ['fan', 'chain'] : []) {
 
 console.log(`parproc vs make${hasNinja ? ', ninja' : ' (ninja not installed: skipped)'}, -j8 / parallel 8, on ${dir.startsWith('/dev/shm') ? 'tmpfs' : 'the real disk'}; median (min–max) of ${runs}`);
 console.log(rows.join('\n'));
-rmSync(dir, { recursive: true, force: true });
+if (!process.env.PARPROC_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+else console.log(`(kept ${dir})`);

@@ -30,14 +30,16 @@ export function callerOf(sink: object | undefined): Caller | undefined {
 
 export interface LaunchDeps {
   scheduler: Scheduler;
-  runner: ProcRunner;
   incremental: Incremental;
   bus: EventBus;
-  params: Record<string, unknown>;
+  /** The params of the run (`ctx.params`). */
+  params(): Record<string, unknown>;
   /** Reports a log that cannot be written (the manager warns once per problem). */
   logProblem(message: string): void;
   /** Makes the log directory, before the first log file is created in it. */
   prepareLogDir(): void;
+  /** A proc failed: its log is kept (a default temp log dir is not removed at exit). */
+  keepLogs(): void;
   /** Watch mode is on (`watch: true`): executions may be stopped one by one. */
   watching(): boolean;
   /** Why interactive procs cannot run here (`--json`), or `null`. */
@@ -51,8 +53,55 @@ export interface LaunchDeps {
   };
 }
 
+/**
+ * What the context of one execution may ask of the manager, and the caller its output sink names
+ * (one object a proc, its methods shared).
+ */
+class Services implements ContextServices, Caller {
+  readonly scheduler: Scheduler;
+  readonly name: string;
+  /** `ctx.results` shows what had completed when the proc started; `ctx.wait` moves the mark. */
+  #mark: number;
+  #node: ProcNode;
+  #d: LaunchDeps;
+
+  constructor(node: ProcNode, d: LaunchDeps) {
+    this.scheduler = d.scheduler;
+    this.name = node.name;
+    this.#mark = d.scheduler.resultLog.length;
+    this.#node = node;
+    this.#d = d;
+  }
+
+  results(): Record<string, unknown> {
+    return Object.fromEntries(this.scheduler.resultLog.slice(0, this.#mark));
+  }
+
+  async create(n: string, a?: string | Record<string, unknown>): Promise<string[]> {
+    return this.#d.api.create(n, a);
+  }
+
+  async start(names: string[]): Promise<void> {
+    this.#d.api.start(names);
+  }
+
+  async run(name: string, opts?: RunOptions): Promise<string[]> {
+    return this.#d.api.run(name, opts);
+  }
+
+  async wait(names: string[]): Promise<void> {
+    // The scheduler lends the proc's slot while it waits (if it still holds one).
+    await this.scheduler.waitFor(this.#d.api.nodes(names, 'ctx.wait'), this.#node);
+    this.#mark = this.scheduler.resultLog.length;
+  }
+
+  prompt(message: string, opts: { password?: boolean }, signal: AbortSignal): Promise<string> {
+    return promptUser(message, opts, signal);
+  }
+}
+
 /** Runs `node` (just moved to `running`) and resolves its outcome once its log is closed. */
-export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
+export function launchProc(node: ProcNode, runner: ProcRunner, d: LaunchDeps): Promise<Outcome> {
   const { scheduler, bus } = d;
   const log = new ProcLog(
     node.logFile,
@@ -65,22 +114,9 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
     d.prepareLogDir,
   );
   // A dep restored from the remote cache wrote its outputs in this run, like one that ran.
-  const changedDeps = node.depNodes.filter((dep) => dep.state === 'succeeded' || dep.cacheSource === 'remote').map((dep) => dep.name);
-  // `ctx.results` shows what had completed when the proc started; `ctx.wait` moves the mark.
-  let mark = scheduler.resultLog.length;
-  const services: ContextServices = {
-    results: () => Object.fromEntries(scheduler.resultLog.slice(0, mark)),
-    create: async (n, a) => d.api.create(n, a),
-    start: async (names) => d.api.start(names),
-    run: async (name, opts) => d.api.run(name, opts),
-    wait: async (names) => {
-      // The scheduler lends the proc's slot while it waits (if it still holds one).
-      await scheduler.waitFor(d.api.nodes(names, 'ctx.wait'), node);
-      mark = scheduler.resultLog.length;
-    },
-    prompt: (message, opts, signal) => promptUser(message, opts, signal),
-  };
-  callers.set(log, { scheduler, name: node.name, wait: services.wait });
+  const changedDeps = node.depNodes.length === 0 ? [] : node.depNodes.filter((dep) => dep.state === 'succeeded' || dep.cacheSource === 'remote').map((dep) => dep.name);
+  const services = new Services(node, d);
+  callers.set(log, services);
   const interactive = node.opts.interactive;
   if (interactive) {
     const refused = d.interactiveRefused() ?? (isTerminal(0) && isTerminal(1) ? null : 'stdin and stdout are not a terminal');
@@ -94,13 +130,13 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
     log.line('(interactive: its input and output were on the terminal)');
     pauseDisplays(true);
   }
-  const run = d.runner.run({
+  const run = runner.run({
     interactive,
     name: node.name,
     proto: node.proto,
     body: node.body,
     args: node.args,
-    params: d.params,
+    params: d.params(),
     cwd: node.opts.cwd,
     env: node.opts.env,
     timeoutMs: node.opts.timeout === null ? null : node.opts.timeout * 1000,
@@ -122,7 +158,10 @@ export function launchProc(node: ProcNode, d: LaunchDeps): Promise<Outcome> {
       d.incremental.record(node, checked, startedAt, endedAt);
       node.outputBytes = log.written;
       // A failed proc always has its log, even an empty one; a silent success has none.
-      if (checked.state === 'failed') log.touch();
+      if (checked.state === 'failed') {
+        log.touch();
+        d.keepLogs();
+      }
       return checked;
     })
     .finally(() => {

@@ -28,7 +28,7 @@ import { inReplay, recordReplayed } from './runners/replay.ts';
 import { captureSite, resolveSite } from './runners/site.ts';
 import { flushOpenLogs } from './runners/proc-log.ts';
 import type { Outcome } from './runners/runner.ts';
-import { callerOf, launchProc, replayLog, type Caller } from './launch.ts';
+import { callerOf, launchProc, replayLog, type Caller, type LaunchDeps } from './launch.ts';
 import { RemoteCacheHolder } from './remote/holder.ts';
 import { explainKey } from './remote/keys.ts';
 import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
@@ -235,6 +235,7 @@ export class ProcManager {
     this.#rdeps = new RdepIndex();
     this.#params = {};
     this.#scheduler = new Scheduler(this.#schedulerHost());
+    this.#launchDeps = null;
   }
 
   #schedulerHost(): SchedulerHost {
@@ -443,16 +444,19 @@ export class ProcManager {
     return procsNamed(this.#registry, names, fn, create);
   }
 
+  /** What every launch shares (made once: a launch per proc should not build a dozen closures). */
+  #launchDeps: LaunchDeps | null = null;
+
   #launch(node: ProcNode): Promise<Outcome> {
     if (this.#dryRun) return Promise.resolve({ state: 'succeeded', error: null, moreInfo: null, output: null });
-    const launched = launchProc(node, {
+    this.#launchDeps ??= {
       scheduler: this.#scheduler,
-      runner: this.#runners.pick(node),
       incremental: this.#incremental,
       bus: this.#bus,
-      params: this.#params,
+      params: () => this.#params,
       logProblem: (m) => this.#logs.problem(m),
       prepareLogDir: () => this.#logs.ensure(),
+      keepLogs: () => this.#logs.keep(),
       watching: () => this.#options.watch,
       interactiveRefused: () => this.#interactiveRefused,
       api: {
@@ -461,11 +465,8 @@ export class ProcManager {
         run: (name, opts) => this.run(name, opts),
         nodes: (names, fn) => this.#nodes(names, fn, false),
       },
-    });
-    void launched.then((o) => {
-      if (o.state === 'failed') this.#logs.keep();
-    });
-    return launched;
+    };
+    return launchProc(node, this.#runners.pick(node), this.#launchDeps);
   }
 
   #warn(message: string): void {

@@ -49,20 +49,23 @@ export function onCommandSpawn(hook: (pid: number, exited: Promise<unknown>, log
 
 /** The live process groups a proc started; ends them all on abort. */
 export class ChildTracker {
-  #live = new Set<{ pid: number; exited: Promise<unknown> }>();
+  /** Made with the first command: most function procs start none. */
+  #live: Set<{ pid: number; exited: Promise<unknown> }> | null = null;
 
   add(child: { pid: number; exited: Promise<unknown> }): void {
-    this.#live.add(child);
+    const live = (this.#live ??= new Set());
+    live.add(child);
     trackGroup(child.pid, child.exited);
-    void child.exited.finally(() => this.#live.delete(child));
+    void child.exited.finally(() => live.delete(child));
   }
 
   get size(): number {
-    return this.#live.size;
+    return this.#live?.size ?? 0;
   }
 
   /** SIGTERM to every group, SIGKILL after a grace period; resolves when the leaders exited. */
   async killAll(): Promise<void> {
+    if (this.#live === null) return;
     const all = [...this.#live];
     if (all.length === 0) return;
     for (const c of all) killGroup(c.pid, 'SIGTERM');

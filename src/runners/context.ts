@@ -12,13 +12,9 @@ const flat = (names: (string | string[])[]): string[] => names.flat();
 /** Runs a command for the proc, with its cwd/env, into its log. */
 export type CommandFn = (spec: CommandSpec, o?: ExecOptions) => Promise<CommandResult>;
 
-/**
- * Builds the context of one execution; `signal` is the proc's own (timeout + interrupt). Also
- * returns the command function the context uses, for command procs.
- */
-export function makeContext(job: ProcJob, signal: AbortSignal, tracker: ChildTracker): { ctx: ProcContext; command: CommandFn } {
-  let results: Record<string, unknown> | null = null;
-  const command: CommandFn = (spec, o = {}) =>
+/** Runs commands for one execution (a command proc's, or its context's `$` and `exec`). */
+export function commandFor(job: ProcJob, signal: AbortSignal, tracker: ChildTracker): CommandFn {
+  return (spec, o = {}) =>
     runCommand(spec, {
       cwd: o.cwd ?? job.cwd ?? undefined,
       env: job.env || o.env ? { ...job.env, ...o.env } : undefined,
@@ -28,6 +24,14 @@ export function makeContext(job: ProcJob, signal: AbortSignal, tracker: ChildTra
       tracker,
       interactive: job.interactive === true,
     });
+}
+
+/**
+ * Builds the context of one execution of a function proc; `signal` is the proc's own (timeout +
+ * interrupt), `command` its `commandFor`.
+ */
+export function makeContext(job: ProcJob, signal: AbortSignal, command: CommandFn): ProcContext {
+  let results: Record<string, unknown> | null = null;
   const ctx: ProcContext = {
     procName: job.name,
     args: job.args,
@@ -63,5 +67,5 @@ export function makeContext(job: ProcJob, signal: AbortSignal, tracker: ChildTra
     },
     prompt: (message, opts = {}) => job.services.prompt(message, opts, signal),
   };
-  return { ctx, command };
+  return ctx;
 }

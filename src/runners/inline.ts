@@ -7,7 +7,7 @@ import type { ProcBody } from '../graph/proc-node.ts';
 import type { ProcContext } from '../types.ts';
 import { withOutputSink } from '../util/stdio.ts';
 import { ChildTracker, shellQuote } from './command.ts';
-import { makeContext, type CommandFn } from './context.ts';
+import { commandFor, makeContext, type CommandFn } from './context.ts';
 import { outcomeFromError, outcomeFromValue } from './outcome.ts';
 import type { Outcome, ProcJob, ProcRunner } from './runner.ts';
 
@@ -19,10 +19,12 @@ class AbortReason extends Error {
 }
 
 /** Runs a body with a ready context: the function, or the command. */
-export async function callBody(body: ProcBody, ctx: ProcContext, command: CommandFn, job: ProcJob): Promise<unknown> {
+export async function callBody(body: ProcBody, ctx: () => ProcContext, command: CommandFn, job: ProcJob): Promise<unknown> {
   switch (body.kind) {
-    case 'fn':
-      return await (body.fn as (c: ProcContext, a: unknown) => unknown)(ctx, ctx.args);
+    case 'fn': {
+      const c = ctx();
+      return await (body.fn as (c: ProcContext, a: unknown) => unknown)(c, c.args);
+    }
     case 'shell': {
       const quoted = Object.fromEntries(Object.entries(job.args).map(([k, v]) => [k, shellQuote(v)]));
       await command({ shell: fillPattern(body.command, quoted, `proc "${job.name}"`) });
@@ -79,8 +81,9 @@ export class InlineRunner implements ProcRunner {
         ? null
         : setTimeout(() => abort(new AbortReason('timeout', `timed out after ${formatSeconds(job.timeoutMs as number)}`)), job.timeoutMs);
 
-    const { ctx, command } = makeContext(job, controller.signal, tracker);
-    const call = () => callBody(job.body, ctx, command, job);
+    const command = commandFor(job, controller.signal, tracker);
+    // A command proc needs no context: none is made.
+    const call = () => callBody(job.body, () => makeContext(job, controller.signal, command), command, job);
     // An interactive proc has the terminal: its console is not captured. A command runs no code
     // of the user's here: nothing to capture.
     const work = (this.#capture && !job.interactive && job.body.kind === 'fn' ? withOutputSink(job.log, call) : call()).then(

@@ -89,7 +89,7 @@ export function runRemote(job: ProcJob, spec: JobSpec, channel: Channel): Promis
         ? s.wait(a).then(() => s.results())
         : m.method === 'prompt'
           ? s.prompt(a, b ?? {}, scope.signal)
-          : (s[m.method] as (...x: unknown[]) => Promise<unknown>)(...m.args);
+          : (s[m.method] as (...x: unknown[]) => Promise<unknown>).apply(s, m.args);
     work.then(
       (value) => channel.send({ type: 'reply', callId: m.callId, ok: true, value: value ?? null }),
       (err: unknown) => {

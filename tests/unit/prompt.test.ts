@@ -12,7 +12,8 @@ test('ctx.prompt reads answers from piped stdin, one question at a time; passwor
     env: process.env,
   });
   const [out, err] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  expect(await child.exited).toBe(0);
+  // With stderr beside the code, a failure says why.
+  expect({ code: await child.exited, err }).toMatchObject({ code: 0 });
   // Questions are serialised: ask-a's first, then ask-b's, then ask-a's second.
   expect(JSON.parse(out)).toEqual({ 'ask-b': 'hunter2', 'ask-a': { name: 'alice', color: 'blue' } });
   expect(err).toContain('Name? alice');
