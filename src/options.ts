@@ -8,6 +8,7 @@ import { UserError } from './errors.ts';
 import { isStandardSchema } from './util/standard-schema.ts';
 import { parseDuration } from './util/duration.ts';
 import { isTerminal } from './util/tty.ts';
+import { simpleShape, type SimpleKind } from './simple-options.ts';
 import type {
   ArgType,
   DepContext,
@@ -235,39 +236,24 @@ function normaliseProc(o: v.InferOutput<Schemas['procSchema']>): ValidProcOption
   };
 }
 
-const SIMPLE_LISTS = new Set(['deps', 'inputs', 'inputsIgnore', 'outputs', 'locks']);
-const SIMPLE_FLAGS = new Set(['now', 'noSkip', 'interactive', 'trackImports', 'trackSource']);
-
-/**
- * The common shapes — lists of non-empty strings, flags — checked by hand: valibot costs about
- * 10 µs a proc, which a graph of 10,000 procs feels. Anything else (functions, rules, durations,
- * any mistake) returns `null` and goes to valibot, whose messages stay the only ones.
- */
-function simpleProcOptions(o: Record<string, unknown>): v.InferOutput<Schemas['procSchema']> | null {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) {
-    const x = o[k];
-    if (x === undefined) continue;
-    if (SIMPLE_LISTS.has(k)) {
-      if (!Array.isArray(x)) return null;
-      for (const s of x) if (typeof s !== 'string' || s === '') return null;
-      out[k] = x.slice();
-    } else if (SIMPLE_FLAGS.has(k)) {
-      if (typeof x !== 'boolean') return null;
-      out[k] = x;
-    } else if (k === 'description') {
-      if (typeof x !== 'string') return null;
-      out[k] = x;
-    } else return null;
-  }
-  return out;
-}
+const MODES = ['inline', 'worker', 'process'] as const;
+const PROC_KINDS: Record<string, SimpleKind> = {
+  deps: 'names', inputs: 'names', inputsIgnore: 'names', outputs: 'names', locks: 'names',
+  now: 'flag', noSkip: 'flag', interactive: 'flag', trackImports: 'flag', trackSource: 'flag',
+  description: 'text', mode: MODES,
+};
+const OPTION_KINDS: Record<string, SimpleKind> = {
+  parallel: 'count', mode: MODES, dynamic: 'flag', debug: 'flag', allowMissingDeps: 'flag', watch: 'flag',
+  fullLogOnFailure: 'flag', failFast: 'flag', failedFirst: 'flag', trackImports: 'flag', display: 'flag',
+  taskDbPath: 'path', logDir: 'path', traceFile: 'path',
+  snippets: ['all', 'failures', 'none'], fingerprint: ['mtime', 'hash'],
+};
 
 /** Validates `proc()` options. */
 export function parseProcOptions(name: string, opts: unknown): ValidProcOptions {
   const owner = `proc "${name}"`;
   checkObject(owner, opts);
-  const simple = simpleProcOptions((opts ?? {}) as Record<string, unknown>);
+  const simple = simpleShape((opts ?? {}) as Record<string, unknown>, PROC_KINDS);
   if (simple !== null) return normaliseProc(simple);
   const r = v.safeParse(schemas().procSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
@@ -372,6 +358,8 @@ export function defaultOptions(): Options {
 export function parseOptions(opts: unknown, owner = 'setOptions'): Partial<Options> {
   checkObject(owner, opts);
   if (opts === undefined) return {};
+  const simple = simpleShape(opts as Record<string, unknown>, OPTION_KINDS);
+  if (simple !== null) return simple as Partial<Options>;
   const r = v.safeParse(schemas().optionsSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
   const out: Partial<Options> = {};

@@ -137,8 +137,13 @@ export class RunStats {
     return s === undefined ? null : weightedMean(s.d);
   }
 
-  /** Folds the history rows written since the last fold into the stored document (one transaction). */
+  /**
+   * Folds the history rows written since the last fold into the stored document (one
+   * transaction). A run that recorded nothing (a no-op rebuild) leaves the DB alone: rows of other
+   * processes are theirs to fold, and every read folds what is newer anyway.
+   */
   fold(): void {
+    if (this.#unfolded.length === 0) return;
     this.#db
       .transaction(() => {
         const { stored, upTo, procs } = this.#current();
