@@ -3,6 +3,7 @@
  * it takes, the names it answers to, and one clear error for each kind of mistake.
  */
 import { describe, expect, test } from 'bun:test';
+import { thrownMessage } from '../helpers/thrown.ts';
 import type { ArgsDef } from 'citty';
 import { CliError } from '../../src/cli/errors.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
@@ -17,15 +18,7 @@ const def = {
   name: { type: 'positional', required: false },
 } satisfies ArgsDef;
 
-const problem = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CliError);
-    return (err as Error).message;
-  }
-  throw new Error('no error');
-};
+const problem = (f: () => unknown): string => thrownMessage(f, CliError);
 
 describe('parseFlags', () => {
   test('long, short, inline and separate values; booleans; positionals and --', () => {

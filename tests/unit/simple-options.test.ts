@@ -3,19 +3,12 @@
  * would accept, and everything else — including every mistake — still gets valibot's message.
  */
 import { describe, expect, test } from 'bun:test';
+import { thrownMessage } from '../helpers/thrown.ts';
 import { UserError } from '../../src/errors.ts';
 import { parseOptions, parseProcOptions } from '../../src/options.ts';
 import { simpleShape } from '../../src/simple-options.ts';
 
-const message = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  throw new Error('no error');
-};
+const message = (f: () => unknown): string => thrownMessage(f, UserError);
 
 describe('simple option shapes', () => {
   test('lists of names, flags, text, paths, counts and words pass; lists are copied', () => {
