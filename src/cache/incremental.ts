@@ -133,6 +133,7 @@ export class Incremental {
   /** Decides whether `node` runs; takes its input fingerprints (for ctx and the cache). */
   check(node: ProcNode): CheckVerdict {
     const o = this.#host.options();
+    if (node.depNodes.length === 0 && node.opts.inputs.length === 0 && !this.explain) return this.#alwaysRuns(node, o);
     const base = resolve(node.opts.cwd ?? '.');
     const store = this.store();
     const cached = store?.getCached(node.name) ?? null;
@@ -190,6 +191,35 @@ export class Incremental {
     }
     if (remote?.readable && !this.dryRun && !this.fullRun && !node.full && shareable(node)) return { kind: 'lookup', result: this.#restore(node, remote) };
     return { kind: 'run' };
+  }
+
+  /**
+   * A proc without deps or inputs always runs (SPEC 6): its check reads no cache, so the first
+   * proc of a small run starts before the task DB is opened (`warm`, while it runs).
+   */
+  #alwaysRuns(node: ProcNode, o: Readonly<Options>): CheckVerdict {
+    node.inputs = null;
+    node.key = null;
+    const verdict = decide({
+      full: this.fullRun || node.full,
+      noSkip: node.opts.noSkip,
+      hasStore: o.taskDbPath !== null,
+      hasDeps: false,
+      hasInputs: false,
+      changedDep: null,
+      cached: null,
+      inputs: null,
+      definition: '',
+      fingerprint: o.fingerprint,
+      outputs: null,
+    });
+    node.reason = verdict.run ? verdict.reason : null;
+    return { kind: 'run' };
+  }
+
+  /** Opens the task DB now if it is not open yet (called while a proc runs, so the run's record waits less). */
+  warm(): void {
+    this.store();
   }
 
   root(): string {

@@ -36,10 +36,11 @@ export class Ranking {
   /**
    * `node` (popped in FIFO order) must run. For the run's first such proc, ranking starts and
    * `node` goes back into the queue, first among its equals, so the best ranked goes first:
-   * `true` then (the caller starts nothing now).
+   * `true` then (the caller starts nothing now). While every wanted proc fits in the free slots
+   * (`contended` false) order cannot matter: the history is not read yet.
    */
-  mustRun(node: ProcNode): boolean {
-    if (!this.#activate()) return false;
+  mustRun(node: ProcNode, contended: boolean): boolean {
+    if (!contended || !this.#activate()) return false;
     node.lookedUp = true; // checked: it runs without another check
     this.#queue.unshift(node);
     return true;

@@ -266,7 +266,7 @@ export class Scheduler {
   /** Checks a ready proc against the cache: it ends up to date, fails, or starts. */
   #startChecked(node: ProcNode): void {
     const verdict: CheckVerdict = node.lookedUp ? { kind: 'run' } : this.#host.check(node);
-    if (verdict.kind === 'run' && this.#ranking.mustRun(node)) return;
+    if (verdict.kind === 'run' && this.#ranking.mustRun(node, this.#active > this.#host.parallel())) return;
     if (verdict.kind === 'lookup') {
       this.#ranking.lookupStarted();
       this.#awaitLookup(node, verdict.result);

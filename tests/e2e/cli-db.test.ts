@@ -1,5 +1,5 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliRig, parseNdjson } from '../helpers/cli-rig.ts';
 
@@ -29,6 +29,18 @@ describe('CLI and the task DB', () => {
     const other = await rig.exec(['--db', 'elsewhere.db', '--json']);
     expect(states(other.stdout).gen).toBe('succeeded');
     expect(existsSync(join(rig.dir, 'elsewhere.db'))).toBe(true);
+  });
+
+  test('a no-op rebuild writes nothing to the task DB', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });
+    expect((await rig.exec([])).code).toBe(0);
+    const db = join(rig.dir, '.parproc', 'parproc.db');
+    const files = () => [db, `${db}-wal`].map((f) => (existsSync(f) ? readFileSync(f).toString('base64') : null));
+    const before = files();
+    const second = await rig.exec(['--json']);
+    expect(states(second.stdout)).toEqual({ default: 'up-to-date', use: 'up-to-date', gen: 'up-to-date' });
+    expect(files()).toEqual(before);
   });
 
   test('-n says for each proc whether it would run or is up to date, and why', async () => {
