@@ -7,7 +7,8 @@ import { resolve } from '../util/path.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
-import { fillPattern, hasPlaceholders } from '../graph/pattern.ts';
+import { fillPattern, hasGlob, hasPlaceholders } from '../graph/pattern.ts';
+import { fs } from '../util/fs.ts';
 import type { ProcBody, ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
 import type { Outcome } from '../runners/runner.ts';
@@ -75,6 +76,14 @@ export function fillSpecs<T>(specs: readonly T[], node: ProcNode): readonly T[] 
   });
 }
 
+/** Inputs and outputs that are plain paths (no globs, placeholders, functions or ignores), and no import tracking. */
+function plainFiles(node: ProcNode, o: Readonly<Options>): boolean {
+  if (node.opts.inputsIgnore.length > 0 || o.globalInputsIgnore?.length || (node.opts.trackImports ?? o.trackImports)) return false;
+  for (const s of node.opts.inputs) if (typeof s !== 'string' || hasGlob(s) || hasPlaceholders(s)) return false;
+  for (const s of node.opts.outputs) if (typeof s !== 'string' || hasGlob(s) || hasPlaceholders(s)) return false;
+  return true;
+}
+
 /** Procs the remote cache holds: those the task DB would skip (deps or inputs), not interactive. */
 function shareable(node: ProcNode): boolean {
   return !node.opts.noSkip && !node.opts.interactive && (node.depNames.length > 0 || node.opts.inputs.length > 0);
@@ -135,6 +144,8 @@ export class Incremental {
     const o = this.#host.options();
     if (node.depNodes.length === 0 && node.opts.inputs.length === 0 && !this.explain) return this.#alwaysRuns(node, o);
     const base = resolve(node.opts.cwd ?? '.');
+    const quick = this.#unchanged(node, o, base);
+    if (quick !== null) return quick;
     const store = this.store();
     const cached = store?.getCached(node.name) ?? null;
     let outputsProblem = null;
@@ -191,6 +202,34 @@ export class Incremental {
     }
     if (remote?.readable && !this.dryRun && !this.fullRun && !node.full && shareable(node)) return { kind: 'lookup', result: this.#restore(node, remote) };
     return { kind: 'run' };
+  }
+
+  /**
+   * The no-op fast path, deciding as `decide` does: a proc whose inputs and outputs are plain
+   * paths, with no dep that ran, is up to date when its fingerprints' JSON is the cached row's text
+   * and its outputs exist — no parsing, no comparing input by input. Anything else, or any
+   * difference, is `null`: the full check decides, and says why.
+   */
+  #unchanged(node: ProcNode, o: Readonly<Options>, base: string): CheckVerdict | null {
+    if (o.fingerprint !== 'mtime' || this.fullRun || node.full || node.opts.noSkip || this.explain || !plainFiles(node, o)) return null;
+    if (this.#host.remote() !== null) return null;
+    const row = this.store()?.cachedRow(node.name);
+    if (!row) return null;
+    for (const d of node.depNodes) if ((d.state === 'succeeded' && d.executed) || d.cacheSource === 'remote') return null;
+    try {
+      const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, this.#context(node));
+      const inputs = fingerprintFiles(paths, (p) => displayPath(p, base), 'mtime', null);
+      if (JSON.stringify(inputs) !== row.inputs || row.definition !== definitionHash(node, this.#host.sourceRoot())) return null;
+      for (const out of node.opts.outputs) if (fs().statSync(resolve(base, out as string), { throwIfNoEntry: false }) === undefined) return null;
+      const output: unknown = JSON.parse(row.output);
+      node.inputs = inputs;
+      node.reason = null;
+      node.key = null;
+      node.cacheSource = 'local';
+      return { kind: 'up-to-date', output };
+    } catch {
+      return null;
+    }
   }
 
   /**

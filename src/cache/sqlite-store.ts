@@ -66,6 +66,15 @@ const END_RETRY_MS = 3000;
 const isBusy = (err: unknown): boolean =>
   /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code ?? '')) || /database is locked/i.test(String((err as Error).message));
 
+/** A cached result as stored: JSON text. */
+export interface CachedRow {
+  output: string;
+  at: number;
+  inputs: string;
+  definition: string;
+  key: string | null;
+}
+
 type Opened = { store: SqliteStore; warning: null } | { store: null; warning: string };
 
 /** Opens (creating and migrating) the DB at `path`. */
@@ -110,7 +119,7 @@ export function openStore(path: string): Opened {
 export class SqliteStore implements TaskStore {
   readonly path: string;
   #db: Database;
-  #cache: Map<string, { output: string; at: number; inputs: string; definition: string; key: string | null }> | null = null;
+  #cache: Map<string, CachedRow> | null = null;
   #runs: RunRecord[] = [];
   #results = new Map<string, CachedResult>();
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -129,21 +138,29 @@ export class SqliteStore implements TaskStore {
     this.#onError = report;
   }
 
-  getCached(name: string): CachedResult | null {
-    const pending = this.#results.get(name);
-    if (pending) return pending;
-    // One query loads every cached row; rows are parsed only when asked for.
+  /** Every cached row, loaded by one query on first use; rows are parsed only when asked for. */
+  #rows(): Map<string, CachedRow> {
     if (this.#cache === null) {
       this.#cache = new Map();
       try {
-        for (const r of this.#db.query('SELECT proc, output, at, inputs, definition, key FROM results').all() as {
-          proc: string; output: string; at: number; inputs: string; definition: string; key: string | null;
-        }[]) this.#cache.set(r.proc, r);
+        for (const r of this.#db.query('SELECT proc, output, at, inputs, definition, key FROM results').all() as (CachedRow & { proc: string })[]) this.#cache.set(r.proc, r);
       } catch (err) {
         this.#onError(`task DB ${this.path}: reading the cache failed (${(err as Error).message}); running without it`);
       }
     }
-    const row = this.#cache.get(name);
+    return this.#cache;
+  }
+
+  /** The stored row of `name` as text (unparsed), unless a newer result waits to be written. */
+  cachedRow(name: string): CachedRow | null {
+    if (this.#results.has(name)) return null;
+    return this.#rows().get(name) ?? null;
+  }
+
+  getCached(name: string): CachedResult | null {
+    const pending = this.#results.get(name);
+    if (pending) return pending;
+    const row = this.#rows().get(name);
     if (!row) return null;
     // A row from a damaged DB or another tool: anything unexpected means "must run".
     try {

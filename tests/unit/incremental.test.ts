@@ -42,6 +42,37 @@ describe('staleness rules', () => {
     expect(c.n).toBe(1);
   });
 
+  test('plain input and output paths (the no-op fast path) decide as the full check does', async () => {
+    const { writeFileSync, rmSync } = await import('node:fs');
+    p.write('in/a.txt', 'a');
+    p.write('in/b.txt', 'b');
+    const c = { up: 0, down: 0 };
+    const plain = (pm: ProcManager) => {
+      pm.proc('up', { inputs: ['in/b.txt', 'in/a.txt'], outputs: ['out/up.txt'] }, () => {
+        writeFileSync('out/up.txt', 'x');
+        return { up: ++c.up };
+      });
+      pm.proc('down', { deps: ['up'], inputs: ['in/a.txt'] }, () => ++c.down);
+    };
+    p.write('out/.keep', '');
+    await runOnce(plain, ['down']);
+    let pm = await runOnce(plain, ['down']);
+    expect(Project.states(pm)).toEqual({ up: 'up-to-date', down: 'up-to-date' });
+    expect(pm.results()).toEqual({ up: { up: 1 }, down: 1 });
+    p.write('in/b.txt', 'bigger');
+    pm = await runOnce(plain, ['down']);
+    expect([pm.reasonOf('up'), pm.reasonOf('down')]).toEqual(['input changed: in/b.txt', 'dep up ran']);
+    rmSync(p.path('out/up.txt'));
+    pm = await runOnce(plain, ['down']);
+    expect(pm.reasonOf('up')).toBe(`output missing: ${p.path('out/up.txt')}`);
+    rmSync(p.path('in/a.txt'));
+    pm = await runOnce(plain, ['down']);
+    expect(pm.reasonOf('up')).toBe('input missing: in/a.txt');
+    pm = await runOnce(plain, ['down']);
+    expect(Project.states(pm)).toEqual({ up: 'up-to-date', down: 'up-to-date' });
+    expect([c.up, c.down]).toEqual([4, 4]);
+  });
+
   test('an input change, an added and a removed glob input each cause a run', async () => {
     p.write('src/a.txt', 'a');
     const c = { n: 0 };
