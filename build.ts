@@ -5,7 +5,7 @@
 // `bun run build.ts --lib` builds the library for packing instead (package.json "prepack"):
 // dist/lib (CommonJS with bytecode, which `import 'parproc'` loads in a few ms) and dist/types
 // (declaration files, so a user's compiler never compiles parproc's sources).
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = import.meta.dir;
@@ -41,6 +41,8 @@ if (extra.includes('--lib')) {
     (readdirSync(types, { recursive: true }) as string[]).filter((f) => f.endsWith('.d.ts')).map((f) => [relative(types, join(types, f)), readFileSync(join(types, f), 'utf8')]),
   );
   writeFileSync(join(root, 'dist', 'types.json'), JSON.stringify(files));
+  // Each build names its chunks' source maps afresh: the previous build's are removed first.
+  for (const f of readdirSync(join(root, 'dist'))) if (f.endsWith('.js.map')) rmSync(join(root, 'dist', f));
   const outfile = extra.includes('--outfile') ? [] : ['--outfile', join(root, 'dist', 'parproc')];
   // Bytecode (ESM) halves start-up: the bundle is not parsed at each launch; with splitting, each
   // command's code is a chunk of its own, loaded when that command runs (--version: 30 → 21 ms).
