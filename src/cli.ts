@@ -7,8 +7,9 @@ import pkg from '../package.json' with { type: 'json' };
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-  // Not through process.stdout, whose first touch costs Bun ~20 ms.
-  void Bun.write(Bun.stdout, `${pkg.version}\n`);
+  // Not through process.stdout, whose first touch costs Bun ~20 ms. A reader that went away
+  // (`parproc --version | true`) is not an error.
+  Bun.write(Bun.stdout, `${pkg.version}\n`).catch(() => {});
 } else if (argv[0] === '__parproc-child') {
   // The compiled binary as the child process of `mode: 'process'`.
   void import('./runners/child-entry.ts').then(({ runChild }) => runChild());

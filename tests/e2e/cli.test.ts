@@ -261,6 +261,10 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     expect(out).toBe('▶ p0\n▶ p1\nstatus 0\n');
     expect(readFileSync(join(rig.dir, 'done.txt'), 'utf8')).toBe('ok');
     expect(readFileSync(join(rig.dir, 'err.txt'), 'utf8')).toBe('');
+    const version = [...rig.command, '--version'].map((a) => `'${a}'`).join(' ');
+    const v = Bun.spawn(['bash', '-c', `${version} | head -0; echo "status \${PIPESTATUS[0]}"`], { cwd: rig.dir, stdout: 'pipe', stderr: 'pipe' });
+    const [vOut, vErr] = await Promise.all([new Response(v.stdout).text(), new Response(v.stderr).text()]);
+    expect([vOut, vErr]).toEqual(['status 0\n', '']);
   });
 
   test('an unknown target: one line with the closest names, exit 2', async () => {
