@@ -429,6 +429,13 @@ export class ProcManager {
     return this.#registry.procs.get(name)?.depNodes.map((d) => d.name) ?? [];
   }
 
+  /** The names of procs (all, or only those not idle), without the snapshots `getProcs` makes. */
+  procNames(opts: { active?: boolean } = {}): string[] {
+    const out: string[] = [];
+    for (const n of this.#registry.procs.values()) if (!opts.active || n.state !== 'idle') out.push(n.name);
+    return out;
+  }
+
   // ------------------------------------------------------------------ internals
 
   /** What displays may look up beyond events: options and each proc's `logIgnore`. */

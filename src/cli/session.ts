@@ -60,7 +60,7 @@ export function cliDefaults(taskFile: string): { logDir: string; taskDbPath: str
 
 /** Names a target could have meant: procs, and proto names filled from static choices. */
 export function candidates(pm: ProcManager): string[] {
-  const out = [...pm.getProcs().keys()];
+  const out = pm.procNames();
   for (const p of pm.getProtos().values()) {
     out.push(p.pattern);
     if (!p.argChoices || typeof p.argChoices === 'function') continue;
@@ -79,7 +79,7 @@ export function candidates(pm: ProcManager): string[] {
 /** Proc names for targets: names, filled-out proto names, globs over argChoices. */
 export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
   const out: string[] = [];
-  const procs = pm.getProcs();
+  const procs = new Set(pm.procNames());
   for (const t of targets) {
     if (procs.has(t)) {
       out.push(t);
@@ -107,8 +107,7 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
  * else `null` (print the list).
  */
 export function defaultTargets(pm: ProcManager): string[] | null {
-  const procs = pm.getProcs();
-  if (procs.has('default')) return ['default'];
-  const wanted = [...procs.values()].filter((p) => p.state !== 'idle').map((p) => p.name);
+  if (pm.procNames().includes('default')) return ['default'];
+  const wanted = pm.procNames({ active: true });
   return wanted.length > 0 ? wanted : null;
 }
