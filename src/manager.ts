@@ -2,7 +2,7 @@
  * `ProcManager`: the public facade over the registry (graph/), the scheduler, the runners and the
  * event stream. Thin: it validates at the boundary, wires the parts together and builds jobs.
  */
-import { dirname, resolve } from './util/path.ts';
+import { dirname } from './util/path.ts';
 import { ProcessError, UserError } from './errors.ts';
 import { EventBus, type EventListener } from './events.ts';
 import { compilePattern, hasPlaceholders } from './graph/pattern.ts';
@@ -31,7 +31,8 @@ import type { Outcome } from './runners/runner.ts';
 import { callerOf, launchProc, replayLog, type Caller, type LaunchDeps } from './launch.ts';
 import { RemoteCacheHolder } from './remote/holder.ts';
 import { explainKey } from './remote/keys.ts';
-import { Scheduler, type SchedulerHost } from './scheduler/scheduler.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
+import { launchDeps, schedulerHost, watchHost, type ManagerParts } from './wiring.ts';
 import type {
   PatternArgs,
   ProcFn,
@@ -48,8 +49,6 @@ import type { ReporterContext } from './ui/static-reporter.ts';
 import { LogPlace } from './log-place.ts';
 import { Outputs } from './outputs.ts';
 import { currentSink, writeStderr } from './util/stdio.ts';
-
-
 
 export class ProcManager {
   #options: Options;
@@ -79,6 +78,8 @@ export class ProcManager {
   #remote = new RemoteCacheHolder({ warn: (message) => this.#warn(message) });
   /** The task file (the CLI's), whose modules define function procs; else the entry script. */
   #sourceRoot: string | null = null;
+  /** What the hosts of the scheduler, launches and watch sessions are built from (wiring.ts). */
+  #parts: ManagerParts;
 
   constructor(options?: OptionsInput) {
     const parsed = parseOptions(options, 'new ProcManager');
@@ -88,7 +89,28 @@ export class ProcManager {
       params: () => this.#params,
       procAdded: (node) => this.#procAdded(node),
     });
-    this.#scheduler = new Scheduler(this.#schedulerHost());
+    this.#parts = {
+      registry: this.#registry,
+      bus: this.#bus,
+      incremental: this.#incremental,
+      runners: this.#runners,
+      remote: this.#remote,
+      logs: this.#logs,
+      rdeps: () => this.#rdeps,
+      scheduler: () => this.#scheduler,
+      options: () => this.#options,
+      params: () => this.#params,
+      interactiveRefused: () => this.#interactiveRefused,
+      launch: (node) => this.#launch(node),
+      warn: (message) => this.#warn(message),
+      api: {
+        create: (n, a) => this.create(n, a),
+        start: (names) => this.start(names),
+        run: (name, opts) => this.run(name, opts),
+        nodes: (names, fn) => this.#nodes(names, fn, false),
+      },
+    };
+    this.#scheduler = new Scheduler(schedulerHost(this.#parts));
     if (this.#inert) this.#scheduler.hold();
     else this.#outputs.sync();
   }
@@ -234,33 +256,8 @@ export class ProcManager {
     this.#registry.protos.clear();
     this.#rdeps = new RdepIndex();
     this.#params = {};
-    this.#scheduler = new Scheduler(this.#schedulerHost());
+    this.#scheduler = new Scheduler(schedulerHost(this.#parts));
     this.#launchDeps = null;
-  }
-
-  #schedulerHost(): SchedulerHost {
-    return {
-      registry: this.#registry,
-      rdeps: this.#rdeps,
-      parallel: () => (this.#options.debug ? 1 : this.#options.parallel),
-      allowMissingDeps: () => this.#options.allowMissingDeps,
-      failFast: () => this.#options.failFast,
-      history: () => this.#incremental.store()?.scheduleHints() ?? null,
-      failedFirst: () => this.#options.failedFirst,
-      emit: (e) => this.#bus.emit(e),
-      listening: () => !this.#bus.idle,
-      launch: (node) => this.#launch(node),
-      check: (node) => this.#incremental.check(node),
-      // Only the live display draws progress bars: no DB query per proc otherwise.
-      expectedMs: (node) => (this.#options.dynamic ? (this.#incremental.store()?.expectedDuration(node.name) ?? null) : null),
-      runEnded: () => {
-        this.#runners.idle();
-        // Uploads under way finish (or are given up after a bound) before waiters resume; after
-        // an interrupt they are given up at once.
-        const uploads = this.#remote.current?.drain(this.#scheduler.runSignal.aborted ? 0 : undefined);
-        return Promise.all([this.#incremental.flush(), uploads]).then(() => {});
-      },
-    };
   }
 
   /** Outputs of finished procs that ran (`null` for failed ones). */
@@ -310,26 +307,7 @@ export class ProcManager {
     }
     if (names !== undefined) this.#nodes(names, 'watch', false);
     const { WatchSession } = await import('./watch/session.ts');
-    const scheduler = () => this.#scheduler;
-    await new WatchSession({
-      procs: () => this.#registry.procs,
-      params: () => this.#params,
-      debounce: () => this.#options.watchDebounce,
-      globalInputsIgnore: () => this.#options.globalInputsIgnore ?? [],
-      ownPaths: () => [this.#logs.dir, ...(this.#options.taskDbPath === null ? [] : [resolve(this.#options.taskDbPath)])],
-      emit: (e) => this.#bus.emit(e),
-      warn: (m) => this.#warn(m),
-      settled: () => scheduler().waitIdle().catch(() => undefined),
-      busy: () => !scheduler().idle,
-      onRunEnd: (fn) => this.#bus.on((e) => e.type === 'run-end' && fn()),
-      onProcEnd: (fn) =>
-        this.#bus.on((e) => {
-          if (e.type !== 'proc-state' || e.durationMs === null) return;
-          const node = this.#registry.procs.get(e.name);
-          if (node) fn(node);
-        }),
-      reschedule: (nodes) => scheduler().reschedule(nodes),
-    }).run(names, opts.signal);
+    await new WatchSession(watchHost(this.#parts)).run(names, opts.signal);
   }
 
   /** Subscribes to the event stream; returns the unsubscribe function. */
@@ -456,23 +434,7 @@ export class ProcManager {
 
   #launch(node: ProcNode): Promise<Outcome> {
     if (this.#dryRun) return Promise.resolve({ state: 'succeeded', error: null, moreInfo: null, output: null });
-    this.#launchDeps ??= {
-      scheduler: this.#scheduler,
-      incremental: this.#incremental,
-      bus: this.#bus,
-      params: () => this.#params,
-      logProblem: (m) => this.#logs.problem(m),
-      prepareLogDir: () => this.#logs.ensure(),
-      keepLogs: () => this.#logs.keep(),
-      watching: () => this.#options.watch,
-      interactiveRefused: () => this.#interactiveRefused,
-      api: {
-        create: (n, a) => this.create(n, a),
-        start: (names) => this.start(names),
-        run: (name, opts) => this.run(name, opts),
-        nodes: (names, fn) => this.#nodes(names, fn, false),
-      },
-    };
+    this.#launchDeps ??= launchDeps(this.#parts);
     return launchProc(node, this.#runners.pick(node), this.#launchDeps);
   }
 
