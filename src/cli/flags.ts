@@ -57,7 +57,7 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
     const eq = body.indexOf('=');
     const name = eq < 0 ? body : body.slice(0, eq);
     const inline = eq < 0 ? undefined : body.slice(eq + 1);
-    let flag = flags.get(name);
+    const flag = flags.get(name);
     // `--no-x` turns x off, string flags too (`--no-db`).
     if (flag === undefined && name.startsWith('no-') && flags.has(name.slice(3))) {
       out[(flags.get(name.slice(3)) as Flag).key] = false;
