@@ -8,8 +8,7 @@ import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/o
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
 import { fillPattern, hasGlob, hasPlaceholders } from '../graph/pattern.ts';
-import { fs } from '../util/fs.ts';
-import type { ProcBody, ProcNode } from '../graph/proc-node.ts';
+import type { ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { DepContext } from '../types.ts';
@@ -34,10 +33,21 @@ export interface IncrementalHost {
   replayLog(node: ProcNode, log: Uint8Array): void;
 }
 
-const bodyHashes = new WeakMap<ProcBody, string>();
-/** Every function proc of a task file shares its definition hash (by the task file). */
-const fnHashes = new Map<string, string>();
-const FN_HASH = Bun.hash('fn').toString(16);
+/** Hashes of definition texts, each computed once per process. */
+const textHashes = new Map<string, string>();
+
+/** What a proc's body is, as text: every function proc of a task file shares one. */
+function bodyText(node: ProcNode, sourceRoot: string | null): string {
+  switch (node.body.kind) {
+    case 'fn':
+      return node.opts.trackSource && sourceRoot ? `fn:${sourceHash(sourceRoot)}` : 'fn';
+    case 'shell':
+      return `sh:${node.body.command}`;
+    case 'argv':
+      return `argv:${JSON.stringify(node.body.argv)}`;
+  }
+}
+
 /**
  * A hash of what a proc does: a command's text, or for a function the task file (the CLI's; a
  * script's own entry module otherwise) and the first-party modules it imports (unless
@@ -46,15 +56,9 @@ const FN_HASH = Bun.hash('fn').toString(16);
  * work), and conservative (an edit anywhere in the task file's modules reruns its functions).
  */
 function definitionHash(node: ProcNode, sourceRoot: string | null): string {
-  let body = node.body.kind === 'fn' ? (node.opts.trackSource && sourceRoot ? fnHashes.get(sourceRoot) : FN_HASH) : bodyHashes.get(node.body);
-  if (body === undefined) {
-    let text: string;
-    if (node.body.kind === 'fn') text = `fn:${sourceHash(sourceRoot as string)}`;
-    else text = node.body.kind === 'shell' ? `sh:${node.body.command}` : `argv:${JSON.stringify(node.body.argv)}`;
-    body = Bun.hash(text).toString(16);
-    if (node.body.kind === 'fn') fnHashes.set(sourceRoot as string, body);
-    else bodyHashes.set(node.body, body);
-  }
+  const text = bodyText(node, sourceRoot);
+  let body = textHashes.get(text);
+  if (body === undefined) textHashes.set(text, (body = Bun.hash(text).toString(16)));
   if (Object.keys(node.args).length === 0) return body;
   let args = '';
   try {
@@ -217,10 +221,11 @@ export class Incremental {
     if (!row) return null;
     for (const d of node.depNodes) if ((d.state === 'succeeded' && d.executed) || d.cacheSource === 'remote') return null;
     try {
-      const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, this.#context(node));
+      const c = this.#context(node);
+      const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, c);
       const inputs = fingerprintFiles(paths, (p) => displayPath(p, base), 'mtime', null);
       if (JSON.stringify(inputs) !== row.inputs || row.definition !== definitionHash(node, this.#host.sourceRoot())) return null;
-      for (const out of node.opts.outputs) if (fs().statSync(resolve(base, out as string), { throwIfNoEntry: false }) === undefined) return null;
+      if (verifyOutputs(resolveOutputs(node.opts.outputs, c, base)) !== null) return null;
       const output: unknown = JSON.parse(row.output);
       node.inputs = inputs;
       node.reason = null;

@@ -202,10 +202,10 @@ export class SqliteStore implements TaskStore {
    */
   async settle(): Promise<void> {
     const until = Date.now() + END_RETRY_MS;
-    if (this.flush(true)) return;
+    this.flush();
     while (this.pending && this.#locked && Date.now() < until) {
       await Bun.sleep(RETRY_MS);
-      if (this.flush(true)) return;
+      this.flush();
     }
     // Sharing a DB with other parproc processes is normal; only a lock that outlasts the retries
     // is worth a warning (the batch stays pending for the next flush).
@@ -232,17 +232,12 @@ export class SqliteStore implements TaskStore {
   #locked = false;
   #lockWarned = false;
 
-  /**
-   * Writes what is pending in one transaction; with `fold` (the end of a run) the statistics are
-   * folded in the same transaction. `true` when that fold was done (or tried and reported).
-   */
-  flush(fold = false): boolean {
+  flush(): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.#runs.length === 0 && this.#results.size === 0) return false;
-    let folded = false;
+    if (this.#runs.length === 0 && this.#results.size === 0) return;
     const runs = this.#runs;
     const results = this.#results;
     this.#runs = [];
@@ -262,20 +257,9 @@ export class SqliteStore implements TaskStore {
           upsert.run(name, row.output, row.at, row.inputs, row.definition, row.key);
           this.#cache?.set(name, { proc: name, ...row } as never);
         }
-        if (fold) {
-          this.#stats.committed(runs);
-          folded = true;
-          // A failed fold (a savepoint, rolled back alone) loses nothing: the rows stay in `runs`.
-          try {
-            this.#stats.fold();
-          } catch (err) {
-            if (!isBusy(err)) this.#onError(`task DB ${this.path}: updating run statistics failed (${(err as Error).message})`);
-          }
-        }
       })();
-      if (!fold) this.#stats.committed(runs);
+      this.#stats.committed(runs);
       this.#locked = false;
-      return folded;
     } catch (err) {
       if (isBusy(err)) {
         // Keep the batch (newer results win) and try again soon.
@@ -284,10 +268,9 @@ export class SqliteStore implements TaskStore {
         for (const [k, v] of this.#results) results.set(k, v);
         this.#results = results;
         this.#schedule(RETRY_MS);
-        return false;
+        return;
       }
       this.#onError(`task DB ${this.path}: writing failed (${(err as Error).message}); this run's results are not cached`);
-      return false;
     }
   }
 
