@@ -21,7 +21,8 @@ proc('quiet', () => 1);
     const r = await rig.exec(['noisy', 'lost', 'quiet'], { env: { NO_COLOR: '' } });
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('\x1b[');
-    const out = r.stdout.replace(/\d+(\.\d+)?m?s\b/g, 'T');
+    // Durations follow a space; a temp dir's random name (…-6HUf5s) must not look like one.
+    const out = r.stdout.replace(/(?<= )\d+(\.\d+)?m?s\b/g, 'T');
     expect(out).toContain('✓ noisy T\n    --- lines 1-4 ---\n    one\n    warning: real one\n    two\n');
     expect(out).toContain(`✗ lost T outputs-not-refreshed\n    outputs not refreshed:\n      ${join(rig.dir, 'dist/a.js')}\n      ${join(rig.dir, 'dist/b.js')}\n`);
     expect(out).toContain('✓ quiet T\n');
