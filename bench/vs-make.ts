@@ -2,9 +2,14 @@
 // side by side in one run as whole processes, in the project's working directory (bench/.tmp;
 // --shm for tmpfs, for comparison). Prints min/median/max over runs and the ratios.
 //   A  1,000 independent tasks: `true` for make/ninja; parproc: function procs returning a value
-//   B  1,000 independent `true` commands: parproc argv procs; plus a bare Bun.spawn loop (floor)
-//   C  a chain of 1,000 `true` commands
-//   D  no-op rebuild, 1,000 tasks with one input and one output each (parproc: compiled binary)
+//   B  1,000 independent `true` commands: parproc argv procs; plus bare Bun.spawn loops (the floor),
+//      one as written, one passing the environment every proc's command gets (SPEC 6: the caller's
+//      environment with TERM=dumb and NO_COLOR=1; Bun converts an `env` object var by var)
+//   C  a chain of 1,000 `true` commands; plus a bare Bun.spawn chain (the floor)
+//   D  no-op rebuild, 1,000 tasks with one input and one output each (parproc: compiled binary);
+//      plus the floor of any compiled Bun tool with a TypeScript task file: a compiled binary that
+//      loads the same task file (a `proc` that only records), stats every input and output and
+//      prints a line per task
 //   E  start-up, one trivial task: `true` (parproc: compiled binary running a `true` command proc, and
 //      a function proc beside it; `bun` with an empty file beside them)
 //   F  `import 'parproc'` from the package as published (a packed tarball installed in a project)
@@ -52,6 +57,18 @@ const installed = Bun.spawnSync([process.execPath, 'add', join(dir, tarball.repl
 const canImport = packed.exitCode === 0 && installed.exitCode === 0;
 const lib = JSON.stringify(canImport ? join(F, 'node_modules', 'parproc', 'index.cjs') : join(root, 'src', 'index.ts'));
 if (!canImport) console.log('(could not pack the package: library scripts import the sources)');
+/** A bare Bun.spawn loop: `parallel` at a time, output drained, 1,000 `true` in all. */
+function spawnLoop(parallel: number, extra: string): string {
+  return `let i = 0;
+const drain = async (s) => { for await (const _ of s); };
+await Promise.all(Array.from({ length: ${parallel} }, async () => {
+  while (i++ < ${N}) {
+    const p = Bun.spawn(['true'], { ${extra}stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+    await Promise.all([drain(p.stdout), drain(p.stderr), p.exited]);
+  }
+}));
+`;
+}
 const A = project('a', {
   Makefile: makefile(() => 'true', () => ''),
   'build.ninja': ninjafile(() => ''),
@@ -71,15 +88,8 @@ for (let i = 0; i < ${N}; i++) pm.proc('t' + i, ['true']);
 pm.start(Array.from({ length: ${N} }, (_, i) => 't' + i));
 await pm.waitForAll();
 `,
-  'spawn.ts': `let i = 0;
-const drain = async (s) => { for await (const _ of s); };
-await Promise.all(Array.from({ length: 8 }, async () => {
-  while (i++ < ${N}) {
-    const p = Bun.spawn(['true'], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
-    await Promise.all([drain(p.stdout), drain(p.stderr), p.exited]);
-  }
-}));
-`,
+  'spawn.ts': spawnLoop(8, ''),
+  'spawn-env.ts': spawnLoop(8, `env: { ...process.env, TERM: 'dumb', NO_COLOR: '1' }, `),
 });
 const C = project('c', {
   Makefile: makefile(() => 'true', (i) => (i === 0 ? '' : `t${i - 1}`)),
@@ -91,6 +101,7 @@ for (let i = 1; i < ${N}; i++) pm.proc('t' + i, { deps: ['t' + (i - 1)] }, ['tru
 pm.start('t${N - 1}');
 await pm.waitForAll();
 `,
+  'spawn.ts': spawnLoop(1, ''),
 });
 const dFiles: Record<string, string> = {
   Makefile: `all: ${ids.map((i) => `out/${i}.txt`).join(' ')}\n${ids.map((i) => `out/${i}.txt: src/${i}.txt\n\t@cp $< $@\n`).join('')}`,
@@ -102,7 +113,25 @@ for (let i = 0; i < ${N}; i++) all.push(proc('copy' + i, { inputs: ['src/' + i +
 proc('default', { deps: all }, () => null);
 `,
   'out/.keep': '',
+  // The floor: the same task file against a `proc` that only records (a module beside it, found
+  // through globalThis as the compiled binary's own copy would be), and a loop that stats and prints.
+  'floor-shim.ts': `export function proc(name, opts, fn) { ((globalThis).floorProcs ??= []).push({ name, opts: fn === undefined ? {} : opts }); return name; }\n`,
+  'floor.ts': `import { statSync, writeSync } from 'node:fs';
+await import(process.cwd() + '/floor-task.ts');
+let out = '';
+let stale = 0;
+for (const p of globalThis.floorProcs) {
+  let newest = 0;
+  let oldest = Infinity;
+  for (const i of p.opts.inputs ?? []) newest = Math.max(newest, statSync(i).mtimeMs);
+  for (const o of p.opts.outputs ?? []) oldest = Math.min(oldest, statSync(o, { throwIfNoEntry: false })?.mtimeMs ?? -1);
+  if (newest > oldest) stale++;
+  out += '\u21b7 ' + p.name + '\\n';
+}
+writeSync(1, out + 'Done: ' + globalThis.floorProcs.length + ' tasks, ' + stale + ' stale\\n');
+`,
 };
+dFiles['floor-task.ts'] = (dFiles['parproc.ts'] as string).replace("from 'parproc'", "from './floor-shim.ts'");
 for (const i of ids) dFiles[`src/${i}.txt`] = `input ${i}\n`;
 const D = project('d', dFiles);
 const E = project('e', {
@@ -166,17 +195,24 @@ if (only.includes('A')) report('A  1,000 independent tasks (parproc: function pr
   'make -r': make(A), ...withNinja({ ninja: ninja(A) }), 'parproc (library script)': bun(A, 'script.ts', clean(A)),
 }), 'parproc (library script)', 'target ≤ ×0.5 of make');
 if (only.includes('B')) report('B  1,000 independent `true` commands', measure({
-  'make -r': make(B), ...withNinja({ ninja: ninja(B) }), 'bare Bun.spawn loop (floor)': bun(B, 'spawn.ts'), 'parproc (argv procs)': bun(B, 'script.ts', clean(B)),
+  'make -r': make(B), ...withNinja({ ninja: ninja(B) }), 'bare Bun.spawn loop (floor)': bun(B, 'spawn.ts'), 'bare loop + env (floor, SPEC 6)': bun(B, 'spawn-env.ts'), 'parproc (argv procs)': bun(B, 'script.ts', clean(B)),
 }), 'parproc (argv procs)', 'target ≤ ×1.25 of make');
 if (only.includes('C')) report('C  chain of 1,000 `true` commands', measure({
-  'make -r': make(C), ...withNinja({ ninja: ninja(C) }), 'parproc (argv procs)': bun(C, 'script.ts', clean(C)),
+  'make -r': make(C), ...withNinja({ ninja: ninja(C) }), 'bare Bun.spawn chain (floor)': bun(C, 'spawn.ts'), 'parproc (argv procs)': bun(C, 'script.ts', clean(C)),
 }), 'parproc (argv procs)', 'target ≤ ×1.25 of make');
 if (only.includes('D')) {
 time(['make', '-r', '-s', '-C', D], D);
 if (hasNinja) time(['ninja', '-C', D, '--quiet'], D);
 time([bin, 'run'], D);
-const d = measure({ 'make -r': { cmd: ['make', '-r', '-s', '-C', D], cwd: D }, ...withNinja({ ninja: { cmd: ['ninja', '-C', D, '--quiet'], cwd: D } }), 'dist/parproc run': { cmd: [bin, 'run'], cwd: D } });
-report('D  no-op rebuild, 1,000 tasks with one input and one output', d, 'dist/parproc run', d.ninja ? `×${(d['dist/parproc run']!.median / d.ninja.median).toFixed(2)} of ninja (target ≤ ×3)` : '');
+const floorBin = join(D, 'floor-bin');
+const floorBuilt = Bun.spawnSync([process.execPath, 'build', '--compile', join(D, 'floor.ts'), '--outfile', floorBin], { cwd: D, stdout: 'pipe', stderr: 'pipe' }).exitCode === 0;
+const d = measure({
+  'make -r': { cmd: ['make', '-r', '-s', '-C', D], cwd: D }, ...withNinja({ ninja: { cmd: ['ninja', '-C', D, '--quiet'], cwd: D } }),
+  ...(floorBuilt ? { 'compiled Bun floor (load, stat, print)': { cmd: [floorBin], cwd: D } } : {}),
+  'dist/parproc run': { cmd: [bin, 'run'], cwd: D },
+});
+const ofNinja = (k: string) => (d[k] && d.ninja ? `×${(d[k].median / d.ninja.median).toFixed(2)} of ninja` : '');
+report('D  no-op rebuild, 1,000 tasks with one input and one output', d, 'dist/parproc run', `${ofNinja('dist/parproc run')} (target ≤ ×3; the floor ${ofNinja('compiled Bun floor (load, stat, print)')})`);
 }
 if (only.includes('E')) {
 const e = measure({
