@@ -4,8 +4,8 @@
  * clears (in-degree counters), never by polling or rescanning; iterative, never recursive per
  * completion. It knows nothing of where code runs (`launch`) or of the terminal (`emit`).
  */
-import { ProcessError, UserError, internalError } from '../errors.ts';
-import { isFailure, isFinished, type ProcNode } from '../graph/proc-node.ts';
+import { UserError, internalError } from '../errors.ts';
+import { isFinished, type ProcNode } from '../graph/proc-node.ts';
 import type { TargetRule } from '../graph/rdeps.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { ProcError, ProcState } from '../types.ts';
@@ -13,9 +13,11 @@ import { criticalPath } from './critical-path.ts';
 import type { CheckVerdict, SchedulerHost } from './host.ts';
 import { releaseWhenSettled } from './linger.ts';
 import { stateEvent } from './state-event.ts';
-import { checkWaitable, checkWaitCycle } from './wait-checks.ts';
+import { waitFor, type WaitHost } from './waits.ts';
 import { Linker } from './linker.ts';
 import { Ranking } from './ranking.ts';
+import { InteractiveGate } from './interactive-gate.ts';
+import { RunScope } from './run-scope.ts';
 import { Slots } from './slots.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
@@ -30,10 +32,7 @@ export class Scheduler {
   #slots = new Slots();
   /** The order of ready procs: FIFO, or ranked from history once a proc must run. */
   #ranking: Ranking;
-  /** An interactive proc running: nothing else starts. */
-  #exclusive: ProcNode | null = null;
-  /** Interactive procs ready to run, waiting for the running ones to end (nothing new starts). */
-  #interactiveWaiting: ProcNode[] = [];
+  #interactive = new InteractiveGate();
   /** Names of `now: true` procs to start at the next flush. */
   #nowQueue: string[] = [];
   /** An error from a deferred start, for the next `wait`/`waitForAll`. */
@@ -42,17 +41,24 @@ export class Scheduler {
   #pumping = false;
   /** While held, nothing starts (the CLI holds while it loads a task file). */
   #held = false;
-  #inRun = false;
-  #runStartedAt = 0;
-  #runFailures = 0;
-  #idleWaiters: (() => void)[] = [];
+  /** The current run (each run its own abort scope). */
+  #run = new RunScope();
   /** Completed results in completion order (for `ctx.results` snapshots). */
   readonly resultLog: [string, unknown][] = [];
   readonly results = new Map<string, unknown>();
-  /** The current run's abort scope: aborted on interrupt, replaced when the next run starts. */
-  #root = new AbortController();
-
   #linker: Linker;
+  #waitHost: WaitHost = {
+    held: () => this.#held,
+    want: (nodes) => this.want(nodes),
+    flush: () => {
+      this.flush();
+      const err = this.#takeDeferredError();
+      if (err) throw err;
+    },
+    holder: (lock) => this.#queue.holder(lock),
+    slots: this.#slots,
+    pump: () => this.#pump(),
+  };
 
   constructor(host: SchedulerHost) {
     this.#host = host;
@@ -76,7 +82,7 @@ export class Scheduler {
 
   /** The current run's signal (each run has its own: an interrupt ends one run, not the manager). */
   get runSignal(): AbortSignal {
-    return this.#root.signal;
+    return this.#run.signal;
   }
 
   get idle(): boolean {
@@ -103,13 +109,10 @@ export class Scheduler {
   }
 
   #enterWanted(node: ProcNode): void {
-    if (this.#active === 0 && !this.#inRun) {
-      this.#inRun = true;
-      if (this.#root.signal.aborted) this.#root = new AbortController();
+    if (this.#active === 0 && !this.#run.active) {
+      this.#run.begin(Date.now());
       this.#ranking.reset();
-      this.#runStartedAt = Date.now();
-      this.#runFailures = 0;
-      if (this.#host.listening()) this.#host.emit({ type: 'run-start', at: this.#runStartedAt });
+      if (this.#host.listening()) this.#host.emit({ type: 'run-start', at: this.#run.startedAt });
     }
     node.pending = 0;
     node.blockedReason = null;
@@ -154,7 +157,7 @@ export class Scheduler {
       const [n, why] = stack.pop() as [ProcNode, string];
       if (n.state !== 'wanted') continue;
       this.#leave(n);
-      this.#runFailures++;
+      this.#run.failures++;
       this.#transition(n, 'failed-dep', 'dep-failed', why);
       for (const d of n.dependents) if (d.state === 'wanted') stack.push([d, `canceled due to failure of "${n.name}"`]);
     }
@@ -216,18 +219,17 @@ export class Scheduler {
     if (this.#pumping || this.#held) return;
     this.#pumping = true;
     try {
-      if (this.#root.signal.aborted) this.#drainInterrupted();
-      else if (this.#runFailures > 0 && this.#host.failFast?.()) this.#drainFailFast();
+      if (this.#run.aborted) this.#drain((n) => this.#endWithoutRunning(n, 'failed', null, 'interrupted', 'interrupted before it started'));
+      else if (this.#run.failures > 0 && this.#host.failFast?.()) this.#drain((n) => this.#failDep(n, 'not started: fail-fast after a failure'));
       const parallel = this.#host.parallel();
       while (this.#slots.free(parallel)) {
         if (this.#slots.serveWaiter()) continue;
-        if (this.#root.signal.aborted) break;
+        if (this.#run.aborted) break;
         // An interactive proc runs alone: once it waits, nothing new starts until it ran.
-        if (this.#exclusive) break;
-        const waiting = this.#interactiveWaiting[0];
-        if (waiting) {
+        if (this.#interactive.closed) break;
+        if (this.#interactive.next) {
           if (this.#slots.used > 0) break;
-          this.#interactiveWaiting.shift();
+          const waiting = this.#interactive.take() as ProcNode;
           if (waiting.state === 'wanted') this.#startChecked(waiting);
           continue;
         }
@@ -239,12 +241,12 @@ export class Scheduler {
           this.#queue.parkOnLock(node, held);
           continue;
         }
-        if (node.noFailures && this.#runFailures > 0) {
+        if (node.noFailures && this.#run.failures > 0) {
           this.#failDep(node, 'run aborted: a task has failed');
           continue;
         }
         if (node.opts.interactive && this.#slots.used > 0) {
-          this.#interactiveWaiting.push(node);
+          this.#interactive.park(node);
           continue;
         }
         this.#startChecked(node);
@@ -254,12 +256,14 @@ export class Scheduler {
     }
   }
 
-  /** After an interrupt, procs that become ready end `failed`/`'interrupted'` instead of starting. */
-  #drainInterrupted(): void {
-    for (const n of this.#interactiveWaiting.splice(0)) this.#queue.push(n);
+  /**
+   * After an interrupt or a failure under fail-fast, procs that become ready end without starting:
+   * `failed`/`'interrupted'`, or `failed-dep`.
+   */
+  #drain(end: (node: ProcNode) => void): void {
+    for (const n of this.#interactive.drain()) this.#queue.push(n);
     for (let node = this.#queue.pop(); node; node = this.#queue.pop()) {
-      if (node.state !== 'wanted' || node.pending > 0) continue;
-      this.#endWithoutRunning(node, 'failed', null, 'interrupted', 'interrupted before it started');
+      if (node.state === 'wanted' && node.pending === 0) end(node);
     }
   }
 
@@ -274,7 +278,7 @@ export class Scheduler {
     else if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
     else if (verdict.kind === 'failed') this.#endWithoutRunning(node, 'failed', null, verdict.error, verdict.moreInfo);
     else {
-      if (node.opts.interactive) this.#exclusive = node;
+      this.#interactive.started(node);
       this.#start(node);
     }
   }
@@ -300,15 +304,6 @@ export class Scheduler {
     result.then(settle, () => settle(null));
   }
 
-  /** Fail-fast after a failure: procs that become ready end `failed-dep` instead of starting. */
-  #drainFailFast(): void {
-    for (const n of this.#interactiveWaiting.splice(0)) this.#queue.push(n);
-    for (let node = this.#queue.pop(); node; node = this.#queue.pop()) {
-      if (node.state !== 'wanted' || node.pending > 0) continue;
-      this.#failDep(node, 'not started: fail-fast after a failure');
-    }
-  }
-
   #start(node: ProcNode): void {
     this.#slots.take(node);
     this.#queue.acquire(node);
@@ -330,7 +325,7 @@ export class Scheduler {
   #finish(node: ProcNode, outcome: Outcome): void {
     if (node.state !== 'running') return; // reset by clear() while it ran
     node.execution = null;
-    if (this.#exclusive === node) this.#exclusive = null;
+    this.#interactive.ended(node);
     this.#slots.release(node);
     if (outcome.lingering && node.opts.locks.length > 0) {
       releaseWhenSettled(node, outcome.lingering, () => {
@@ -353,7 +348,7 @@ export class Scheduler {
     node.output = outcome.output;
     this.results.set(node.name, outcome.output);
     this.resultLog.push([node.name, outcome.output]);
-    if (outcome.state === 'failed') this.#runFailures++;
+    if (outcome.state === 'failed') this.#run.failures++;
     this.#transition(node, outcome.state, outcome.error, outcome.moreInfo);
     if (outcome.state === 'failed') {
       for (const d of node.dependents) if (d.state === 'wanted') this.#failDep(d, `canceled due to failure of "${node.name}"`);
@@ -372,7 +367,7 @@ export class Scheduler {
     node.output = output;
     this.results.set(node.name, output);
     this.resultLog.push([node.name, output]);
-    if (state === 'failed') this.#runFailures++;
+    if (state === 'failed') this.#run.failures++;
     this.#transition(node, state, error, moreInfo);
     for (const d of node.dependents) {
       if (d.state !== 'wanted') continue;
@@ -382,13 +377,12 @@ export class Scheduler {
   }
 
   #maybeEndRun(): void {
-    if (this.#active !== 0 || this.#flushQueued || !this.#inRun) return;
-    this.#inRun = false;
-    const ok = this.#runFailures === 0;
+    if (this.#active !== 0 || this.#flushQueued || !this.#run.active) return;
+    const ok = this.#run.failures === 0;
     const at = Date.now();
-    if (this.#host.listening()) this.#host.emit({ type: 'run-end', at, ok, durationMs: at - this.#runStartedAt, criticalPath: criticalPath(this.#host.registry.procs.values(), this.#runStartedAt) });
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
+    const { startedAt } = this.#run;
+    if (this.#host.listening()) this.#host.emit({ type: 'run-end', at, ok, durationMs: at - startedAt, criticalPath: criticalPath(this.#host.registry.procs.values(), startedAt) });
+    const waiters = this.#run.end();
     const done = this.#host.runEnded?.(ok);
     if (done instanceof Promise) void done.finally(() => waiters.forEach((w) => w()));
     else for (const w of waiters) w();
@@ -410,48 +404,14 @@ export class Scheduler {
     // While held (the CLI loading a task file written as a script), nothing can run yet: waiting
     // would never end, so a top-level `await waitForAll()` returns and the CLI runs the procs.
     if (this.#held) return;
-    if (this.#active > 0 || this.#inRun) {
-      await new Promise<void>((r) => this.#idleWaiters.push(r));
-    }
+    if (this.#active > 0 || this.#run.active) await this.#run.ended();
     const late = this.#takeDeferredError();
     if (late) throw late;
   }
 
-  /**
-   * Starts idle procs among `nodes`, waits for all to end; `ProcessError` if any failed. `waiter`
-   * is the proc waiting (`ctx.wait`): checked for waits that could never end (a higher wave, a
-   * cycle through deps, other waits and locks), and its parallel slot is lent out meanwhile.
-   */
-  async waitFor(nodes: readonly ProcNode[], waiter?: ProcNode): Promise<void> {
-    checkWaitable(nodes, waiter, this.#held);
-    const idle = nodes.filter((n) => n.state === 'idle');
-    if (idle.length > 0) this.want(idle);
-    this.flush();
-    const err = this.#takeDeferredError();
-    if (err) throw err;
-    if (waiter) checkWaitCycle(waiter, nodes, (l) => this.#queue.holder(l));
-    if (waiter && nodes.some((n) => !isFinished(n.state))) {
-      waiter.waitingFor.push(nodes);
-      if (this.#slots.lend(waiter)) this.#pump();
-      try {
-        await this.#endOf(nodes);
-      } finally {
-        waiter.waitingFor.splice(waiter.waitingFor.indexOf(nodes), 1);
-        await this.#slots.reclaim(waiter, () => this.#pump());
-      }
-    } else {
-      await this.#endOf(nodes);
-    }
-    const failed = nodes.filter((n) => isFailure(n.state)).map((n) => n.name);
-    if (failed.length > 0) throw new ProcessError(failed);
-  }
-
-  #endOf(nodes: readonly ProcNode[]): Promise<unknown> {
-    return Promise.all(
-      nodes.map((n) =>
-        isFinished(n.state) ? undefined : new Promise<void>((r) => (n.endWaiters ??= []).push(r)),
-      ),
-    );
+  /** Starts idle procs among `nodes` and waits for all to end (`waits.ts`). */
+  waitFor(nodes: readonly ProcNode[], waiter?: ProcNode): Promise<void> {
+    return waitFor(this.#waitHost, nodes, waiter);
   }
 
   /**
@@ -460,13 +420,11 @@ export class Scheduler {
    * procs started after it ended run normally.
    */
   interrupt(): void {
-    if (this.#root.signal.aborted) return;
-    this.#root.abort(new Error('interrupted'));
-    if (!this.#inRun) return;
+    if (!this.#run.abort() || !this.#run.active) return;
     for (const node of this.#host.registry.procs.values()) {
       if (node.state !== 'wanted') continue;
       this.#leave(node);
-      this.#runFailures++;
+      this.#run.failures++;
       this.#transition(node, 'failed', 'interrupted', 'interrupted before it started');
     }
     this.#queueFlush();
@@ -499,11 +457,10 @@ export class Scheduler {
     this.#queue.clear();
     this.#linker.clear();
     this.#nowQueue = [];
-    this.#interactiveWaiting = [];
-    this.#exclusive = null;
+    this.#interactive.reset();
     this.#deferredError = null;
     this.results.clear();
     this.resultLog.length = 0;
-    this.#root = new AbortController();
+    this.#run.reset();
   }
 }
