@@ -148,10 +148,14 @@ export class Incremental {
     const o = this.#host.options();
     if (node.depNodes.length === 0 && node.opts.inputs.length === 0 && !this.explain) return this.#alwaysRuns(node, o);
     const base = resolve(node.opts.cwd ?? '.');
-    const quick = this.#unchanged(node, o, base);
+    // A dep restored from the remote cache changed its outputs like one that ran.
+    const changedDep = node.depNodes.find((d) => (d.state === 'succeeded' && d.executed) || d.cacheSource === 'remote');
+    const quick = changedDep === undefined ? this.#unchanged(node, o, base) : null;
     if (quick !== null) return quick;
     const store = this.store();
-    const cached = store?.getCached(node.name) ?? null;
+    // With a dep that ran, the proc runs whatever its cached row says: the row is read only for
+    // what it lends its inputs' fingerprints (hashes of unchanged files are not computed again).
+    const cached = changedDep !== undefined && node.opts.inputs.length === 0 ? null : (store?.getCached(node.name) ?? null);
     let outputsProblem = null;
     node.inputs = null;
     try {
@@ -176,8 +180,6 @@ export class Incremental {
     } catch (err) {
       return { kind: 'failed', error: 'exception', moreInfo: (err as Error).message };
     }
-    // A dep restored from the remote cache changed its outputs like one that ran.
-    const changedDep = node.depNodes.find((d) => (d.state === 'succeeded' && d.executed) || d.cacheSource === 'remote');
     const verdict = decide({
       full: this.fullRun || node.full,
       noSkip: node.opts.noSkip,
@@ -210,7 +212,7 @@ export class Incremental {
 
   /**
    * The no-op fast path, deciding as `decide` does: a proc whose inputs and outputs are plain
-   * paths, with no dep that ran, is up to date when its fingerprints' JSON is the cached row's text
+   * paths (called only when no dep ran) is up to date when its fingerprints' JSON is the cached row's text
    * and its outputs exist — no parsing, no comparing input by input. Anything else, or any
    * difference, is `null`: the full check decides, and says why.
    */
@@ -219,7 +221,6 @@ export class Incremental {
     if (this.#host.remote() !== null) return null;
     const row = this.store()?.cachedRow(node.name);
     if (!row) return null;
-    for (const d of node.depNodes) if ((d.state === 'succeeded' && d.executed) || d.cacheSource === 'remote') return null;
     try {
       const c = this.#context(node);
       const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, c);
