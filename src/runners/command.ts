@@ -55,8 +55,11 @@ export class ChildTracker {
   add(child: { pid: number; exited: Promise<unknown> }): void {
     const live = (this.#live ??= new Set());
     live.add(child);
-    trackGroup(child.pid, child.exited);
-    void child.exited.finally(() => live.delete(child));
+    allGroups.add(child.pid);
+    void child.exited.finally(() => {
+      live.delete(child);
+      allGroups.delete(child.pid);
+    });
   }
 
   get size(): number {
@@ -183,17 +186,22 @@ async function runInteractive(cmd: string[], spec: CommandSpec, env: Record<stri
   return { stdout: '', stderr: '', exitCode };
 }
 
+/** Reads a command's stream into its log as chunks arrive (most commands print nothing: no decoder is made for them). */
 async function pump(stream: ReadableStream<Uint8Array>, name: 'stdout' | 'stderr', log: OutputSink): Promise<string> {
-  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  let decoder: TextDecoder | null = null;
   let all = '';
-  for await (const chunk of stream) {
-    const text = decoder.decode(chunk, { stream: true });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    decoder ??= new TextDecoder();
+    const text = decoder.decode(value, { stream: true });
     if (text) {
       all += text;
       log.write(name, text);
     }
   }
-  const rest = decoder.decode();
+  const rest = decoder?.decode() ?? '';
   if (rest) {
     all += rest;
     log.write(name, rest);

@@ -31,7 +31,7 @@ export async function callBody(body: ProcBody, ctx: () => ProcContext, command: 
       return null;
     }
     case 'argv':
-      await command({ argv: body.argv.map((a) => fillPattern(a, job.args, `proc "${job.name}"`)) });
+      await command({ argv: body.argv.map((a) => (a.includes('[') ? fillPattern(a, job.args, `proc "${job.name}"`) : a)) });
       return null;
   }
 }
