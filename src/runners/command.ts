@@ -143,22 +143,17 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
     opts.log.write('stderr', `${msg}\n`);
     throw new CommandError(display(spec), 127, msg);
   }
+  // On abort (a timeout, an interrupt) the runner that owns the tracker ends its process groups.
   opts.tracker.add(child);
   spawnHook?.(child.pid, child.exited, opts.log);
-  const onAbort = () => void opts.tracker.killAll();
-  opts.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const [stdout, stderr] = await Promise.all([
-      pump(child.stdout, 'stdout', opts.log),
-      pump(child.stderr, 'stderr', opts.log),
-    ]);
-    await child.exited;
-    const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
-    if (exitCode !== 0) throw new CommandError(display(spec), exitCode, stderr, stdout);
-    return { stdout, stderr, exitCode };
-  } finally {
-    opts.signal.removeEventListener('abort', onAbort);
-  }
+  const [stdout, stderr] = await Promise.all([
+    pump(child.stdout, 'stdout', opts.log),
+    pump(child.stderr, 'stderr', opts.log),
+  ]);
+  await child.exited;
+  const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
+  if (exitCode !== 0) throw new CommandError(display(spec), exitCode, stderr, stdout);
+  return { stdout, stderr, exitCode };
 }
 
 /**
