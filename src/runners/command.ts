@@ -27,10 +27,16 @@ const KILL_GRACE_MS = 1000;
 /** Every live process group started for any proc in this process (for a forced exit). */
 const allGroups = new Set<number>();
 
-/** Track a process group started outside a `ChildTracker` (a proc's child process). */
-export function trackGroup(pid: number, exited: Promise<unknown>): void {
+/**
+ * Tracks a live process group until its leader exits (a `ChildTracker`'s commands, a proc's child
+ * process); `settled` runs then too, in the same reaction.
+ */
+export function trackGroup(pid: number, exited: Promise<unknown>, settled?: () => void): void {
   allGroups.add(pid);
-  void exited.finally(() => allGroups.delete(pid));
+  void exited.finally(() => {
+    allGroups.delete(pid);
+    settled?.();
+  });
 }
 
 /** SIGKILLs every live process group at once (the second Ctrl+C: no grace, nothing left behind). */
@@ -55,11 +61,7 @@ export class ChildTracker {
   add(child: { pid: number; exited: Promise<unknown> }): void {
     const live = (this.#live ??= new Set());
     live.add(child);
-    allGroups.add(child.pid);
-    void child.exited.finally(() => {
-      live.delete(child);
-      allGroups.delete(child.pid);
-    });
+    trackGroup(child.pid, child.exited, () => live.delete(child));
   }
 
   get size(): number {

@@ -20,9 +20,9 @@ export class InteractiveGate {
     return this.#waiting[0];
   }
 
-  /** Takes the first waiting proc (to start it now: nothing else runs). */
-  take(): ProcNode | undefined {
-    return this.#waiting.shift();
+  /** Removes the first waiting proc (`next`: it starts now, nothing else runs). */
+  take(): void {
+    this.#waiting.shift();
   }
 
   /** `node` is interactive and ready while others run: it waits for them. */

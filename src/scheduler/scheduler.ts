@@ -227,9 +227,10 @@ export class Scheduler {
         if (this.#run.aborted) break;
         // An interactive proc runs alone: once it waits, nothing new starts until it ran.
         if (this.#interactive.closed) break;
-        if (this.#interactive.next) {
+        const waiting = this.#interactive.next;
+        if (waiting) {
           if (this.#slots.used > 0) break;
-          const waiting = this.#interactive.take() as ProcNode;
+          this.#interactive.take();
           if (waiting.state === 'wanted') this.#startChecked(waiting);
           continue;
         }
