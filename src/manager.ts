@@ -5,27 +5,19 @@
 import { dirname } from './util/path.ts';
 import { ProcessError, UserError } from './errors.ts';
 import { EventBus, type EventListener } from './events.ts';
-import { compilePattern, hasPlaceholders } from './graph/pattern.ts';
-import { isFailure, type ProcBody, type ProcNode } from './graph/proc-node.ts';
+import { isFailure, type ProcNode } from './graph/proc-node.ts';
 import { RdepIndex } from './graph/rdeps.ts';
-import { Registry, toBody } from './graph/registry.ts';
-import { closestNames } from './util/closest.ts';
-import {
-  defaultOptions,
-  parseOptions,
-  parseProcOptions,
-  parseProtoOptions,
-  type Options,
-  type OptionsInput,
-} from './options.ts';
+import { Registry } from './graph/registry.ts';
+import { unknownDeps, type UnknownDep } from './graph/unknown-deps.ts';
+import { defineProc, defineProto, type DefineHost } from './define.ts';
+import { defaultOptions, parseOptions, type Options, type OptionsInput } from './options.ts';
 import { Incremental } from './cache/incremental.ts';
 import type { TaskStore } from './cache/task-store.ts';
 import { killAllGroupsNow } from './runners/command.ts';
 import { procInfo, protoInfo } from './snapshots.ts';
 import { procsNamed } from './graph/names.ts';
 import { RunnerPicker } from './runners/picker.ts';
-import { inReplay, recordReplayed } from './runners/replay.ts';
-import { captureSite, resolveSite } from './runners/site.ts';
+import { inReplay } from './runners/replay.ts';
 import { flushOpenLogs } from './runners/proc-log.ts';
 import type { Outcome } from './runners/runner.ts';
 import { callerOf, launchProc, replayLog, type Caller, type LaunchDeps } from './launch.ts';
@@ -41,7 +33,6 @@ import type {
   ProtoInfo,
   ProtoOptions,
   PatternParams,
-  ProcMode,
   RunOptions,
   WaitOptions,
 } from './types.ts';
@@ -80,6 +71,8 @@ export class ProcManager {
   #sourceRoot: string | null = null;
   /** What the hosts of the scheduler, launches and watch sessions are built from (wiring.ts). */
   #parts: ManagerParts;
+  /** What `proc()` and `proto()` define through (define.ts). */
+  #define: DefineHost;
 
   constructor(options?: OptionsInput) {
     const parsed = parseOptions(options, 'new ProcManager');
@@ -89,6 +82,7 @@ export class ProcManager {
       params: () => this.#params,
       procAdded: (node) => this.#procAdded(node),
     });
+    this.#define = { registry: this.#registry, options: () => this.#options, rdeps: () => this.#rdeps, scheduler: () => this.#scheduler, inert: this.#inert };
     this.#parts = {
       registry: this.#registry,
       bus: this.#bus,
@@ -121,59 +115,14 @@ export class ProcManager {
   proc<R>(name: string, fn: ProcFn<Record<string, unknown>, R>): string;
   proc<R>(name: string, options: ProcOptions, fn: ProcFn<Record<string, unknown>, R>): string;
   proc(name: string, a: unknown, b?: unknown): string {
-    const [opts, fn] = b === undefined && !isOptions(a) ? [undefined, a] : [a, b];
-    if (this.#inert) return this.#replayed(name, fn);
-    const owner = `proc "${String(name)}"`;
-    const valid = parseProcOptions(String(name), opts);
-    const body = this.#body(owner, fn, valid.mode);
-    if (arguments.length > 3) throw new UserError(`${owner}: too many arguments to proc()`, 'E_ARGS');
-    // Compile rdeps first (a bad pattern registers nothing), register them once the proc is in.
-    const rules = RdepIndex.compile({ kind: 'proc', name }, valid.rdeps, this.#options.nameParamSeparator);
-    this.#registry.addProc(name, valid, body);
-    this.#rdeps.register(rules);
-    this.#scheduler.applyNewRdeps(rules);
-    return name;
+    return defineProc(this.#define, name, a, b, arguments.length);
   }
 
   /** Registers a proto (a `[param]` pattern); returns the pattern. */
   proto<P extends string, R>(pattern: P, fn: ProcFn<PatternArgs<P>, R>): string;
   proto<P extends string, R>(pattern: P, options: ProtoOptions<PatternParams<P>>, fn: ProcFn<PatternArgs<P>, R>): string;
   proto(pattern: string, a: unknown, b?: unknown): string {
-    const [opts, fn] = b === undefined && !isOptions(a) ? [undefined, a] : [a, b];
-    if (this.#inert) return this.#replayed(pattern, fn);
-    const owner = `proto "${String(pattern)}"`;
-    const valid = parseProtoOptions(String(pattern), opts);
-    const body = this.#body(owner, fn, valid.mode);
-    const sep = this.#options.nameParamSeparator;
-    const rules = RdepIndex.compile({ kind: 'proto', pattern: compilePattern(String(pattern), sep) }, valid.rdeps, sep);
-    this.#registry.addProto(pattern, valid, body);
-    this.#rdeps.register(rules);
-    this.#scheduler.applyNewRdeps(rules);
-    return pattern;
-  }
-
-  /** Replaying a module (worker, child): record the function by its site, register nothing. */
-  #replayed(name: string, fn: unknown): string {
-    if (typeof fn === 'function') recordReplayed(name, { kind: 'fn', fn: fn as (c: never, a: never) => unknown, site: captureSite() });
-    return name;
-  }
-
-  /**
-   * A proc's body; a function's definition site is captured (cheap) for the worker and process
-   * modes. A function that those modes could never find again is a `UserError` at once.
-   */
-  #body(owner: string, fn: unknown, mode: ProcMode | null): ProcBody {
-    const body = toBody(owner, fn, typeof fn === 'function' ? captureSite() : null);
-    const m = mode ?? this.#options.mode;
-    if (body.kind === 'fn' && m !== 'inline' && !this.#inert) {
-      if (currentSink() !== undefined) {
-        throw new UserError(`${owner}: mode "${m}" needs a function defined at the top level of a module, not inside a running proc; define it at the top level, or give it mode: 'inline'`, 'E_MODE');
-      }
-      if (body.site && resolveSite(body.site) === null) {
-        throw new UserError(`${owner}: mode "${m}" needs a function defined in a module file (this one comes from eval or a REPL); define it in a module, or give it mode: 'inline'`, 'E_MODE');
-      }
-    }
-    return body;
+    return defineProto(this.#define, pattern, a, b);
   }
 
   #procAdded(node: ProcNode): void {
@@ -390,16 +339,8 @@ export class ProcManager {
    * Literal deps that name no proc and match no proto (typos: `deps: ['biuld']`), with the closest
    * names; the CLI calls this once the task file has loaded.
    */
-  unknownDeps(): { proc: string; dep: string; hint: string[] }[] {
-    const out: { proc: string; dep: string; hint: string[] }[] = [];
-    const names = [...this.#registry.procs.keys()];
-    for (const n of this.#registry.procs.values()) {
-      for (const dep of n.depNames) {
-        if (this.#registry.procs.has(dep) || hasPlaceholders(dep) || this.#registry.findProto(dep)) continue;
-        out.push({ proc: n.name, dep, hint: closestNames(dep, names) });
-      }
-    }
-    return out;
+  unknownDeps(): UnknownDep[] {
+    return unknownDeps(this.#registry);
   }
 
   /** A proc's resolved deps as linked when it became wanted (empty while idle). */
@@ -442,8 +383,4 @@ export class ProcManager {
     if (this.#bus.idle) writeStderr(`parproc: warning: ${message}\n`);
     else this.#bus.emit({ type: 'warning', at: Date.now(), message });
   }
-}
-
-function isOptions(x: unknown): boolean {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -117,6 +117,19 @@ export class ProcNode {
     this.noFailures = init.noFailures;
   }
 
+  /** Becomes wanted: forgets the last run's links, blockers and execution record. */
+  beginRun(): void {
+    this.pending = 0;
+    this.blockedReason = null;
+    this.depNodes = [];
+    this.executed = false;
+    this.logCreated = false;
+    this.cacheSource = null;
+    this.lookedUp = false;
+    this.startedAt = null;
+    this.endedAt = null;
+  }
+
   get wave(): number {
     return this.opts.wave;
   }

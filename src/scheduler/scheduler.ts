@@ -5,14 +5,16 @@
  * completion. It knows nothing of where code runs (`launch`) or of the terminal (`emit`).
  */
 import { UserError, internalError } from '../errors.ts';
-import { isFinished, type ProcNode } from '../graph/proc-node.ts';
+import type { ProcNode } from '../graph/proc-node.ts';
 import type { TargetRule } from '../graph/rdeps.ts';
 import type { Outcome } from '../runners/runner.ts';
-import type { ProcError, ProcState } from '../types.ts';
+import type { ProcError } from '../types.ts';
 import { criticalPath } from './critical-path.ts';
 import type { CheckVerdict, SchedulerHost } from './host.ts';
 import { releaseWhenSettled } from './linger.ts';
-import { stateEvent } from './state-event.ts';
+import { transition } from './transition.ts';
+import { Deferred } from './deferred.ts';
+import { prepareRerun } from './rerun.ts';
 import { waitFor, type WaitHost } from './waits.ts';
 import { Linker } from './linker.ts';
 import { Ranking } from './ranking.ts';
@@ -33,10 +35,8 @@ export class Scheduler {
   /** The order of ready procs: FIFO, or ranked from history once a proc must run. */
   #ranking: Ranking;
   #interactive = new InteractiveGate();
-  /** Names of `now: true` procs to start at the next flush. */
-  #nowQueue: string[] = [];
-  /** An error from a deferred start, for the next `wait`/`waitForAll`. */
-  #deferredError: unknown = null;
+  /** `now: true` procs to start at the next flush, and deferred work's first error. */
+  #deferred = new Deferred();
   #flushQueued = false;
   #pumping = false;
   /** While held, nothing starts (the CLI holds while it loads a task file). */
@@ -52,8 +52,7 @@ export class Scheduler {
     want: (nodes) => this.want(nodes),
     flush: () => {
       this.flush();
-      const err = this.#takeDeferredError();
-      if (err) throw err;
+      this.#deferred.rethrow();
     },
     holder: (lock) => this.#queue.holder(lock),
     slots: this.#slots,
@@ -74,9 +73,7 @@ export class Scheduler {
       failDep: (node, reason) => this.#failDep(node, reason),
       ready: (node) => this.#queue.push(node),
       queueFlush: () => this.#queueFlush(),
-      deferError: (err) => {
-        this.#deferredError ??= err;
-      },
+      deferError: (err) => this.#deferred.keep(err),
     });
   }
 
@@ -91,39 +88,14 @@ export class Scheduler {
 
   // ------------------------------------------------------------------ state changes
 
-  /** The only place proc states change: validates the move and emits the event. */
-  #transition(node: ProcNode, to: ProcState, error: ProcError = null, moreInfo: string | null = null): void {
-    node.transition(to);
-    node.error = error;
-    node.moreInfo = moreInfo;
-    const now = Date.now();
-    if (to === 'running') node.startedAt = now;
-    else if (to !== 'wanted' && to !== 'idle') node.endedAt = now;
-    if (this.#host.listening()) this.#host.emit(stateEvent(node, now, to === 'running' ? (this.#host.expectedMs?.(node) ?? null) : null));
-    if (isFinished(to)) {
-      node.completedGeneration = node.generation;
-      const waiters = node.endWaiters;
-      node.endWaiters = null;
-      if (waiters) for (const w of waiters) w();
-    }
-  }
-
   #enterWanted(node: ProcNode): void {
     if (this.#active === 0 && !this.#run.active) {
       this.#run.begin(Date.now());
       this.#ranking.reset();
       if (this.#host.listening()) this.#host.emit({ type: 'run-start', at: this.#run.startedAt });
     }
-    node.pending = 0;
-    node.blockedReason = null;
-    node.depNodes = [];
-    node.executed = false;
-    node.logCreated = false;
-    node.cacheSource = null;
-    node.lookedUp = false;
-    node.startedAt = null;
-    node.endedAt = null;
-    this.#transition(node, 'wanted');
+    node.beginRun();
+    transition(this.#host, node, 'wanted');
     this.#active++;
     this.#queue.enter(node.wave);
   }
@@ -158,7 +130,7 @@ export class Scheduler {
       if (n.state !== 'wanted') continue;
       this.#leave(n);
       this.#run.failures++;
-      this.#transition(n, 'failed-dep', 'dep-failed', why);
+      transition(this.#host, n, 'failed-dep', 'dep-failed', why);
       for (const d of n.dependents) if (d.state === 'wanted') stack.push([d, `canceled due to failure of "${n.name}"`]);
     }
     this.#queueFlush();
@@ -173,7 +145,7 @@ export class Scheduler {
 
   /** Starts `names` at the next flush (`now: true`); errors reject the next wait. */
   wantLater(name: string): void {
-    this.#nowQueue.push(name);
+    this.#deferred.add(name);
     this.#queueFlush();
   }
 
@@ -187,13 +159,12 @@ export class Scheduler {
   flush(): void {
     if (!this.#flushQueued) return;
     this.#flushQueued = false;
-    if (this.#nowQueue.length > 0) {
-      const names = this.#nowQueue;
-      this.#nowQueue = [];
+    const names = this.#deferred.take();
+    if (names.length > 0) {
       try {
         this.want(names.map((n) => this.#host.registry.procs.get(n)).filter((n): n is ProcNode => n !== undefined));
       } catch (err) {
-        this.#deferredError ??= err;
+        this.#deferred.keep(err);
       }
       this.#flushQueued = false;
     }
@@ -309,7 +280,7 @@ export class Scheduler {
     this.#slots.take(node);
     this.#queue.acquire(node);
     node.executed = true;
-    this.#transition(node, 'running');
+    transition(this.#host, node, 'running');
     let launched: Promise<Outcome>;
     try {
       launched = this.#host.launch(node);
@@ -340,24 +311,13 @@ export class Scheduler {
     if (node.restarting) {
       // Stopped to run again (its inputs changed): its dependents keep waiting for the new run.
       node.restarting = false;
-      this.#transition(node, 'idle');
+      transition(this.#host, node, 'idle');
       this.want([node]);
       this.#pump();
       this.#maybeEndRun();
       return;
     }
-    node.output = outcome.output;
-    this.results.set(node.name, outcome.output);
-    this.resultLog.push([node.name, outcome.output]);
-    if (outcome.state === 'failed') this.#run.failures++;
-    this.#transition(node, outcome.state, outcome.error, outcome.moreInfo);
-    if (outcome.state === 'failed') {
-      for (const d of node.dependents) if (d.state === 'wanted') this.#failDep(d, `canceled due to failure of "${node.name}"`);
-    } else {
-      for (const d of node.dependents) {
-        if (d.state === 'wanted' && --d.pending === 0) this.#queue.push(d);
-      }
-    }
+    this.#end(node, outcome.state, outcome.output, outcome.error, outcome.moreInfo);
     this.#pump();
     this.#maybeEndRun();
   }
@@ -365,11 +325,16 @@ export class Scheduler {
   /** Ends a ready proc without running it: up to date (cached output), or failed before start. */
   #endWithoutRunning(node: ProcNode, state: 'up-to-date' | 'failed', output: unknown, error: ProcError, moreInfo: string | null): void {
     this.#leave(node);
+    this.#end(node, state, output, error, moreInfo);
+  }
+
+  /** A proc ended (ran, or did not need to): its result, its state, then its dependents. */
+  #end(node: ProcNode, state: 'succeeded' | 'failed' | 'skipped' | 'up-to-date', output: unknown, error: ProcError, moreInfo: string | null): void {
     node.output = output;
     this.results.set(node.name, output);
     this.resultLog.push([node.name, output]);
     if (state === 'failed') this.#run.failures++;
-    this.#transition(node, state, error, moreInfo);
+    transition(this.#host, node, state, error, moreInfo);
     for (const d of node.dependents) {
       if (d.state !== 'wanted') continue;
       if (state === 'failed') this.#failDep(d, `canceled due to failure of "${node.name}"`);
@@ -391,23 +356,15 @@ export class Scheduler {
 
   // ------------------------------------------------------------------ waiting
 
-  #takeDeferredError(): unknown {
-    const err = this.#deferredError;
-    this.#deferredError = null;
-    return err;
-  }
-
   /** Resolves when nothing is wanted or running (after the run's end hooks). */
   async waitIdle(): Promise<void> {
     this.flush();
-    const err = this.#takeDeferredError();
-    if (err) throw err;
+    this.#deferred.rethrow();
     // While held (the CLI loading a task file written as a script), nothing can run yet: waiting
     // would never end, so a top-level `await waitForAll()` returns and the CLI runs the procs.
     if (this.#held) return;
     if (this.#active > 0 || this.#run.active) await this.#run.ended();
-    const late = this.#takeDeferredError();
-    if (late) throw late;
+    this.#deferred.rethrow();
   }
 
   /** Starts idle procs among `nodes` and waits for all to end (`waits.ts`). */
@@ -426,28 +383,14 @@ export class Scheduler {
       if (node.state !== 'wanted') continue;
       this.#leave(node);
       this.#run.failures++;
-      this.#transition(node, 'failed', 'interrupted', 'interrupted before it started');
+      transition(this.#host, node, 'failed', 'interrupted', 'interrupted before it started');
     }
     this.#queueFlush();
   }
 
-  /**
-   * Runs procs again (watch mode; each one's generation goes up): finished ones go back to idle
-   * and become wanted; a running one is stopped (its execution's abort scope) and becomes wanted
-   * again once it ended — never two copies at once; wanted ones are left as they are.
-   */
+  /** Runs procs again (watch mode, `rerun.ts`). */
   reschedule(nodes: readonly ProcNode[]): void {
-    const again: ProcNode[] = [];
-    for (const n of nodes) {
-      n.generation++;
-      if (n.state === 'running') {
-        n.restarting = true;
-        n.execution?.abort(new Error('restarted: its inputs changed'));
-      } else if (isFinished(n.state)) {
-        this.#transition(n, 'idle');
-        again.push(n);
-      } else if (n.state === 'idle') again.push(n);
-    }
+    const again = prepareRerun(this.#host, nodes);
     if (again.length > 0) this.want(again);
     this.#queueFlush();
   }
@@ -457,9 +400,8 @@ export class Scheduler {
     if (this.#active > 0) throw new UserError('clear() while procs are wanted or running: use waitClear()', 'E_BUSY');
     this.#queue.clear();
     this.#linker.clear();
-    this.#nowQueue = [];
+    this.#deferred.clear();
     this.#interactive.reset();
-    this.#deferredError = null;
     this.results.clear();
     this.resultLog.length = 0;
     this.#run.reset();
