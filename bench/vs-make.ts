@@ -15,6 +15,8 @@
 //   F  `import 'parproc'` from the package as published (a packed tarball installed in a project)
 //   G  10,000 function procs, fan-out and chain, and 20,000 (2N ≈ 2×N)
 // The library scripts (A, B, C, G) import the package as published (packed, installed), like F.
+// E and F take tens of milliseconds a run, where a few ms of noise move the ratio: they run at least
+// 15 times (the others `runs` times).
 // Run: bun bench/vs-make.ts [runs=5] [--shm] [--only=ABCDEFG]
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +30,8 @@ if (!existsSync(bin)) Bun.spawnSync([process.execPath, 'run', join(root, 'build.
 const hasNinja = Bun.spawnSync(['sh', '-c', 'command -v ninja']).exitCode === 0;
 const dir = benchDir('vs-make');
 const N = 1000;
+/** Runs of the start-up rows (E, F): cheap, and noisy at their scale. */
+const quickRuns = Math.max(runs, 15);
 const ids = Array.from({ length: N }, (_, i) => i);
 
 // ---- the graphs, for each tool
@@ -162,10 +166,10 @@ const clean = (d: string) => () => {
   rmSync(join(d, '.ninja_log'), { force: true });
 };
 
-/** Runs each command `runs` times, interleaved (one round runs every tool), after one warm-up. */
-function measure(cmds: Record<string, { cmd: string[]; cwd: string; before?: () => void }>): Record<string, Stats> {
+/** Runs each command `n` times, interleaved (one round runs every tool), after one warm-up. */
+function measure(cmds: Record<string, { cmd: string[]; cwd: string; before?: () => void }>, n = runs): Record<string, Stats> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
-  for (let r = -1; r < runs; r++) {
+  for (let r = -1; r < n; r++) {
     for (const [name, c] of Object.entries(cmds)) {
       c.before?.();
       const ms = time(c.cmd, c.cwd);
@@ -218,16 +222,16 @@ if (only.includes('E')) {
 const e = measure({
   'make -r': make(E), ...withNinja({ ninja: ninja(E) }), 'bun empty.ts': bun(E, 'empty.ts'),
   'dist/parproc run': { cmd: [bin, 'run'], cwd: E }, 'dist/parproc run fn (a function proc)': { cmd: [bin, 'run', 'fn'], cwd: E },
-});
+}, quickRuns);
 const ofEmpty = (k: string) => `×${(e[k]!.median / e['bun empty.ts']!.median).toFixed(2)} of bun empty.ts`;
-report('E  start-up, one trivial task (`true`; a function proc below)', e, 'dist/parproc run', `${ofEmpty('dist/parproc run')} (target ≤ ×3); a function proc ${ofEmpty('dist/parproc run fn (a function proc)')}`);
+report(`E  start-up, one trivial task (\`true\`; a function proc below), ${quickRuns} runs`, e, 'dist/parproc run', `${ofEmpty('dist/parproc run')} (target ≤ ×3); a function proc ${ofEmpty('dist/parproc run fn (a function proc)')}`);
 }
 if (!only.includes('F')) {
   // skipped
 } else if (canImport) {
-  const f = measure({ 'bun empty.ts': bun(F, 'empty.ts'), "bun import.ts (import 'parproc')": bun(F, 'import.ts') });
+  const f = measure({ 'bun empty.ts': bun(F, 'empty.ts'), "bun import.ts (import 'parproc')": bun(F, 'import.ts') }, quickRuns);
   const cost = f["bun import.ts (import 'parproc')"]!.median - f['bun empty.ts']!.median;
-  report("F  import 'parproc' from the packed package", f, "bun import.ts (import 'parproc')", `import alone ${cost.toFixed(1)} ms (target ≤ 10 ms)`);
+  report(`F  import 'parproc' from the packed package, ${quickRuns} runs`, f, "bun import.ts (import 'parproc')", `import alone ${cost.toFixed(1)} ms (target ≤ 10 ms)`);
 } else rows.push(`\nF  import 'parproc': could not pack/install (${packed.stderr.toString().slice(0, 200)} ${installed.stderr.toString().slice(0, 200)})`);
 
 // G: in-process, 10,000 and 20,000 function procs on disk.
