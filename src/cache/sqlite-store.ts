@@ -75,6 +75,25 @@ export interface CachedRow {
   key: string | null;
 }
 
+/**
+ * Puts the DB in WAL mode, which is persistent: the first process to open a new DB switches it,
+ * later opens find it switched. SQLite answers "locked" at once, without waiting, to a process
+ * that asks for the switch while another one holds the DB (two runs creating it together): that
+ * is retried for a while, not taken for an unusable DB.
+ */
+function useWal(db: Database): void {
+  const until = Date.now() + OPEN_BUSY_MS;
+  for (;;) {
+    try {
+      if ((db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode !== 'wal') db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= until) throw err;
+      Bun.sleepSync(5 + Math.random() * 20);
+    }
+  }
+}
+
 type Opened = { store: SqliteStore; warning: null } | { store: null; warning: string };
 
 /** Opens (creating and migrating) the DB at `path`. */
@@ -89,7 +108,7 @@ export function openStore(path: string): Opened {
       db.close();
       return { store: null, warning: `task DB ${path} was written by a newer parproc (schema ${version}); running without cache` };
     }
-    db.exec('PRAGMA journal_mode = WAL');
+    useWal(db);
     // No fsync: the task DB is a cache and a history. Commits and checkpoints are safe against a
     // crash of parproc (the OS has the pages); a power cut may damage the file, which costs one
     // warning and a full rebuild, never a run. The fsyncs cost ~6 ms a run on a real disk.

@@ -63,6 +63,37 @@ describe('the task DB', () => {
     pm.close();
   });
 
+  test('a new DB held by another process while this one switches it to WAL: retried, not "unusable"', async () => {
+    // Another process is writing (it will need this one's read lock gone to commit): SQLite
+    // answers the switch to WAL with "locked" at once, without a busy wait, to avoid a deadlock.
+    // Two runs creating one DB together met this.
+    mkdirSync(join(p.dir, '.parproc'), { recursive: true });
+    const fresh = new Database(p.db, { create: true });
+    fresh.exec('CREATE TABLE held (x)');
+    fresh.close();
+    const holder = Bun.spawn(
+      [process.execPath, '-e', `const { Database } = require('bun:sqlite'); const db = new Database(${JSON.stringify(p.db)});
+        db.exec('PRAGMA busy_timeout = 5000'); db.exec('BEGIN IMMEDIATE'); db.exec('INSERT INTO held VALUES (1)'); console.log('held');
+        await Bun.sleep(300); db.exec('COMMIT'); db.close();`],
+      { stdout: 'pipe', stderr: 'inherit' },
+    );
+    const reader = holder.stdout.getReader();
+    let seen = '';
+    while (!seen.includes('held')) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    expect(seen).toContain('held');
+    const opened = openStore(p.db);
+    expect(opened.warning).toBeNull();
+    expect(opened.store).not.toBeNull();
+    opened.store?.close();
+    expect(await holder.exited).toBe(0);
+    expect(rows(p.db, 'PRAGMA journal_mode')[0]).toEqual({ journal_mode: 'wal' });
+    expect(rows(p.db, 'PRAGMA user_version')[0]).toEqual({ user_version: SCHEMA_VERSION });
+  });
+
   test('expected duration: weighted mean of the last 10 successful runs, weights 0.8^i', () => {
     expect(weightedMean([])).toBeNull();
     expect(weightedMean([100])).toBe(100);
