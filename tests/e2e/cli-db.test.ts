@@ -138,7 +138,10 @@ proc('default', { deps: ['s0', 's1', 's2', 's3', 'c2'] }, () => 1);
     });
     const [a, b] = await Promise.all([rig.exec(['--full', '--json']), rig.exec(['--full', '--json'])]);
     expect([a.code, b.code]).toEqual([0, 0]);
+    // No warning of either kind: printed by parproc, or an event (the display shows those with ⚠).
     expect(a.stderr + b.stderr).not.toContain('warning');
+    expect(a.stderr + b.stderr).not.toContain('⚠');
+    expect([...parseNdjson(a.stdout).events, ...parseNdjson(b.stdout).events].filter((e) => e.type === 'warning')).toEqual([]);
     const h = JSON.parse((await rig.exec(['history', 'default', '--json'])).stdout);
     expect(h).toHaveLength(2);
     expect(new Set(h.map((r: { runId: string }) => r.runId)).size).toBe(2);
