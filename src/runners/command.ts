@@ -3,6 +3,7 @@
  * timeout or interrupt can end it with everything it started. Output goes to the proc's log in
  * arrival order and is also collected for the result.
  */
+import type { AbortScope } from './exec-scope.ts';
 import { CommandError } from '../errors.ts';
 import type { CommandResult } from '../types.ts';
 import type { OutputSink } from '../util/stdio.ts';
@@ -15,7 +16,8 @@ export interface CommandOptions {
   env?: Record<string, string> | undefined;
   stdin?: string | undefined;
   log: OutputSink;
-  signal: AbortSignal;
+  /** The execution's abort scope: an aborted one starts nothing. */
+  scope: AbortScope;
   tracker: ChildTracker;
   /** An interactive proc's command: the terminal's stdin/stdout/stderr, in parproc's process group. */
   interactive?: boolean;
@@ -124,7 +126,7 @@ const display = (spec: CommandSpec): string => ('shell' in spec ? spec.shell : s
 
 /** Runs a command to completion; a non-zero exit throws `CommandError`. */
 export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promise<CommandResult> {
-  if (opts.signal.aborted) throw opts.signal.reason;
+  if (opts.scope.aborted) throw opts.scope.reason;
   const cmd = 'shell' in spec ? ['sh', '-c', spec.shell] : spec.argv;
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
   delete env.FORCE_COLOR;
@@ -172,11 +174,12 @@ async function runInteractive(cmd: string[], spec: CommandSpec, env: Record<stri
     throw new CommandError(display(spec), 127, msg);
   }
   const onAbort = () => child.kill('SIGTERM');
-  opts.signal.addEventListener('abort', onAbort, { once: true });
+  const signal = opts.scope.signal;
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     await child.exited;
   } finally {
-    opts.signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
   }
   const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
   if (exitCode !== 0) throw new CommandError(display(spec), exitCode, '', '');

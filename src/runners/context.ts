@@ -5,6 +5,7 @@ import { UserError } from '../errors.ts';
 import { formatValues } from '../util/format-values.ts';
 import type { CommandResult, ExecOptions, ProcContext, RunOptions } from '../types.ts';
 import { runCommand, templateToShell, type ChildTracker, type CommandSpec } from './command.ts';
+import type { AbortScope } from './exec-scope.ts';
 import type { ProcJob } from './runner.ts';
 
 const flat = (names: (string | string[])[]): string[] => names.flat();
@@ -13,24 +14,24 @@ const flat = (names: (string | string[])[]): string[] => names.flat();
 export type CommandFn = (spec: CommandSpec, o?: ExecOptions) => Promise<CommandResult>;
 
 /** Runs commands for one execution (a command proc's, or its context's `$` and `exec`). */
-export function commandFor(job: ProcJob, signal: AbortSignal, tracker: ChildTracker): CommandFn {
+export function commandFor(job: ProcJob, scope: AbortScope, tracker: ChildTracker): CommandFn {
   return (spec, o = {}) =>
     runCommand(spec, {
       cwd: o.cwd ?? job.cwd ?? undefined,
       env: job.env || o.env ? { ...job.env, ...o.env } : undefined,
       stdin: o.stdin,
       log: job.log,
-      signal,
+      scope,
       tracker,
       interactive: job.interactive === true,
     });
 }
 
 /**
- * Builds the context of one execution of a function proc; `signal` is the proc's own (timeout +
- * interrupt), `command` its `commandFor`.
+ * Builds the context of one execution of a function proc; `scope` is the proc's own (timeout +
+ * interrupt; `ctx.signal` is made on first read), `command` its `commandFor`.
  */
-export function makeContext(job: ProcJob, signal: AbortSignal, command: CommandFn): ProcContext {
+export function makeContext(job: ProcJob, scope: AbortScope, command: CommandFn): ProcContext {
   let results: Record<string, unknown> | null = null;
   const ctx: ProcContext = {
     procName: job.name,
@@ -44,7 +45,9 @@ export function makeContext(job: ProcJob, signal: AbortSignal, command: CommandF
     depsChanged: job.depsChanged,
     changedDeps: job.changedDeps,
     inputFingerprint: job.inputFingerprint,
-    signal,
+    get signal() {
+      return scope.signal;
+    },
     log: (...values: unknown[]) => job.log.line(formatValues(values)),
     $: (strings: TemplateStringsArray, ...values: unknown[]) => {
       if (!Array.isArray(strings) || !('raw' in strings)) {
@@ -65,7 +68,7 @@ export function makeContext(job: ProcJob, signal: AbortSignal, command: CommandF
       await job.services.wait(flat(names));
       results = null; // merge newer results in on next read
     },
-    prompt: (message, opts = {}) => job.services.prompt(message, opts, signal),
+    prompt: (message, opts = {}) => job.services.prompt(message, opts, scope.signal),
   };
   return ctx;
 }

@@ -8,6 +8,8 @@ import type { ProcContext } from '../types.ts';
 import { withOutputSink } from '../util/stdio.ts';
 import { ChildTracker, shellQuote } from './command.ts';
 import { commandFor, makeContext, type CommandFn } from './context.ts';
+import { ExecutionScope } from './exec-scope.ts';
+import { onAbort } from '../util/abort-fanout.ts';
 import { outcomeFromError, outcomeFromValue } from './outcome.ts';
 import type { Outcome, ProcJob, ProcRunner } from './runner.ts';
 
@@ -65,46 +67,47 @@ export class InlineRunner implements ProcRunner {
   }
 
   async run(job: ProcJob): Promise<Outcome> {
-    const controller = new AbortController();
+    const scope = new ExecutionScope();
     const tracker = new ChildTracker();
-    const aborted = Promise.withResolvers<AbortReason>();
+    // The first of the work's outcome and an abort of the scope (a timeout, the run's interrupt).
+    let settle: (first: Outcome | AbortReason) => void = () => {};
+    const first = new Promise<Outcome | AbortReason>((resolve) => {
+      settle = resolve;
+    });
     const abort = (reason: AbortReason): void => {
-      if (controller.signal.aborted) return;
-      controller.abort(reason);
-      aborted.resolve(reason);
+      if (scope.abort(reason)) settle(reason);
     };
-    const onRunAbort = () => abort(new AbortReason('interrupted', 'interrupted'));
-    if (job.runSignal.aborted) onRunAbort();
-    job.runSignal.addEventListener('abort', onRunAbort, { once: true });
+    const stopHearing = onAbort(job.runSignal, () => abort(new AbortReason('interrupted', 'interrupted')));
     const timer =
       job.timeoutMs === null
         ? null
         : setTimeout(() => abort(new AbortReason('timeout', `timed out after ${formatSeconds(job.timeoutMs as number)}`)), job.timeoutMs);
 
-    const command = commandFor(job, controller.signal, tracker);
+    const command = commandFor(job, scope, tracker);
     // A command proc needs no context: none is made.
-    const call = () => callBody(job.body, () => makeContext(job, controller.signal, command), command, job);
+    const call = () => callBody(job.body, () => makeContext(job, scope, command), command, job);
     // An interactive proc has the terminal: its console is not captured. A command runs no code
     // of the user's here: nothing to capture.
     const work = (this.#capture && !job.interactive && job.body.kind === 'fn' ? withOutputSink(job.log, call) : call()).then(
       (value): Outcome => outcomeFromValue(value, job.log),
       (err): Outcome => outcomeFromError(err, job.log),
     );
+    void work.then(settle);
     try {
-      const first = await Promise.race([work, aborted.promise]);
-      if (first instanceof AbortReason) {
-        job.log.line(first.kind === 'timeout' ? `Timed out: ${first.message}` : 'Interrupted', 'stderr');
+      const ended = await first;
+      if (ended instanceof AbortReason) {
+        job.log.line(ended.kind === 'timeout' ? `Timed out: ${ended.message}` : 'Interrupted', 'stderr');
         await tracker.killAll();
         // The function may ignore its signal and go on: the scheduler keeps its locks until it
         // settles (SPEC 3: lock holders never overlap).
-        return { state: 'failed', error: first.kind, moreInfo: first.message, output: null, lingering: work };
+        return { state: 'failed', error: ended.kind, moreInfo: ended.message, output: null, lingering: work };
       }
       // Commands started but not awaited must not outlive their proc.
       if (tracker.size > 0) await tracker.killAll();
-      return first;
+      return ended;
     } finally {
       if (timer !== null) clearTimeout(timer);
-      job.runSignal.removeEventListener('abort', onRunAbort);
+      stopHearing();
     }
   }
 }
