@@ -367,6 +367,10 @@ export class SqliteStore implements TaskStore {
       // a closed or broken handle: flush reports it
     }
     this.flush();
+    if (this.pending) {
+      // Still locked after the long wait: say what is lost rather than drop it silently.
+      this.#onError(`task DB ${this.path} stayed locked by another process; ${this.#runs.length} history row(s) and ${this.#results.size} cached result(s) of this run were not written`);
+    }
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     try {

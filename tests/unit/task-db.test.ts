@@ -94,6 +94,32 @@ describe('the task DB', () => {
     expect(rows(p.db, 'PRAGMA user_version')[0]).toEqual({ user_version: SCHEMA_VERSION });
   });
 
+  test('closing while another process holds the write lock past the wait: a warning says what was not written', async () => {
+    const first = openStore(p.db).store!;
+    first.close();
+    const holder = Bun.spawn(
+      [process.execPath, '-e', `const { Database } = require('bun:sqlite'); const db = new Database(${JSON.stringify(p.db)});
+        db.exec('BEGIN IMMEDIATE'); console.log('held'); await Bun.sleep(4000); db.exec('COMMIT'); db.close();`],
+      { stdout: 'pipe', stderr: 'inherit' },
+    );
+    const reader = holder.stdout.getReader();
+    let seen = '';
+    while (!seen.includes('held')) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    const warnings: string[] = [];
+    const store = openStore(p.db).store!;
+    store.onError((m) => warnings.push(m));
+    store.recordRun({ runId: 'r', name: 'x', startedAt: 1, endedAt: 2, status: 'success' });
+    store.close();
+    holder.kill();
+    await holder.exited;
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('stayed locked by another process; 1 history row(s) and 0 cached result(s) of this run were not written');
+  });
+
   test('expected duration: weighted mean of the last 10 successful runs, weights 0.8^i', () => {
     expect(weightedMean([])).toBeNull();
     expect(weightedMean([100])).toBe(100);
