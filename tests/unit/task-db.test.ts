@@ -22,6 +22,27 @@ const rows = (db: string, sql: string) => {
   }
 };
 
+/**
+ * Another process that opens the DB at `path`, runs `take` (which takes a lock) and holds it for
+ * `ms` before committing; resolves once the lock is taken.
+ */
+async function holdDb(path: string, take: string, ms: number): Promise<Bun.Subprocess<'ignore', 'pipe', 'inherit'>> {
+  const holder = Bun.spawn(
+    [process.execPath, '-e', `const { Database } = require('bun:sqlite'); const db = new Database(${JSON.stringify(path)});
+      ${take} console.log('held'); await Bun.sleep(${ms}); db.exec('COMMIT'); db.close();`],
+    { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' },
+  );
+  const reader = holder.stdout.getReader();
+  let seen = '';
+  while (!seen.includes('held')) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the DB holder exited before taking its lock (${seen})`);
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return holder;
+}
+
 describe('the task DB', () => {
   test('WAL, schema version, history rows with run id, times and status', async () => {
     const { pm } = p.manager();
@@ -71,20 +92,7 @@ describe('the task DB', () => {
     const fresh = new Database(p.db, { create: true });
     fresh.exec('CREATE TABLE held (x)');
     fresh.close();
-    const holder = Bun.spawn(
-      [process.execPath, '-e', `const { Database } = require('bun:sqlite'); const db = new Database(${JSON.stringify(p.db)});
-        db.exec('PRAGMA busy_timeout = 5000'); db.exec('BEGIN IMMEDIATE'); db.exec('INSERT INTO held VALUES (1)'); console.log('held');
-        await Bun.sleep(300); db.exec('COMMIT'); db.close();`],
-      { stdout: 'pipe', stderr: 'inherit' },
-    );
-    const reader = holder.stdout.getReader();
-    let seen = '';
-    while (!seen.includes('held')) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      seen += new TextDecoder().decode(value);
-    }
-    expect(seen).toContain('held');
+    const holder = await holdDb(p.db, `db.exec('PRAGMA busy_timeout = 5000'); db.exec('BEGIN IMMEDIATE'); db.exec('INSERT INTO held VALUES (1)');`, 300);
     const opened = openStore(p.db);
     expect(opened.warning).toBeNull();
     expect(opened.store).not.toBeNull();
@@ -97,18 +105,7 @@ describe('the task DB', () => {
   test('closing while another process holds the write lock past the wait: a warning says what was not written', async () => {
     const first = openStore(p.db).store!;
     first.close();
-    const holder = Bun.spawn(
-      [process.execPath, '-e', `const { Database } = require('bun:sqlite'); const db = new Database(${JSON.stringify(p.db)});
-        db.exec('BEGIN IMMEDIATE'); console.log('held'); await Bun.sleep(4000); db.exec('COMMIT'); db.close();`],
-      { stdout: 'pipe', stderr: 'inherit' },
-    );
-    const reader = holder.stdout.getReader();
-    let seen = '';
-    while (!seen.includes('held')) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      seen += new TextDecoder().decode(value);
-    }
+    const holder = await holdDb(p.db, `db.exec('BEGIN IMMEDIATE');`, 4000);
     const warnings: string[] = [];
     const store = openStore(p.db).store!;
     store.onError((m) => warnings.push(m));
