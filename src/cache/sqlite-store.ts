@@ -4,46 +4,15 @@
  * `openStore` never throws: an unusable DB (corrupt, unwritable, from a newer parproc) gives a
  * warning and the run goes on without cache.
  */
-import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
-import { dirname } from '../util/path.ts';
+import type { Database } from 'bun:sqlite';
 import type { ProcKey } from '../remote/keys.ts';
-import { RunStats, STATS_MIGRATION } from './run-stats.ts';
+import { RunStats } from './run-stats.ts';
+import { isBusy, openDatabase } from './schema.ts';
+
+export { SCHEMA_VERSION } from './schema.ts';
 
 export { weightedMean } from './run-stats.ts';
 import type { CachedResult, InputFingerprints, RunRecord, TaskStore } from './task-store.ts';
-
-/** The schema version this parproc writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 3;
-
-const MIGRATIONS: Record<number, string> = {
-  // 0 → 1: the first schema.
-  1: `
-    CREATE TABLE IF NOT EXISTS runs (
-      id INTEGER PRIMARY KEY,
-      run_id TEXT NOT NULL,
-      proc TEXT NOT NULL,
-      started REAL NOT NULL,
-      ended REAL NOT NULL,
-      status TEXT NOT NULL CHECK (status IN ('success', 'failed', 'timeout'))
-    );
-    CREATE INDEX IF NOT EXISTS runs_by_proc ON runs (proc, ended);
-    CREATE TABLE IF NOT EXISTS results (
-      proc TEXT PRIMARY KEY,
-      output TEXT NOT NULL,
-      at REAL NOT NULL,
-      inputs TEXT NOT NULL,
-      definition TEXT NOT NULL
-    );
-  `,
-  // 1 → 2: remote restores in the history (`cache`), and each result's cache key with its parts.
-  2: `
-    ALTER TABLE runs ADD COLUMN cache TEXT;
-    ALTER TABLE results ADD COLUMN key TEXT;
-  `,
-  // 2 → 3: per-proc statistics (durations, newest status): scheduling hints are one cheap read.
-  3: STATS_MIGRATION,
-};
 
 /** History rows per INSERT statement. */
 const RUN_BATCH = 200;
@@ -52,19 +21,14 @@ const RUN_BATCH = 200;
 const FLUSH_MS = 1000;
 
 /**
- * Busy timeouts. While a run goes on, a write blocks the event loop at most `RUN_BUSY_MS` when
- * another process holds the DB's write lock: the batch is kept and retried from a timer instead.
- * Opening (a migration) and the final flush at exit may wait longer.
+ * Busy timeout at exit: the final flush may wait this long for another process's write lock
+ * (while a run goes on a write waits `RUN_BUSY_MS`, and the batch is retried from a timer).
  */
-const OPEN_BUSY_MS = 1000;
-const RUN_BUSY_MS = 5;
 const CLOSE_BUSY_MS = 2000;
 /** Retry interval while locked, and how long the end of a run keeps retrying before it goes on. */
 const RETRY_MS = 50;
 const END_RETRY_MS = 3000;
 
-const isBusy = (err: unknown): boolean =>
-  /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code ?? '')) || /database is locked/i.test(String((err as Error).message));
 
 /** A cached result as stored: JSON text. */
 export interface CachedRow {
@@ -75,67 +39,12 @@ export interface CachedRow {
   key: string | null;
 }
 
-/**
- * Puts the DB in WAL mode, which is persistent: the first process to open a new DB switches it,
- * later opens find it switched. SQLite answers "locked" at once, without waiting, to a process
- * that asks for the switch while another one holds the DB (two runs creating it together): that
- * is retried for a while, not taken for an unusable DB.
- */
-function useWal(db: Database): void {
-  const until = Date.now() + OPEN_BUSY_MS;
-  for (;;) {
-    try {
-      if ((db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode !== 'wal') db.exec('PRAGMA journal_mode = WAL');
-      return;
-    } catch (err) {
-      if (!isBusy(err) || Date.now() >= until) throw err;
-      Bun.sleepSync(5 + Math.random() * 20);
-    }
-  }
-}
-
 type Opened = { store: SqliteStore; warning: null } | { store: null; warning: string };
 
-/** Opens (creating and migrating) the DB at `path`. */
+/** Opens (creating and migrating) the DB at `path` as a store; never throws. */
 export function openStore(path: string): Opened {
-  let db: Database | null = null;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path, { create: true });
-    db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_MS}`);
-    const version = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
-    if (version > SCHEMA_VERSION) {
-      db.close();
-      return { store: null, warning: `task DB ${path} was written by a newer parproc (schema ${version}); running without cache` };
-    }
-    useWal(db);
-    // No fsync: the task DB is a cache and a history. Commits and checkpoints are safe against a
-    // crash of parproc (the OS has the pages); a power cut may damage the file, which costs one
-    // warning and a full rebuild, never a run. The fsyncs cost ~6 ms a run on a real disk.
-    db.exec('PRAGMA synchronous = OFF');
-    if (version < SCHEMA_VERSION) {
-      // Under the write lock (BEGIN IMMEDIATE), the version is read again: of several processes
-      // opening a new DB at once, one migrates and the others see it done (ALTER TABLE is not
-      // idempotent).
-      const d = db;
-      d.transaction(() => {
-        const now = (d.query('PRAGMA user_version').get() as { user_version: number }).user_version;
-        for (let v = now + 1; v <= SCHEMA_VERSION; v++) {
-          d.exec(MIGRATIONS[v] as string);
-          d.exec(`PRAGMA user_version = ${v}`);
-        }
-      }).immediate();
-    }
-    db.exec(`PRAGMA busy_timeout = ${RUN_BUSY_MS}`);
-    return { store: new SqliteStore(db, path), warning: null };
-  } catch (err) {
-    try {
-      db?.close();
-    } catch {
-      // closing a broken handle may fail too; nothing more to do
-    }
-    return { store: null, warning: `task DB ${path} is unusable (${(err as Error).message}); running without cache` };
-  }
+  const opened = openDatabase(path);
+  return opened.db === null ? { store: null, warning: opened.warning } : { store: new SqliteStore(opened.db, path), warning: null };
 }
 
 export class SqliteStore implements TaskStore {
