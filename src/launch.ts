@@ -130,6 +130,7 @@ export function launchProc(node: ProcNode, runner: ProcRunner, d: LaunchDeps): P
     log.line('(interactive: its input and output were on the terminal)');
     pauseDisplays(true);
   }
+  d.incremental.executionStarting();
   const run = runner.run({
     interactive,
     name: node.name,

@@ -7,6 +7,7 @@ import { resolve } from '../util/path.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
+import { StatPass } from '../files/stat-pass.ts';
 import { fillPattern, hasGlob, hasPlaceholders } from '../graph/pattern.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
@@ -107,6 +108,8 @@ export class Incremental {
   /** Make every proc's cache key even without a remote cache (`-n --explain`). */
   explain = false;
   readonly runId = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  /** Stats shared by the checks of one pass (each distinct path once). */
+  #pass = new StatPass();
 
   constructor(host: IncrementalHost) {
     this.#host = host;
@@ -172,10 +175,10 @@ export class Incremental {
           },
           this.#context(node),
         );
-        node.inputs = fingerprintFiles(paths, (p) => displayPath(p, base), o.fingerprint, cached?.inputs ?? null);
+        node.inputs = fingerprintFiles(paths, (p) => displayPath(p, base), o.fingerprint, cached?.inputs ?? null, this.#pass.stat);
       }
       if (cached !== null && node.opts.outputs.length > 0) {
-        outputsProblem = verifyOutputs(resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), base));
+        outputsProblem = verifyOutputs(resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), base), this.#pass.stat);
       }
     } catch (err) {
       return { kind: 'failed', error: 'exception', moreInfo: (err as Error).message };
@@ -224,9 +227,9 @@ export class Incremental {
     try {
       const c = this.#context(node);
       const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, c);
-      const inputs = fingerprintFiles(paths, (p) => displayPath(p, base), 'mtime', null);
+      const inputs = fingerprintFiles(paths, (p) => displayPath(p, base), 'mtime', null, this.#pass.stat);
       if (JSON.stringify(inputs) !== row.inputs || row.definition !== definitionHash(node, this.#host.sourceRoot())) return null;
-      if (verifyOutputs(resolveOutputs(node.opts.outputs, c, base)) !== null) return null;
+      if (verifyOutputs(resolveOutputs(node.opts.outputs, c, base), this.#pass.stat) !== null) return null;
       const output: unknown = JSON.parse(row.output);
       node.inputs = inputs;
       node.reason = null;
@@ -262,6 +265,14 @@ export class Incremental {
     return { kind: 'run' };
   }
 
+  /**
+   * A proc's code (or command) is about to start: it may write files at once, so the checks'
+   * shared stats end here.
+   */
+  executionStarting(): void {
+    this.#pass.end();
+  }
+
   /** Opens the task DB now if it is not open yet (called while a proc runs, so the run's record waits less). */
   warm(): void {
     this.store();
@@ -277,6 +288,7 @@ export class Incremental {
     const startedAt = Date.now();
     const got = await remote.restore(node.name, key.key, this.root());
     if (got === null) return null;
+    this.#pass.end(); // its outputs were just written
     if (got.log !== null && got.log.length > 0) this.#host.replayLog(node, got.log);
     const endedAt = Date.now();
     const store = this.store();

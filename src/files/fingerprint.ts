@@ -4,23 +4,20 @@
  */
 import type { FileFingerprint, InputFingerprints } from '../cache/task-store.ts';
 import { fs } from '../util/fs.ts';
+import { statFile, type FileStat } from './stat-pass.ts';
 
-/** Fingerprints of `paths` (keyed by `key(path)`). */
+/** Fingerprints of `paths` (keyed by `key(path)`); `stat` may share stats between checks (`StatPass`). */
 export function fingerprintFiles(
   paths: readonly string[],
   key: (abs: string) => string,
   mode: 'mtime' | 'hash',
   previous: InputFingerprints | null,
+  stat: (abs: string) => FileStat | undefined = statFile,
 ): InputFingerprints {
   const out: InputFingerprints = {};
   for (const abs of paths) {
     const k = key(abs);
-    let st;
-    try {
-      st = fs().statSync(abs, { throwIfNoEntry: false });
-    } catch {
-      st = undefined; // not a directory on the way, no permission: missing as well
-    }
+    const st = stat(abs); // missing, or not reachable: missing as well
     if (st === undefined) {
       out[k] = null;
       continue;

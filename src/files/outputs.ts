@@ -6,7 +6,7 @@
 import { resolve } from '../util/path.ts';
 import { UserError } from '../errors.ts';
 import type { DepContext, FileSpecFn, OutputSpec } from '../types.ts';
-import { fs } from '../util/fs.ts';
+import { statFile, type FileStat } from './stat-pass.ts';
 
 /** Output specs resolved to absolute paths with their freshness rules. */
 export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn)[], c: DepContext, cwd: string): OutputSpec[] {
@@ -29,16 +29,15 @@ export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn
   return out;
 }
 
-/** Problems with outputs after a run: `null` when all are there and fresh enough. */
-export function verifyOutputs(outputs: readonly OutputSpec[], now?: number): { missing: string[]; stale: string[] } | null {
+/**
+ * Problems with outputs (after a run, or when checking a cached result): `null` when all are there
+ * and fresh enough. `stat` may share stats between checks (`StatPass`); after a run, stat afresh.
+ */
+export function verifyOutputs(outputs: readonly OutputSpec[], stat: (abs: string) => FileStat | undefined = statFile): { missing: string[]; stale: string[] } | null {
   let problem: { missing: string[]; stale: string[] } | null = null;
+  let now: number | undefined;
   for (const o of outputs) {
-    let st: { mtimeMs: number } | undefined;
-    try {
-      st = fs().statSync(o.path, { throwIfNoEntry: false });
-    } catch {
-      st = undefined; // not a directory on the way, no permission: missing as well
-    }
+    const st = stat(o.path); // missing, or not reachable: missing as well
     if (st === undefined) (problem ??= { missing: [], stale: [] }).missing.push(o.path);
     else if (o.maxAge !== null && o.enforceFreshness && st.mtimeMs < (now ??= Date.now()) - o.maxAge * 1000) (problem ??= { missing: [], stale: [] }).stale.push(o.path);
   }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
+import { StatPass } from '../../src/files/stat-pass.ts';
 import { Project } from '../helpers/project.ts';
 
 // Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
@@ -233,6 +234,50 @@ describe('inputs', () => {
     const pm = await runOnce((m) => m.proc('bad', { inputs: () => { throw new Error('no such target'); } }, () => 1), ['bad']);
     expect(pm.getProcs().get('bad')).toMatchObject({ state: 'failed', error: 'exception' });
     expect(pm.getProcs().get('bad')?.moreInfo).toContain('no such target');
+  });
+});
+
+describe('stats shared by a pass of checks', () => {
+  test('a pass stats each distinct path once (a single view of the disk); the next microtask, or end(), starts a new one', async () => {
+    p.write('a.txt', 'a');
+    const pass = new StatPass();
+    const first = pass.stat(p.path('a.txt'));
+    expect(pass.stat(p.path('a.txt'))).toBe(first); // the same stat object: not taken again
+    p.write('a.txt', 'longer');
+    expect(pass.stat(p.path('a.txt'))?.size).toBe(1);
+    pass.end();
+    expect(pass.stat(p.path('a.txt'))?.size).toBe(6);
+    const inPass = pass.stat(p.path('a.txt'));
+    await Promise.resolve();
+    expect(pass.stat(p.path('a.txt'))).not.toBe(inPass);
+    expect(pass.stat(p.path('missing.txt'))).toBeUndefined();
+  });
+
+  test('many procs naming one input see it once per pass, and a proc started in the pass ends it', async () => {
+    const { writeFileSync } = await import('node:fs');
+    p.write('shared.txt', 'v1');
+    let rewrite = false;
+    const define = (pm: ProcManager) => {
+      for (let i = 0; i < 20; i++) pm.proc(`reader${i}`, { inputs: ['shared.txt'] }, () => i);
+      // No deps and no inputs: it always runs; its code rewrites the shared input at once, before
+      // the checks of the procs after it in the same pass.
+      pm.proc('writer', () => {
+        if (rewrite) writeFileSync('shared.txt', 'v2, of another size');
+      });
+      pm.proc('late', { inputs: ['shared.txt'] }, () => 'late');
+    };
+    const names = [...Array.from({ length: 20 }, (_, i) => `reader${i}`), 'writer', 'late'];
+    await runOnce(define, names);
+    expect(Project.states(await runOnce(define, names)).late).toBe('up-to-date');
+    rewrite = true;
+    const third = await runOnce(define, names);
+    const states = Project.states(third);
+    // Checked before the writer started: up to date, with the file as it was.
+    for (let i = 0; i < 20; i++) expect(states[`reader${i}`]).toBe('up-to-date');
+    expect(states.writer).toBe('succeeded');
+    // Checked after it started, in the same pass: the new file, not the pass's earlier stat.
+    expect(states.late).toBe('succeeded');
+    expect(third.reasonOf('late')).toBe('input changed: shared.txt');
   });
 });
 
