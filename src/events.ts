@@ -104,6 +104,19 @@ export type RunEventType = RunEvent['type'];
 /** A listener of the event stream. */
 export type EventListener = (e: RunEvent) => void;
 
+/** Marks a listener that looks at `proc-output` events only while `wants()` says so. */
+const OUTPUT = Symbol('parproc.wantsOutput');
+
+/**
+ * Marks `listener` as one that ignores `proc-output` events (a display that reads logs from their
+ * files), or wants them only while `wants()` is true. With no listener wanting them, command
+ * procs' output goes straight to their logs (runners/capture-file.ts). Unmarked listeners want it.
+ */
+export function ignoresOutput<L extends EventListener>(listener: L, wants: () => boolean = () => false): L {
+  (listener as L & { [OUTPUT]?: () => boolean })[OUTPUT] = wants;
+  return listener;
+}
+
 /**
  * A tiny synchronous fan-out. A throwing listener is reported to stderr once and removed, so a bad
  * reporter can never break the scheduler.
@@ -114,6 +127,11 @@ export class EventBus {
   /** True when nobody listens: emitters may skip building events. */
   get idle(): boolean {
     return this.#listeners.length === 0;
+  }
+
+  /** True when some listener wants `proc-output` events (see `ignoresOutput`). */
+  get wantsOutput(): boolean {
+    return this.#listeners.some((l) => (l as EventListener & { [OUTPUT]?: () => boolean })[OUTPUT]?.() ?? true);
   }
 
   on(listener: EventListener): () => void {

@@ -105,7 +105,7 @@ export function launchProc(node: ProcNode, runner: ProcRunner, d: LaunchDeps): P
   const { scheduler, bus } = d;
   const log = new ProcLog(
     node.logFile,
-    bus.idle
+    !bus.wantsOutput
       ? null
       : (stream, text) => {
           if (!bus.idle) bus.emit({ type: 'proc-output', at: Date.now(), name: node.name, stream, text });

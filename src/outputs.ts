@@ -4,7 +4,7 @@
  * a script that never runs anything — or a worker or child replaying a module — pays nothing for
  * the terminal (touching `process.stdout` alone costs Bun ~15 ms).
  */
-import type { EventBus } from './events.ts';
+import { ignoresOutput, type EventBus, type RunEvent } from './events.ts';
 import type { Options } from './options.ts';
 import type { Reporter } from './ui/display.ts';
 import type { ReporterContext } from './ui/static-reporter.ts';
@@ -29,13 +29,15 @@ export class Outputs {
     const o = this.#options();
     if (o.display && !this.#display) {
       const d: { off: () => void; reporter: Reporter | null } = { off: () => {}, reporter: null };
-      d.off = this.#bus.on((e) => {
+      // The display shows output only in debug mode (the static display's `[name] line`).
+      const listener = ignoresOutput((e: RunEvent) => {
         if (d.reporter === null) {
           const { createDisplay } = require('./ui/display.ts') as typeof import('./ui/display.ts');
           d.reporter = createDisplay('stdout', this.#options().dynamic, this.#ctx());
         }
         d.reporter.onEvent(e);
-      });
+      }, () => this.#options().debug);
+      d.off = this.#bus.on(listener);
       this.#display = d;
     } else if (!o.display && this.#display) {
       this.#display.off();
@@ -45,7 +47,7 @@ export class Outputs {
     if (o.traceFile !== null && !this.#trace) {
       const { TraceReporter } = require('./ui/trace-reporter.ts') as typeof import('./ui/trace-reporter.ts');
       const trace = new TraceReporter(() => this.#options().traceFile, this.#warn);
-      this.#trace = this.#bus.on(trace.onEvent);
+      this.#trace = this.#bus.on(ignoresOutput(trace.onEvent));
     }
   }
 

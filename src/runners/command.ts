@@ -7,6 +7,8 @@ import type { AbortScope } from './exec-scope.ts';
 import { CommandError } from '../errors.ts';
 import type { CommandResult } from '../types.ts';
 import type { OutputSink } from '../util/stdio.ts';
+import { fs } from '../util/fs.ts';
+import { openCapture, type CaptureFile } from './capture-file.ts';
 
 /** What to run: a shell string (`sh -c`) or an argv array (no shell). */
 export type CommandSpec = { shell: string } | { argv: string[] };
@@ -21,6 +23,11 @@ export interface CommandOptions {
   tracker: ChildTracker;
   /** An interactive proc's command: the terminal's stdin/stdout/stderr, in parproc's process group. */
   interactive?: boolean;
+  /**
+   * Output only for the log, and nothing shows it live: stdout and stderr go to a capture file
+   * (capture-file.ts) instead of pipes; the result's `stdout` and `stderr` are then empty.
+   */
+  toFile?: boolean;
 }
 
 /** How long a process group gets between SIGTERM and SIGKILL. */
@@ -55,12 +62,19 @@ export function onCommandSpawn(hook: (pid: number, exited: Promise<unknown>, log
   spawnHook = hook;
 }
 
+/** A command's process group: over when `exited` settles; `drain` reads its capture file. */
+interface TrackedChild {
+  pid: number;
+  exited: Promise<unknown>;
+  drain?: () => void;
+}
+
 /** The live process groups a proc started; ends them all on abort. */
 export class ChildTracker {
   /** Made with the first command: most function procs start none. */
-  #live: Set<{ pid: number; exited: Promise<unknown> }> | null = null;
+  #live: Set<TrackedChild> | null = null;
 
-  add(child: { pid: number; exited: Promise<unknown> }): void {
+  add(child: TrackedChild): void {
     const live = (this.#live ??= new Set());
     live.add(child);
     trackGroup(child.pid, child.exited, () => live.delete(child));
@@ -68,6 +82,11 @@ export class ChildTracker {
 
   get size(): number {
     return this.#live?.size ?? 0;
+  }
+
+  /** Brings the log up to date with what the live commands wrote to their capture files. */
+  drain(): void {
+    if (this.#live !== null) for (const c of this.#live) c.drain?.();
   }
 
   /** SIGTERM to every group, SIGKILL after a grace period; resolves when the leaders exited. */
@@ -131,6 +150,8 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   if (opts.interactive) return runInteractive(cmd, spec, env, opts);
+  const capture = opts.toFile ? openCapture() : null;
+  if (capture !== null) return runToFile(cmd, spec, env, opts, capture);
   let child: ReturnType<typeof Bun.spawn<'pipe', 'pipe', 'pipe'>>;
   try {
     child = Bun.spawn(cmd, {
@@ -158,6 +179,81 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
   const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
   if (exitCode !== 0) throw new CommandError(display(spec), exitCode, stderr, stdout);
   return { stdout, stderr, exitCode };
+}
+
+/**
+ * A command whose stdout and stderr both go to `capture`, read into the log as it runs. Like the
+ * end of file on a pipe, the command is over when its process group is: the leader has exited and
+ * nothing it left in the background is still running.
+ */
+async function runToFile(cmd: string[], spec: CommandSpec, env: Record<string, string | undefined>, opts: CommandOptions, capture: CaptureFile): Promise<CommandResult> {
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn(cmd, {
+      cwd: opts.cwd,
+      env,
+      stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin),
+      stdout: capture.fd,
+      stderr: capture.fd,
+      detached: true,
+    } as Parameters<typeof Bun.spawn>[1]);
+  } catch (err) {
+    capture.finish();
+    const msg = err instanceof Error ? err.message : String(err);
+    opts.log.write('stderr', `${msg}\n`);
+    throw new CommandError(display(spec), 127, msg);
+  }
+  capture.follow(opts.log);
+  const pid = child.pid;
+  const over = child.exited.then(() => groupGone(pid));
+  opts.tracker.add({ pid, exited: over, drain: () => capture.read() });
+  spawnHook?.(pid, over, opts.log);
+  try {
+    await over;
+  } finally {
+    capture.finish();
+  }
+  const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
+  if (exitCode !== 0) throw new CommandError(display(spec), exitCode, '', '');
+  return { stdout: '', stderr: '', exitCode };
+}
+
+/** Resolves once no process of group `pid` is left running (its leader has exited already). */
+async function groupGone(pid: number): Promise<void> {
+  for (let wait = 10; groupRunning(pid); wait = Math.min(wait * 2, 250)) await Bun.sleep(wait);
+}
+
+/**
+ * Whether a process of group `pgid` still runs. One signal-0 answers in the common case (no
+ * member left); otherwise /proc is read, as exited members wait as zombies until an init that
+ * may be slow, or never reaps (a container's PID 1), collects them.
+ */
+function groupRunning(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  const f = fs();
+  let pids: string[];
+  try {
+    pids = f.readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const p of pids) {
+    if (p.charCodeAt(0) > 57) continue; // not a pid
+    let stat: string;
+    try {
+      stat = f.readFileSync(`/proc/${p}/stat`, 'latin1');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
 }
 
 /**

@@ -10,12 +10,15 @@ import type { ProcJob } from './runner.ts';
 
 const flat = (names: (string | string[])[]): string[] => names.flat();
 
-/** Runs a command for the proc, with its cwd/env, into its log. */
-export type CommandFn = (spec: CommandSpec, o?: ExecOptions) => Promise<CommandResult>;
+/**
+ * Runs a command for the proc, with its cwd/env, into its log. `body`: the proc's own command
+ * (a command proc), whose output only the log wants.
+ */
+export type CommandFn = (spec: CommandSpec, o?: ExecOptions, body?: boolean) => Promise<CommandResult>;
 
 /** Runs commands for one execution (a command proc's, or its context's `$` and `exec`). */
 export function commandFor(job: ProcJob, scope: AbortScope, tracker: ChildTracker): CommandFn {
-  return (spec, o = {}) =>
+  return (spec, o = {}, body = false) =>
     runCommand(spec, {
       cwd: o.cwd ?? job.cwd ?? undefined,
       env: job.env || o.env ? { ...job.env, ...o.env } : undefined,
@@ -24,6 +27,7 @@ export function commandFor(job: ProcJob, scope: AbortScope, tracker: ChildTracke
       scope,
       tracker,
       interactive: job.interactive === true,
+      toFile: body && job.log.live === false,
     });
 }
 

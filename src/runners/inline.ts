@@ -29,11 +29,11 @@ export async function callBody(body: ProcBody, ctx: () => ProcContext, command: 
     }
     case 'shell': {
       const quoted = Object.fromEntries(Object.entries(job.args).map(([k, v]) => [k, shellQuote(v)]));
-      await command({ shell: fillPattern(body.command, quoted, `proc "${job.name}"`) });
+      await command({ shell: fillPattern(body.command, quoted, `proc "${job.name}"`) }, undefined, true);
       return null;
     }
     case 'argv':
-      await command({ argv: body.argv.map((a) => (a.includes('[') ? fillPattern(a, job.args, `proc "${job.name}"`) : a)) });
+      await command({ argv: body.argv.map((a) => (a.includes('[') ? fillPattern(a, job.args, `proc "${job.name}"`) : a)) }, undefined, true);
       return null;
   }
 }
@@ -96,6 +96,7 @@ export class InlineRunner implements ProcRunner {
     try {
       const ended = await first;
       if (ended instanceof AbortReason) {
+        tracker.drain(); // what the commands printed before comes first
         job.log.line(ended.kind === 'timeout' ? `Timed out: ${ended.message}` : 'Interrupted', 'stderr');
         await tracker.killAll();
         // The function may ignore its signal and go on: the scheduler keeps its locks until it

@@ -11,6 +11,7 @@
  */
 import type { OutputSink } from '../util/stdio.ts';
 import { fs } from '../util/fs.ts';
+import { drainCaptures } from './capture-file.ts';
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 250;
@@ -18,8 +19,9 @@ const FLUSH_MS = 250;
 /** Logs not yet closed, for a synchronous flush on a forced exit (a second Ctrl+C). */
 const open = new Set<ProcLog>();
 
-/** Writes every open log's buffered output to disk now (never throws). */
+/** Writes every open log's output to disk now, with what running commands wrote to their capture files (never throws). */
 export function flushOpenLogs(): void {
+  drainCaptures();
   for (const log of open) log.flush();
 }
 
@@ -51,6 +53,11 @@ export class ProcLog implements OutputSink {
     this.#onError = onError;
     this.#prepare = prepare;
     open.add(this);
+  }
+
+  /** Whether something shows this log's output live (`proc-output` events); see `JobLog.live`. */
+  get live(): boolean {
+    return this.#onOutput !== null;
   }
 
   /** Whether the file was created (the proc wrote something, or `touch` was called). */

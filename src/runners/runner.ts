@@ -11,6 +11,11 @@ import type { OutputSink } from '../util/stdio.ts';
 export interface JobLog extends OutputSink {
   /** Writes one line (a trailing newline is added when missing). */
   line(text: string, stream?: 'stdout' | 'stderr'): void;
+  /**
+   * `false` when nothing shows output live (no `proc-output` listener): a command proc's output
+   * may then go straight to a capture file. Absent (a worker's or child's link): live.
+   */
+  readonly live?: boolean;
 }
 
 /** What a proc's context may ask of the manager (async so it works from every mode). */

@@ -350,6 +350,32 @@ proc('after', { deps: ['stubborn'] }, () => 1);
     db.close();
     expect(rows).toContainEqual({ proc: 'quick', status: 'success' });
   });
+
+  test('a second Ctrl+C keeps what a command proc printed to its capture file (no live listener)', async () => {
+    await using rig = await CliRig.create();
+    const marker = `63.${process.pid}${Date.now() % 1000}`;
+    const ready = join(rig.dir, 'ready');
+    const termed = join(rig.dir, 'termed');
+    // The plain display reads logs from files: the command's output goes to a capture file.
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('stubborn', ['sh', '-c', "trap 'echo got-term-${marker}; touch ${termed}' TERM; echo ready-${marker}; touch ${ready}; while :; do sleep 0.05; done"]);
+`,
+    });
+    const child = rig.spawn(['stubborn']);
+    while (!existsSync(ready)) await Bun.sleep(5);
+    // The first Ctrl+C sends SIGTERM, which the command survives after printing a line.
+    child.kill('SIGINT');
+    while (!existsSync(termed)) await Bun.sleep(5);
+    child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+    expect(processesMatching(`sh -c trap 'echo got-term-${marker}`)).toEqual([]);
+    const log = readFileSync(join(rig.dir, '.parproc', 'logs', 'stubborn.log'), 'utf8');
+    // In the order written: the output before the interrupt, the verdict, the rest (read at the forced exit).
+    expect(log.indexOf(`ready-${marker}\n`)).toBeGreaterThanOrEqual(0);
+    expect(log.indexOf(`ready-${marker}\n`)).toBeLessThan(log.indexOf('Interrupted\n'));
+    expect(log.indexOf('Interrupted\n')).toBeLessThan(log.indexOf(`got-term-${marker}\n`));
+  });
 });
 
 describe('the CLI as users meet it (issue 13)', () => {

@@ -2,7 +2,7 @@
 import type { ArgsDef } from 'citty';
 import { constants } from 'node:os';
 import { resolve } from '../../util/path.ts';
-import type { RunEvent } from '../../events.ts';
+import { ignoresOutput, type RunEvent } from '../../events.ts';
 import type { ProcManager } from '../../manager.ts';
 import { JsonReporter } from '../../ui/json-reporter.ts';
 import { colorFor, createDisplay, type Reporter } from '../../ui/display.ts';
@@ -71,7 +71,8 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     // Streaming output and the live area would fight over the terminal: --stream is plain.
     const dynamic = args.stream ? false : (args.dynamic ?? m.getOptions().dynamic);
     display = createDisplay(args.json ? 'stderr' : 'stdout', dynamic, m.reporterContext());
-    m.onEvent(display.onEvent);
+    // The display shows procs' output only in debug mode; it reads logs from their files.
+    m.onEvent(ignoresOutput(display.onEvent, () => m.getOptions().debug));
     if (args.stream) {
       const out = args.json ? 'stderr' : 'stdout';
       m.onEvent(new StreamReporter(out === 'stdout' ? writeStdout : writeStderr, colorFor({ isTTY: isTerminal(out === 'stdout' ? 1 : 2) })).onEvent);
@@ -175,7 +176,7 @@ async function dryRun(pm: ProcManager, full: boolean, explain: boolean): Promise
   const lines: string[] = [];
   const planned: string[] = [];
   let procs: ReturnType<ProcManager['getProcs']> | null = null;
-  pm.onEvent((e: RunEvent) => {
+  pm.onEvent(ignoresOutput((e: RunEvent) => {
     if (e.type !== 'proc-state') return;
     if (e.state === 'running') {
       planned.push(e.name);
@@ -190,7 +191,7 @@ async function dryRun(pm: ProcManager, full: boolean, explain: boolean): Promise
       if (explain) lines.push(keyLine(pm, e.name));
     }
     else if (e.state === 'failed-dep' || e.state === 'failed') lines.push(`  ${e.state.padEnd(10)}  ${e.name}  (${e.moreInfo ?? e.error})`);
-  });
+  }));
   pm.release({ dryRun: true, full, explain });
   await pm.waitForAll({ throwOnFailure: false });
   const total = expectedTotal(pm, planned);

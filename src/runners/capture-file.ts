@@ -1,0 +1,140 @@
+/**
+ * A command proc's output straight to a file (issue 11). When nothing shows output live (no
+ * `--stream`, `--json`, debug display or `onEvent` listener wants `proc-output` events), a command
+ * proc's stdout and stderr both go to one anonymous temporary file — Linux `O_TMPFILE` in the
+ * temp dir: no name, no directory entry, gone when closed — instead of two pipes read through
+ * streams. Bun spawns a command that way for about the cost of `stdout: 'ignore'`, and the log
+ * keeps stdout and stderr in exactly the order they were written. Files are reused from command
+ * to command (emptied after one that wrote): making a file costs the disk more than a pipe.
+ *
+ * The file is read into the proc's log while the command runs (every 250 ms, so the display and
+ * `tail -f` see the log grow), when it ends, and on a forced exit. Where the file cannot be made
+ * (another OS, a file system without `O_TMPFILE`), commands use pipes.
+ */
+import { fs } from '../util/fs.ts';
+import type { OutputSink } from '../util/stdio.ts';
+
+/** Linux's `__O_TMPFILE` (the same on x86-64 and arm64); it is used with `O_DIRECTORY`. */
+const TMPFILE_BIT = 0o20000000;
+const POLL_MS = 250;
+/** Read at most this much at a time (a command that printed a lot is copied in pieces). */
+const CHUNK = 64 * 1024;
+
+let unsupported = process.platform !== 'linux';
+/** One buffer for every read: each read is decoded before the next. */
+let buffer: Uint8Array | null = null;
+
+/** Captures being read while their commands run (a forced exit drains them all). */
+const following = new Set<CaptureFile>();
+let poller: ReturnType<typeof setInterval> | null = null;
+
+/** Capture files free for the next command (reused: making a file costs the disk more than a pipe). */
+const free: CaptureFile[] = [];
+
+/** A capture file, or `null` when this system cannot make one (the caller uses pipes). */
+export function openCapture(): CaptureFile | null {
+  const reused = free.pop();
+  if (reused !== undefined) return reused;
+  if (unsupported) return null;
+  try {
+    const f = fs();
+    const dir = process.env.TMPDIR || '/tmp';
+    // O_APPEND: after the file is emptied for its next command, that command writes from the start.
+    return new CaptureFile(f.openSync(dir, f.constants.O_RDWR | f.constants.O_APPEND | f.constants.O_DIRECTORY | TMPFILE_BIT, 0o600));
+  } catch {
+    unsupported = true;
+    return null;
+  }
+}
+
+/** Reads every followed capture into its log now (a forced exit; never throws). */
+export function drainCaptures(): void {
+  for (const c of following) c.read();
+}
+
+export class CaptureFile {
+  readonly fd: number;
+  #offset = 0;
+  #decoder: TextDecoder | null = null;
+  #sink: OutputSink | null = null;
+  #closed = false;
+
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /** Copies what the command writes into `sink` while it runs. */
+  follow(sink: OutputSink): void {
+    this.#sink = sink;
+    following.add(this);
+    if (poller === null) {
+      poller = setInterval(drainCaptures, POLL_MS);
+      poller.unref?.();
+    }
+  }
+
+  /** Copies what was written since the last read to the sink. */
+  read(): void {
+    const sink = this.#sink;
+    if (sink === null || this.#closed) return;
+    try {
+      const f = fs();
+      buffer ??= new Uint8Array(CHUNK);
+      for (;;) {
+        const got = f.readSync(this.fd, buffer, 0, CHUNK, this.#offset);
+        if (got <= 0) break;
+        this.#offset += got;
+        this.#decoder ??= new TextDecoder();
+        const text = this.#decoder.decode(buffer.subarray(0, got), { stream: true });
+        if (text) sink.write('stdout', text);
+        if (got < CHUNK) break;
+      }
+    } catch (err) {
+      sink.write('stderr', `parproc: the command's output could not be read: ${(err as Error).message}\n`);
+      this.#sink = null;
+    }
+  }
+
+  /**
+   * Reads the rest; the file is emptied and kept for the next command (the caller has seen the
+   * command's process group end: nothing of it is left to write here).
+   */
+  finish(): void {
+    this.read();
+    const rest = this.#decoder?.decode() ?? '';
+    if (rest) this.#sink?.write('stdout', rest);
+    this.#unfollow();
+    this.#sink = null;
+    this.#decoder = null;
+    if (this.#offset > 0) {
+      try {
+        fs().ftruncateSync(this.fd, 0);
+      } catch {
+        this.close();
+        return;
+      }
+      this.#offset = 0;
+    }
+    free.push(this);
+  }
+
+  /** Closes the file without reading (the command never started). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unfollow();
+    try {
+      fs().closeSync(this.fd);
+    } catch {
+      // nothing was lost: the file had been read
+    }
+  }
+
+  #unfollow(): void {
+    following.delete(this);
+    if (following.size === 0 && poller !== null) {
+      clearInterval(poller);
+      poller = null;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A command proc's output when nothing shows it live: straight to a capture file, read into the
+ * log (runners/capture-file.ts); and through pipes, as events, when a listener wants them.
+ */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ignoresOutput, type RunEvent } from '../../src/events.ts';
+import { ProcManager } from '../../src/index.ts';
+
+setDefaultTimeout(20_000);
+
+/** A manager nobody listens to for output (like the CLI's display), with a temp dir. */
+function quiet(): { pm: ProcManager; dir: string; events: RunEvent[]; [Symbol.dispose](): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'parproc-output-'));
+  const pm = new ProcManager({ display: false, logDir: join(dir, 'logs'), parallel: 1 });
+  const events: RunEvent[] = [];
+  pm.onEvent(ignoresOutput((e) => events.push(e)));
+  return { pm, dir, events, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Resolves once `pred` holds, checking at each turn of the event loop; throws after 15 s. */
+async function until(pred: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+const INTERLEAVED = 'for i in 1 2 3; do echo out$i; echo err$i >&2; done';
+const ORDERED = 'out1\nerr1\nout2\nerr2\nout3\nerr3\n';
+
+describe('command output', () => {
+  test('with no listener: stdout and stderr reach the log in the order written; a silent command makes no file', async () => {
+    using q = quiet();
+    q.pm.proc('mixed', ['sh', '-c', INTERLEAVED]);
+    q.pm.proc('silent', ['true']);
+    q.pm.proc('fails', 'echo partial; echo broken >&2; exit 4');
+    q.pm.start('mixed', 'silent', 'fails');
+    await q.pm.waitForAll({ throwOnFailure: false });
+    const p = q.pm.getProcs();
+    expect(readFileSync(p.get('mixed')!.logFile!, 'utf8')).toBe(ORDERED);
+    expect(p.get('silent')).toMatchObject({ state: 'succeeded', logFile: null });
+    expect(p.get('fails')).toMatchObject({ state: 'failed', moreInfo: 'Command failed with exit code 4' });
+    expect(readFileSync(p.get('fails')!.logFile!, 'utf8')).toBe('partial\nbroken\nCommand failed with exit code 4: echo partial; echo broken >&2; exit 4\n');
+    expect(q.events.some((e) => e.type === 'proc-output')).toBe(false);
+  });
+
+  test('with a listener: output arrives as events, each line with its stream', async () => {
+    using q = quiet();
+    const seen: RunEvent[] = [];
+    q.pm.onEvent((e) => seen.push(e));
+    q.pm.proc('mixed', ['sh', '-c', INTERLEAVED]);
+    q.pm.run('mixed');
+    await q.pm.waitForAll();
+    const text = (stream: string) => seen.flatMap((e) => (e.type === 'proc-output' && e.stream === stream ? [e.text] : [])).join('');
+    expect(text('stdout')).toBe('out1\nout2\nout3\n');
+    expect(text('stderr')).toBe('err1\nerr2\nerr3\n');
+    expect(readFileSync(q.pm.getProcs().get('mixed')!.logFile!, 'utf8').split('\n').sort()).toEqual(ORDERED.split('\n').sort());
+  });
+
+  test('the log grows while the command runs, and a file reused by the next command starts empty', async () => {
+    using q = quiet();
+    const go = join(q.dir, 'go');
+    q.pm.proc('slow', ['sh', '-c', `echo first-line-of-slow; while test ! -f '${go}'; do sleep 0.02; done; echo second`]);
+    q.pm.proc('next', { deps: ['slow'] }, ['echo', 'n']);
+    q.pm.start('next');
+    // The running event names the log file (ProcInfo names it once the proc has ended).
+    let logFile: string | null = null;
+    await until(() => {
+      logFile ??= (q.events.find((e) => e.type === 'proc-state' && e.name === 'slow' && e.state === 'running') as { logFile: string | null } | undefined)?.logFile ?? null;
+      return logFile !== null && existsSync(logFile) && readFileSync(logFile, 'utf8').includes('first-line-of-slow');
+    }, 'the first line in the log');
+    expect(q.pm.getProcs().get('slow')!.state).toBe('running');
+    writeFileSync(go, '');
+    await q.pm.waitForAll();
+    expect(readFileSync(logFile!, 'utf8')).toBe('first-line-of-slow\nsecond\n');
+    // One capture file at a time (parallel 1): `next` wrote into the file `slow` had used.
+    expect(readFileSync(q.pm.getProcs().get('next')!.logFile!, 'utf8')).toBe('n\n');
+  });
+
+  test('a command is over when what it left in the background is: their output is in the log', async () => {
+    using q = quiet();
+    const done = join(q.dir, 'background-done');
+    q.pm.proc('bg', ['sh', '-c', `(sleep 0.2; echo late; touch '${done}') & echo early`]);
+    q.pm.run('bg');
+    await q.pm.waitForAll();
+    expect(existsSync(done)).toBe(true);
+    expect(readFileSync(q.pm.getProcs().get('bg')!.logFile!, 'utf8')).toBe('early\nlate\n');
+  });
+
+  test('a timeout ends the command and what it started; the log has what it printed', async () => {
+    using q = quiet();
+    q.pm.proc('hangs', { timeout: 0.5 }, ['sh', '-c', 'echo before-timeout; sleep 30 & wait']);
+    q.pm.start('hangs');
+    await q.pm.waitForAll({ throwOnFailure: false });
+    const p = q.pm.getProcs().get('hangs')!;
+    expect(p).toMatchObject({ state: 'failed', error: 'timeout' });
+    const log = readFileSync(p.logFile!, 'utf8');
+    expect(log).toContain('before-timeout\n');
+    expect(log).toContain('Timed out');
+  });
+});
