@@ -2,14 +2,14 @@
  * A command proc's output straight to a file (issue 11). When nothing shows output live (no
  * `--stream`, `--json`, debug display or `onEvent` listener wants `proc-output` events), a command
  * proc's stdout and stderr both go to one anonymous temporary file — Linux `O_TMPFILE` in the
- * temp dir: no name, no directory entry, gone when closed — instead of two pipes read through
+ * log dir: no name, no directory entry, gone when closed — instead of two pipes read through
  * streams. Bun spawns a command that way for about the cost of `stdout: 'ignore'`, and the log
  * keeps stdout and stderr in exactly the order they were written. Files are reused from command
  * to command (emptied after one that wrote): making a file costs the disk more than a pipe.
  *
  * The file is read into the proc's log while the command runs (every 250 ms, so the display and
  * `tail -f` see the log grow), when it ends, and on a forced exit. Where the file cannot be made
- * (another OS, a file system without `O_TMPFILE`), commands use pipes.
+ * (another OS, a file system without `O_TMPFILE`, no log dir), commands use pipes.
  */
 import { fs } from '../util/fs.ts';
 import type { OutputSink } from '../util/stdio.ts';
@@ -20,7 +20,9 @@ const POLL_MS = 250;
 /** Read at most this much at a time (a command that printed a lot is copied in pieces). */
 const CHUNK = 64 * 1024;
 
-let unsupported = process.platform !== 'linux';
+/** Directories where a capture file could not be made (all of them off Linux). */
+const refused = new Set<string>();
+const linux = process.platform === 'linux';
 /** One buffer for every read: each read is decoded before the next. */
 let buffer: Uint8Array | null = null;
 
@@ -31,18 +33,21 @@ let poller: ReturnType<typeof setInterval> | null = null;
 /** Capture files free for the next command (reused: making a file costs the disk more than a pipe). */
 const free: CaptureFile[] = [];
 
-/** A capture file, or `null` when this system cannot make one (the caller uses pipes). */
-export function openCapture(): CaptureFile | null {
+/**
+ * A capture file made in `dir` (the log's directory: the output ends up on that disk anyway, and
+ * the file never holds more than the log will), or a free one; `null` when none can be made there
+ * (the caller uses pipes).
+ */
+export function openCapture(dir: string): CaptureFile | null {
   const reused = free.pop();
   if (reused !== undefined) return reused;
-  if (unsupported) return null;
+  if (!linux || refused.has(dir)) return null;
   try {
     const f = fs();
-    const dir = process.env.TMPDIR || '/tmp';
     // O_APPEND: after the file is emptied for its next command, that command writes from the start.
     return new CaptureFile(f.openSync(dir, f.constants.O_RDWR | f.constants.O_APPEND | f.constants.O_DIRECTORY | TMPFILE_BIT, 0o600));
   } catch {
-    unsupported = true;
+    refused.add(dir);
     return null;
   }
 }

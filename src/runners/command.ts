@@ -25,9 +25,10 @@ export interface CommandOptions {
   interactive?: boolean;
   /**
    * Output only for the log, and nothing shows it live: stdout and stderr go to a capture file
-   * (capture-file.ts) instead of pipes; the result's `stdout` and `stderr` are then empty.
+   * (capture-file.ts) made in this directory, instead of pipes; the result's `stdout` and
+   * `stderr` are then empty. `null`: no directory for it (pipes).
    */
-  toFile?: boolean;
+  captureDir?: (() => string | null) | undefined;
 }
 
 /** How long a process group gets between SIGTERM and SIGKILL. */
@@ -150,7 +151,8 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   if (opts.interactive) return runInteractive(cmd, spec, env, opts);
-  const capture = opts.toFile ? openCapture() : null;
+  const dir = opts.captureDir?.() ?? null;
+  const capture = dir === null ? null : openCapture(dir);
   if (capture !== null) return runToFile(cmd, spec, env, opts, capture);
   let child: ReturnType<typeof Bun.spawn<'pipe', 'pipe', 'pipe'>>;
   try {

@@ -27,7 +27,7 @@ export function commandFor(job: ProcJob, scope: AbortScope, tracker: ChildTracke
       scope,
       tracker,
       interactive: job.interactive === true,
-      toFile: body && job.log.live === false,
+      captureDir: body && job.log.live === false ? () => job.log.captureDir?.() ?? null : undefined,
     });
 }
 

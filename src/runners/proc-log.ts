@@ -60,6 +60,18 @@ export class ProcLog implements OutputSink {
     return this.#onOutput !== null;
   }
 
+  /** The log's directory, made if missing: a command's capture file is made there (capture-file.ts). */
+  captureDir(): string | null {
+    if (this.#broken) return null;
+    try {
+      this.#prepare();
+    } catch {
+      return null;
+    }
+    const slash = this.path.lastIndexOf('/');
+    return slash > 0 ? this.path.slice(0, slash) : slash === 0 ? '/' : null;
+  }
+
   /** Whether the file was created (the proc wrote something, or `touch` was called). */
   get created(): boolean {
     return this.#fd !== null || this.#createdAndClosed;

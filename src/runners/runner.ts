@@ -16,6 +16,8 @@ export interface JobLog extends OutputSink {
    * may then go straight to a capture file. Absent (a worker's or child's link): live.
    */
   readonly live?: boolean;
+  /** The log's directory, made if missing (where a command's capture file goes); `null`: none. */
+  captureDir?: () => string | null;
 }
 
 /** What a proc's context may ask of the manager (async so it works from every mode). */

@@ -64,7 +64,8 @@ describe('command output', () => {
   test('the log grows while the command runs, and a file reused by the next command starts empty', async () => {
     using q = quiet();
     const go = join(q.dir, 'go');
-    q.pm.proc('slow', ['sh', '-c', `echo first-line-of-slow; while test ! -f '${go}'; do sleep 0.02; done; echo second`]);
+    // The loop also ends when the test's dir is gone (a failed test leaves no process behind).
+    q.pm.proc('slow', ['sh', '-c', `echo first-line-of-slow; while test ! -f '${go}' && test -d '${q.dir}'; do sleep 0.02; done; echo second`]);
     q.pm.proc('next', { deps: ['slow'] }, ['echo', 'n']);
     q.pm.start('next');
     // The running event names the log file (ProcInfo names it once the proc has ended).
