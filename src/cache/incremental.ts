@@ -36,6 +36,8 @@ export interface IncrementalHost {
 
 /** Hashes of definition texts, each computed once per process. */
 const textHashes = new Map<string, string>();
+/** The last function proc's definition hash without args (every such proc of a task file shares it). */
+let lastFn: { root: string | null; track: boolean; hash: string } | null = null;
 
 /** What a proc's body is, as text: every function proc of a task file shares one. */
 function bodyText(node: ProcNode, sourceRoot: string | null): string {
@@ -57,9 +59,14 @@ function bodyText(node: ProcNode, sourceRoot: string | null): string {
  * work), and conservative (an edit anywhere in the task file's modules reruns its functions).
  */
 function definitionHash(node: ProcNode, sourceRoot: string | null): string {
+  // The common case, asked once per proc: a function proc without args (no text built, no lookup).
+  const plainFn = node.body.kind === 'fn' && Object.keys(node.args).length === 0;
+  const track = node.opts.trackSource && sourceRoot !== null;
+  if (plainFn && lastFn !== null && lastFn.root === sourceRoot && lastFn.track === track) return lastFn.hash;
   const text = bodyText(node, sourceRoot);
   let body = textHashes.get(text);
   if (body === undefined) textHashes.set(text, (body = Bun.hash(text).toString(16)));
+  if (plainFn) lastFn = { root: sourceRoot, track, hash: body };
   if (Object.keys(node.args).length === 0) return body;
   let args = '';
   try {

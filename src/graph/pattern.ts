@@ -17,7 +17,7 @@ export interface Pattern {
 
 /** Whether `s` holds `[param]` placeholders. */
 export function hasPlaceholders(s: string): boolean {
-  return HAS_PLACEHOLDER.test(s);
+  return s.includes('[') && HAS_PLACEHOLDER.test(s);
 }
 
 /** Whether a (filled-out) name holds glob characters. */
