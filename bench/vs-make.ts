@@ -4,8 +4,11 @@
 //   A  1,000 independent tasks: `true` for make/ninja; parproc: function procs returning a value
 //   B  1,000 independent `true` commands: parproc argv procs; plus bare Bun.spawn loops (the floor),
 //      one as written, one passing the environment every proc's command gets (SPEC 6: the caller's
-//      environment with TERM=dumb and NO_COLOR=1; Bun converts an `env` object var by var)
-//   C  a chain of 1,000 `true` commands; plus a bare Bun.spawn chain (the floor)
+//      environment with TERM=dumb and NO_COLOR=1; Bun converts an `env` object var by var), and
+//      one as parproc spawns when nothing shows output live: the environment, and stdout and
+//      stderr to a reused anonymous file instead of pipes (runners/capture-file.ts)
+//   C  a chain of 1,000 `true` commands; plus a bare Bun.spawn chain (the floor), and the same
+//      chain as parproc spawns (the environment, output to a reused file)
 //   D  no-op rebuild, 1,000 tasks with one input and one output each (parproc: compiled binary);
 //      plus the floor of any compiled Bun tool with a TypeScript task file: a compiled binary that
 //      loads the same task file (a `proc` that only records), stats every input and output and
@@ -73,6 +76,24 @@ await Promise.all(Array.from({ length: ${parallel} }, async () => {
 }));
 `;
 }
+/**
+ * The same loop as parproc spawns commands now (capture-file.ts): the environment passed, stdout
+ * and stderr to one reused anonymous file per slot, read after exit, emptied only after output.
+ */
+function fileLoop(parallel: number): string {
+  return `import { constants as c, ftruncateSync, openSync, readSync } from 'node:fs';
+let i = 0;
+const buf = new Uint8Array(65536);
+await Promise.all(Array.from({ length: ${parallel} }, async () => {
+  const fd = openSync('.', c.O_RDWR | c.O_APPEND | c.O_DIRECTORY | 0o20000000, 0o600);
+  while (i++ < ${N}) {
+    const p = Bun.spawn(['true'], { env: { ...process.env, TERM: 'dumb', NO_COLOR: '1' }, stdin: 'ignore', stdout: fd, stderr: fd });
+    await p.exited;
+    if (readSync(fd, buf, 0, buf.length, 0) > 0) ftruncateSync(fd, 0);
+  }
+}));
+`;
+}
 const A = project('a', {
   Makefile: makefile(() => 'true', () => ''),
   'build.ninja': ninjafile(() => ''),
@@ -94,6 +115,7 @@ await pm.waitForAll();
 `,
   'spawn.ts': spawnLoop(8, ''),
   'spawn-env.ts': spawnLoop(8, `env: { ...process.env, TERM: 'dumb', NO_COLOR: '1' }, `),
+  'spawn-file.ts': fileLoop(8),
 });
 const C = project('c', {
   Makefile: makefile(() => 'true', (i) => (i === 0 ? '' : `t${i - 1}`)),
@@ -106,6 +128,7 @@ pm.start('t${N - 1}');
 await pm.waitForAll();
 `,
   'spawn.ts': spawnLoop(1, ''),
+  'spawn-file.ts': fileLoop(1),
 });
 const dFiles: Record<string, string> = {
   Makefile: `all: ${ids.map((i) => `out/${i}.txt`).join(' ')}\n${ids.map((i) => `out/${i}.txt: src/${i}.txt\n\t@cp $< $@\n`).join('')}`,
@@ -199,10 +222,10 @@ if (only.includes('A')) report('A  1,000 independent tasks (parproc: function pr
   'make -r': make(A), ...withNinja({ ninja: ninja(A) }), 'parproc (library script)': bun(A, 'script.ts', clean(A)),
 }), 'parproc (library script)', 'target ≤ ×0.5 of make');
 if (only.includes('B')) report('B  1,000 independent `true` commands', measure({
-  'make -r': make(B), ...withNinja({ ninja: ninja(B) }), 'bare Bun.spawn loop (floor)': bun(B, 'spawn.ts'), 'bare loop + env (floor, SPEC 6)': bun(B, 'spawn-env.ts'), 'parproc (argv procs)': bun(B, 'script.ts', clean(B)),
+  'make -r': make(B), ...withNinja({ ninja: ninja(B) }), 'bare Bun.spawn loop (floor)': bun(B, 'spawn.ts'), 'bare loop + env (floor, SPEC 6)': bun(B, 'spawn-env.ts'), 'bare loop + env, output to a file': bun(B, 'spawn-file.ts'), 'parproc (argv procs)': bun(B, 'script.ts', clean(B)),
 }), 'parproc (argv procs)', 'target ≤ ×1.25 of make');
 if (only.includes('C')) report('C  chain of 1,000 `true` commands', measure({
-  'make -r': make(C), ...withNinja({ ninja: ninja(C) }), 'bare Bun.spawn chain (floor)': bun(C, 'spawn.ts'), 'parproc (argv procs)': bun(C, 'script.ts', clean(C)),
+  'make -r': make(C), ...withNinja({ ninja: ninja(C) }), 'bare Bun.spawn chain (floor)': bun(C, 'spawn.ts'), 'bare chain + env, output to a file': bun(C, 'spawn-file.ts'), 'parproc (argv procs)': bun(C, 'script.ts', clean(C)),
 }), 'parproc (argv procs)', 'target ≤ ×1.25 of make');
 if (only.includes('D')) {
 time(['make', '-r', '-s', '-C', D], D);
