@@ -92,6 +92,42 @@ describe('command output', () => {
     expect(readFileSync(q.pm.getProcs().get('bg')!.logFile!, 'utf8')).toBe('early\nlate\n');
   });
 
+  test('many commands at once, files reused: each log has its own command\'s output, all of it', async () => {
+    using q = quiet();
+    q.pm.setOptions({ parallel: 6 });
+    const names: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      // Every third one prints nothing, so a reused file goes from silent to busy and back.
+      const script = i % 3 === 0 ? 'true' : `for n in 1 2 3 4 5; do echo cmd${i}-$n; echo cmd${i}-err$n >&2; done`;
+      names.push(q.pm.proc(`c${i}`, ['sh', '-c', script]));
+    }
+    // One that prints more than a read (64 KB) in pieces: 300,000 bytes.
+    names.push(q.pm.proc('big', ['sh', '-c', "head -c 299999 /dev/zero | tr '\\0' x; echo"]));
+    q.pm.start(names);
+    await q.pm.waitForAll();
+    const p = q.pm.getProcs();
+    for (let i = 0; i < 30; i++) {
+      const info = p.get(`c${i}`)!;
+      if (i % 3 === 0) expect(info.logFile).toBeNull();
+      else expect(readFileSync(info.logFile!, 'utf8')).toBe([1, 2, 3, 4, 5].map((n) => `cmd${i}-${n}\ncmd${i}-err${n}\n`).join(''));
+    }
+    expect(readFileSync(p.get('big')!.logFile!, 'utf8')).toBe(`${'x'.repeat(299_999)}\n`);
+  });
+
+  test('a log dir that cannot be made: a warning, and commands still run', async () => {
+    using q = quiet();
+    const notADir = join(q.dir, 'file');
+    writeFileSync(notADir, '');
+    q.pm.setOptions({ logDir: join(notADir, 'logs') });
+    const marker = join(q.dir, 'ran');
+    q.pm.proc('x', ['sh', '-c', `echo hello; touch '${marker}'`]);
+    q.pm.run('x');
+    await q.pm.waitForAll();
+    expect(q.pm.getProcs().get('x')!.state).toBe('succeeded');
+    expect(existsSync(marker)).toBe(true);
+    expect(q.events.some((e) => e.type === 'warning' && e.message.includes('cannot create log dir'))).toBe(true);
+  });
+
   test('a timeout ends the command and what it started; the log has what it printed', async () => {
     using q = quiet();
     q.pm.proc('hangs', { timeout: 0.5 }, ['sh', '-c', 'echo before-timeout; sleep 30 & wait']);
