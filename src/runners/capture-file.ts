@@ -30,22 +30,49 @@ let buffer: Uint8Array | null = null;
 const following = new Set<CaptureFile>();
 let poller: ReturnType<typeof setInterval> | null = null;
 
-/** Capture files free for the next command (reused: making a file costs the disk more than a pipe). */
-const free: CaptureFile[] = [];
+/** Capture files free for the next command, by directory (reused: making a file costs the disk more than a pipe). */
+const free = new Map<string, CaptureFile[]>();
 
 /**
- * A capture file made in `dir` (the log's directory: the output ends up on that disk anyway, and
- * the file never holds more than the log will), or a free one; `null` when none can be made there
- * (the caller uses pipes).
+ * Below this much free space a command's output goes through pipes: where a full disk would only
+ * cost the log a write (a warning), a capture file would make the command's own writes fail.
  */
-export function openCapture(dir: string): CaptureFile | null {
-  const reused = free.pop();
+export const MIN_FREE_BYTES = 64 * 1024 * 1024;
+/** Free space is asked at most this often per directory. */
+const ROOM_MS = 1000;
+const room = new Map<string, { at: number; ok: boolean }>();
+
+/** Whether the file system of `dir` has `minFree` bytes free (for the default, asked once a second at most). */
+function hasRoom(dir: string, minFree: number): boolean {
+  if (minFree !== MIN_FREE_BYTES) return freeBytes(dir) >= minFree;
+  const now = Date.now();
+  let seen = room.get(dir);
+  if (seen === undefined || now - seen.at >= ROOM_MS) room.set(dir, (seen = { at: now, ok: freeBytes(dir) >= minFree }));
+  return seen.ok;
+}
+
+function freeBytes(dir: string): number {
+  try {
+    const st = fs().statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A capture file in `dir` (the log's directory: the output ends up on that disk anyway, and the
+ * file never holds more than the log will), reused or made; `null` when none can be made there,
+ * or its disk is nearly full (the caller uses pipes).
+ */
+export function openCapture(dir: string, minFree = MIN_FREE_BYTES): CaptureFile | null {
+  if (!linux || refused.has(dir) || !hasRoom(dir, minFree)) return null;
+  const reused = free.get(dir)?.pop();
   if (reused !== undefined) return reused;
-  if (!linux || refused.has(dir)) return null;
   try {
     const f = fs();
     // O_APPEND: after the file is emptied for its next command, that command writes from the start.
-    return new CaptureFile(f.openSync(dir, f.constants.O_RDWR | f.constants.O_APPEND | f.constants.O_DIRECTORY | TMPFILE_BIT, 0o600));
+    return new CaptureFile(dir, f.openSync(dir, f.constants.O_RDWR | f.constants.O_APPEND | f.constants.O_DIRECTORY | TMPFILE_BIT, 0o600));
   } catch {
     refused.add(dir);
     return null;
@@ -58,13 +85,15 @@ export function drainCaptures(): void {
 }
 
 export class CaptureFile {
+  readonly dir: string;
   readonly fd: number;
   #offset = 0;
   #decoder: TextDecoder | null = null;
   #sink: OutputSink | null = null;
   #closed = false;
 
-  constructor(fd: number) {
+  constructor(dir: string, fd: number) {
+    this.dir = dir;
     this.fd = fd;
   }
 
@@ -120,7 +149,9 @@ export class CaptureFile {
       }
       this.#offset = 0;
     }
-    free.push(this);
+    let list = free.get(this.dir);
+    if (list === undefined) free.set(this.dir, (list = []));
+    list.push(this);
   }
 
   /** Closes the file without reading (the command never started). */

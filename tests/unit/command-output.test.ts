@@ -3,11 +3,12 @@
  * log (runners/capture-file.ts); and through pipes, as events, when a listener wants them.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ignoresOutput, type RunEvent } from '../../src/events.ts';
 import { ProcManager } from '../../src/index.ts';
+import { openCapture } from '../../src/runners/capture-file.ts';
 
 setDefaultTimeout(20_000);
 
@@ -126,6 +127,33 @@ describe('command output', () => {
     expect(q.pm.getProcs().get('x')!.state).toBe('succeeded');
     expect(existsSync(marker)).toBe(true);
     expect(q.events.some((e) => e.type === 'warning' && e.message.includes('cannot create log dir'))).toBe(true);
+  });
+
+  test('a capture file has no name, is reused once emptied, and is not made on a nearly full disk', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parproc-capture-'));
+    try {
+      const a = openCapture(dir, 0);
+      expect(a).not.toBeNull();
+      const got: string[] = [];
+      a!.follow({ write: (_stream, text) => got.push(text) });
+      writeSync(a!.fd, 'first command\n');
+      a!.finish();
+      expect(got).toEqual(['first command\n']);
+      expect(readdirSync(dir)).toEqual([]);
+      // The same file, emptied: the next command's output starts at its beginning.
+      const b = openCapture(dir, 0);
+      expect(b).toBe(a);
+      const next: string[] = [];
+      b!.follow({ write: (_stream, text) => next.push(text) });
+      writeSync(b!.fd, 'two\n');
+      b!.finish();
+      expect(next).toEqual(['two\n']);
+      // Less free space than asked for: no capture file (the command uses pipes).
+      expect(openCapture(dir, Number.MAX_SAFE_INTEGER)).toBeNull();
+      openCapture(dir, 0)?.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a timeout ends the command and what it started; the log has what it printed', async () => {
