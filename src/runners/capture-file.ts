@@ -84,6 +84,19 @@ export function drainCaptures(): void {
   for (const c of following) c.read();
 }
 
+/** Whether process `pid` is a live (not zombie) member of group `pgid`. */
+function memberOf(pid: string, pgid: number): boolean {
+  let stat: string;
+  try {
+    stat = fs().readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return false; // gone meanwhile
+  }
+  // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X';
+}
+
 export class CaptureFile {
   readonly dir: string;
   readonly fd: number;
@@ -127,6 +140,49 @@ export class CaptureFile {
       sink.write('stderr', `parproc: the command's output could not be read: ${(err as Error).message}\n`);
       this.#sink = null;
     }
+  }
+
+  /**
+   * Resolves once no process of group `pgid` (the command's; its leader has exited) holds this
+   * file open — what the end of file on a pipe says: a background process that kept the output
+   * is waited for, one that sent it elsewhere (`cmd >/dev/null &`) is not.
+   */
+  async released(pgid: number): Promise<void> {
+    for (let wait = 10; this.#heldBy(pgid); wait = Math.min(wait * 2, 250)) await Bun.sleep(wait);
+  }
+
+  /**
+   * Whether a live process of group `pgid` has this file open. One signal-0 answers in the common
+   * case (no member left); otherwise /proc is read: the members (exited ones wait as zombies until
+   * an init that may be slow, or never reaps — a container's PID 1 — collects them), then their
+   * descriptors.
+   */
+  #heldBy(pgid: number): boolean {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return false;
+    }
+    const f = fs();
+    try {
+      const self = f.fstatSync(this.fd);
+      for (const p of f.readdirSync('/proc')) {
+        if (p.charCodeAt(0) > 57 || !memberOf(p, pgid)) continue; // not a pid, or not in the group
+        let fds: string[];
+        try {
+          fds = f.readdirSync(`/proc/${p}/fd`);
+        } catch {
+          continue; // gone meanwhile
+        }
+        for (const fd of fds) {
+          const st = f.statSync(`/proc/${p}/fd/${fd}`, { throwIfNoEntry: false });
+          if (st !== undefined && st.ino === self.ino && st.dev === self.dev) return true;
+        }
+      }
+    } catch {
+      // /proc unreadable: nothing to wait for that can be seen
+    }
+    return false;
   }
 
   /**

@@ -7,7 +7,6 @@ import type { AbortScope } from './exec-scope.ts';
 import { CommandError } from '../errors.ts';
 import type { CommandResult } from '../types.ts';
 import type { OutputSink } from '../util/stdio.ts';
-import { fs } from '../util/fs.ts';
 import { openCapture, type CaptureFile } from './capture-file.ts';
 
 /** What to run: a shell string (`sh -c`) or an argv array (no shell). */
@@ -185,8 +184,8 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
 
 /**
  * A command whose stdout and stderr both go to `capture`, read into the log as it runs. Like the
- * end of file on a pipe, the command is over when its process group is: the leader has exited and
- * nothing it left in the background is still running.
+ * end of file on a pipe, the command is over when its leader has exited and nothing it left in
+ * the background (in its process group) still holds the file.
  */
 async function runToFile(cmd: string[], spec: CommandSpec, env: Record<string, string | undefined>, opts: CommandOptions, capture: CaptureFile): Promise<CommandResult> {
   let child: ReturnType<typeof Bun.spawn>;
@@ -207,7 +206,7 @@ async function runToFile(cmd: string[], spec: CommandSpec, env: Record<string, s
   }
   capture.follow(opts.log);
   const pid = child.pid;
-  const over = child.exited.then(() => groupGone(pid));
+  const over = child.exited.then(() => capture.released(pid));
   opts.tracker.add({ pid, exited: over, drain: () => capture.read() });
   spawnHook?.(pid, over, opts.log);
   try {
@@ -218,44 +217,6 @@ async function runToFile(cmd: string[], spec: CommandSpec, env: Record<string, s
   const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
   if (exitCode !== 0) throw new CommandError(display(spec), exitCode, '', '');
   return { stdout: '', stderr: '', exitCode };
-}
-
-/** Resolves once no process of group `pid` is left running (its leader has exited already). */
-async function groupGone(pid: number): Promise<void> {
-  for (let wait = 10; groupRunning(pid); wait = Math.min(wait * 2, 250)) await Bun.sleep(wait);
-}
-
-/**
- * Whether a process of group `pgid` still runs. One signal-0 answers in the common case (no
- * member left); otherwise /proc is read, as exited members wait as zombies until an init that
- * may be slow, or never reaps (a container's PID 1), collects them.
- */
-function groupRunning(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  const f = fs();
-  let pids: string[];
-  try {
-    pids = f.readdirSync('/proc');
-  } catch {
-    return false;
-  }
-  for (const p of pids) {
-    if (p.charCodeAt(0) > 57) continue; // not a pid
-    let stat: string;
-    try {
-      stat = f.readFileSync(`/proc/${p}/stat`, 'latin1');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-  }
-  return false;
 }
 
 /**

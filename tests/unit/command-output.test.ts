@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ignoresOutput, type RunEvent } from '../../src/events.ts';
 import { ProcManager } from '../../src/index.ts';
 import { openCapture } from '../../src/runners/capture-file.ts';
+import { alive } from '../helpers/manager.ts';
 
 setDefaultTimeout(20_000);
 
@@ -91,6 +92,23 @@ describe('command output', () => {
     await q.pm.waitForAll();
     expect(existsSync(done)).toBe(true);
     expect(readFileSync(q.pm.getProcs().get('bg')!.logFile!, 'utf8')).toBe('early\nlate\n');
+  });
+
+  test('what a command leaves running with its output sent elsewhere is not waited for', async () => {
+    using q = quiet();
+    const pidFile = join(q.dir, 'bg.pid');
+    // The background sleep keeps running, its output not ours (as with a pipe: no end of file to wait for).
+    q.pm.proc('detach', ['sh', '-c', `sleep 30 >/dev/null 2>&1 & echo $! > '${pidFile}'; echo started`]);
+    q.pm.run('detach');
+    await q.pm.waitForAll();
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(q.pm.getProcs().get('detach')!.state).toBe('succeeded');
+      expect(alive(pid)).toBe(true);
+      expect(readFileSync(q.pm.getProcs().get('detach')!.logFile!, 'utf8')).toBe('started\n');
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
   });
 
   test('many commands at once, files reused: each log has its own command\'s output, all of it', async () => {
