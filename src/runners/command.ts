@@ -1,7 +1,8 @@
 /**
  * Commands run by procs (`ctx.$`, `ctx.exec`, command procs): each in its own process group, so a
  * timeout or interrupt can end it with everything it started. Output goes to the proc's log in
- * arrival order and is also collected for the result.
+ * arrival order and is also collected for the result — or, for a command proc whose output nothing
+ * shows live, straight to a capture file that is read into the log (capture-file.ts).
  */
 import type { AbortScope } from './exec-scope.ts';
 import { CommandError } from '../errors.ts';
