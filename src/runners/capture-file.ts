@@ -9,7 +9,8 @@
  *
  * The file is read into the proc's log while the command runs (every 250 ms, so the display and
  * `tail -f` see the log grow), when it ends, and on a forced exit. Where the file cannot be made
- * (another OS, a file system without `O_TMPFILE`, no log dir), commands use pipes.
+ * (another OS, a file system without `O_TMPFILE`, no log dir) or the disk is nearly full,
+ * commands use pipes.
  */
 import { fs } from '../util/fs.ts';
 import type { OutputSink } from '../util/stdio.ts';
@@ -40,15 +41,14 @@ const free = new Map<string, CaptureFile[]>();
 export const MIN_FREE_BYTES = 64 * 1024 * 1024;
 /** Free space is asked at most this often per directory. */
 const ROOM_MS = 1000;
-const room = new Map<string, { at: number; ok: boolean }>();
+const room = new Map<string, { at: number; bytes: number }>();
 
-/** Whether the file system of `dir` has `minFree` bytes free (for the default, asked once a second at most). */
+/** Whether the file system of `dir` has `minFree` bytes free (asked once a second at most). */
 function hasRoom(dir: string, minFree: number): boolean {
-  if (minFree !== MIN_FREE_BYTES) return freeBytes(dir) >= minFree;
   const now = Date.now();
   let seen = room.get(dir);
-  if (seen === undefined || now - seen.at >= ROOM_MS) room.set(dir, (seen = { at: now, ok: freeBytes(dir) >= minFree }));
-  return seen.ok;
+  if (seen === undefined || now - seen.at >= ROOM_MS) room.set(dir, (seen = { at: now, bytes: freeBytes(dir) }));
+  return seen.bytes >= minFree;
 }
 
 function freeBytes(dir: string): number {
@@ -186,8 +186,8 @@ export class CaptureFile {
   }
 
   /**
-   * Reads the rest; the file is emptied and kept for the next command (the caller has seen the
-   * command's process group end: nothing of it is left to write here).
+   * Reads the rest; the file is emptied and kept for the next command (the caller has seen it
+   * `released`: nothing of the command is left to write here).
    */
   finish(): void {
     this.read();
@@ -210,7 +210,7 @@ export class CaptureFile {
     list.push(this);
   }
 
-  /** Closes the file without reading (the command never started). */
+  /** Closes the file for good (one that cannot be emptied is not reused). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

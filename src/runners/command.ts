@@ -151,25 +151,12 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   if (opts.interactive) return runInteractive(cmd, spec, env, opts);
+  // Its own process group (`detached`), so a timeout or interrupt can end everything it started.
+  const own = { cwd: opts.cwd, env, stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin), detached: true } as const;
   const dir = opts.captureDir?.() ?? null;
   const capture = dir === null ? null : openCapture(dir);
-  if (capture !== null) return runToFile(cmd, spec, env, opts, capture);
-  let child: ReturnType<typeof Bun.spawn<'pipe', 'pipe', 'pipe'>>;
-  try {
-    child = Bun.spawn(cmd, {
-      cwd: opts.cwd,
-      env,
-      stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin),
-      stdout: 'pipe',
-      stderr: 'pipe',
-      detached: true,
-    } as Parameters<typeof Bun.spawn>[1]) as typeof child;
-  } catch (err) {
-    // ENOENT for argv commands, a bad cwd: a failed command, not a crash.
-    const msg = err instanceof Error ? err.message : String(err);
-    opts.log.write('stderr', `${msg}\n`);
-    throw new CommandError(display(spec), 127, msg);
-  }
+  if (capture !== null) return runToFile(cmd, spec, opts, capture, own);
+  const child = spawnOrFail(cmd, spec, opts.log, { ...own, stdout: 'pipe', stderr: 'pipe' }) as ReturnType<typeof Bun.spawn<'pipe', 'pipe', 'pipe'>>;
   // On abort (a timeout, an interrupt) the runner that owns the tracker ends its process groups.
   opts.tracker.add(child);
   spawnHook?.(child.pid, child.exited, opts.log);
@@ -178,9 +165,7 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
     pump(child.stderr, 'stderr', opts.log),
   ]);
   await child.exited;
-  const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
-  if (exitCode !== 0) throw new CommandError(display(spec), exitCode, stderr, stdout);
-  return { stdout, stderr, exitCode };
+  return ended(spec, child, stdout, stderr);
 }
 
 /**
@@ -188,22 +173,13 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
  * end of file on a pipe, the command is over when its leader has exited and nothing it left in
  * the background (in its process group) still holds the file.
  */
-async function runToFile(cmd: string[], spec: CommandSpec, env: Record<string, string | undefined>, opts: CommandOptions, capture: CaptureFile): Promise<CommandResult> {
+async function runToFile(cmd: string[], spec: CommandSpec, opts: CommandOptions, capture: CaptureFile, own: SpawnOptions): Promise<CommandResult> {
   let child: ReturnType<typeof Bun.spawn>;
   try {
-    child = Bun.spawn(cmd, {
-      cwd: opts.cwd,
-      env,
-      stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin),
-      stdout: capture.fd,
-      stderr: capture.fd,
-      detached: true,
-    } as Parameters<typeof Bun.spawn>[1]);
+    child = spawnOrFail(cmd, spec, opts.log, { ...own, stdout: capture.fd, stderr: capture.fd });
   } catch (err) {
     capture.finish();
-    const msg = err instanceof Error ? err.message : String(err);
-    opts.log.write('stderr', `${msg}\n`);
-    throw new CommandError(display(spec), 127, msg);
+    throw err;
   }
   capture.follow(opts.log);
   const pid = child.pid;
@@ -215,9 +191,7 @@ async function runToFile(cmd: string[], spec: CommandSpec, env: Record<string, s
   } finally {
     capture.finish();
   }
-  const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
-  if (exitCode !== 0) throw new CommandError(display(spec), exitCode, '', '');
-  return { stdout: '', stderr: '', exitCode };
+  return ended(spec, child, '', '');
 }
 
 /**
@@ -225,14 +199,7 @@ async function runToFile(cmd: string[], spec: CommandSpec, env: Record<string, s
  * terminal — in parproc's own (foreground) process group, not a group of its own.
  */
 async function runInteractive(cmd: string[], spec: CommandSpec, env: Record<string, string | undefined>, opts: CommandOptions): Promise<CommandResult> {
-  let child: ReturnType<typeof Bun.spawn>;
-  try {
-    child = Bun.spawn(cmd, { cwd: opts.cwd, env: { ...env, TERM: process.env.TERM, NO_COLOR: process.env.NO_COLOR }, stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    opts.log.write('stderr', `${msg}\n`);
-    throw new CommandError(display(spec), 127, msg);
-  }
+  const child = spawnOrFail(cmd, spec, opts.log, { cwd: opts.cwd, env: { ...env, TERM: process.env.TERM, NO_COLOR: process.env.NO_COLOR }, stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
   const onAbort = () => child.kill('SIGTERM');
   const signal = opts.scope.signal;
   signal.addEventListener('abort', onAbort, { once: true });
@@ -241,9 +208,27 @@ async function runInteractive(cmd: string[], spec: CommandSpec, env: Record<stri
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+  return ended(spec, child, '', '');
+}
+
+type SpawnOptions = Parameters<typeof Bun.spawn>[1];
+
+/** Spawns `cmd`; a spawn that fails (ENOENT for argv commands, a bad cwd) is a failed command, not a crash. */
+function spawnOrFail(cmd: string[], spec: CommandSpec, log: OutputSink, options: SpawnOptions): ReturnType<typeof Bun.spawn> {
+  try {
+    return Bun.spawn(cmd, options);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    log.write('stderr', `${msg}\n`);
+    throw new CommandError(display(spec), 127, msg);
+  }
+}
+
+/** The result of a command that has exited; a non-zero exit (or a signal: 128 + its number) throws `CommandError`. */
+function ended(spec: CommandSpec, child: { exitCode: number | null; signalCode: string | number | null }, stdout: string, stderr: string): CommandResult {
   const exitCode = child.exitCode ?? 128 + signalNumber(child.signalCode);
-  if (exitCode !== 0) throw new CommandError(display(spec), exitCode, '', '');
-  return { stdout: '', stderr: '', exitCode };
+  if (exitCode !== 0) throw new CommandError(display(spec), exitCode, stderr, stdout);
+  return { stdout, stderr, exitCode };
 }
 
 /** Reads a command's stream into its log as chunks arrive (most commands print nothing: no decoder is made for them). */
