@@ -157,7 +157,8 @@ export class Incremental {
   check(node: ProcNode): CheckVerdict {
     const o = this.#host.options();
     if (node.depNodes.length === 0 && node.opts.inputs.length === 0 && !this.explain) return this.#alwaysRuns(node, o);
-    const base = resolve(node.opts.cwd ?? '.');
+    // The working directory as it is now (process.cwd() is absolute and normalised already).
+    const base = node.opts.cwd === null ? process.cwd() : resolve(node.opts.cwd);
     // A dep restored from the remote cache changed its outputs like one that ran.
     const changedDep = node.depNodes.find((d) => (d.state === 'succeeded' && d.executed) || d.cacheSource === 'remote');
     const quick = changedDep === undefined ? this.#unchanged(node, o, base) : null;

@@ -236,6 +236,7 @@ export class Registry {
   }
 
   #resolveDeps(node: ProcNode): void {
+    if (node.opts.deps.length === 0) return; // most procs: no owner text or context made
     const owner = `proc "${node.name}"`;
     const c: DepContext = { procName: node.name, params: this.#host.params(), args: node.args };
     const names = node.depNames;
