@@ -30,19 +30,6 @@ function declarations(): string {
   return out;
 }
 
-/**
- * The binary's JIT starts this many times more reluctant (Bun's `--compile-jit-policy`); cli.ts sets
- * it back to normal once a run lasts. A no-op rebuild of 1,000 tasks spent about 40% of its CPU in
- * JIT threads compiling run-once code, on a second core the main thread then shares.
- */
-const JIT_POLICY = 100;
-
-/** `--compile-jit-policy` where this Bun has it (1.4.2 on): older ones build the binary without. */
-function jitPolicyFlag(): string[] {
-  const help = Bun.spawnSync([process.execPath, 'build', '--help'], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString();
-  return help.includes('--compile-jit-policy') ? [`--compile-jit-policy=${JIT_POLICY}`] : [];
-}
-
 const extra = process.argv.slice(2);
 if (extra.includes('--lib')) {
   run([process.execPath, 'build', '--target=bun', '--format=cjs', '--bytecode', '--minify', '--outdir', join(root, 'dist', 'lib'), join(root, 'src', 'index.ts')]);
@@ -59,5 +46,5 @@ if (extra.includes('--lib')) {
   const outfile = extra.includes('--outfile') ? [] : ['--outfile', join(root, 'dist', 'parproc')];
   // Bytecode (ESM) halves start-up: the bundle is not parsed at each launch; with splitting, each
   // command's code is a chunk of its own, loaded when that command runs (--version: 30 → 21 ms).
-  run([process.execPath, 'build', '--compile', '--minify', '--bytecode', '--format=esm', '--splitting', '--sourcemap', ...jitPolicyFlag(), join(root, 'src', 'cli.ts'), join(root, 'src', 'runners', 'worker-entry.ts'), ...outfile, ...extra]);
+  run([process.execPath, 'build', '--compile', '--minify', '--bytecode', '--format=esm', '--splitting', '--sourcemap', join(root, 'src', 'cli.ts'), join(root, 'src', 'runners', 'worker-entry.ts'), ...outfile, ...extra]);
 }

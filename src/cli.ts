@@ -5,14 +5,6 @@
  */
 import pkg from '../package.json' with { type: 'json' };
 
-/**
- * The binary starts with the JIT reluctant (build.ts, `--compile-jit-policy`): a short run — a
- * no-op rebuild, one small task — is run-once code, which the JIT would compile on the other core
- * for nothing. A run that lasts gets the usual JIT from here on.
- */
-const JIT_AFTER_MS = 100;
-setTimeout(() => (Bun as { unsafe?: { setJITPolicy?: (scale: number) => void } }).unsafe?.setJITPolicy?.(1), JIT_AFTER_MS).unref();
-
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   // Not through process.stdout, whose first touch costs Bun ~20 ms. A reader that went away
