@@ -2,8 +2,8 @@
  * Argument parsing for citty's command definitions (citty renders the help). The parse is our own
  * and strict — unknown flags are errors, `-p k=v` repeats, numbers are checked — and it does not
  * load citty on the way to a run: citty's parser imports node:util, several milliseconds of every
- * start-up. Accepted: `--name`, `--name=value`, `--name value`, `-a`, `-a value`, `--no-name`,
- * and `--` before arguments that are not flags; the result has each flag under its name in
+ * start-up. Accepted: `--name`, `--name=value`, `--name value`, `-a`, `-a value`, `-avalue` (as
+ * make takes `-j8`), `--no-name`, and `--` before arguments that are not flags; the result has each flag under its name in
  * kebab-case and camelCase, positionals in `_` and under their own names.
  */
 import type { ArgsDef, CommandDef, ParsedArgs } from 'citty';
@@ -31,6 +31,17 @@ interface Flag {
   type: 'string' | 'boolean';
 }
 
+/**
+ * The value of a one-letter option written with it (`-j8`, `-Cweb`, `-pk=v`), or `undefined`:
+ * `arg` is `-` and the letter, then the value; `known(name)` tells the names that are options of
+ * their own (`-param=x` is `--param`, not `-p` with `aram=x`).
+ */
+export function attachedValue(arg: string, letter: string, known: (name: string) => boolean): string | undefined {
+  if (arg.length < 3 || arg[0] !== '-' || arg[1] !== letter || arg[2] === '=') return undefined;
+  const eq = arg.indexOf('=');
+  return known(eq < 0 ? arg.slice(1) : arg.slice(1, eq)) ? undefined : arg.slice(2);
+}
+
 /** Parses `rawArgs` against `def`; a flag `def` does not know is an error naming it. */
 export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command: string): ParsedArgs<T> {
   const flags = new Map<string, Flag>();
@@ -51,6 +62,12 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
     }
     if (!arg.startsWith('-') || arg === '-') {
       positionals.push(arg);
+      continue;
+    }
+    const short = arg[1] === '-' ? undefined : flags.get(arg[1] as string);
+    const attached = short?.type === 'string' ? attachedValue(arg, arg[1] as string, (n) => flags.has(n)) : undefined;
+    if (short !== undefined && attached !== undefined) {
+      out[short.key] = attached;
       continue;
     }
     const body = arg.replace(/^--?/, '');
@@ -97,16 +114,21 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
   return out as ParsedArgs<T>;
 }
 
-/** All values of a repeatable string flag (`-p a=1 -p b=2`), in order. */
+/** All values of a repeatable string flag (`-p a=1 -p b=2`, `-pa=1`), in order. */
 export function repeated(rawArgs: string[], names: string[]): string[] {
   const out: string[] = [];
+  const long = (n: string) => n.length > 1 && names.includes(n);
   for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i] as string;
-    if (arg === '--') break;
+    const raw = rawArgs[i] as string;
+    if (raw === '--') break;
+    // A long name with one dash is that option, as parseFlags takes it (`-param=x`).
+    const arg = raw[1] !== '-' && long(raw.slice(1).split('=')[0] as string) ? `-${raw}` : raw;
     for (const n of names) {
       const flag = n.length === 1 ? `-${n}` : `--${n}`;
+      const attached = n.length === 1 ? attachedValue(arg, n, long) : undefined;
       if (arg === flag && rawArgs[i + 1] !== undefined) out.push(rawArgs[++i] as string);
       else if (arg.startsWith(`${flag}=`)) out.push(arg.slice(flag.length + 1));
+      else if (attached !== undefined) out.push(attached);
     }
   }
   return out;

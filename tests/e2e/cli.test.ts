@@ -194,6 +194,11 @@ proc('default', { deps: ['w0','w1','w2','w3','w4','w5'] }, (ctx) => { console.lo
     expect(r.code).toBe(0);
     const out = parseNdjson(r.stdout).events.find((e) => e.type === 'proc-output') as { text: string };
     expect(JSON.parse(out.text)).toEqual({ peak: 2, params: { env: 'prod', region: 'eu' } });
+    // Values attached to one-letter options, as make takes them.
+    const attached = await rig.exec(['-j1', '-penv=dev', '--json', '--full']);
+    expect(attached.code, attached.stderr).toBe(0);
+    const line = parseNdjson(attached.stdout).events.find((e) => e.type === 'proc-output') as { text: string };
+    expect(JSON.parse(line.text)).toEqual({ peak: 1, params: { env: 'dev' } });
   });
 
   test('no targets: the default proc; else the now: true procs; else the list', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'bun:test';
 import { thrownMessage } from '../helpers/thrown.ts';
 import type { ArgsDef } from 'citty';
 import { CliError } from '../../src/cli/errors.ts';
-import { parseFlags } from '../../src/cli/flags.ts';
+import { parseFlags, repeated } from '../../src/cli/flags.ts';
 import { runArgs } from '../../src/cli/commands/run.ts';
 
 const def = {
@@ -35,6 +35,19 @@ describe('parseFlags', () => {
     expect(b['dry-run']).toBe(false);
     expect(b.limit).toBe('5');
     expect(b._).toEqual(['-']);
+  });
+
+  test('a one-letter option takes its value attached, as make takes -j8', () => {
+    const a = parseFlags(['-j8', '-n'], def, 'run');
+    expect(a.parallel).toBe('8');
+    expect(a['dry-run']).toBe(true);
+    const b = parseFlags(['-Cweb', '-fbuild/p.ts', '-pk=v=w', 'x'], runArgs, 'run');
+    expect([b.cwd, b.file, b.param, b._]).toEqual(['web', 'build/p.ts', 'k=v=w', ['x']]);
+    // A long name written with one dash is that option, not its letter with a value.
+    expect(parseFlags(['-parallel=3'], def, 'run').parallel).toBe('3');
+    // A boolean letter takes no value: `-nx` is not `-n` with "x".
+    expect(problem(() => parseFlags(['-nx'], def, 'run'))).toBe('run: unknown option "-nx" (see parproc run --help)');
+    expect(repeated(['-pa=1', '-p', 'b=2', '--param=c=3', '-param=d=4', '--', '-pe=5'], ['p', 'param'])).toEqual(['a=1', 'b=2', 'c=3', 'd=4']);
   });
 
   test('--no-x turns a flag off, string flags too; the last value wins', () => {
