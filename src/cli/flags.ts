@@ -3,8 +3,9 @@
  * and strict — unknown flags are errors, `-p k=v` repeats, numbers are checked — and it does not
  * load citty on the way to a run: citty's parser imports node:util, several milliseconds of every
  * start-up. Accepted: `--name`, `--name=value`, `--name value`, `-a`, `-a value`, `-avalue` (as
- * make takes `-j8`), `--no-name`, and `--` before arguments that are not flags; the result has each flag under its name in
- * kebab-case and camelCase, positionals in `_` and under their own names.
+ * make takes `-j8`), `--no-name`, and `--` before arguments that are not flags; the result has
+ * each flag under its name in kebab-case and camelCase, positionals in `_` and under their own
+ * names.
  */
 import type { ArgsDef, CommandDef, ParsedArgs } from 'citty';
 import { CliError } from './errors.ts';
@@ -122,7 +123,7 @@ export function repeated(rawArgs: string[], names: string[]): string[] {
     const raw = rawArgs[i] as string;
     if (raw === '--') break;
     // A long name with one dash is that option, as parseFlags takes it (`-param=x`).
-    const arg = raw[1] !== '-' && long(raw.slice(1).split('=')[0] as string) ? `-${raw}` : raw;
+    const arg = raw[0] === '-' && raw[1] !== '-' && long(raw.slice(1).split('=')[0] as string) ? `-${raw}` : raw;
     for (const n of names) {
       const flag = n.length === 1 ? `-${n}` : `--${n}`;
       const attached = n.length === 1 ? attachedValue(arg, n, long) : undefined;

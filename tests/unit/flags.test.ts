@@ -47,7 +47,7 @@ describe('parseFlags', () => {
     expect(parseFlags(['-parallel=3'], def, 'run').parallel).toBe('3');
     // A boolean letter takes no value: `-nx` is not `-n` with "x".
     expect(problem(() => parseFlags(['-nx'], def, 'run'))).toBe('run: unknown option "-nx" (see parproc run --help)');
-    expect(repeated(['-pa=1', '-p', 'b=2', '--param=c=3', '-param=d=4', '--', '-pe=5'], ['p', 'param'])).toEqual(['a=1', 'b=2', 'c=3', 'd=4']);
+    expect(repeated(['-pa=1', '-p', 'b=2', '--param=c=3', '-param=d=4', 'param', '--', '-pe=5'], ['p', 'param'])).toEqual(['a=1', 'b=2', 'c=3', 'd=4']);
   });
 
   test('--no-x turns a flag off, string flags too; the last value wins', () => {
