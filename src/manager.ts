@@ -301,6 +301,15 @@ export class ProcManager {
     return this.#incremental.store();
   }
 
+  /** The CLI's no-op seal: keep every stat the checks take; `checkedStats()` gives them (see Incremental). */
+  keepCheckedStats(): void {
+    this.#incremental.keepCheckedStats();
+  }
+
+  checkedStats(): ReadonlyMap<string, { mtimeMs: number; size: number } | null> | null {
+    return this.#incremental.checkedStats();
+  }
+
   /** Commits and closes the task DB and restores the terminal (the CLI calls this before exiting). */
   close(): void {
     this.#runners.dispose();

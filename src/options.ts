@@ -114,6 +114,7 @@ const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 
     fullLogOnFailure: v.optional(v.boolean()),
     failFast: v.optional(v.boolean()),
     failedFirst: v.optional(v.boolean()),
+    quickNoop: v.optional(v.boolean()),
     snippets: v.optional(v.picklist(['all', 'failures', 'none'], 'expected "all", "failures" or "none"')),
     trackImports: v.optional(v.boolean()),
     importRoots: v.optional(v.nullable(v.array(nonEmpty))),
@@ -244,7 +245,7 @@ const PROC_KINDS: Record<string, SimpleKind> = {
 };
 const OPTION_KINDS: Record<string, SimpleKind> = {
   parallel: 'count', mode: MODES, dynamic: 'flag', debug: 'flag', allowMissingDeps: 'flag', watch: 'flag',
-  fullLogOnFailure: 'flag', failFast: 'flag', failedFirst: 'flag', trackImports: 'flag', display: 'flag',
+  fullLogOnFailure: 'flag', failFast: 'flag', failedFirst: 'flag', quickNoop: 'flag', trackImports: 'flag', display: 'flag',
   taskDbPath: 'path', logDir: 'path', traceFile: 'path',
   snippets: ['all', 'failures', 'none'], fingerprint: ['mtime', 'hash'],
 };
@@ -294,6 +295,11 @@ export interface Options {
   snippets: 'all' | 'failures' | 'none';
   /** Among ready procs, start those whose last recorded run failed first (task DB). */
   failedFirst: boolean;
+  /**
+   * The CLI may answer a repeated no-op `run` from its seal without loading the task file
+   * (cli/noop-seal.ts). `false` for a task file whose graph depends on the clock or randomness.
+   */
+  quickNoop: boolean;
   failFast: boolean;
   trackImports: boolean;
   importRoots: string[] | null;
@@ -343,6 +349,7 @@ export function defaultOptions(): Options {
     fullLogOnFailure: false,
     failFast: false,
     failedFirst: true,
+    quickNoop: true,
     snippets: 'all',
     trackImports: false,
     importRoots: null,

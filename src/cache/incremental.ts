@@ -7,7 +7,7 @@ import { resolve } from '../util/path.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
-import { StatPass } from '../files/stat-pass.ts';
+import { StatPass, type FileStat } from '../files/stat-pass.ts';
 import { fillPattern, hasGlob, hasPlaceholders } from '../graph/pattern.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
@@ -117,6 +117,13 @@ export class Incremental {
   readonly runId = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   /** Stats shared by the checks of one pass (each distinct path once). */
   #pass = new StatPass();
+  /**
+   * Every stat this run's checks took, while each check was decided from stats and cached rows
+   * alone (`#unchanged`); `null` once one needed more, or a path's stat differed between passes.
+   */
+  #checked: Map<string, FileStat | null> | null = null;
+  /** Whether the last check was decided by `#unchanged`. */
+  #quick = false;
 
   constructor(host: IncrementalHost) {
     this.#host = host;
@@ -153,8 +160,34 @@ export class Incremental {
     return { procName: node.name, params: this.#host.params(), args: node.args };
   }
 
+  /**
+   * From now on, keeps every stat the checks take (the CLI's no-op seal, cli/noop-seal.ts):
+   * `checkedStats()` gives them, or `null` when some check needed more than stats and cached rows.
+   */
+  keepCheckedStats(): void {
+    const checked = (this.#checked = new Map());
+    this.#pass.onStat = (abs, st) => {
+      if (this.#checked === null) return;
+      const seen = checked.get(abs);
+      if (seen === undefined) checked.set(abs, st === null ? null : { mtimeMs: st.mtimeMs, size: st.size });
+      else if ((seen === null) !== (st === null) || (seen !== null && st !== null && (seen.mtimeMs !== st.mtimeMs || seen.size !== st.size))) this.#checked = null;
+    };
+  }
+
+  /** See `keepCheckedStats`. */
+  checkedStats(): ReadonlyMap<string, FileStat | null> | null {
+    return this.#checked;
+  }
+
   /** Decides whether `node` runs; takes its input fingerprints (for ctx and the cache). */
   check(node: ProcNode): CheckVerdict {
+    this.#quick = false;
+    const verdict = this.#check(node);
+    if (!this.#quick) this.#checked = null;
+    return verdict;
+  }
+
+  #check(node: ProcNode): CheckVerdict {
     const o = this.#host.options();
     if (node.depNodes.length === 0 && node.opts.inputs.length === 0 && !this.explain) return this.#alwaysRuns(node, o);
     // The working directory as it is now (process.cwd() is absolute and normalised already).
@@ -243,6 +276,7 @@ export class Incremental {
       node.reason = null;
       node.key = null;
       node.cacheSource = 'local';
+      this.#quick = true;
       return { kind: 'up-to-date', output };
     } catch {
       return null;

@@ -37,6 +37,8 @@ export interface RunRecord {
 }
 
 export interface TaskStore {
+  /** The DB file. */
+  readonly path: string;
   /** The cached result of `name`, or `null`. */
   getCached(name: string): CachedResult | null;
   /** Caches a result (written with the next batch). */

@@ -9,10 +9,13 @@ import { fs } from '../util/fs.ts';
 const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
   '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx',
 };
+/** Node's built-in modules, imported without `node:` (loaded when first needed). */
+let builtins: Set<string> | null = null;
+const isBuiltin = (name: string) => (builtins ??= new Set((require('node:module') as typeof import('node:module')).builtinModules)).has(name);
 const TRY_EXTENSIONS = ['', '.ts', '.tsx', '.mts', '.js', '.mjs', '.jsx', '.cts', '.cjs'];
 
 /** Scan results by file, reused while the file's mtime is unchanged. */
-const scanned = new Map<string, { mtimeMs: number; imports: string[] }>();
+const scanned = new Map<string, { mtimeMs: number; imports: string[]; packages: string[] }>();
 const transpilers = new Map<string, Bun.Transpiler>();
 
 function isFile(p: string): boolean {
@@ -36,37 +39,61 @@ function resolveSpecifier(from: string, spec: string): string | null {
   return null;
 }
 
-function importsOf(file: string): string[] {
+/** What `file` imports: first-party modules (resolved), and the bare specifiers of packages. */
+function scan(file: string): { imports: string[]; packages: string[] } {
+  const none = { imports: [], packages: [] };
   const loader = LOADERS[extname(file)];
-  if (!loader) return [];
+  if (!loader) return none;
   let mtimeMs: number;
   try {
     mtimeMs = fs().statSync(file).mtimeMs;
   } catch {
-    return [];
+    return none;
   }
   const hit = scanned.get(file);
-  if (hit && hit.mtimeMs === mtimeMs) return hit.imports;
+  if (hit && hit.mtimeMs === mtimeMs) return hit;
   let t = transpilers.get(loader);
   if (!t) transpilers.set(loader, (t = new Bun.Transpiler({ loader })));
-  let imports: string[] = [];
+  let specs: string[] = [];
   try {
-    imports = t
-      .scanImports(fs().readFileSync(file, 'utf8'))
-      .map((i) => resolveSpecifier(file, i.path))
-      .filter((p): p is string => p !== null);
+    specs = t.scanImports(fs().readFileSync(file, 'utf8')).map((i) => i.path);
   } catch {
-    imports = []; // a file that does not parse imports nothing we can know of
+    specs = []; // a file that does not parse imports nothing we can know of
   }
-  scanned.set(file, { mtimeMs, imports });
-  return imports;
+  const imports = specs.map((p) => resolveSpecifier(file, p)).filter((p): p is string => p !== null);
+  const packages = specs.filter((p) => !/^(\.{1,2}\/|\/|node:|bun:|bun$)/.test(p) && !isBuiltin(p.split('/')[0] as string));
+  const entry = { mtimeMs, imports, packages };
+  scanned.set(file, entry);
+  return entry;
+}
+
+function importsOf(file: string): string[] {
+  return scan(file).imports;
+}
+
+/**
+ * Whether `file` imports or requires by a computed name (`import(name)`, `require(dir + f)`, or
+ * through `createRequire`), which no scan can follow. A comment that reads like one counts too: the answer errs towards yes.
+ */
+export function importsByComputedName(file: string): boolean {
+  try {
+    const src = fs().readFileSync(file, 'utf8');
+    return src.includes('createRequire') || /\b(?:import|require)\s*\(\s*(?!(['"])[^'"\n]*\1\s*[,)])/.test(src);
+  } catch {
+    return true;
+  }
+}
+
+/** The packages `file` imports, as written (`react`, `@scope/pkg/sub`); not built-ins. */
+export function packageImports(file: string): string[] {
+  return scan(file).packages;
 }
 
 /** First-party modules imported (transitively) by `files`, excluding the files themselves. */
 export function trackedImports(files: readonly string[], roots: readonly string[]): string[] {
   const absRoots = roots.map((r) => resolve(r));
   const under = (p: string) =>
-    !p.split(sep).includes('node_modules') && absRoots.some((r) => p === r || p.startsWith(r + sep));
+    !p.split(sep).includes('node_modules') && absRoots.some((r) => p === r || p.startsWith(r.endsWith(sep) ? r : r + sep));
   const seen = new Set(files);
   const out: string[] = [];
   const queue = [...files];

@@ -26,6 +26,8 @@ export function statFile(abs: string): FileStat | undefined {
 export class StatPass {
   /** Stats of this pass by path; `null` for a missing file. */
   #stats: Map<string, FileStat | null> | null = null;
+  /** Sees every stat taken (the CLI's no-op seal keeps them). */
+  onStat: ((abs: string, st: FileStat | null) => void) | null = null;
 
   /** `abs`'s stat, taken once in this pass. */
   readonly stat = (abs: string): FileStat | undefined => {
@@ -38,6 +40,7 @@ export class StatPass {
     if (seen !== undefined) return seen ?? undefined;
     const st = statFile(abs);
     stats.set(abs, st ?? null);
+    this.onStat?.(abs, st ?? null);
     return st;
   };
 

@@ -7,6 +7,8 @@ import { StaticReporter, type ReporterContext } from './static-reporter.ts';
 
 export interface Reporter {
   onEvent(e: RunEvent): void;
+  /** Whether this is the live display (redrawn in place), not lines. */
+  readonly live: boolean;
   /** Restores the terminal (live display); a no-op for others. */
   dispose(): void;
 }
@@ -19,10 +21,10 @@ export function createDisplay(stream: 'stdout' | 'stderr', dynamic: boolean, ctx
   const write = stream === 'stdout' ? writeStdout : writeStderr;
   if (dynamic && isTTY && !ctx.options().debug) {
     const r = new DynamicReporter(processTerminal(stream === 'stdout' ? process.stdout : process.stderr, write), ctx);
-    return { onEvent: r.onEvent, dispose: () => r.dispose() };
+    return { onEvent: r.onEvent, live: true, dispose: () => r.dispose() };
   }
   const r = new StaticReporter({ write, color: colorFor({ isTTY }), ...ctx });
-  return { onEvent: r.onEvent, dispose: () => {} };
+  return { onEvent: r.onEvent, live: false, dispose: () => {} };
 }
 
 /** Colours only for a terminal (or FORCE_COLOR), never with NO_COLOR or TERM=dumb. */

@@ -53,6 +53,7 @@ const encoder = new TextEncoder();
  */
 function safeWrite(stream: 'stdout' | 'stderr', text: string): void {
   if (closed[stream] || text.length === 0) return;
+  tap?.(stream, text);
   const fd = stream === 'stdout' ? 1 : 2;
   const bytes = encoder.encode(text);
   let at = 0;
@@ -68,6 +69,13 @@ function safeWrite(stream: 'stdout' | 'stderr', text: string): void {
       return;
     }
   }
+}
+
+/** Sees everything parproc writes to stdout and stderr (the CLI's no-op seal records a run's output). */
+let tap: ((stream: 'stdout' | 'stderr', text: string) => void) | null = null;
+
+export function setWriteTap(t: typeof tap): void {
+  tap = t;
 }
 
 /** Writes to the real stdout, bypassing proc capture. */
