@@ -9,10 +9,13 @@ import { ProcManager } from '../manager.ts';
 import { closestNames } from '../util/closest.ts';
 import { CliError } from './errors.ts';
 import { findTaskFile, loadTaskFile } from './task-file.ts';
+import type { LoadRecord } from './load-tracker.ts';
 
 export interface Session {
   pm: ProcManager;
   taskFile: string;
+  /** What loading the task file depended on (for the no-op seal). */
+  load: LoadRecord | null;
 }
 
 /**
@@ -39,7 +42,7 @@ export async function openSession(
   pm.hold();
   pm.setSourceRoot(taskFile);
   attach?.(pm);
-  await loadTaskFile(taskFile, flags.json === true);
+  const load = await loadTaskFile(taskFile, flags.json === true);
   // Let `now: true` procs registered at the top level become wanted (held, so none starts).
   await new Promise<void>((r) => setImmediate(r));
   // The whole file has loaded: a dep that names nothing is a typo, not a proc defined later.
@@ -49,7 +52,7 @@ export async function openSession(
       `proc "${unknown.proc}": dependency "${unknown.dep}" is not a proc or a proto name${unknown.hint.length ? ` (did you mean ${unknown.hint.join(', ')}?)` : ''}`,
     );
   }
-  return { pm, taskFile };
+  return { pm, taskFile, load };
 }
 
 /** The CLI's defaults beside the task file: logs in `.parproc/logs`, the task DB `.parproc/parproc.db`. */

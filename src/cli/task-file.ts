@@ -9,8 +9,9 @@ import { dirname, join, relative, resolve } from '../util/path.ts';
 import { registerSelfModule } from '../self-module.ts';
 import { withFallbackSink, writeStderr } from '../util/stdio.ts';
 import { CliError } from './errors.ts';
+import { TASK_FILE_NAMES } from './task-file-names.ts';
+import { startTracking, stopTracking, type LoadRecord } from './load-tracker.ts';
 
-export const TASK_FILE_NAMES = ['parproc.ts', 'parproc.mts', 'parproc.js', 'parproc.mjs'];
 
 /** The task file: `explicit` (relative to cwd), else the first default name here or in a parent. */
 export function findTaskFile(cwd: string, explicit?: string): string {
@@ -32,16 +33,19 @@ export function findTaskFile(cwd: string, explicit?: string): string {
 /**
  * Imports the task file; any failure becomes one `CliError` line naming the file and line. With
  * `stdoutToStderr` (`--json`), what its top-level code prints goes to stderr, keeping stdout for
- * NDJSON.
+ * NDJSON. Returns what the load depended on (./load-tracker.ts).
  */
-export async function loadTaskFile(path: string, stdoutToStderr = false): Promise<void> {
+export async function loadTaskFile(path: string, stdoutToStderr = false): Promise<LoadRecord | null> {
   await registerSelfModule(() => import('../index.ts'));
   const load = () => import(path);
+  startTracking(path);
   try {
     await (stdoutToStderr ? withFallbackSink({ write: (_stream, text) => writeStderr(text) }, load) : load());
   } catch (err) {
+    stopTracking();
     throw new CliError(describeLoadError(path, err));
   }
+  return stopTracking();
 }
 
 function describeLoadError(path: string, err: unknown): string {

@@ -151,4 +151,27 @@ proc('default', { deps: ['gen'] }, (ctx) => ctx.results.gen + 1);
     expect(procs.map((p) => [p.name, p.state, p.cache, p.output]).sort()).toEqual([['default', 'up-to-date', 'remote', 8], ['gen', 'up-to-date', 'remote', 7]]);
     expect(await Bun.file(join(b.dir, 'out', 'gen.txt')).text()).toBe('made');
   });
+  test('the no-op seal from the binary: a repeated no-op is replayed, and a file the task file read through node:fs turns it away', async () => {
+    await using rig = await CliRig.create({ bin });
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+import { readFileSync } from 'node:fs';
+const names: string[] = JSON.parse(readFileSync('names.json', 'utf8'));
+const all = names.map((n) => proc('make-' + n, { inputs: ['src.txt'], outputs: ['out/' + n] }, () => Bun.write('out/' + n, n)));
+proc('default', { deps: all }, () => null);
+`,
+      'names.json': '["a"]',
+      'src.txt': 'x',
+    });
+    const env = { PARPROC_DEBUG_SEAL: '1' };
+    expect((await rig.exec([], { env })).code).toBe(0);
+    expect((await rig.exec([], { env })).stderr).toContain('seal written');
+    const replayed = await rig.exec([], { env });
+    expect(replayed.stderr).toContain('seal replayed');
+    expect(replayed.stdout).toContain('2 up to date');
+    rig.write({ 'names.json': '["a", "b"]' });
+    const reloaded = await rig.exec([], { env });
+    expect(reloaded.stderr).not.toContain('seal replayed');
+    expect(reloaded.stdout).toContain('✓ make-b');
+  });
 });

@@ -9,6 +9,7 @@ import { defineCommand, DB_ARG, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { openCliStore } from './history.ts';
+import { removeSeals } from '../noop-seal.ts';
 
 export const cleanArgs = {
   ...TASK_FILE_ARGS,
@@ -31,6 +32,12 @@ export async function runClean(rawArgs: string[]): Promise<number> {
     forgotten = store.forget(names);
   } finally {
     store.close();
+  }
+  // The no-op seals rest on the results just forgotten (their DB stamp would turn them away too).
+  try {
+    removeSeals(findTaskFile(resolve(args.cwd ?? '.'), args.file));
+  } catch {
+    // no task file here: no seals either
   }
   let removed = 0;
   if (args.logs) {

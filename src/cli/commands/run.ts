@@ -17,6 +17,7 @@ import { findTaskFile } from '../task-file.ts';
 import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV } from '../watch-supervisor.ts';
 import { listData, printList } from './list.ts';
 import { REMOTE_ARGS, remoteCacheFlags } from '../remote-flags.ts';
+import { RunSealer } from '../run-sealer.ts';
 
 export const runArgs = {
   ...TASK_FILE_ARGS,
@@ -35,6 +36,7 @@ export const runArgs = {
   watch: { type: 'boolean', alias: 'w', description: 'after the run, watch inputs and re-run what changed (until Ctrl+C); the task file reloads when edited' },
   db: { type: 'string', description: 'task DB path (default .parproc/parproc.db beside the task file); --no-db: none', valueHint: 'path' },
   trace: { type: 'string', description: 'write the run as Chrome trace-event JSON (opens in Perfetto)', valueHint: 'file' },
+  quick: { type: 'boolean', description: 'answer a repeated no-op from its seal, without loading the task file (default; --no-quick: check every proc)' },
   ...REMOTE_ARGS,
 } satisfies ArgsDef;
 
@@ -63,8 +65,9 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   const params = parseParams(repeated(rawArgs, ['p', 'param']));
   const human = args.json ? writeStderr : writeStdout;
   const json = args.json ? new JsonReporter(writeStdout) : null;
+  const sealer = new RunSealer(sealRefusal(args, rawArgs));
   let display: Reporter | null = null;
-  const { pm } = await openSession(args, (m) => {
+  const { pm, taskFile, load } = await openSession(args, (m) => {
     if (args['dry-run']) return;
     // Live or plain is settled by the flags and the environment; other options are read at each
     // event, so the task file's setOptions counts too.
@@ -78,6 +81,8 @@ export async function runRun(rawArgs: string[]): Promise<number> {
       m.onEvent(new StreamReporter(out === 'stdout' ? writeStdout : writeStderr, colorFor({ isTTY: isTerminal(out === 'stdout' ? 1 : 2) })).onEvent);
     }
     if (json) m.onEvent(json.onEvent);
+    if (display.live || m.getOptions().debug) sealer.refuse('live display or debug');
+    if (sealer.open) m.onEvent(sealer.onEvent);
   });
   if (args.trace !== undefined) pm.setOptions({ traceFile: args.trace });
 
@@ -99,6 +104,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (args.watch) pm.setOptions({ watch: true });
   const remote = remoteCacheFlags(pm.getOptions().remoteCache, args, rawArgs);
   if (remote !== undefined) pm.setOptions({ remoteCache: remote });
+  if (pm.getOptions().remoteCache !== null || pm.getOptions().debug) sealer.refuse('a remote cache or debug');
 
   const targets = args._.length > 0 ? resolveTargets(pm, args._) : defaultTargets(pm);
   if (targets === null) {
@@ -136,6 +142,10 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   };
   for (const sig of SIGNALS) process.on(sig, onSignal);
   if (args.watch) process.on(RELOAD_SIGNAL, onReload);
+  if (sealer.open) {
+    pm.keepCheckedStats();
+    sealer.checking();
+  }
   pm.release({ full: args.full === true });
   let ok: boolean;
   try {
@@ -149,9 +159,11 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   } finally {
     for (const sig of SIGNALS) process.off(sig, onSignal);
     process.off(RELOAD_SIGNAL, onReload);
+    sealer.prepare(pm);
     pm.close();
     (display as Reporter | null)?.dispose();
   }
+  if (signalled === null && !reloading) sealer.finish(taskFile, load);
   if (reloading && signalled === null) return EXIT.ok;
   json?.summary(ok && signalled === null, pm.results());
   if (signalled) {
@@ -159,6 +171,13 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     return 128 + (constants.signals[signalled] ?? 2);
   }
   return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** Why flags rule out sealing a no-op for replay (cli/noop-seal.ts), or `null`. */
+function sealRefusal(args: Record<string, unknown>, rawArgs: string[]): string | null {
+  for (const flag of ['json', 'stream', 'watch', 'dry-run', 'full', 'trace']) if (args[flag]) return `--${flag}`;
+  if (rawArgs.includes('--no-quick')) return '--no-quick';
+  return null;
 }
 
 /** `--db <path>` → the path, `--no-db` → `null`, neither → `undefined`. */

@@ -1,0 +1,240 @@
+/**
+ * The no-op seal (issue 11): when `parproc run` found every proc up to date from stats and cached
+ * rows alone, it writes down everything that decision rested on — the files the checks stat'ed,
+ * the task file's modules and what loading it read, the task DB, the arguments, the working
+ * directory, the environment, parproc's own build — and what it printed. The next identical
+ * command whose stamps all still match prints the same (with its own time) without loading the
+ * task file: the result a full run would reach, at the cost of the stats.
+ *
+ * This module is what the CLI's entry reads before anything else loads (node:fs through require,
+ * so the load tracker's wrappers still come first); writing a seal is `writeSeal`.
+ */
+import pkg from '../../package.json' with { type: 'json' };
+import { TASK_FILE_NAMES } from './task-file-names.ts';
+
+type Fs = typeof import('node:fs');
+const fs = (): Fs => require('node:fs') as Fs;
+type Path = typeof import('node:path');
+const path = (): Path => require('node:path') as Path;
+
+/** Bumped when the format or what it stands for changes: older seals are then ignored. */
+const FORMAT = 1;
+/** Seals kept per project (one per distinct command line and directory). */
+const KEEP = 16;
+/** Where the run's time goes in the recorded output. */
+export const DURATION_MARK = '\u0000';
+
+/**
+ * A file as the decision saw it: missing (`[path]`), as the checks compare it (`[path, mtimeMs,
+ * size]`), or strictly, for modules and what loading read (`[path, mtimeMs, size, ctimeMs, ino]`).
+ */
+type Stamp = [string] | [string, number, number] | [string, number, number, number, number];
+
+interface Seal {
+  format: number;
+  key: string;
+  files: Stamp[];
+  /** What the run wrote, by file descriptor (1 stdout, 2 stderr), in order. */
+  out: [1 | 2, string][];
+}
+
+/** The command line this process started with, as `replaySeal` found it. */
+let started: Invocation | null = null;
+
+/** Where a command line's seal lives, and the key it must match. */
+export interface Invocation {
+  file: string;
+  key: () => string;
+  /** The `.parproc` directory beside the task file the command would load. */
+  dir: string;
+}
+
+/** A flag's value in `argv` (`-C dir`, `-Cdir`, `--cwd dir`, `--cwd=dir`), the last one given. */
+function flagValue(argv: readonly string[], short: string, long: string): string | undefined {
+  let v: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') break;
+    if (a === short || a === long) v = argv[++i];
+    else if (a.startsWith(`${long}=`)) v = a.slice(long.length + 1);
+    else if (a.startsWith(short) && !a.startsWith('--')) v = a.slice(short.length);
+  }
+  return v;
+}
+
+/** The task file the command would load, found as `findTaskFile` finds it; `null` if none. */
+function taskFileOf(argv: readonly string[]): string | null {
+  const { resolve, dirname, join } = path();
+  const cwdFlag = flagValue(argv, '-C', '--cwd');
+  const dir = cwdFlag === undefined ? process.cwd() : resolve(cwdFlag);
+  const file = flagValue(argv, '-f', '--file');
+  if (file !== undefined) return resolve(dir, file);
+  for (let d = dir; ; d = dirname(d)) {
+    for (const name of TASK_FILE_NAMES) if (fs().existsSync(join(d, name))) return join(d, name);
+    if (dirname(d) === d) return null;
+  }
+}
+
+/** parproc's own build: the binary, or the entry script run by `bun`. */
+function buildStamp(): string {
+  const self = Bun.main.startsWith('/$bunfs/') ? process.execPath : Bun.main;
+  const st = fs().statSync(self, { throwIfNoEntry: false });
+  return `${pkg.version}:${self}:${st?.mtimeMs}:${st?.size}:${Bun.version}:${Bun.revision}`;
+}
+
+/** Whether a descriptor is a terminal (as util/tty.ts asks, without its imports). */
+function terminal(fd: number): boolean {
+  try {
+    const st = fs().fstatSync(fd);
+    return st.isCharacterDevice() && st.rdev >> 8 !== 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The seal for `argv` run here: its file, and its key — computed when first asked (a command
+ * without a seal never pays for it) from what was found at the start. The key covers everything
+ * that could make the same task file build another graph or print otherwise: the arguments, the
+ * working directory, the whole environment, where output goes, and parproc's build.
+ */
+export function invocation(argv: readonly string[]): Invocation | null {
+  if (process.env.PARPROC_QUICK === '0') return null;
+  let taskFile: string | null;
+  try {
+    taskFile = taskFileOf(argv);
+  } catch {
+    return null;
+  }
+  if (taskFile === null) return null;
+  const dir = path().join(path().dirname(taskFile), '.parproc');
+  const cwd = process.cwd();
+  const env = { ...process.env };
+  let key: string | null = null;
+  // One seal per command line, directory and environment (the key says the rest).
+  const name = Bun.hash(`${cwd}\0${argv.join('\0')}\0${JSON.stringify(env)}`).toString(36);
+  return {
+    file: path().join(dir, 'quick', `${name}.json`),
+    dir,
+    key: () => {
+      const vars = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      key ??= Bun.hash(JSON.stringify([FORMAT, buildStamp(), taskFile, cwd, argv, vars, terminal(1), terminal(2)])).toString(36);
+      return key;
+    },
+  };
+}
+
+function stampOf(p: string, strict: boolean): Stamp {
+  const st = fs().statSync(p, { throwIfNoEntry: false });
+  if (st === undefined) return [p];
+  return strict ? [p, st.mtimeMs, st.size, st.ctimeMs, st.ino] : [p, st.mtimeMs, st.size];
+}
+
+function matches(s: Stamp): boolean {
+  let st;
+  try {
+    st = fs().statSync(s[0], { throwIfNoEntry: false });
+  } catch {
+    st = undefined;
+  }
+  if (st === undefined) return s.length === 1;
+  if (s.length === 1 || st.mtimeMs !== s[1] || st.size !== s[2]) return false;
+  return s.length === 3 || (st.ctimeMs === s[3] && st.ino === s[4]);
+}
+
+function write(fd: 1 | 2, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += fs().writeSync(fd, bytes, at, bytes.length - at);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EAGAIN') return; // the reader went away: as the full run, not an error
+      Bun.sleepSync(1); // a full non-blocking pipe
+    }
+  }
+}
+
+/**
+ * Replays the seal of this command line when every stamp still matches: prints what the last run
+ * printed, with the time this check took, and returns the exit code (0). `null`: run normally.
+ */
+export function replaySeal(argv: readonly string[], startedAt: number): number | null {
+  const inv = invocation(argv);
+  started = inv;
+  if (inv === null) return null;
+  let seal: Seal;
+  try {
+    if (!fs().existsSync(inv.file)) return null;
+    seal = JSON.parse(fs().readFileSync(inv.file, 'utf8')) as Seal;
+  } catch {
+    return null;
+  }
+  if (seal.format !== FORMAT || seal.key !== inv.key() || !Array.isArray(seal.files) || !Array.isArray(seal.out)) return null;
+  if (!seal.out.every((o) => Array.isArray(o) && (o[0] === 1 || o[0] === 2) && typeof o[1] === 'string')) return null;
+  for (const s of seal.files) if (!matches(s)) return null;
+  const ms = performance.now() - startedAt;
+  const took = ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+  for (const [fd, text] of seal.out) write(fd, text.replace(DURATION_MARK, took));
+  if (process.env.PARPROC_DEBUG_SEAL === '1') write(2, 'parproc: seal replayed\n');
+  return 0;
+}
+
+/** What a sealed run rested on, gathered by the run command. */
+export interface SealInput {
+  taskFile: string;
+  /**
+   * Files to stamp strictly (the task file's modules, what loading it read, the task DB), each
+   * with the time it was first read: changed at or after that (to the timestamp's coarseness), it
+   * may have changed after it was read, and there is no seal.
+   */
+  strict: Iterable<[string, number]>;
+  /** The checks' stats: a path's mtime and size, or `null` when it was missing. */
+  checked: ReadonlyMap<string, { mtimeMs: number; size: number } | null>;
+  out: [1 | 2, string][];
+}
+
+/** Coarse file timestamps lag the clock by up to a tick: a change this close before a read counts as after it. */
+const TIMESTAMP_SLACK_MS = 10;
+
+/** Writes the seal (replacing this command line's last one); the reason when it does not. */
+export function writeSeal(s: SealInput): string | null {
+  // As the command line was when it started (the task file may have changed the environment since).
+  const inv = started;
+  if (inv === null) return 'PARPROC_QUICK=0, or no task file found from the arguments';
+  if (path().dirname(inv.dir) !== path().dirname(s.taskFile)) return 'the arguments name another task file';
+  if (!fs().existsSync(inv.dir)) return `no ${inv.dir}`;
+  const files = new Map<string, Stamp>();
+  for (const [p, st] of s.checked) files.set(p, st === null ? [p] : [p, st.mtimeMs, st.size]);
+  for (const [p, readAt] of s.strict) {
+    const stamp = stampOf(p, true);
+    if (stamp.length > 1 && (stamp[1] as number) >= readAt - TIMESTAMP_SLACK_MS) return `${p} changed while the run loaded or checked`;
+    const checked = files.get(p);
+    if (checked !== undefined && (checked.length === 1 ? stamp.length !== 1 : checked[1] !== stamp[1] || checked[2] !== stamp[2])) return `${p} changed during the run`;
+    files.set(p, stamp);
+  }
+  const seal: Seal = { format: FORMAT, key: inv.key(), files: [...files.values()], out: s.out };
+  try {
+    const dir = path().dirname(inv.file);
+    fs().mkdirSync(dir, { recursive: true });
+    const tmp = `${inv.file}.${process.pid}.tmp`;
+    fs().writeFileSync(tmp, JSON.stringify(seal));
+    fs().renameSync(tmp, inv.file);
+    prune(dir);
+  } catch (err) {
+    return `could not write ${inv.file} (${(err as Error).message})`;
+  }
+  return null;
+}
+
+/** Keeps the newest `KEEP` seals. */
+function prune(dir: string): void {
+  const names = fs().readdirSync(dir).filter((n) => n.endsWith('.json'));
+  if (names.length <= KEEP) return;
+  const byAge = names.map((n) => ({ n, t: fs().statSync(path().join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const { n } of byAge.slice(KEEP)) fs().rmSync(path().join(dir, n), { force: true });
+}
+
+/** Removes every seal beside a task file (`parproc clean`: the cached results they rest on are gone). */
+export function removeSeals(taskFile: string): void {
+  fs().rmSync(path().join(path().dirname(taskFile), '.parproc', 'quick'), { recursive: true, force: true });
+}

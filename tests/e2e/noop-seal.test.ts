@@ -1,0 +1,210 @@
+// The no-op seal (issue 11, cli/noop-seal.ts): a repeated no-op `run` answers from what the last
+// one found, without loading the task file — and every change the answer rests on turns it away.
+// Real CLI, real files; PARPROC_DEBUG_SEAL=1 makes the CLI say whether it wrote or replayed one.
+import { describe, expect, test, setDefaultTimeout } from 'bun:test';
+import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliRig } from '../helpers/cli-rig.ts';
+
+setDefaultTimeout(30_000);
+
+const DEBUG = { PARPROC_DEBUG_SEAL: '1' };
+
+/** Three copy procs (input → output) and a default needing them; `extra` goes at the top. */
+const copies = (extra = '') => `import { proc } from 'parproc';
+import { copyFileSync } from 'node:fs';
+${extra}
+const all = ['a', 'b', 'c'].map((n) => proc('copy-' + n, { inputs: ['src/' + n + '.txt'], outputs: ['out/' + n + '.txt'] }, () => copyFileSync('src/' + n + '.txt', 'out/' + n + '.txt')));
+proc('default', { deps: all }, () => null);
+`;
+
+async function project(taskFile = copies(), files: Record<string, string> = {}): Promise<CliRig> {
+  const rig = await CliRig.create();
+  rig.write({ 'parproc.ts': taskFile, 'src/a.txt': 'A', 'src/b.txt': 'B', 'src/c.txt': 'C', 'out/.keep': '', ...files });
+  return rig;
+}
+
+/** Runs, and says which way the run went: `replayed`, `written` (a full no-op that sealed), or `full`. */
+async function run(rig: CliRig, args: string[] = [], env: Record<string, string> = {}) {
+  const r = await rig.exec(args, { env: { ...DEBUG, ...env } });
+  const way = r.stderr.includes('seal replayed') ? 'replayed' : r.stderr.includes('seal written') ? 'written' : 'full';
+  const why = /seal not written: (.*)/.exec(r.stderr)?.[1] ?? null;
+  return { ...r, way, why, ran: [...r.stdout.matchAll(/^✓ (\S+)/gm)].map((m) => m[1]) };
+}
+
+/** Built once, then one no-op that writes the seal. */
+async function sealed(rig: CliRig, args: string[] = []) {
+  const built = await run(rig, args);
+  expect(built.code).toBe(0);
+  expect(built.why).toBe('copy-a running');
+  const noop = await run(rig, args);
+  expect(`${noop.way} ${noop.why}`).toBe('written null');
+  return noop;
+}
+
+/** The output with the run's time taken out. */
+const untimed = (s: string) => s.replace(/Done in \d+(\.\d+)?m?s/, 'Done in T');
+
+describe('the no-op seal', () => {
+  test('a repeated no-op prints what the full one printed, without loading the task file or touching the task DB', async () => {
+    await using rig = await project();
+    const noop = await sealed(rig);
+    expect(noop.stdout).toContain('↷ copy-a');
+    expect(noop.stdout).toContain('4 up to date');
+    const db = join(rig.dir, '.parproc', 'parproc.db');
+    const dbBefore = statSync(db).mtimeMs;
+    const again = await run(rig);
+    expect(again.code).toBe(0);
+    expect(again.way).toBe('replayed');
+    expect(untimed(again.stdout)).toBe(untimed(noop.stdout));
+    expect(statSync(db).mtimeMs).toBe(dbBefore);
+    expect(existsSync(`${db}-wal`)).toBe(false);
+    // A replay writes nothing: the seal stays as it was, and replays again.
+    expect((await run(rig)).way).toBe('replayed');
+  });
+
+  test('a changed input, a missing output, or a new input file: the proc runs, as without the seal', async () => {
+    await using rig = await project();
+    await sealed(rig);
+    rig.write({ 'src/b.txt': 'B2' });
+    const changed = await run(rig);
+    expect(changed.way).not.toBe('replayed');
+    expect(changed.ran).toEqual(['copy-b', 'default']);
+    expect((await run(rig)).way).toBe('written'); // the next no-op seals again
+    expect((await run(rig)).way).toBe('replayed');
+    rmSync(join(rig.dir, 'out', 'c.txt'));
+    const missing = await run(rig);
+    expect(missing.way).not.toBe('replayed');
+    expect(missing.ran).toContain('copy-c');
+  });
+
+  test('an input touched back to its old time but with other content still counts (size), and a same-size edit with a new mtime too', async () => {
+    await using rig = await project();
+    await sealed(rig);
+    const a = join(rig.dir, 'src', 'a.txt');
+    const { atime, mtime } = statSync(a);
+    writeFileSync(a, 'AA');
+    utimesSync(a, atime, mtime);
+    expect((await run(rig)).ran).toContain('copy-a');
+  });
+
+  test('editing the task file, a module it imports, or a file it read while loading reloads it', async () => {
+    await using rig = await project(
+      `import { proc } from 'parproc';
+import { readFileSync } from 'node:fs';
+import { names } from './names.ts';
+const extra = JSON.parse(readFileSync('extra.json', 'utf8'));
+const all = [...names, ...extra].map((n) => proc('make-' + n, { inputs: ['src/a.txt'], outputs: ['out/' + n] }, () => Bun.write('out/' + n, n)));
+proc('default', { deps: all }, () => null);
+`,
+      { 'names.ts': "export const names = ['x'];\n", 'extra.json': '["y"]' },
+    );
+    const built = await run(rig);
+    expect(built.ran).toEqual(['make-x', 'make-y', 'default']);
+    expect((await run(rig)).way).toBe('written');
+    expect((await run(rig)).way).toBe('replayed');
+    rig.write({ 'extra.json': '["y", "z"]' });
+    const read = await run(rig);
+    expect(read.way).not.toBe('replayed');
+    expect(read.ran).toEqual(['make-z', 'default']);
+    expect((await run(rig)).way).toBe('written');
+    rig.write({ 'names.ts': "export const names = ['x', 'w'];\n" });
+    // Function procs' definitions include the task file's modules: all of them run again.
+    const helper = await run(rig);
+    expect(helper.way).toBe('full');
+    expect(helper.ran).toContain('make-w');
+    expect((await run(rig)).way).toBe('written');
+    rig.write({ 'parproc.ts': `${(await Bun.file(join(rig.dir, 'parproc.ts')).text())}proc('late', { deps: ['default'] }, () => 1);\n` });
+    const edited = await run(rig, ['late']);
+    expect(edited.ran).toContain('late');
+  });
+
+  test('a package the task file imports: a changed entry or package.json reloads it; so does a new tsconfig.json', async () => {
+    await using rig = await project(
+      `import { proc } from 'parproc';
+import { names } from 'name-list';
+const all = names.map((n: string) => proc('make-' + n, { inputs: ['src/a.txt'], outputs: ['out/' + n] }, () => Bun.write('out/' + n, n)));
+proc('default', { deps: all }, () => null);
+`,
+      { 'node_modules/name-list/package.json': '{ "name": "name-list", "version": "1.0.0", "main": "index.js" }', 'node_modules/name-list/index.js': "exports.names = ['x'];\n" },
+    );
+    expect((await run(rig)).ran).toEqual(['make-x', 'default']);
+    expect((await run(rig)).way).toBe('written');
+    expect((await run(rig)).way).toBe('replayed');
+    rig.write({ 'node_modules/name-list/index.js': "exports.names = ['x', 'y'];\n" });
+    const upgraded = await run(rig);
+    expect(upgraded.way).toBe('full');
+    expect(upgraded.ran).toEqual(['make-y', 'default']);
+    expect((await run(rig)).way).toBe('written');
+    rig.write({ 'tsconfig.json': '{}' });
+    expect((await run(rig)).way).toBe('written');
+    expect((await run(rig)).way).toBe('replayed');
+  });
+
+  test('another environment, other arguments or another directory is another seal', async () => {
+    await using rig = await project();
+    await sealed(rig);
+    expect((await run(rig, [], { SOME_SETTING: 'on' })).way).toBe('written');
+    expect((await run(rig, [], { SOME_SETTING: 'on' })).way).toBe('replayed');
+    expect((await run(rig)).way).toBe('replayed');
+    expect((await run(rig, ['copy-a'])).way).toBe('written');
+    expect((await run(rig, ['copy-a'])).stdout).toContain('1 up to date');
+    rig.write({ 'sub/.keep': '' });
+    const below = await rig.exec([], { cwd: 'sub', env: DEBUG });
+    expect(below.stderr).not.toContain('seal replayed');
+  });
+
+  test('parproc clean forgets the seals with the results; --no-quick and PARPROC_QUICK=0 neither replay nor write', async () => {
+    await using rig = await project();
+    await sealed(rig);
+    expect((await run(rig, ['--no-quick'])).way).toBe('full');
+    expect((await run(rig, [], { PARPROC_QUICK: '0' })).way).toBe('full');
+    expect((await run(rig)).way).toBe('replayed');
+    expect((await rig.exec(['clean'])).code).toBe(0);
+    expect(existsSync(join(rig.dir, '.parproc', 'quick'))).toBe(false);
+    const after = await run(rig);
+    expect(after.ran).toEqual(['copy-a', 'copy-b', 'copy-c', 'default']);
+  });
+
+  const refusals: [string, string, string][] = [
+    ['spawns while loading', "Bun.spawnSync(['true']);", 'Bun.spawnSync'],
+    ['prints while loading', "console.log('hello');", 'output while loading'],
+    ['writes to stdout directly while loading', "process.stdout.write('hi\\n');", 'opened by descriptor'],
+    ['writes a file while loading', "writeFileSync('stamp.txt', String(Date.now()));", 'fs.writeFileSync'],
+    ['writes through Bun.file while loading', "await Bun.file('stamp.txt').write('x');", 'BunFile.write'],
+    ['globs while loading', "[...new Bun.Glob('src/*').scanSync('.')];", 'Bun.Glob.scanSync'],
+    ['imports by a computed name', "await import('./' + 'names.ts');", 'computed name'],
+    ['turns it off', "setOptions({ quickNoop: false });", 'quickNoop: false'],
+  ];
+  for (const [what, code, why] of refusals) {
+    test(`a task file that ${what} is never sealed`, async () => {
+      await using rig = await project(copies(code).replace("import { proc } from 'parproc';", "import { proc, setOptions } from 'parproc';\nimport { writeFileSync } from 'node:fs';"), { 'names.ts': 'export {};\n' });
+      expect((await run(rig)).code).toBe(0);
+      const noop = await run(rig);
+      expect(noop.code).toBe(0);
+      expect(noop.stdout).toContain('4 up to date');
+      expect(noop.why).toContain(why);
+      expect((await run(rig)).way).toBe('full');
+    });
+  }
+
+  test('--json, --stream, -n and --full runs are not sealed; a failing or running proc is not a no-op', async () => {
+    await using rig = await project();
+    expect((await run(rig)).code).toBe(0);
+    for (const flag of ['--json', '--stream', '-n', '--full']) {
+      const r = await run(rig, [flag]);
+      expect(r.way).toBe('full');
+    }
+    expect(existsSync(join(rig.dir, '.parproc', 'quick'))).toBe(false);
+    rig.write({ 'parproc.ts': `${copies()}proc('always', () => 1);\n` });
+    expect((await run(rig, ['always'])).why).toBe('always running');
+    expect((await run(rig, ['always'])).way).toBe('full');
+  });
+
+  test('seals are kept for the 16 newest command lines', async () => {
+    await using rig = await project();
+    expect((await run(rig)).code).toBe(0);
+    for (let i = 0; i < 18; i++) expect((await run(rig, ['copy-a', `-pk=${i}`])).way).toBe('written');
+    expect(readdirSync(join(rig.dir, '.parproc', 'quick'))).toHaveLength(16);
+  });
+});
