@@ -8,12 +8,13 @@ import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/o
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
 import { StatPass, type FileStat } from '../files/stat-pass.ts';
-import { fillPattern, hasGlob, hasPlaceholders } from '../graph/pattern.ts';
+import { fillPattern, hasPlaceholders } from '../graph/pattern.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { DepContext } from '../types.ts';
 import { decide } from './staleness.ts';
+import { plainFiles, unchangedInputs } from './quick-check.ts';
 import type { CheckVerdict } from '../scheduler/host.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { RunRecord } from './task-store.ts';
@@ -86,14 +87,6 @@ export function fillSpecs<T>(specs: readonly T[], node: ProcNode): readonly T[] 
     if (typeof s === 'object' && s !== null && 'path' in s) return { ...(s as object), path: fill((s as { path: string }).path) } as T;
     return s;
   });
-}
-
-/** Inputs and outputs that are plain paths (no globs, placeholders, functions or ignores), and no import tracking. */
-function plainFiles(node: ProcNode, o: Readonly<Options>): boolean {
-  if (node.opts.inputsIgnore.length > 0 || o.globalInputsIgnore?.length || (node.opts.trackImports ?? o.trackImports)) return false;
-  for (const s of node.opts.inputs) if (typeof s !== 'string' || hasGlob(s) || hasPlaceholders(s)) return false;
-  for (const s of node.opts.outputs) if (typeof s !== 'string' || hasGlob(s) || hasPlaceholders(s)) return false;
-  return true;
 }
 
 /** Procs the remote cache holds: those the task DB would skip (deps or inputs), not interactive. */
@@ -256,20 +249,20 @@ export class Incremental {
 
   /**
    * The no-op fast path, deciding as `decide` does: a proc whose inputs and outputs are plain
-   * paths (called only when no dep ran) is up to date when its fingerprints' JSON is the cached row's text
-   * and its outputs exist — no parsing, no comparing input by input. Anything else, or any
-   * difference, is `null`: the full check decides, and says why.
+   * paths (called only when no dep ran) is up to date when its fingerprints are the cached row's
+   * by stats alone (quick-check.ts) and its outputs exist. Anything else, or any difference, is
+   * `null`: the full check decides, and says why.
    */
   #unchanged(node: ProcNode, o: Readonly<Options>, base: string): CheckVerdict | null {
-    if (o.fingerprint !== 'mtime' || this.fullRun || node.full || node.opts.noSkip || this.explain || !plainFiles(node, o)) return null;
+    if (this.fullRun || node.full || node.opts.noSkip || this.explain || !plainFiles(node, o)) return null;
     if (this.#host.remote() !== null) return null;
     const row = this.store()?.cachedRow(node.name);
     if (!row) return null;
     try {
       const c = this.#context(node);
       const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, c);
-      const inputs = fingerprintFiles(paths, (p) => displayPath(p, base), 'mtime', null, this.#pass.stat);
-      if (JSON.stringify(inputs) !== row.inputs || row.definition !== definitionHash(node, this.#host.sourceRoot())) return null;
+      const inputs = unchangedInputs(paths, (p) => displayPath(p, base), o.fingerprint, row.inputs, this.#pass.stat);
+      if (inputs === null || row.definition !== definitionHash(node, this.#host.sourceRoot())) return null;
       if (verifyOutputs(resolveOutputs(node.opts.outputs, c, base), this.#pass.stat) !== null) return null;
       const output: unknown = JSON.parse(row.output);
       node.inputs = inputs;

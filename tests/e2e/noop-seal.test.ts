@@ -88,6 +88,21 @@ describe('the no-op seal', () => {
     expect((await run(rig)).ran).toContain('copy-a');
   });
 
+  test("with fingerprint: 'hash' too: a touched but unchanged input is checked in full (and stays up to date), an edited one runs", async () => {
+    await using rig = await project(copies("setOptions({ fingerprint: 'hash' });").replace("import { proc } from 'parproc';", "import { proc, setOptions } from 'parproc';"));
+    await sealed(rig);
+    expect((await run(rig)).way).toBe('replayed');
+    const a = join(rig.dir, 'src', 'a.txt');
+    const later = new Date(statSync(a).mtimeMs + 5000);
+    utimesSync(a, later, later);
+    const touched = await run(rig);
+    expect(touched.way).not.toBe('replayed');
+    expect(touched.ran).toEqual([]);
+    expect(touched.stdout).toContain('4 up to date');
+    rig.write({ 'src/b.txt': 'B2' });
+    expect((await run(rig)).ran).toEqual(['copy-b', 'default']);
+  });
+
   test('editing the task file, a module it imports, or a file it read while loading reloads it', async () => {
     await using rig = await project(
       `import { proc } from 'parproc';
