@@ -9,10 +9,11 @@
 //      stderr to a reused anonymous file instead of pipes (runners/capture-file.ts)
 //   C  a chain of 1,000 `true` commands; plus a bare Bun.spawn chain (the floor), and the same
 //      chain as parproc spawns (the environment, output to a reused file)
-//   D  no-op rebuild, 1,000 tasks with one input and one output each (parproc: compiled binary);
-//      plus the floor of any compiled Bun tool with a TypeScript task file: a compiled binary that
-//      loads the same task file (a `proc` that only records), stats every input and output and
-//      prints a line per task
+//   D  no-op rebuild, 1,000 tasks with one input and one output each (parproc: compiled binary, as
+//      users run it: the no-op answers from its seal, cli/noop-seal.ts; and with --no-quick, which
+//      loads the task file and checks every proc); plus the floor of any compiled Bun tool with a
+//      TypeScript task file: a compiled binary that loads the same task file (a `proc` that only
+//      records), stats every input and output and prints a line per task
 //   E  start-up, one trivial task: `true` (parproc: compiled binary running a `true` command proc, and
 //      a function proc beside it; `bun` with an empty file beside them)
 //   F  `import 'parproc'` from the package as published (a packed tarball installed in a project)
@@ -237,9 +238,10 @@ const d = measure({
   'make -r': { cmd: ['make', '-r', '-s', '-C', D], cwd: D }, ...withNinja({ ninja: { cmd: ['ninja', '-C', D, '--quiet'], cwd: D } }),
   ...(floorBuilt ? { 'compiled Bun floor (load, stat, print)': { cmd: [floorBin], cwd: D } } : {}),
   'dist/parproc run': { cmd: [bin, 'run'], cwd: D },
+  'dist/parproc run --no-quick': { cmd: [bin, 'run', '--no-quick'], cwd: D },
 });
 const ofNinja = (k: string) => (d[k] && d.ninja ? `×${(d[k].median / d.ninja.median).toFixed(2)} of ninja` : '');
-report('D  no-op rebuild, 1,000 tasks with one input and one output', d, 'dist/parproc run', `${ofNinja('dist/parproc run')} (target ≤ ×3; the floor ${ofNinja('compiled Bun floor (load, stat, print)')})`);
+report('D  no-op rebuild, 1,000 tasks with one input and one output', d, 'dist/parproc run', `${ofNinja('dist/parproc run')} (target ≤ ×3; the floor ${ofNinja('compiled Bun floor (load, stat, print)')}; --no-quick ${ofNinja('dist/parproc run --no-quick')})`);
 }
 if (only.includes('E')) {
 const e = measure({
