@@ -3,7 +3,11 @@
  * sees the validated, normalised shapes exported here. Every problem is one `UserError` naming
  * the proc (or `setOptions`) and the option.
  */
-import * as v from 'valibot';
+import type * as V from 'valibot';
+
+/** valibot, loaded with the first schema built or used: a run whose options take the simple shapes never loads it. */
+let valibot: typeof V | null = null;
+const vb = (): typeof V => (valibot ??= require('valibot') as typeof V);
 import { UserError } from './errors.ts';
 import { isStandardSchema } from './util/standard-schema.ts';
 import { parseDuration } from './util/duration.ts';
@@ -26,7 +30,8 @@ import type {
  * `import 'parproc'` (and a script that only registers procs later) should not pay at load.
  */
 function buildSchemas() {
-const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 'expected a function');
+  const v = vb();
+  const fn = v.custom<(...a: never[]) => unknown>((x) => typeof x === 'function', 'expected a function');
   const duration = v.pipe(
     v.custom<number | string>((x) => parseDuration(x) !== null, 'expected a non-negative duration (seconds, or a string like "300ms", "4s", "2 minutes")'),
     v.transform((x) => parseDuration(x) as number),
@@ -176,7 +181,7 @@ export interface ValidProtoOptions extends ValidProcOptions {
   argTypes: Record<string, ArgType>;
 }
 
-function describeIssue(issue: v.BaseIssue<unknown>): { key: string; message: string } {
+function describeIssue(issue: V.BaseIssue<unknown>): { key: string; message: string } {
   const path = issue.path?.map((p) => String(p.key)) ?? [];
   // A nested issue (e.g. the union's best match) often says more than the outer one.
   const key = path[0] ?? '?';
@@ -196,7 +201,7 @@ function describeIssue(issue: v.BaseIssue<unknown>): { key: string; message: str
 }
 
 /** Throws one `UserError` for the first issue, naming `owner` and the option. */
-function fail(owner: string, issues: readonly v.BaseIssue<unknown>[]): never {
+function fail(owner: string, issues: readonly V.BaseIssue<unknown>[]): never {
   const first = issues[0];
   if (!first) throw new UserError(`${owner}: invalid options`, 'E_OPTION');
   const { key, message } = describeIssue(first);
@@ -212,7 +217,7 @@ function checkObject(owner: string, opts: unknown): void {
 /** The list of an option not given, shared by every proc (nothing changes a proc's option lists). */
 const NONE = Object.freeze([]) as unknown as never[];
 
-function normaliseProc(o: v.InferOutput<Schemas['procSchema']>): ValidProcOptions {
+function normaliseProc(o: V.InferOutput<Schemas['procSchema']>): ValidProcOptions {
   const list = <T>(x: T[] | ((...a: never[]) => unknown) | undefined): T[] =>
     x === undefined ? NONE : typeof x === 'function' ? [x as unknown as T] : x;
   return {
@@ -256,7 +261,7 @@ export function parseProcOptions(name: string, opts: unknown): ValidProcOptions 
   checkObject(owner, opts);
   const simple = simpleShape((opts ?? {}) as Record<string, unknown>, PROC_KINDS);
   if (simple !== null) return normaliseProc(simple);
-  const r = v.safeParse(schemas().procSchema, opts ?? {});
+  const r = vb().safeParse(schemas().procSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
   return normaliseProc(r.output);
 }
@@ -265,7 +270,7 @@ export function parseProcOptions(name: string, opts: unknown): ValidProcOptions 
 export function parseProtoOptions(pattern: string, opts: unknown): ValidProtoOptions {
   const owner = `proto "${pattern}"`;
   checkObject(owner, opts);
-  const r = v.safeParse(schemas().protoSchema, opts ?? {});
+  const r = vb().safeParse(schemas().protoSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
   const o = r.output;
   return {
@@ -367,7 +372,7 @@ export function parseOptions(opts: unknown, owner = 'setOptions'): Partial<Optio
   if (opts === undefined) return {};
   const simple = simpleShape(opts as Record<string, unknown>, OPTION_KINDS);
   if (simple !== null) return simple as Partial<Options>;
-  const r = v.safeParse(schemas().optionsSchema, opts ?? {});
+  const r = vb().safeParse(schemas().optionsSchema, opts ?? {});
   if (!r.success) fail(owner, r.issues);
   const out: Partial<Options> = {};
   for (const [k, val] of Object.entries(r.output)) {
