@@ -53,6 +53,8 @@ function record(p: unknown): void {
   else refuse('a file or stream opened by descriptor');
 }
 
+const HANGERS: PropertyKey[] = ['native', Symbol.for('nodejs.util.promisify.custom')];
+
 function wrap(obj: Record<string, unknown>, name: string, before: (args: unknown[]) => void): void {
   const orig = obj[name];
   if (typeof orig !== 'function') return;
@@ -60,10 +62,8 @@ function wrap(obj: Record<string, unknown>, name: string, before: (args: unknown
     if (current !== null) before(args);
     return (orig as (...a: unknown[]) => unknown).apply(this, args);
   };
-  // What hangs off the function too (`fs.realpathSync.native`, promisify's custom symbol).
-  for (const key of Reflect.ownKeys(orig)) {
-    if (key !== 'length' && key !== 'prototype') Object.defineProperty(wrapped, key, Reflect.getOwnPropertyDescriptor(orig, key) as PropertyDescriptor);
-  }
+  // What hangs off the function too: `fs.realpathSync.native`, promisify's custom form.
+  for (const key of HANGERS) if (key in orig) (wrapped as unknown as Record<PropertyKey, unknown>)[key] = (orig as unknown as Record<PropertyKey, unknown>)[key];
   try {
     obj[name] = wrapped;
   } catch {

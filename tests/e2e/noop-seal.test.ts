@@ -156,6 +156,22 @@ proc('default', { deps: all }, () => null);
     expect((await run(rig)).way).toBe('replayed');
   });
 
+  test("node:fs as wrapped for the load keeps what hangs off its functions (realpathSync.native, promisify's custom form), and a read through them is sealed", async () => {
+    await using rig = await project(
+      copies(`const here = realpathSync.native('.');
+const there: boolean = await promisify(exists)('src/a.txt');
+if (!here || there !== true) throw new Error('wrapped fs lost something');`).replace(
+        "import { copyFileSync } from 'node:fs';",
+        "import { copyFileSync, exists, realpathSync } from 'node:fs';\nimport { promisify } from 'node:util';",
+      ),
+    );
+    await sealed(rig);
+    expect((await run(rig)).way).toBe('replayed');
+    rmSync(join(rig.dir, 'src', 'a.txt'));
+    const gone = await run(rig);
+    expect(gone.way).toBe('full');
+  });
+
   test('another environment, other arguments or another directory is another seal', async () => {
     await using rig = await project();
     await sealed(rig);
