@@ -232,6 +232,21 @@ if (!here || there !== true) throw new Error('wrapped fs lost something');`).rep
     expect((await run(rig, ['always'])).way).toBe('full');
   });
 
+  test('a damaged seal is passed over: the run goes the usual way and seals again', async () => {
+    await using rig = await project();
+    await sealed(rig);
+    const dir = join(rig.dir, '.parproc', 'quick');
+    const [file] = readdirSync(dir);
+    for (const junk of ['{ not json', '{"format":1,"key":"x","files":[],"out":[]}', JSON.stringify({ ...JSON.parse('{}'), format: 1, files: [[1, 2]], out: [[3, 4]] })]) {
+      writeFileSync(join(dir, file as string), junk);
+      const r = await run(rig);
+      expect(r.code).toBe(0);
+      expect(r.way).toBe('written');
+      expect(r.stdout).toContain('4 up to date');
+    }
+    expect((await run(rig)).way).toBe('replayed');
+  });
+
   test('seals are kept for the 16 newest command lines', async () => {
     await using rig = await project();
     expect((await run(rig)).code).toBe(0);
