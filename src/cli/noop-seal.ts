@@ -124,7 +124,8 @@ export function invocation(argv: readonly string[]): Invocation | null {
   };
 }
 
-function stampOf(p: string, strict: boolean): Stamp {
+/** A file as it is now, for comparing (`[path]` when missing). */
+export function stampOf(p: string, strict: boolean): Stamp {
   const st = fs().statSync(p, { throwIfNoEntry: false });
   if (st === undefined) return [p];
   return strict ? [p, st.mtimeMs, st.size, st.ctimeMs, st.ino] : [p, st.mtimeMs, st.size];
@@ -185,7 +186,8 @@ export interface SealInput {
   /**
    * Files to stamp strictly (the task file's modules, what loading it read, the task DB), each
    * with the time it was first read: changed at or after that (to the timestamp's coarseness), it
-   * may have changed after it was read, and there is no seal.
+   * may have changed after it was read, and there is no seal. `Infinity`: the caller made sure
+   * otherwise that it did not change.
    */
   strict: Iterable<[string, number]>;
   /** The checks' stats: a path's mtime and size, or `null` when it was missing. */

@@ -11,7 +11,7 @@ import { fs } from '../util/fs.ts';
 import { dirname, join } from '../util/path.ts';
 import { setWriteTap, writeStderr } from '../util/stdio.ts';
 import type { LoadRecord } from './load-tracker.ts';
-import { DURATION_MARK, writeSeal } from './noop-seal.ts';
+import { DURATION_MARK, stampOf, writeSeal } from './noop-seal.ts';
 
 export class RunSealer {
   /** Why this run is not sealed; `null` while it still may be. */
@@ -19,8 +19,8 @@ export class RunSealer {
   #out: [1 | 2, string][] = [];
   #runs = 0;
   #durationMs = -1;
-  /** When the checks began: the task DB was read after this. */
-  #checksFrom = 0;
+  /** The task DB (and its WAL) as the checks found them: the seal stands only if they are so at its end. */
+  #dbBefore: string | null = null;
   /** What the seal needs of the manager, taken before it closes. */
   #prepared: { checked: ReadonlyMap<string, { mtimeMs: number; size: number } | null>; db: string } | null = null;
 
@@ -52,9 +52,9 @@ export class RunSealer {
     } else if (e.type === 'watch-ready' || e.type === 'watch-rebuild') this.refuse('watching');
   });
 
-  /** Just before the run is released: the checks (and the task DB's reads) begin. */
-  checking(): void {
-    this.#checksFrom = Date.now();
+  /** Just before the run is released, before the checks read the task DB at `db`. */
+  checking(db: string | null): void {
+    if (db !== null) this.#dbBefore = JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, true)]);
   }
 
   /** After the run, before the manager closes (the task DB is still open): what the seal needs of it. */
@@ -87,8 +87,11 @@ export class RunSealer {
     const files = loadedFiles(load);
     if (files === null) return 'a module imports by a computed name';
     const { checked, db } = this.#prepared;
+    // Another process may write the DB while this one reads it: the seal stands only if the DB
+    // (and its WAL) are, after this run closed it, as they were before its checks.
+    if (this.#dbBefore !== JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, true)])) return `${db} changed during the run`;
     const strict: [string, number][] = [...files].map((f) => [f, load.startedAt]);
-    strict.push([db, this.#checksFrom], [`${db}-wal`, this.#checksFrom]);
+    strict.push([db, Infinity], [`${db}-wal`, Infinity]);
     return writeSeal({ taskFile, strict, checked, out });
   }
 

@@ -148,7 +148,8 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (args.watch) process.on(RELOAD_SIGNAL, onReload);
   if (sealer.open) {
     pm.keepCheckedStats();
-    sealer.checking();
+    const db = pm.getOptions().taskDbPath;
+    sealer.checking(db === null ? null : resolve(db));
   }
   pm.release({ full: args.full === true });
   let ok: boolean;
