@@ -232,6 +232,21 @@ if (!here || there !== true) throw new Error('wrapped fs lost something');`).rep
     expect((await run(rig, ['always'])).way).toBe('full');
   });
 
+  test('-C and -f find the task file the seal belongs to, as the run does', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'proj/tasks.ts': copies(), 'proj/src/a.txt': 'A', 'proj/src/b.txt': 'B', 'proj/src/c.txt': 'C', 'proj/out/.keep': '' });
+    expect((await run(rig, ['-C', 'proj', '-f', 'tasks.ts'])).ran).toEqual(['copy-a', 'copy-b', 'copy-c', 'default']);
+    for (const args of [['-C', 'proj', '-f', 'tasks.ts'], ['-Cproj', '--file=tasks.ts']]) {
+      expect((await run(rig, args)).way).toBe('written');
+      const again = await run(rig, args);
+      expect(again.way).toBe('replayed');
+      expect(again.stdout).toContain('4 up to date');
+    }
+    expect(readdirSync(join(rig.dir, 'proj', '.parproc', 'quick')).length).toBe(2);
+    rig.write({ 'proj/src/a.txt': 'A2' });
+    expect((await run(rig, ['-C', 'proj', '-f', 'tasks.ts'])).ran).toEqual(['copy-a', 'default']);
+  });
+
   test('a damaged seal is passed over: the run goes the usual way and seals again', async () => {
     await using rig = await project();
     await sealed(rig);
