@@ -10,12 +10,12 @@
  * so the load tracker's wrappers still come first); writing a seal is `writeSeal`.
  */
 import pkg from '../../package.json' with { type: 'json' };
-import { TASK_FILE_NAMES } from './task-file-names.ts';
-
-type Fs = typeof import('node:fs');
-const fs = (): Fs => require('node:fs') as Fs;
-type Path = typeof import('node:path');
-const path = (): Path => require('node:path') as Path;
+import { formatDuration } from '../util/duration.ts';
+import { fs } from '../util/fs.ts';
+import { dirname, join, resolve } from '../util/path.ts';
+import { writeStderr, writeStdout } from '../util/stdio.ts';
+import { isTerminal } from '../util/tty.ts';
+import { locateTaskFile } from './locate-task-file.ts';
 
 /** Bumped when the format or what it stands for changes: older seals are then ignored. */
 const FORMAT = 1;
@@ -62,17 +62,10 @@ function flagValue(argv: readonly string[], short: string, long: string): string
   return v;
 }
 
-/** The task file the command would load, found as `findTaskFile` finds it; `null` if none. */
+/** The task file the command would load (`-C`, `-f`, else found from here); `null` if none. */
 function taskFileOf(argv: readonly string[]): string | null {
-  const { resolve, dirname, join } = path();
   const cwdFlag = flagValue(argv, '-C', '--cwd');
-  const dir = cwdFlag === undefined ? process.cwd() : resolve(cwdFlag);
-  const file = flagValue(argv, '-f', '--file');
-  if (file !== undefined) return resolve(dir, file);
-  for (let d = dir; ; d = dirname(d)) {
-    for (const name of TASK_FILE_NAMES) if (fs().existsSync(join(d, name))) return join(d, name);
-    if (dirname(d) === d) return null;
-  }
+  return locateTaskFile(cwdFlag === undefined ? process.cwd() : resolve(cwdFlag), flagValue(argv, '-f', '--file'));
 }
 
 /** parproc's own build: the binary, or the entry script run by `bun`. */
@@ -80,16 +73,6 @@ function buildStamp(): string {
   const self = Bun.main.startsWith('/$bunfs/') ? process.execPath : Bun.main;
   const st = fs().statSync(self, { throwIfNoEntry: false });
   return `${pkg.version}:${self}:${st?.mtimeMs}:${st?.size}:${Bun.version}:${Bun.revision}`;
-}
-
-/** Whether a descriptor is a terminal (as util/tty.ts asks, without its imports). */
-function terminal(fd: number): boolean {
-  try {
-    const st = fs().fstatSync(fd);
-    return st.isCharacterDevice() && st.rdev >> 8 !== 1;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -107,18 +90,18 @@ export function invocation(argv: readonly string[]): Invocation | null {
     return null;
   }
   if (taskFile === null) return null;
-  const dir = path().join(path().dirname(taskFile), '.parproc');
+  const dir = join(dirname(taskFile), '.parproc');
   const cwd = process.cwd();
   const env = { ...process.env };
   let key: string | null = null;
   // One seal per command line, directory and environment (the key says the rest).
   const name = Bun.hash(`${cwd}\0${argv.join('\0')}\0${JSON.stringify(env)}`).toString(36);
   return {
-    file: path().join(dir, 'quick', `${name}.json`),
+    file: join(dir, 'quick', `${name}.json`),
     dir,
     key: () => {
       const vars = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      key ??= Bun.hash(JSON.stringify([FORMAT, buildStamp(), taskFile, cwd, argv, vars, terminal(1), terminal(2)])).toString(36);
+      key ??= Bun.hash(JSON.stringify([FORMAT, buildStamp(), taskFile, cwd, argv, vars, isTerminal(1), isTerminal(2)])).toString(36);
       return key;
     },
   };
@@ -143,17 +126,6 @@ function matches(s: Stamp): boolean {
   return s.length === 3 || (st.ctimeMs === s[3] && st.ino === s[4]);
 }
 
-function write(fd: 1 | 2, text: string): void {
-  const bytes = Buffer.from(text);
-  for (let at = 0; at < bytes.length; ) {
-    try {
-      at += fs().writeSync(fd, bytes, at, bytes.length - at);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'EAGAIN') return; // the reader went away: as the full run, not an error
-      Bun.sleepSync(1); // a full non-blocking pipe
-    }
-  }
-}
 
 /**
  * Replays the seal of this command line when every stamp still matches: prints what the last run
@@ -173,10 +145,9 @@ export function replaySeal(argv: readonly string[], startedAt: number): number |
   if (seal.format !== FORMAT || seal.key !== inv.key() || !Array.isArray(seal.files) || !Array.isArray(seal.out)) return null;
   if (!seal.out.every((o) => Array.isArray(o) && (o[0] === 1 || o[0] === 2) && typeof o[1] === 'string')) return null;
   for (const s of seal.files) if (!matches(s)) return null;
-  const ms = performance.now() - startedAt;
-  const took = ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
-  for (const [fd, text] of seal.out) write(fd, text.replace(DURATION_MARK, took));
-  if (process.env.PARPROC_DEBUG_SEAL === '1') write(2, 'parproc: seal replayed\n');
+  const took = formatDuration(performance.now() - startedAt);
+  for (const [fd, text] of seal.out) (fd === 1 ? writeStdout : writeStderr)(text.replace(DURATION_MARK, took));
+  if (process.env.PARPROC_DEBUG_SEAL === '1') writeStderr('parproc: seal replayed\n');
   return 0;
 }
 
@@ -203,7 +174,7 @@ export function writeSeal(s: SealInput): string | null {
   // As the command line was when it started (the task file may have changed the environment since).
   const inv = started;
   if (inv === null) return 'PARPROC_QUICK=0, or no task file found from the arguments';
-  if (path().dirname(inv.dir) !== path().dirname(s.taskFile)) return 'the arguments name another task file';
+  if (dirname(inv.dir) !== dirname(s.taskFile)) return 'the arguments name another task file';
   if (!fs().existsSync(inv.dir)) return `no ${inv.dir}`;
   const files = new Map<string, Stamp>();
   for (const [p, st] of s.checked) files.set(p, st === null ? [p] : [p, st.mtimeMs, st.size]);
@@ -216,7 +187,7 @@ export function writeSeal(s: SealInput): string | null {
   }
   const seal: Seal = { format: FORMAT, key: inv.key(), files: [...files.values()], out: s.out };
   try {
-    const dir = path().dirname(inv.file);
+    const dir = dirname(inv.file);
     fs().mkdirSync(dir, { recursive: true });
     const tmp = `${inv.file}.${process.pid}.tmp`;
     fs().writeFileSync(tmp, JSON.stringify(seal));
@@ -232,11 +203,15 @@ export function writeSeal(s: SealInput): string | null {
 function prune(dir: string): void {
   const names = fs().readdirSync(dir).filter((n) => n.endsWith('.json'));
   if (names.length <= KEEP) return;
-  const byAge = names.map((n) => ({ n, t: fs().statSync(path().join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
-  for (const { n } of byAge.slice(KEEP)) fs().rmSync(path().join(dir, n), { force: true });
+  const byAge = names.map((n) => ({ n, t: fs().statSync(join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const { n } of byAge.slice(KEEP)) fs().rmSync(join(dir, n), { force: true });
 }
 
 /** Removes every seal beside a task file (`parproc clean`: the cached results they rest on are gone). */
 export function removeSeals(taskFile: string): void {
-  fs().rmSync(path().join(path().dirname(taskFile), '.parproc', 'quick'), { recursive: true, force: true });
+  try {
+    fs().rmSync(join(dirname(taskFile), '.parproc', 'quick'), { recursive: true, force: true });
+  } catch {
+    // left behind, they are harmless: the task DB's stamp in each turns it away
+  }
 }

@@ -9,24 +9,15 @@ import { dirname, join, relative, resolve } from '../util/path.ts';
 import { registerSelfModule } from '../self-module.ts';
 import { withFallbackSink, writeStderr } from '../util/stdio.ts';
 import { CliError } from './errors.ts';
-import { TASK_FILE_NAMES } from './task-file-names.ts';
+import { locateTaskFile, TASK_FILE_NAMES } from './locate-task-file.ts';
 import { startTracking, stopTracking, type LoadRecord } from './load-tracker.ts';
 
 
 /** The task file: `explicit` (relative to cwd), else the first default name here or in a parent. */
 export function findTaskFile(cwd: string, explicit?: string): string {
-  if (explicit !== undefined) {
-    const path = resolve(cwd, explicit);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new CliError(`task file not found: ${explicit}`);
-    return path;
-  }
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    for (const name of TASK_FILE_NAMES) {
-      const path = join(dir, name);
-      if (existsSync(path)) return path;
-    }
-    if (dirname(dir) === dir) break;
-  }
+  const found = locateTaskFile(cwd, explicit);
+  if (found !== null) return found;
+  if (explicit !== undefined) throw new CliError(`task file not found: ${explicit}`);
   throw new CliError(`no task file: none of ${TASK_FILE_NAMES.join(', ')} in ${cwd} or its parents (use -f, or parproc init)`);
 }
 

@@ -2,6 +2,8 @@
 import pc from './colors.ts';
 import type { ProcError, ProcState } from '../types.ts';
 
+export { formatDuration } from '../util/duration.ts';
+
 const ICONS = new Map<string, string>();
 
 /** The icon of an end state (SPEC 9), coloured (cached: it is drawn once per proc). */
@@ -35,11 +37,3 @@ function makeIcon(state: ProcState, error: ProcError): string {
 /** After the name of a proc restored from the remote cache. */
 export const REMOTE_NOTE = '(restored from remote cache)';
 
-/** `12ms`, `3.4s`, `2m05s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  return `${m}m${String(s).padStart(2, '0')}s`;
-}

@@ -20,3 +20,12 @@ export function parseDuration(value: unknown): number | null {
   const factor = UNITS[unit];
   return factor === undefined ? null : n * factor;
 }
+
+/** `12ms`, `3.4s`, `2m05s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  return `${m}m${String(s).padStart(2, '0')}s`;
+}

@@ -10,6 +10,7 @@ import { cliDefaults } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { openCliStore } from './history.ts';
 import { removeSeals } from '../noop-seal.ts';
+import { locateTaskFile } from '../locate-task-file.ts';
 
 export const cleanArgs = {
   ...TASK_FILE_ARGS,
@@ -34,14 +35,11 @@ export async function runClean(rawArgs: string[]): Promise<number> {
     store.close();
   }
   // The no-op seals rest on the results just forgotten (their DB stamp would turn them away too).
-  try {
-    removeSeals(findTaskFile(resolve(args.cwd ?? '.'), args.file));
-  } catch {
-    // no task file here: no seals either
-  }
+  const taskFile = locateTaskFile(resolve(args.cwd ?? '.'), args.file);
+  if (taskFile !== null) removeSeals(taskFile);
   let removed = 0;
   if (args.logs) {
-    const logDir = cliDefaults(findTaskFile(resolve(args.cwd ?? '.'), args.file)).logDir;
+    const logDir = cliDefaults(taskFile ?? findTaskFile(resolve(args.cwd ?? '.'), args.file)).logDir;
     const targets = names === null ? [logDir] : names.map((n) => join(logDir, `${fileSafeName(n)}.log`));
     for (const t of targets) {
       if (!existsSync(t)) continue;
