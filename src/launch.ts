@@ -154,24 +154,35 @@ export function launchProc(node: ProcNode, runner: ProcRunner, d: LaunchDeps): P
   d.incremental.warm();
   const startedAt = node.startedAt ?? Date.now();
   let endedAt = startedAt;
-  const settled = run
-    .then((outcome) => {
-      const checked = checkOutputs(node, outcome, log, d.incremental);
-      endedAt = Date.now();
-      d.incremental.record(node, checked, startedAt, endedAt);
-      node.outputBytes = log.written;
-      // A failed proc always has its log, even an empty one; a silent success has none.
-      if (checked.state === 'failed') {
-        log.touch();
-        d.keepLogs();
+  const closeLog = (): void => {
+    if (interactive) pauseDisplays(false);
+    log.close();
+    node.logCreated = log.created;
+  };
+  // One reaction, not a `.then` and a `.finally`: the end of a proc is on the path to the start
+  // of the next (a chain of commands waits on it at every link).
+  const settled = run.then(
+    (outcome) => {
+      try {
+        const checked = checkOutputs(node, outcome, log, d.incremental);
+        endedAt = Date.now();
+        d.incremental.record(node, checked, startedAt, endedAt);
+        node.outputBytes = log.written;
+        // A failed proc always has its log, even an empty one; a silent success has none.
+        if (checked.state === 'failed') {
+          log.touch();
+          d.keepLogs();
+        }
+        return checked;
+      } finally {
+        closeLog();
       }
-      return checked;
-    })
-    .finally(() => {
-      if (interactive) pauseDisplays(false);
-      log.close();
-      node.logCreated = log.created;
-    });
+    },
+    (err: unknown) => {
+      closeLog();
+      throw err;
+    },
+  );
   if (!d.incremental.sharing()) return settled;
   // With its log complete on disk, a success goes to the remote cache (in the background).
   return settled.then((checked) => {

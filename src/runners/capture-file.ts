@@ -84,6 +84,35 @@ export function drainCaptures(): void {
   for (const c of following) c.read();
 }
 
+/**
+ * The poller's tick: reads what is followed, and stops once nothing is. (Stopped here, not when
+ * the last command ends: a chain of commands would stop and start it for each.)
+ */
+function poll(): void {
+  if (following.size === 0 && poller !== null) {
+    clearInterval(poller);
+    poller = null;
+  }
+  drainCaptures();
+}
+
+/**
+ * Whether process group `pgid` has a member left: signal 0. "No such group" is an exception,
+ * made without a stack trace — the answer for nearly every command, so it is asked often.
+ */
+function groupAlive(pgid: number): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Whether process `pid` is a live (not zombie) member of group `pgid`. */
 function memberOf(pid: string, pgid: number): boolean {
   let stat: string;
@@ -115,7 +144,7 @@ export class CaptureFile {
     this.#sink = sink;
     following.add(this);
     if (poller === null) {
-      poller = setInterval(drainCaptures, POLL_MS);
+      poller = setInterval(poll, POLL_MS);
       poller.unref?.();
     }
   }
@@ -147,7 +176,13 @@ export class CaptureFile {
    * file open — what the end of file on a pipe says: a background process that kept the output
    * is waited for, one that sent it elsewhere (`cmd >/dev/null &`) is not.
    */
-  async released(pgid: number): Promise<void> {
+  released(pgid: number): Promise<void> | undefined {
+    // Nothing to wait for, the common case, answers at once: the next command of a chain
+    // starts without a turn of the event loop in between.
+    return this.#heldBy(pgid) ? this.#whileHeld(pgid) : undefined;
+  }
+
+  async #whileHeld(pgid: number): Promise<void> {
     for (let wait = 10; this.#heldBy(pgid); wait = Math.min(wait * 2, 250)) await Bun.sleep(wait);
   }
 
@@ -158,11 +193,7 @@ export class CaptureFile {
    * descriptors.
    */
   #heldBy(pgid: number): boolean {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return false;
-    }
+    if (!groupAlive(pgid)) return false;
     const f = fs();
     try {
       const self = f.fstatSync(this.fd);
@@ -224,9 +255,5 @@ export class CaptureFile {
 
   #unfollow(): void {
     following.delete(this);
-    if (following.size === 0 && poller !== null) {
-      clearInterval(poller);
-      poller = null;
-    }
   }
 }

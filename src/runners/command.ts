@@ -9,6 +9,7 @@ import { CommandError } from '../errors.ts';
 import type { CommandResult } from '../types.ts';
 import type { OutputSink } from '../util/stdio.ts';
 import { openCapture, type CaptureFile } from './capture-file.ts';
+import { forgetProgram, programPath } from './program-path.ts';
 
 /** What to run: a shell string (`sh -c`) or an argv array (no shell). */
 export type CommandSpec = { shell: string } | { argv: string[] };
@@ -149,7 +150,8 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
   if (opts.scope.aborted) throw opts.scope.reason;
   const cmd = 'shell' in spec ? ['sh', '-c', spec.shell] : spec.argv;
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
-  delete env.FORCE_COLOR;
+  // (A delete only when there is one: it turns the object into a slower kind for Bun.spawn to read.)
+  if (env.FORCE_COLOR !== undefined) delete env.FORCE_COLOR;
   if (opts.interactive) return runInteractive(cmd, spec, env, opts);
   // Its own process group (`detached`), so a timeout or interrupt can end everything it started.
   const own = { cwd: opts.cwd, env, stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin), detached: true } as const;
@@ -213,8 +215,25 @@ async function runInteractive(cmd: string[], spec: CommandSpec, env: Record<stri
 
 type SpawnOptions = Parameters<typeof Bun.spawn>[1];
 
-/** Spawns `cmd`; a spawn that fails (ENOENT for argv commands, a bad cwd) is a failed command, not a crash. */
-function spawnOrFail(cmd: string[], spec: CommandSpec, log: OutputSink, options: SpawnOptions): ReturnType<typeof Bun.spawn> {
+/**
+ * Spawns `cmd`, its program found once per run (program-path.ts); a spawn that fails (ENOENT for
+ * argv commands, a bad cwd) is a failed command, not a crash.
+ */
+function spawnOrFail(cmd: string[], spec: CommandSpec, log: OutputSink, options: SpawnOptions & object): ReturnType<typeof Bun.spawn> {
+  const name = cmd[0] as string;
+  const path = options.env?.PATH;
+  const program = programPath(name, path, options.cwd);
+  if (program !== null) {
+    const args = cmd.slice();
+    args[0] = program;
+    try {
+      return Bun.spawn(args, Object.assign(options, { argv0: name }));
+    } catch {
+      // Gone since it was found: looked up again below, and next time.
+      forgetProgram(name, path, options.cwd);
+      delete options.argv0;
+    }
+  }
   try {
     return Bun.spawn(cmd, options);
   } catch (err) {
