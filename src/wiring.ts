@@ -13,6 +13,7 @@ import type { LogPlace } from './log-place.ts';
 import type { Options } from './options.ts';
 import type { RemoteCacheHolder } from './remote/holder.ts';
 import type { RunnerPicker } from './runners/picker.ts';
+import { forgetProgramPaths } from './runners/program-path.ts';
 import type { Outcome } from './runners/runner.ts';
 import type { SchedulerHost } from './scheduler/host.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
@@ -57,6 +58,7 @@ export function schedulerHost(m: ManagerParts): SchedulerHost {
     expectedMs: (node) => (m.options().dynamic ? (m.incremental.store()?.expectedDuration(node.name) ?? null) : null),
     runEnded: () => {
       m.runners.idle();
+      forgetProgramPaths();
       // Uploads under way finish (or are given up after a bound) before waiters resume; after an
       // interrupt they are given up at once.
       const uploads = m.remote.current?.drain(m.scheduler().runSignal.aborted ? 0 : undefined);
