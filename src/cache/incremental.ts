@@ -310,8 +310,12 @@ export class Incremental {
 
   /** Opens the task DB now if it is not open yet (called while a proc runs, so the run's record waits less). */
   warm(): void {
-    this.store();
+    if (this.#warmed) return;
+    this.#warmed = true;
+    this.store()?.prepare();
   }
+
+  #warmed = false;
 
   root(): string {
     return this.#host.projectRoot();
@@ -389,6 +393,7 @@ export class Incremental {
 
   close(): void {
     this.#store?.close();
+    this.#warmed = false;
     this.#store = null;
     this.#storePath = null;
     this.#storeOption = null;

@@ -15,6 +15,10 @@ import type { RunRecord } from './task-store.ts';
 /** Successful durations kept per proc. */
 export const KEPT = 10;
 
+const READ_DOC = 'SELECT data FROM stats WHERE id = 1';
+const COUNT_SINCE = 'SELECT count(*), max(id) FROM runs WHERE id > ?';
+const WRITE_DOC = 'INSERT OR REPLACE INTO stats (id, data) VALUES (1, ?)';
+
 /** SQL that creates the table; the first fold fills it from existing history (a migration step). */
 export const STATS_MIGRATION = `
   CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
@@ -86,6 +90,11 @@ export class RunStats {
     this.#db = db;
   }
 
+  /** Compiles the fold's statements now (while a proc runs), not at the end of the run. */
+  prepare(): void {
+    for (const sql of [READ_DOC, COUNT_SINCE, WRITE_DOC]) this.#db.query(sql);
+  }
+
   /** This process committed these history rows (after the write transaction). */
   committed(runs: readonly RunRecord[]): void {
     for (const r of runs) this.#unfolded.push(r);
@@ -95,13 +104,13 @@ export class RunStats {
    * The stored document with the history rows written since folded in (in memory). When those
    * rows are exactly the ones this process committed, they are folded from memory, not read back.
    */
-  #current(): Doc & { stored: number | null } {
-    const row = this.#db.query('SELECT data FROM stats WHERE id = 1').get() as { data: string } | null;
+  #current(unfolded: readonly RunRecord[] = this.#unfolded): Doc & { stored: number | null } {
+    const row = this.#db.query(READ_DOC).get() as { data: string } | null;
     const doc = parse(row?.data);
     const stored = row === null ? null : doc.upTo;
-    const since = this.#db.query('SELECT count(*), max(id) FROM runs WHERE id > ?').values(doc.upTo)[0] as [number, number | null];
-    if (since[0] > 0 && since[0] === this.#unfolded.length) {
-      for (const r of this.#unfolded) add(doc, r.name, r.endedAt - r.startedAt, r.status, r.cache ?? null);
+    const since = this.#db.query(COUNT_SINCE).values(doc.upTo)[0] as [number, number | null];
+    if (since[0] > 0 && since[0] === unfolded.length) {
+      for (const r of unfolded) add(doc, r.name, r.endedAt - r.startedAt, r.status, r.cache ?? null);
       doc.upTo = since[1] as number;
     } else if (since[0] > 0) {
       // Rows as arrays (no object per row).
@@ -146,11 +155,27 @@ export class RunStats {
     if (this.#unfolded.length === 0) return;
     this.#db
       .transaction(() => {
-        const { stored, upTo, procs } = this.#current();
+        this.#write(this.#current());
         this.#unfolded = [];
-        if (stored === upTo) return; // nothing new
-        this.#db.query('INSERT OR REPLACE INTO stats (id, data) VALUES (1, ?)').run(JSON.stringify({ upTo, procs }));
       })
       .immediate();
+  }
+
+  /**
+   * The same inside the caller's write transaction, which has just inserted `runs` (not yet
+   * `committed`); `folded` follows once it commits.
+   */
+  foldWithin(runs: readonly RunRecord[]): void {
+    this.#write(this.#current(this.#unfolded.concat(runs)));
+  }
+
+  /** The transaction of `foldWithin` committed: every row this process wrote is folded. */
+  folded(): void {
+    this.#unfolded = [];
+  }
+
+  #write({ stored, upTo, procs }: Doc & { stored: number | null }): void {
+    if (stored === upTo) return; // nothing new
+    this.#db.query(WRITE_DOC).run(JSON.stringify({ upTo, procs }));
   }
 }

@@ -130,10 +130,11 @@ export class SqliteStore implements TaskStore {
    */
   async settle(): Promise<void> {
     const until = Date.now() + END_RETRY_MS;
-    this.flush();
+    this.#foldFailed = false;
+    this.flush(true);
     while (this.pending && this.#locked && Date.now() < until) {
       await Bun.sleep(RETRY_MS);
-      this.flush();
+      this.flush(true);
     }
     // Sharing a DB with other parproc processes is normal; only a lock that outlasts the retries
     // is worth a warning (the batch stays pending for the next flush).
@@ -141,12 +142,15 @@ export class SqliteStore implements TaskStore {
       this.#lockWarned = true;
       this.#onError(`task DB ${this.path} stayed locked by another process for ${END_RETRY_MS / 1000}s; this run's records are kept and written later`);
     }
-    if (!this.pending) this.#foldStats();
+    // What an earlier (periodic) flush wrote and the last one did not fold (unless folding
+    // failed there already: the next run tries again).
+    if (!this.pending && !this.#foldFailed) this.#foldStats();
   }
 
   /**
-   * Folds this run's history into the per-proc statistics, once per run. A locked DB or a failed
-   * fold loses nothing: the rows stay in `runs`, and the next fold (or read) picks them up.
+   * Folds this run's history into the per-proc statistics, once per run (in the run's last write
+   * transaction, or alone). A locked DB or a failed fold loses nothing: the rows stay in `runs`,
+   * and the next fold (or read) picks them up.
    */
   #foldStats(): void {
     try {
@@ -160,7 +164,8 @@ export class SqliteStore implements TaskStore {
   #locked = false;
   #lockWarned = false;
 
-  flush(): void {
+  /** Commits what is pending; `fold`: the end of a run, whose statistics fold in the same transaction. */
+  flush(fold = false): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
@@ -170,8 +175,9 @@ export class SqliteStore implements TaskStore {
     const results = this.#results;
     this.#runs = [];
     this.#results = new Map();
+    let folded = false;
     try {
-      const upsert = this.#db.prepare('INSERT OR REPLACE INTO results (proc, output, at, inputs, definition, key) VALUES (?, ?, ?, ?, ?, ?)');
+      const upsert = results.size === 0 ? null : this.#db.query('INSERT OR REPLACE INTO results (proc, output, at, inputs, definition, key) VALUES (?, ?, ?, ?, ?, ?)');
       this.#db.transaction(() => {
         // Many rows per statement: one native call per batch instead of one per row.
         for (let i = 0; i < runs.length; i += RUN_BATCH) {
@@ -182,11 +188,15 @@ export class SqliteStore implements TaskStore {
         }
         for (const [name, c] of results) {
           const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition, key: c.key ? JSON.stringify(c.key) : null };
-          upsert.run(name, row.output, row.at, row.inputs, row.definition, row.key);
+          upsert?.run(name, row.output, row.at, row.inputs, row.definition, row.key);
           this.#cache?.set(name, { proc: name, ...row } as never);
         }
+        // One write transaction instead of two at the end of a run. A fold that fails here
+        // leaves the history rows written (statement rollback) and is tried again by the next run.
+        if (fold && runs.length > 0) folded = this.#foldWithin(runs);
       })();
-      this.#stats.committed(runs);
+      if (folded) this.#stats.folded();
+      else this.#stats.committed(runs);
       this.#locked = false;
     } catch (err) {
       if (isBusy(err)) {
@@ -199,6 +209,32 @@ export class SqliteStore implements TaskStore {
         return;
       }
       this.#onError(`task DB ${this.path}: writing failed (${(err as Error).message}); this run's results are not cached`);
+    }
+  }
+
+  #foldFailed = false;
+
+  #foldWithin(runs: readonly RunRecord[]): boolean {
+    try {
+      this.#stats.foldWithin(runs);
+      return true;
+    } catch (err) {
+      this.#foldFailed = true;
+      this.#onError(`task DB ${this.path}: updating run statistics failed (${(err as Error).message})`);
+      return false;
+    }
+  }
+
+  /**
+   * Compiles what the end of a run writes with (one history row, the statistics), called while
+   * the first proc runs: the end of a short run then only executes them.
+   */
+  prepare(): void {
+    try {
+      this.#insertRuns(1);
+      this.#stats.prepare();
+    } catch {
+      // a damaged DB: its writes report it
     }
   }
 

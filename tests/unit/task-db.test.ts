@@ -177,6 +177,28 @@ describe('the task DB', () => {
     store.close();
   });
 
+  test("the end of a run folds its statistics in the same write as its history; a fold that fails there keeps the history", async () => {
+    const store = openStore(p.db).store!;
+    const warnings: string[] = [];
+    store.onError((m) => warnings.push(m));
+    const stored = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data ?? '{"upTo":0}')) as { upTo: number; procs: Record<string, { d: number[] }> };
+    const newest = () => rows(p.db, 'SELECT max(id) AS id FROM runs')[0]?.id as number;
+    store.recordRun({ runId: 'r', name: 'a', startedAt: 0, endedAt: 40, status: 'success' });
+    await store.settle();
+    expect(stored().upTo).toBe(newest());
+    expect(stored().procs.a?.d).toEqual([40]);
+    // The statistics table gone (a damaged DB): the history row is written all the same.
+    const other = new Database(p.db);
+    other.run('DROP TABLE stats');
+    other.close();
+    store.recordRun({ runId: 's', name: 'a', startedAt: 100, endedAt: 160, status: 'failed' });
+    await store.settle();
+    expect(rows(p.db, 'SELECT status FROM runs ORDER BY id').map((r) => r.status)).toEqual(['success', 'failed']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('updating run statistics failed');
+    store.close();
+  });
+
   test('a deleted DB means everything runs again', async () => {
     p.write('in.txt', 'x');
     const define = (pm: import('../../src/index.ts').ProcManager) => pm.proc('a', { inputs: ['in.txt'] }, () => 1);
