@@ -7,6 +7,7 @@
 // (declaration files, so a user's compiler never compiles parproc's sources).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { JIT_AT_START } from './src/cli/jit-policy.ts';
 
 const root = import.meta.dir;
 
@@ -46,5 +47,6 @@ if (extra.includes('--lib')) {
   const outfile = extra.includes('--outfile') ? [] : ['--outfile', join(root, 'dist', 'parproc')];
   // Bytecode (ESM) halves start-up: the bundle is not parsed at each launch; with splitting, each
   // command's code is a chunk of its own, loaded when that command runs (--version: 30 → 21 ms).
-  run([process.execPath, 'build', '--compile', '--minify', '--bytecode', '--format=esm', '--splitting', '--sourcemap', join(root, 'src', 'cli.ts'), join(root, 'src', 'runners', 'worker-entry.ts'), ...outfile, ...extra]);
+  // The JIT starts reluctant (src/cli/jit-policy.ts: a run still going after 50 ms gets the normal one).
+  run([process.execPath, 'build', '--compile', '--minify', '--bytecode', '--format=esm', '--splitting', '--sourcemap', `--compile-jit-policy=${JIT_AT_START}`, join(root, 'src', 'cli.ts'), join(root, 'src', 'runners', 'worker-entry.ts'), ...outfile, ...extra]);
 }

@@ -6,9 +6,11 @@
  */
 import pkg from '../package.json' with { type: 'json' };
 import { installLoadTracking } from './cli/load-tracker.ts';
+import { startWithReluctantJit } from './cli/jit-policy.ts';
 import { replaySeal } from './cli/noop-seal.ts';
 
 const startedAt = performance.now();
+startWithReluctantJit();
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   // Not through process.stdout, whose first touch costs Bun ~20 ms. A reader that went away
