@@ -12,6 +12,9 @@ export const JIT_AT_START = 4;
 const NORMAL_AFTER_MS = 50;
 
 export function startWithReluctantJit(): void {
-  Bun.unsafe.setJITPolicy(JIT_AT_START);
-  setTimeout(() => Bun.unsafe.setJITPolicy(1), NORMAL_AFTER_MS).unref();
+  // Bun 1.4 has it; an older Bun (package.json allows 1.1) runs with its normal JIT.
+  const set = (Bun.unsafe as { setJITPolicy?: (scale: number) => void }).setJITPolicy;
+  if (typeof set !== 'function') return;
+  set(JIT_AT_START);
+  setTimeout(() => set(1), NORMAL_AFTER_MS).unref();
 }
