@@ -7,7 +7,7 @@
 import pkg from '../package.json' with { type: 'json' };
 import { installLoadTracking } from './cli/load-tracker.ts';
 import { startWithReluctantJit } from './cli/jit-policy.ts';
-import { replaySeal } from './cli/noop-seal.ts';
+import { replaySeal, sealMayFollow } from './cli/noop-seal.ts';
 
 const startedAt = performance.now();
 startWithReluctantJit();
@@ -23,7 +23,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const replayed = argv.includes('--no-quick') ? null : replaySeal(argv, startedAt);
   if (replayed !== null) process.exit(replayed);
   // Before anything imports node:fs: what loading the task file reads is seen (for the next seal).
-  installLoadTracking();
+  if (sealMayFollow()) installLoadTracking();
   void import('./cli/main.ts')
     .then(({ main }) => main(argv))
     .then((code) => process.exit(code));

@@ -310,6 +310,11 @@ export class ProcManager {
     return this.#incremental.checkedStats();
   }
 
+  /** The CLI's no-op seal: whether a proc that runs at every run (never skipped) was checked to run. */
+  ranAProcThatAlwaysRuns(): boolean {
+    return this.#incremental.ranOneThatAlwaysRuns;
+  }
+
   /** Commits and closes the task DB and restores the terminal (the CLI calls this before exiting). */
   close(): void {
     this.#runners.dispose();

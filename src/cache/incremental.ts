@@ -13,7 +13,7 @@ import type { ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
 import type { Outcome } from '../runners/runner.ts';
 import type { DepContext } from '../types.ts';
-import { decide } from './staleness.ts';
+import { decide, type StalenessFacts, type Verdict } from './staleness.ts';
 import { plainFiles, unchangedInputs } from './quick-check.ts';
 import type { CheckVerdict } from '../scheduler/host.ts';
 import type { SqliteStore } from './sqlite-store.ts';
@@ -217,7 +217,7 @@ export class Incremental {
     } catch (err) {
       return { kind: 'failed', error: 'exception', moreInfo: (err as Error).message };
     }
-    const verdict = decide({
+    const verdict = this.#decide({
       full: this.fullRun || node.full,
       noSkip: node.opts.noSkip,
       hasStore: store !== null,
@@ -283,7 +283,7 @@ export class Incremental {
   #alwaysRuns(node: ProcNode, o: Readonly<Options>): CheckVerdict {
     node.inputs = null;
     node.key = null;
-    const verdict = decide({
+    const verdict = this.#decide({
       full: this.fullRun || node.full,
       noSkip: node.opts.noSkip,
       hasStore: o.taskDbPath !== null,
@@ -308,14 +308,19 @@ export class Incremental {
     this.#pass.end();
   }
 
-  /** Opens the task DB now if it is not open yet (called while a proc runs, so the run's record waits less). */
-  warm(): void {
-    if (this.#warmed) return;
-    this.#warmed = true;
-    this.store()?.prepare();
+  /** `decide`, noting a proc that runs at every run (for the CLI's no-op seal: noop-seal.ts). */
+  #decide(facts: StalenessFacts): Verdict {
+    const verdict = decide(facts);
+    if (verdict.run && verdict.always) this.ranOneThatAlwaysRuns = true;
+    return verdict;
   }
 
-  #warmed = false;
+  ranOneThatAlwaysRuns = false;
+
+  /** Opens the task DB now if it is not open yet (called while a proc runs, so the run's record waits less). */
+  warm(): void {
+    this.store()?.prepare();
+  }
 
   root(): string {
     return this.#host.projectRoot();
@@ -393,7 +398,6 @@ export class Incremental {
 
   close(): void {
     this.#store?.close();
-    this.#warmed = false;
     this.#store = null;
     this.#storePath = null;
     this.#storeOption = null;

@@ -213,6 +213,7 @@ export class SqliteStore implements TaskStore {
   }
 
   #foldFailed = false;
+  #prepared = false;
 
   #foldWithin(runs: readonly RunRecord[]): boolean {
     try {
@@ -230,6 +231,8 @@ export class SqliteStore implements TaskStore {
    * the first proc runs: the end of a short run then only executes them.
    */
   prepare(): void {
+    if (this.#prepared) return;
+    this.#prepared = true;
     try {
       this.#insertRuns(1);
       this.#stats.prepare();

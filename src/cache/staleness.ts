@@ -21,14 +21,16 @@ export interface StalenessFacts {
   outputs: { missing: string[]; stale: string[] } | null;
 }
 
-export type Verdict = { run: false; cached: CachedResult } | { run: true; reason: string };
+/** `always`: a reason that holds at every run, whatever the proc's files and deps did. */
+export type Verdict = { run: false; cached: CachedResult } | { run: true; reason: string; always?: true };
 
 export function decide(f: StalenessFacts): Verdict {
   const run = (reason: string): Verdict => ({ run: true, reason });
-  if (f.full) return run('full run');
-  if (f.noSkip) return run('noSkip');
-  if (!f.hasStore) return run('no task DB');
-  if (!f.hasDeps && !f.hasInputs) return run('no deps or inputs (never skipped)');
+  const always = (reason: string): Verdict => ({ run: true, reason, always: true });
+  if (f.full) return always('full run');
+  if (f.noSkip) return always('noSkip');
+  if (!f.hasStore) return always('no task DB');
+  if (!f.hasDeps && !f.hasInputs) return always('no deps or inputs (never skipped)');
   if (f.changedDep !== null) return run(`dep ${f.changedDep} ran`);
   if (f.cached === null) return run('no cached result');
   if (f.cached.definition !== f.definition) return run('definition changed');

@@ -157,6 +157,8 @@ function wrapExtras(taskFile: string): void {
 
 /** Starts recording a load (of `taskFile`). */
 export function startTracking(taskFile: string): void {
+  // Not installed (no seal can follow this run: cli.ts): nothing to record.
+  if (!installed) return;
   wrapExtras(taskFile);
   current = { taskFile, read: new Set(), unsealable: null, startedAt: Date.now() };
 }

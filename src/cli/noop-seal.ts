@@ -44,6 +44,8 @@ let started: Invocation | null = null;
 /** Where a command line's seal lives, and the key it must match. */
 export interface Invocation {
   file: string;
+  /** Beside the seal: there when this command line's last run ran a proc that runs every time (`rememberAlwaysRuns`). */
+  always: string;
   key: () => string;
   /** The `.parproc` directory beside the task file the command would load. */
   dir: string;
@@ -98,6 +100,7 @@ export function invocation(argv: readonly string[]): Invocation | null {
   const name = Bun.hash(`${cwd}\0${argv.join('\0')}\0${JSON.stringify(env)}`).toString(36);
   return {
     file: join(dir, 'quick', `${name}.json`),
+    always: join(dir, 'quick', `${name}.always`),
     dir,
     key: () => {
       const vars = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -151,6 +154,40 @@ export function replaySeal(argv: readonly string[], startedAt: number): number |
   return 0;
 }
 
+/**
+ * Whether this run's load is worth tracking for a seal (./load-tracker.ts: about 0.5 ms a run):
+ * the command line can have a seal (`replaySeal` found its place), and its last run did not run a
+ * proc that runs every time (no deps and no inputs, `noSkip`, no task DB, `--full`) — a graph
+ * with one is never a no-op. The mark is checked again at the end of every run: once no such
+ * proc runs (the task file changed), it goes, and the next run is tracked.
+ */
+export function sealMayFollow(): boolean {
+  if (started === null) return false;
+  if (!fs().existsSync(started.always)) return true;
+  if (process.env.PARPROC_DEBUG_SEAL === '1') writeStderr('parproc: load not tracked (the last run ran a proc that runs every time)\n');
+  return false;
+}
+
+/**
+ * Marks this command line as one whose runs always run something (written only if it was not),
+ * or unmarks it. Only a hint: a mark that cannot be written or removed costs at most a seal.
+ */
+export function rememberAlwaysRuns(yes: boolean): void {
+  const inv = started;
+  if (inv === null) return;
+  try {
+    if (!yes) fs().rmSync(inv.always, { force: true });
+    else if (!fs().existsSync(inv.always)) {
+      const dir = dirname(inv.always);
+      fs().mkdirSync(dir, { recursive: true });
+      fs().writeFileSync(inv.always, '');
+      prune(dir, '.always');
+    }
+  } catch {
+    // a hint only
+  }
+}
+
 /** What a sealed run rested on, gathered by the run command. */
 export interface SealInput {
   taskFile: string;
@@ -192,16 +229,16 @@ export function writeSeal(s: SealInput): string | null {
     const tmp = `${inv.file}.${process.pid}.tmp`;
     fs().writeFileSync(tmp, JSON.stringify(seal));
     fs().renameSync(tmp, inv.file);
-    prune(dir);
+    prune(dir, '.json');
   } catch (err) {
     return `could not write ${inv.file} (${(err as Error).message})`;
   }
   return null;
 }
 
-/** Keeps the newest `KEEP` seals. */
-function prune(dir: string): void {
-  const names = fs().readdirSync(dir).filter((n) => n.endsWith('.json'));
+/** Keeps the newest `KEEP` seals (`.json`), or marks (`.always`). */
+function prune(dir: string, suffix: '.json' | '.always'): void {
+  const names = fs().readdirSync(dir).filter((n) => n.endsWith(suffix));
   if (names.length <= KEEP) return;
   const byAge = names.map((n) => ({ n, t: fs().statSync(join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
   for (const { n } of byAge.slice(KEEP)) fs().rmSync(join(dir, n), { force: true });

@@ -11,13 +11,15 @@ import { fs } from '../util/fs.ts';
 import { dirname, join } from '../util/path.ts';
 import { setWriteTap, writeStderr } from '../util/stdio.ts';
 import type { LoadRecord } from './load-tracker.ts';
-import { DURATION_MARK, stampOf, writeSeal } from './noop-seal.ts';
+import { DURATION_MARK, rememberAlwaysRuns, stampOf, writeSeal } from './noop-seal.ts';
 
 export class RunSealer {
   /** Why this run is not sealed; `null` while it still may be. */
   #why: string | null;
   #out: [1 | 2, string][] = [];
   #runs = 0;
+  /** A proc that runs every time ran: remembered for the next run of this command line (`rememberAlwaysRuns`). */
+  #alwaysRuns = false;
   #durationMs = -1;
   /** The task DB (and its WAL) as the checks found them: the seal stands only if they are so at its end. */
   #dbBefore: string | null = null;
@@ -60,6 +62,7 @@ export class RunSealer {
   /** After the run, before the manager closes (the task DB is still open): what the seal needs of it. */
   prepare(pm: ProcManager): void {
     setWriteTap(null);
+    this.#alwaysRuns = pm.ranAProcThatAlwaysRuns();
     if (this.#why !== null) return;
     if (!pm.getOptions().quickNoop) return this.refuse('quickNoop: false');
     const checked = pm.checkedStats();
@@ -74,6 +77,7 @@ export class RunSealer {
    * ruled it out. Returns why not, or `null` when written (`PARPROC_DEBUG_SEAL=1` prints it).
    */
   finish(taskFile: string, load: LoadRecord | null): string | null {
+    rememberAlwaysRuns(this.#alwaysRuns);
     const why = this.#finish(taskFile, load);
     if (process.env.PARPROC_DEBUG_SEAL === '1') writeStderr(`parproc: seal ${why === null ? 'written' : `not written: ${why}`}\n`);
     return why;

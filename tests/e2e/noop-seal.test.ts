@@ -226,10 +226,34 @@ if (!here || there !== true) throw new Error('wrapped fs lost something');`).rep
       const r = await run(rig, [flag]);
       expect(r.way).toBe('full');
     }
-    expect(existsSync(join(rig.dir, '.parproc', 'quick'))).toBe(false);
+    const seals = () => (existsSync(join(rig.dir, '.parproc', 'quick')) ? readdirSync(join(rig.dir, '.parproc', 'quick')).filter((n) => n.endsWith('.json')) : []);
+    expect(seals()).toEqual([]);
     rig.write({ 'parproc.ts': `${copies()}proc('always', () => 1);\n` });
     expect((await run(rig, ['always'])).why).toBe('always running');
     expect((await run(rig, ['always'])).way).toBe('full');
+    expect(seals()).toEqual([]);
+  });
+
+  test('a command line whose last run ran a proc that runs every time skips tracking its load; once none does, it seals again', async () => {
+    await using rig = await project(`${copies()}proc('always', () => 1);\n`);
+    const first = await run(rig, ['always']);
+    expect(first.why).toBe('always running');
+    expect(first.stderr).not.toContain('load not tracked');
+    const second = await run(rig, ['always']);
+    expect(second.stderr).toContain('load not tracked');
+    expect(second.ran).toEqual(['always']);
+    // The proc gets an input: it no longer runs every time. The first run after the change still
+    // skips tracking (it finds the mark) and takes the mark away; the next no-op seals.
+    rig.write({ 'parproc.ts': `${copies()}proc('always', { inputs: ['src/a.txt'] }, () => 1);\n` });
+    const changed = await run(rig, ['always']);
+    expect(changed.stderr).toContain('load not tracked');
+    expect(changed.ran).toEqual(['always']);
+    const noop = await run(rig, ['always']);
+    expect(noop.stderr).not.toContain('load not tracked');
+    expect(noop.way).toBe('written');
+    expect((await run(rig, ['always'])).way).toBe('replayed');
+    // Another command line of the same project is tracked as before.
+    expect((await run(rig)).why).toBe('copy-a running');
   });
 
   test('-C and -f find the task file the seal belongs to, as the run does', async () => {
