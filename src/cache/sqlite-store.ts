@@ -175,26 +175,8 @@ export class SqliteStore implements TaskStore {
     const results = this.#results;
     this.#runs = [];
     this.#results = new Map();
-    let folded = false;
     try {
-      const upsert = results.size === 0 ? null : this.#db.query('INSERT OR REPLACE INTO results (proc, output, at, inputs, definition, key) VALUES (?, ?, ?, ?, ?, ?)');
-      this.#db.transaction(() => {
-        // Many rows per statement: one native call per batch instead of one per row.
-        for (let i = 0; i < runs.length; i += RUN_BATCH) {
-          const batch = runs.slice(i, i + RUN_BATCH);
-          const values: (string | number | null)[] = [];
-          for (const r of batch) values.push(r.runId, r.name, r.startedAt, r.endedAt, r.status, r.cache ?? null);
-          this.#insertRuns(batch.length).run(...values);
-        }
-        for (const [name, c] of results) {
-          const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition, key: c.key ? JSON.stringify(c.key) : null };
-          upsert?.run(name, row.output, row.at, row.inputs, row.definition, row.key);
-          this.#cache?.set(name, { proc: name, ...row } as never);
-        }
-        // One write transaction instead of two at the end of a run. A fold that fails here
-        // leaves the history rows written (statement rollback) and is tried again by the next run.
-        if (fold && runs.length > 0) folded = this.#foldWithin(runs);
-      })();
+      const folded = this.#writer()(runs, results, fold);
       if (folded) this.#stats.folded();
       else this.#stats.committed(runs);
       this.#locked = false;
@@ -214,6 +196,33 @@ export class SqliteStore implements TaskStore {
 
   #foldFailed = false;
   #prepared = false;
+  #batchWriter: ((runs: RunRecord[], results: Map<string, CachedResult>, fold: boolean) => boolean) | null = null;
+
+  /**
+   * Writes a batch in one transaction; whether the statistics were folded in. Made once per store:
+   * bun:sqlite compiles its transaction statements (BEGIN, COMMIT, …, nine) on the first.
+   */
+  #writer(): (runs: RunRecord[], results: Map<string, CachedResult>, fold: boolean) => boolean {
+    this.#batchWriter ??= this.#db.transaction((runs: RunRecord[], results: Map<string, CachedResult>, fold: boolean): boolean => {
+      // Many rows per statement: one native call per batch instead of one per row.
+      for (let i = 0; i < runs.length; i += RUN_BATCH) {
+        const batch = runs.slice(i, i + RUN_BATCH);
+        const values: (string | number | null)[] = [];
+        for (const r of batch) values.push(r.runId, r.name, r.startedAt, r.endedAt, r.status, r.cache ?? null);
+        this.#insertRuns(batch.length).run(...values);
+      }
+      const upsert = results.size === 0 ? null : this.#db.query('INSERT OR REPLACE INTO results (proc, output, at, inputs, definition, key) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const [name, c] of results) {
+        const row = { output: JSON.stringify(c.output ?? null), at: c.at, inputs: JSON.stringify(c.inputs), definition: c.definition, key: c.key ? JSON.stringify(c.key) : null };
+        upsert?.run(name, row.output, row.at, row.inputs, row.definition, row.key);
+        this.#cache?.set(name, { proc: name, ...row } as never);
+      }
+      // One write transaction instead of two at the end of a run. A fold that fails here leaves
+      // the history rows written (statement rollback) and is tried again by the next run.
+      return fold && runs.length > 0 && this.#foldWithin(runs);
+    });
+    return this.#batchWriter;
+  }
 
   #foldWithin(runs: readonly RunRecord[]): boolean {
     try {
@@ -227,8 +236,8 @@ export class SqliteStore implements TaskStore {
   }
 
   /**
-   * Compiles what the end of a run writes with (one history row, the statistics), called while
-   * the first proc runs: the end of a short run then only executes them.
+   * Compiles what the end of a run writes with (one history row, the statistics, the transaction's
+   * own statements), called while the first proc runs: the end of a short run only executes them.
    */
   prepare(): void {
     if (this.#prepared) return;
@@ -236,6 +245,7 @@ export class SqliteStore implements TaskStore {
     try {
       this.#insertRuns(1);
       this.#stats.prepare();
+      this.#writer();
     } catch {
       // a damaged DB: its writes report it
     }

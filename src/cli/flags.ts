@@ -24,8 +24,9 @@ export const DB_ARG = {
   db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },
 } satisfies ArgsDef;
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+// (Most names are one lower-case word: no regular expression runs for them at start-up.)
+const kebab = (s: string) => (s.toLowerCase() === s ? s : s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+const camel = (s: string) => (s.includes('-') ? s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : s);
 
 interface Flag {
   key: string;
