@@ -10,6 +10,7 @@
  * since folding goes by row id.
  */
 import type { Database } from 'bun:sqlite';
+import { inTransaction } from './transaction.ts';
 import type { RunRecord } from './task-store.ts';
 
 /** Successful durations kept per proc. */
@@ -92,7 +93,7 @@ export class RunStats {
 
   /** Compiles the fold's statements now (while a proc runs), not at the end of the run. */
   prepare(): void {
-    for (const sql of [READ_DOC, COUNT_SINCE, WRITE_DOC]) this.#db.query(sql);
+    for (const sql of [READ_DOC, COUNT_SINCE, WRITE_DOC, 'BEGIN', 'COMMIT']) this.#db.query(sql);
   }
 
   /** This process committed these history rows (after the write transaction). */
@@ -153,12 +154,14 @@ export class RunStats {
    */
   fold(): void {
     if (this.#unfolded.length === 0) return;
-    this.#db
-      .transaction(() => {
+    inTransaction(
+      this.#db,
+      () => {
         this.#write(this.#current());
         this.#unfolded = [];
-      })
-      .immediate();
+      },
+      true,
+    );
   }
 
   /**

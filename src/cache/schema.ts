@@ -7,6 +7,7 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from '../util/path.ts';
 import { STATS_MIGRATION } from './run-stats.ts';
+import { inTransaction } from './transaction.ts';
 
 /** The schema version this parproc writes (PRAGMA user_version). */
 export const SCHEMA_VERSION = 3;
@@ -93,13 +94,17 @@ export function openDatabase(path: string): { db: Database; warning: null } | { 
       // opening a new DB at once, one migrates and the others see it done (ALTER TABLE is not
       // idempotent).
       const d = db;
-      d.transaction(() => {
-        const now = (d.query('PRAGMA user_version').get() as { user_version: number }).user_version;
-        for (let v = now + 1; v <= SCHEMA_VERSION; v++) {
-          d.exec(MIGRATIONS[v] as string);
-          d.exec(`PRAGMA user_version = ${v}`);
-        }
-      }).immediate();
+      inTransaction(
+        d,
+        () => {
+          const now = (d.query('PRAGMA user_version').get() as { user_version: number }).user_version;
+          for (let v = now + 1; v <= SCHEMA_VERSION; v++) {
+            d.exec(MIGRATIONS[v] as string);
+            d.exec(`PRAGMA user_version = ${v}`);
+          }
+        },
+        true,
+      );
     }
     db.exec(`PRAGMA busy_timeout = ${RUN_BUSY_MS}`);
     return { db, warning: null };

@@ -8,6 +8,7 @@ import type { Database } from 'bun:sqlite';
 import type { ProcKey } from '../remote/keys.ts';
 import { RunStats } from './run-stats.ts';
 import { isBusy, openDatabase } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 
 export { SCHEMA_VERSION } from './schema.ts';
 
@@ -176,7 +177,7 @@ export class SqliteStore implements TaskStore {
     this.#runs = [];
     this.#results = new Map();
     try {
-      const folded = this.#writer()(runs, results, fold);
+      const folded = this.#write(runs, results, fold);
       if (folded) this.#stats.folded();
       else this.#stats.committed(runs);
       this.#locked = false;
@@ -196,14 +197,9 @@ export class SqliteStore implements TaskStore {
 
   #foldFailed = false;
   #prepared = false;
-  #batchWriter: ((runs: RunRecord[], results: Map<string, CachedResult>, fold: boolean) => boolean) | null = null;
-
-  /**
-   * Writes a batch in one transaction; whether the statistics were folded in. Made once per store:
-   * bun:sqlite compiles its transaction statements (BEGIN, COMMIT, …, nine) on the first.
-   */
-  #writer(): (runs: RunRecord[], results: Map<string, CachedResult>, fold: boolean) => boolean {
-    this.#batchWriter ??= this.#db.transaction((runs: RunRecord[], results: Map<string, CachedResult>, fold: boolean): boolean => {
+  /** Writes a batch in one transaction; whether the statistics were folded in. */
+  #write(runs: RunRecord[], results: Map<string, CachedResult>, fold: boolean): boolean {
+    return inTransaction(this.#db, () => {
       // Many rows per statement: one native call per batch instead of one per row.
       for (let i = 0; i < runs.length; i += RUN_BATCH) {
         const batch = runs.slice(i, i + RUN_BATCH);
@@ -221,7 +217,6 @@ export class SqliteStore implements TaskStore {
       // the history rows written (statement rollback) and is tried again by the next run.
       return fold && runs.length > 0 && this.#foldWithin(runs);
     });
-    return this.#batchWriter;
   }
 
   #foldWithin(runs: readonly RunRecord[]): boolean {
@@ -245,7 +240,6 @@ export class SqliteStore implements TaskStore {
     try {
       this.#insertRuns(1);
       this.#stats.prepare();
-      this.#writer();
     } catch {
       // a damaged DB: its writes report it
     }
@@ -311,20 +305,22 @@ export class SqliteStore implements TaskStore {
     if (names === null) return this.#db.run('DELETE FROM results').changes;
     const del = this.#db.prepare('DELETE FROM results WHERE proc = ?');
     let n = 0;
-    this.#db.transaction(() => {
+    inTransaction(this.#db, () => {
       for (const name of names) n += del.run(name).changes;
-    })();
+    });
     return n;
   }
 
   close(): void {
-    // At exit a longer wait for the lock is fine: the run is over and nothing else is drawn.
-    try {
-      this.#db.exec(`PRAGMA busy_timeout = ${CLOSE_BUSY_MS}`);
-    } catch {
-      // a closed or broken handle: flush reports it
+    if (this.pending) {
+      // At exit a longer wait for the lock is fine: the run is over and nothing else is drawn.
+      try {
+        this.#db.exec(`PRAGMA busy_timeout = ${CLOSE_BUSY_MS}`);
+      } catch {
+        // a closed or broken handle: flush reports it
+      }
+      this.flush();
     }
-    this.flush();
     if (this.pending) {
       // Still locked after the long wait: say what is lost rather than drop it silently.
       this.#onError(`task DB ${this.path} stayed locked by another process; ${this.#runs.length} history row(s) and ${this.#results.size} cached result(s) of this run were not written`);
