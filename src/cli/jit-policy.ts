@@ -1,9 +1,9 @@
 /**
  * The JIT at start-up. A run of the CLI executes many functions once each: the JIT would compile
- * some of them on the way, on another core, for nothing (a one-command run measured about 1 ms,
- * 7%, less without). So it starts reluctant — build.ts bakes the same policy into the binary, so
- * even the first module loads with it — and a run still going after a moment is a long one: it
- * gets the normal JIT back.
+ * some of them on the way, on another core, for nothing (a one-command run measured about 0.3 ms,
+ * 2%, less without, and starts one thread fewer). So it starts reluctant — build.ts bakes the same
+ * policy into the binary, so even the first module loads with it — and a run still going after a
+ * moment is a long one: it gets the normal JIT back.
  */
 
 /** How many times the usual number of calls the JIT waits for before compiling, at start-up. */
