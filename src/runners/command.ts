@@ -44,10 +44,12 @@ const allGroups = new Set<number>();
  */
 export function trackGroup(pid: number, exited: Promise<unknown>, settled?: () => void): void {
   allGroups.add(pid);
-  void exited.finally(() => {
+  // (Not `finally`, which adds two promises and turns of the queue before the command's end is seen.)
+  const done = (): void => {
     allGroups.delete(pid);
     settled?.();
-  });
+  };
+  exited.then(done, done);
 }
 
 /** SIGKILLs every live process group at once (the second Ctrl+C: no grace, nothing left behind). */
@@ -178,7 +180,7 @@ export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promi
 async function runToFile(cmd: string[], spec: CommandSpec, opts: CommandOptions, capture: CaptureFile, own: SpawnOptions): Promise<CommandResult> {
   let child: ReturnType<typeof Bun.spawn>;
   try {
-    child = spawnOrFail(cmd, spec, opts.log, { ...own, stdout: capture.fd, stderr: capture.fd });
+    child = spawnOrFail(cmd, spec, opts.log, Object.assign(own as object, { stdout: capture.fd, stderr: capture.fd }));
   } catch (err) {
     capture.finish();
     throw err;
