@@ -147,19 +147,32 @@ export function templateToShell(strings: TemplateStringsArray, values: unknown[]
 
 const display = (spec: CommandSpec): string => ('shell' in spec ? spec.shell : spec.argv.join(' '));
 
-/** Runs a command to completion; a non-zero exit throws `CommandError`. */
-export async function runCommand(spec: CommandSpec, opts: CommandOptions): Promise<CommandResult> {
-  if (opts.scope.aborted) throw opts.scope.reason;
-  const cmd = 'shell' in spec ? ['sh', '-c', spec.shell] : spec.argv;
-  const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
-  // (A delete only when there is one: it turns the object into a slower kind for Bun.spawn to read.)
-  if (env.FORCE_COLOR !== undefined) delete env.FORCE_COLOR;
-  if (opts.interactive) return runInteractive(cmd, spec, env, opts);
-  // Its own process group (`detached`), so a timeout or interrupt can end everything it started.
-  const own = { cwd: opts.cwd, env, stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin), detached: true } as const;
-  const dir = opts.captureDir?.() ?? null;
-  const capture = dir === null ? null : openCapture(dir);
-  if (capture !== null) return runToFile(cmd, spec, opts, capture, own);
+/**
+ * Runs a command to completion; a non-zero exit throws `CommandError`. Not an async function
+ * itself: it hands back the promise of the way the command runs as it is (an async function
+ * would add turns of the queue between a command's end and its caller's seeing it).
+ */
+export function runCommand(spec: CommandSpec, opts: CommandOptions): Promise<CommandResult> {
+  try {
+    if (opts.scope.aborted) throw opts.scope.reason;
+    const cmd = 'shell' in spec ? ['sh', '-c', spec.shell] : spec.argv;
+    const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
+    // (A delete only when there is one: it turns the object into a slower kind for Bun.spawn to read.)
+    if (env.FORCE_COLOR !== undefined) delete env.FORCE_COLOR;
+    if (opts.interactive) return runInteractive(cmd, spec, env, opts);
+    // Its own process group (`detached`), so a timeout or interrupt can end everything it started.
+    const own = { cwd: opts.cwd, env, stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin), detached: true } as const;
+    const dir = opts.captureDir?.() ?? null;
+    const capture = dir === null ? null : openCapture(dir);
+    if (capture !== null) return runToFile(cmd, spec, opts, capture, own);
+    return runPiped(cmd, spec, opts, own);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** A command whose stdout and stderr are read through pipes, into the log and the result. */
+async function runPiped(cmd: string[], spec: CommandSpec, opts: CommandOptions, own: SpawnOptions): Promise<CommandResult> {
   const child = spawnOrFail(cmd, spec, opts.log, { ...own, stdout: 'pipe', stderr: 'pipe' }) as ReturnType<typeof Bun.spawn<'pipe', 'pipe', 'pipe'>>;
   // On abort (a timeout, an interrupt) the runner that owns the tracker ends its process groups.
   opts.tracker.add(child);
