@@ -88,11 +88,19 @@ export class InlineRunner implements ProcRunner {
     const call = () => callBody(job.body, () => makeContext(job, scope, command), command, job);
     // An interactive proc has the terminal: its console is not captured. A command runs no code
     // of the user's here: nothing to capture.
+    // The outcome settles the race in the same reaction that makes it (not one turn later).
     const work = (this.#capture && !job.interactive && job.body.kind === 'fn' ? withOutputSink(job.log, call) : call()).then(
-      (value): Outcome => outcomeFromValue(value, job.log),
-      (err): Outcome => outcomeFromError(err, job.log),
+      (value): Outcome => {
+        const outcome = outcomeFromValue(value, job.log);
+        settle(outcome);
+        return outcome;
+      },
+      (err): Outcome => {
+        const outcome = outcomeFromError(err, job.log);
+        settle(outcome);
+        return outcome;
+      },
     );
-    void work.then(settle);
     try {
       const ended = await first;
       if (ended instanceof AbortReason) {
