@@ -154,6 +154,9 @@ export function replaySeal(argv: readonly string[], startedAt: number): number |
   return 0;
 }
 
+/** Whether the mark was there when this run started (`sealMayFollow` looked), if it looked. */
+let marked: boolean | null = null;
+
 /**
  * Whether this run's load is worth tracking for a seal (./load-tracker.ts: about 0.5 ms a run):
  * the command line can have a seal (`replaySeal` found its place), and its last run did not run a
@@ -163,21 +166,27 @@ export function replaySeal(argv: readonly string[], startedAt: number): number |
  */
 export function sealMayFollow(): boolean {
   if (started === null) return false;
-  if (!fs().existsSync(started.always)) return true;
+  marked = fs().existsSync(started.always);
+  if (!marked) return true;
   if (process.env.PARPROC_DEBUG_SEAL === '1') writeStderr('parproc: load not tracked (the last run ran a proc that runs every time)\n');
   return false;
 }
 
 /**
- * Marks this command line as one whose runs always run something (written only if it was not),
- * or unmarks it. Only a hint: a mark that cannot be written or removed costs at most a seal.
+ * Marks this command line as one whose runs always run something, or unmarks it (a file written
+ * or removed only when that changes). Only a hint: a mark that cannot be written or removed
+ * costs at most a seal.
  */
 export function rememberAlwaysRuns(yes: boolean): void {
   const inv = started;
   if (inv === null) return;
+  // What sealMayFollow found stands: no second look at the file, and no removal of a mark
+  // that was not there.
+  const was = marked ?? fs().existsSync(inv.always);
+  if (yes === was) return;
   try {
     if (!yes) fs().rmSync(inv.always, { force: true });
-    else if (!fs().existsSync(inv.always)) {
+    else {
       const dir = dirname(inv.always);
       fs().mkdirSync(dir, { recursive: true });
       fs().writeFileSync(inv.always, '');
