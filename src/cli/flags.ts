@@ -24,9 +24,23 @@ export const DB_ARG = {
   db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },
 } satisfies ArgsDef;
 
-// (Most names are one lower-case word: no regular expression runs for them at start-up.)
-const kebab = (s: string) => (s.toLowerCase() === s ? s : s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
-const camel = (s: string) => (s.includes('-') ? s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : s);
+// Character loops, not regular expressions: compiling one costs more at start-up than these cost.
+/** `noQuick` → `no-quick`. */
+function kebab(s: string): string {
+  let out = '';
+  for (const c of s) out += c >= 'A' && c <= 'Z' ? `-${c.toLowerCase()}` : c;
+  return out;
+}
+/** `no-quick` → `noQuick`. */
+function camel(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const next = s[i + 1] as string;
+    if (s[i] === '-' && next >= 'a' && next <= 'z') out += s[++i]?.toUpperCase();
+    else out += s[i];
+  }
+  return out;
+}
 
 interface Flag {
   key: string;
