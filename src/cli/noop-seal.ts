@@ -207,6 +207,11 @@ export interface SealInput {
    * otherwise that it did not change.
    */
   strict: Iterable<[string, number]>;
+  /**
+   * Files stamped by mtime and size only: the task DB's WAL, which stays between runs, empty, and
+   * whose ctime SQLite changes at every open by root (it chowns the file to the DB's owner).
+   */
+  loose: Iterable<string>;
   /** The checks' stats: a path's mtime and size, or `null` when it was missing. */
   checked: ReadonlyMap<string, { mtimeMs: number; size: number } | null>;
   out: [1 | 2, string][];
@@ -231,6 +236,7 @@ export function writeSeal(s: SealInput): string | null {
     if (checked !== undefined && (checked.length === 1 ? stamp.length !== 1 : checked[1] !== stamp[1] || checked[2] !== stamp[2])) return `${p} changed during the run`;
     files.set(p, stamp);
   }
+  for (const p of s.loose) files.set(p, stampOf(p, false));
   const seal: Seal = { format: FORMAT, key: inv.key(), files: [...files.values()], out: s.out };
   try {
     const dir = dirname(inv.file);

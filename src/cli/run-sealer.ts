@@ -56,7 +56,7 @@ export class RunSealer {
 
   /** Just before the run is released, before the checks read the task DB at `db`. */
   checking(db: string | null): void {
-    if (db !== null) this.#dbBefore = JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, true)]);
+    if (db !== null) this.#dbBefore = JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, false)]);
   }
 
   /** After the run, before the manager closes (the task DB is still open): what the seal needs of it. */
@@ -93,10 +93,10 @@ export class RunSealer {
     const { checked, db } = this.#prepared;
     // Another process may write the DB while this one reads it: the seal stands only if the DB
     // (and its WAL) are, after this run closed it, as they were before its checks.
-    if (this.#dbBefore !== JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, true)])) return `${db} changed during the run`;
+    if (this.#dbBefore !== JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, false)])) return `${db} changed during the run`;
     const strict: [string, number][] = [...files].map((f) => [f, load.startedAt]);
-    strict.push([db, Infinity], [`${db}-wal`, Infinity]);
-    return writeSeal({ taskFile, strict, checked, out });
+    strict.push([db, Infinity]);
+    return writeSeal({ taskFile, strict, loose: [`${db}-wal`], checked, out });
   }
 
   /** The output with the run's time in its last `Done in …` marked, for the replay's own time. */
