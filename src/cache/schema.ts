@@ -87,29 +87,34 @@ export function openDatabase(path: string): { db: Database; warning: null } | { 
       db.close();
       return { db: null, warning: `task DB ${path} was written by a newer parproc (schema ${version}); running without cache` };
     }
-    useWal(db);
     // No fsync: the task DB is a cache and a history. Commits and checkpoints are safe against a
     // crash of parproc (the OS has the pages); a power cut may damage the file, which costs one
     // warning and a full rebuild, never a run. The fsyncs cost ~6 ms a run on a real disk.
     // The WAL is emptied at close (it stays; see above): the next open reads nothing of it.
-    db.exec('PRAGMA synchronous = OFF; PRAGMA journal_size_limit = 0');
-    if (version < SCHEMA_VERSION) {
-      // Under the write lock (BEGIN IMMEDIATE), the version is read again: of several processes
-      // opening a new DB at once, one migrates and the others see it done (ALTER TABLE is not
-      // idempotent).
-      const d = db;
-      inTransaction(
-        d,
-        () => {
-          const now = (d.query('PRAGMA user_version').get() as { user_version: number }).user_version;
-          for (let v = now + 1; v <= SCHEMA_VERSION; v++) {
-            d.exec(MIGRATIONS[v] as string);
-            d.exec(`PRAGMA user_version = ${v}`);
-          }
-        },
-        true,
-      );
+    const settings = 'PRAGMA synchronous = OFF; PRAGMA journal_size_limit = 0';
+    if (version === SCHEMA_VERSION) {
+      // Made by this parproc, and put in WAL mode then (the mode stays with the file): no need to
+      // ask again, which cost every run's open a statement.
+      db.exec(`${settings}; PRAGMA busy_timeout = ${RUN_BUSY_MS}`);
+      return { db, warning: null };
     }
+    useWal(db);
+    db.exec(settings);
+    // Under the write lock (BEGIN IMMEDIATE), the version is read again: of several processes
+    // opening a new DB at once, one migrates and the others see it done (ALTER TABLE is not
+    // idempotent).
+    const d = db;
+    inTransaction(
+      d,
+      () => {
+        const now = (d.query('PRAGMA user_version').get() as { user_version: number }).user_version;
+        for (let v = now + 1; v <= SCHEMA_VERSION; v++) {
+          d.exec(MIGRATIONS[v] as string);
+          d.exec(`PRAGMA user_version = ${v}`);
+        }
+      },
+      true,
+    );
     db.exec(`PRAGMA busy_timeout = ${RUN_BUSY_MS}`);
     return { db, warning: null };
   } catch (err) {
