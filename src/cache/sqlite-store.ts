@@ -305,9 +305,13 @@ export class SqliteStore implements TaskStore {
     if (names === null) return this.#db.run('DELETE FROM results').changes;
     const del = this.#db.prepare('DELETE FROM results WHERE proc = ?');
     let n = 0;
-    inTransaction(this.#db, () => {
-      for (const name of names) n += del.run(name).changes;
-    });
+    try {
+      inTransaction(this.#db, () => {
+        for (const name of names) n += del.run(name).changes;
+      });
+    } finally {
+      del.finalize();
+    }
     return n;
   }
 
@@ -327,6 +331,11 @@ export class SqliteStore implements TaskStore {
     }
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
+    // bun:sqlite finalizes the statements of \`query\` at close, not those of \`prepare\`: one left
+    // would keep the connection open (SQLite closes it when the statement is collected, at exit
+    // at the latest), with its WAL not yet checkpointed and emptied.
+    for (const st of this.#insertStatements.values()) st.finalize();
+    this.#insertStatements.clear();
     try {
       this.#db.close();
     } catch {

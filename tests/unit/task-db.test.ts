@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, SCHEMA_VERSION, weightedMean } from '../../src/cache/sqlite-store.ts';
 import { ProcFailedError, type RunEvent } from '../../src/index.ts';
@@ -217,6 +217,28 @@ describe('the task DB', () => {
     await pm.waitForAll();
     expect(pm.getProcs().get('a')?.state).toBe('succeeded');
     pm.close();
+  });
+
+  test('the WAL stays between runs, empty; a DB another tool took out of WAL mode still caches and records', async () => {
+    p.write('in.txt', 'x');
+    const runA = async () => {
+      const { pm, events } = p.manager();
+      pm.proc('a', { inputs: ['in.txt'] }, () => 1);
+      pm.start('a');
+      await pm.waitForAll();
+      pm.close();
+      return { state: pm.getProcs().get('a')?.state, warnings: events.filter((e) => e.type === 'warning') };
+    };
+    expect((await runA()).state).toBe('succeeded');
+    expect(statSync(`${p.db}-wal`).size).toBe(0);
+    const other = new Database(p.db);
+    other.exec('PRAGMA journal_mode = DELETE');
+    other.close();
+    expect(rows(p.db, 'PRAGMA journal_mode')[0]).toEqual({ journal_mode: 'delete' });
+    expect(await runA()).toEqual({ state: 'up-to-date', warnings: [] });
+    p.write('in.txt', 'y');
+    expect(await runA()).toEqual({ state: 'succeeded', warnings: [] });
+    expect(rows(p.db, "SELECT count(*) AS n FROM runs WHERE proc = 'a'")[0]).toEqual({ n: 2 });
   });
 
   test('a corrupt DB file gives one warning and the run goes on without cache', async () => {
