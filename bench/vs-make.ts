@@ -190,11 +190,17 @@ const clean = (d: string) => () => {
   rmSync(join(d, '.ninja_log'), { force: true });
 };
 
-/** Runs each command `n` times, interleaved (one round runs every tool), after one warm-up. */
+/**
+ * Runs each command `n` times, interleaved (one round runs every tool), after one warm-up. Each
+ * round starts one tool further on, so no tool always runs first or last in a round (just after
+ * another tool's files were written, or in the same second of a busy spell).
+ */
 function measure(cmds: Record<string, { cmd: string[]; cwd: string; before?: () => void }>, n = runs): Record<string, Stats> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  const all = Object.entries(cmds);
   for (let r = -1; r < n; r++) {
-    for (const [name, c] of Object.entries(cmds)) {
+    for (let j = 0; j < all.length; j++) {
+      const [name, c] = all[(j + Math.max(r, 0)) % all.length] as [string, (typeof all)[number][1]];
       c.before?.();
       const ms = time(c.cmd, c.cwd);
       if (r >= 0) times[name]?.push(ms);
