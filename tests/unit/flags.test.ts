@@ -68,5 +68,8 @@ describe('parseFlags', () => {
   test("the run command's flags: every flag of `parproc run --help` parses", () => {
     const a = parseFlags(['-f', 'p.ts', '-C', 'dir', '--mode', 'worker', '-p', 'k=v', '--full-log', '--fail-fast', '--no-failed-first', '--json', '--trace', 't.json', 'build'], runArgs, 'run');
     expect([a.file, a.cwd, a.mode, a.param, a['full-log'], a['fail-fast'], a['failed-first'], a.json, a.trace, a._]).toEqual(['p.ts', 'dir', 'worker', 'k=v', true, true, false, true, 't.json', ['build']]);
+    // Each flag under its camelCase name too, and a camelCase spelling is taken.
+    expect([a.fullLog, a.failFast, a.failedFirst]).toEqual([true, true, false]);
+    expect(parseFlags(['--fullLog'], runArgs, 'run')['full-log']).toBe(true);
   });
 });
