@@ -8,7 +8,8 @@ import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/o
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
 import { displayPath, resolveInputs } from '../files/inputs.ts';
 import { StatPass, type FileStat } from '../files/stat-pass.ts';
-import { fillPattern, hasPlaceholders } from '../graph/pattern.ts';
+import { fillSpecs } from '../graph/proc-specs.ts';
+import { definitionHash } from './definition.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import type { Options } from '../options.ts';
 import type { Outcome } from '../runners/runner.ts';
@@ -18,7 +19,7 @@ import { plainFiles, unchangedInputs } from './quick-check.ts';
 import type { CheckVerdict } from '../scheduler/host.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { RunRecord } from './task-store.ts';
-import { procKey, sourceHash, type ProcKey } from '../remote/keys.ts';
+import { procKey, type ProcKey } from '../remote/keys.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
 
 export interface IncrementalHost {
@@ -33,60 +34,6 @@ export interface IncrementalHost {
   remote(): RemoteCache | null;
   /** Writes a restored proc's log to its log file and the displays. */
   replayLog(node: ProcNode, log: Uint8Array): void;
-}
-
-/** Hashes of definition texts, each computed once per process. */
-const textHashes = new Map<string, string>();
-/** The last function proc's definition hash without args (every such proc of a task file shares it). */
-let lastFn: { root: string | null; track: boolean; hash: string } | null = null;
-
-/** What a proc's body is, as text: every function proc of a task file shares one. */
-function bodyText(node: ProcNode, sourceRoot: string | null): string {
-  switch (node.body.kind) {
-    case 'fn':
-      return node.opts.trackSource && sourceRoot ? `fn:${sourceHash(sourceRoot)}` : 'fn';
-    case 'shell':
-      return `sh:${node.body.command}`;
-    case 'argv':
-      return `argv:${JSON.stringify(node.body.argv)}`;
-  }
-}
-
-/**
- * A hash of what a proc does: a command's text, or for a function the task file (the CLI's; a
- * script's own entry module otherwise) and the first-party modules it imports (unless
- * `trackSource: false`), and the proc's args — so an edited command, an edited task file or
- * helper, or other args rerun. One source hash for every function proc: cheap (no per-proc
- * work), and conservative (an edit anywhere in the task file's modules reruns its functions).
- */
-function definitionHash(node: ProcNode, sourceRoot: string | null): string {
-  // The common case, asked once per proc: a function proc without args (no text built, no lookup).
-  const plainFn = node.body.kind === 'fn' && Object.keys(node.args).length === 0;
-  const track = node.opts.trackSource && sourceRoot !== null;
-  if (plainFn && lastFn !== null && lastFn.root === sourceRoot && lastFn.track === track) return lastFn.hash;
-  const text = bodyText(node, sourceRoot);
-  let body = textHashes.get(text);
-  if (body === undefined) textHashes.set(text, (body = Bun.hash(text).toString(16)));
-  if (plainFn) lastFn = { root: sourceRoot, track, hash: body };
-  if (Object.keys(node.args).length === 0) return body;
-  let args = '';
-  try {
-    args = JSON.stringify(node.args);
-  } catch {
-    args = String(Object.keys(node.args));
-  }
-  return `${body}:${Bun.hash(args).toString(16)}`;
-}
-
-/** Fills `[param]` placeholders in string (and `output()`) specs from the proc's args. */
-export function fillSpecs<T>(specs: readonly T[], node: ProcNode): readonly T[] {
-  if (Object.keys(node.args).length === 0) return specs;
-  const fill = (x: string) => (hasPlaceholders(x) ? fillPattern(x, node.args, `proc "${node.name}"`, true) : x);
-  return specs.map((s) => {
-    if (typeof s === 'string') return fill(s) as T;
-    if (typeof s === 'object' && s !== null && 'path' in s) return { ...(s as object), path: fill((s as { path: string }).path) } as T;
-    return s;
-  });
 }
 
 /** Procs the remote cache holds: those the task DB would skip (deps or inputs), not interactive. */

@@ -7,7 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from '../util/path.ts';
-import { fillSpecs } from '../cache/incremental.ts';
+import { fillSpecs } from '../graph/proc-specs.ts';
 import { expandSpecs, ignoreMatcher, resolveInputs } from '../files/inputs.ts';
 import { hasGlob } from '../graph/pattern.ts';
 import type { ProcNode } from '../graph/proc-node.ts';

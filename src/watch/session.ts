@@ -13,7 +13,7 @@
  */
 import { statSync } from 'node:fs';
 import { relative, resolve, sep } from '../util/path.ts';
-import { fillSpecs } from '../cache/incremental.ts';
+import { fillSpecs } from '../graph/proc-specs.ts';
 import { resolveOutputs } from '../files/outputs.ts';
 import { isFinished, type ProcNode } from '../graph/proc-node.ts';
 import type { RunEvent } from '../events.ts';
