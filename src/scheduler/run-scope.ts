@@ -41,12 +41,17 @@ export class RunScope {
     return new Promise<void>((r) => this.#endWaiters.push(r));
   }
 
-  /** The run is over: returns the callers waiting for its end, to resume when its hooks are done. */
-  end(): (() => void)[] {
+  /**
+   * The run is over: `hooks` run (the end of a run's work: the task DB's last write), then the
+   * callers waiting for its end resume — once the hooks' promise settles, when they return one.
+   */
+  end(hooks: () => unknown): void {
     this.active = false;
     const waiters = this.#endWaiters;
     this.#endWaiters = [];
-    return waiters;
+    const done = hooks();
+    if (done instanceof Promise) void done.finally(() => waiters.forEach((w) => w()));
+    else for (const w of waiters) w();
   }
 
   /** A fresh scope (the manager was cleared). */

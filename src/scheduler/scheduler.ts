@@ -348,10 +348,7 @@ export class Scheduler {
     const at = Date.now();
     const { startedAt } = this.#run;
     if (this.#host.listening()) this.#host.emit({ type: 'run-end', at, ok, durationMs: at - startedAt, criticalPath: criticalPath(this.#host.registry.procs.values(), startedAt) });
-    const waiters = this.#run.end();
-    const done = this.#host.runEnded?.(ok);
-    if (done instanceof Promise) void done.finally(() => waiters.forEach((w) => w()));
-    else for (const w of waiters) w();
+    this.#run.end(() => this.#host.runEnded?.(ok));
   }
 
   // ------------------------------------------------------------------ waiting
