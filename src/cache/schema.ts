@@ -79,7 +79,7 @@ export function openDatabase(path: string): { db: Database; warning: null } | { 
     mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { create: true });
     // The WAL and its index stay between runs (emptied, not deleted, at close): making and removing
-    // two files at every run cost about 0.25 ms of a one-command run on the real disk.
+    // two files at every run cost a one-command run up to about 0.25 ms on the real disk.
     db.fileControl(constants.SQLITE_FCNTL_PERSIST_WAL, 1);
     db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_MS}`);
     const version = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;

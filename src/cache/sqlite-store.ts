@@ -331,10 +331,16 @@ export class SqliteStore implements TaskStore {
     }
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    // bun:sqlite finalizes the statements of \`query\` at close, not those of \`prepare\`: one left
+    // bun:sqlite finalizes the statements of `query` at close, not those of `prepare`: one left
     // would keep the connection open (SQLite closes it when the statement is collected, at exit
     // at the latest), with its WAL not yet checkpointed and emptied.
-    for (const st of this.#insertStatements.values()) st.finalize();
+    for (const st of this.#insertStatements.values()) {
+      try {
+        st.finalize();
+      } catch {
+        // a closed or broken handle: nothing is left to close
+      }
+    }
     this.#insertStatements.clear();
     try {
       this.#db.close();
