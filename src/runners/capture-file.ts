@@ -96,11 +96,21 @@ function poll(): void {
   drainCaptures();
 }
 
+/** kill(2) with its error number as the result (0: sent) — Node's and Bun's `process._kill`, under `process.kill`. */
+type RawKill = (pid: number, signal: number) => unknown;
+const hasRawKill = typeof (process as { _kill?: RawKill })._kill === 'function';
+
 /**
- * Whether process group `pgid` has a member left: signal 0. "No such group" is an exception,
- * made without a stack trace — the answer for nearly every command, so it is asked often.
+ * Whether process group `pgid` has a member left: signal 0. "No such group" is the answer for
+ * nearly every command, so it is asked often: through `process._kill`, which gives it as a number
+ * (about 1 µs, where `process.kill`'s exception took about 9 µs at each link of a chain), else as
+ * an exception made without a stack trace.
  */
 function groupAlive(pgid: number): boolean {
+  if (hasRawKill) {
+    const err = (process as unknown as { _kill: RawKill })._kill(-pgid, 0);
+    if (typeof err === 'number') return err === 0;
+  }
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
