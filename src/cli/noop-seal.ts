@@ -26,7 +26,8 @@ export const DURATION_MARK = '\u0000';
 
 /**
  * A file as the decision saw it: missing (`[path]`), as the checks compare it (`[path, mtimeMs,
- * size]`), or strictly, for modules and what loading read (`[path, mtimeMs, size, ctimeMs, ino]`).
+ * size]`, also the task DB's WAL), or strictly, for modules, what loading read and the task DB
+ * (`[path, mtimeMs, size, ctimeMs, ino]`).
  */
 type Stamp = [string] | [string, number, number] | [string, number, number, number, number];
 

@@ -13,6 +13,9 @@ import { setWriteTap, writeStderr } from '../util/stdio.ts';
 import type { LoadRecord } from './load-tracker.ts';
 import { DURATION_MARK, rememberAlwaysRuns, stampOf, writeSeal } from './noop-seal.ts';
 
+/** The task DB as a seal compares it: the file strictly, its WAL (kept between runs) by mtime and size. */
+const dbStamp = (db: string): string => JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, false)]);
+
 export class RunSealer {
   /** Why this run is not sealed; `null` while it still may be. */
   #why: string | null;
@@ -56,7 +59,7 @@ export class RunSealer {
 
   /** Just before the run is released, before the checks read the task DB at `db`. */
   checking(db: string | null): void {
-    if (db !== null) this.#dbBefore = JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, false)]);
+    if (db !== null) this.#dbBefore = dbStamp(db);
   }
 
   /** After the run, before the manager closes (the task DB is still open): what the seal needs of it. */
@@ -93,7 +96,7 @@ export class RunSealer {
     const { checked, db } = this.#prepared;
     // Another process may write the DB while this one reads it: the seal stands only if the DB
     // (and its WAL) are, after this run closed it, as they were before its checks.
-    if (this.#dbBefore !== JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, false)])) return `${db} changed during the run`;
+    if (this.#dbBefore !== dbStamp(db)) return `${db} changed during the run`;
     const strict: [string, number][] = [...files].map((f) => [f, load.startedAt]);
     strict.push([db, Infinity]);
     return writeSeal({ taskFile, strict, loose: [`${db}-wal`], checked, out });
