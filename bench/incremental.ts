@@ -7,14 +7,14 @@
 // - the same with fingerprint: 'hash';
 // - history recording: 10,000 trivial procs with the task DB vs taskDbPath: null (target ≤ +20%).
 // Run: bun bench/incremental.ts [--shm]
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcManager } from '../src/index.ts';
 import { benchDir } from './bench-dir.ts';
+import { freshBinary } from './fresh-binary.ts';
 
 const root = join(import.meta.dir, '..');
-const bin = join(root, 'dist', 'parproc');
-if (!existsSync(bin)) Bun.spawnSync([process.execPath, 'run', join(root, 'build.ts')], { stdout: 'inherit', stderr: 'inherit' });
+const bin = freshBinary();
 
 function project(n: number, fingerprint: 'mtime' | 'hash'): string {
   const dir = benchDir(`w4-${n}`);

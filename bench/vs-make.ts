@@ -19,18 +19,19 @@
 //   F  `import 'parproc'` from the package as published (a packed tarball installed in a project)
 //   G  10,000 function procs, fan-out and chain, and 20,000 (2N ≈ 2×N)
 // The library scripts (A, B, C, G) import the package as published (packed, installed), like F.
+// D and E run dist/parproc built afresh at each run (fresh-binary.ts).
 // E and F take tens of milliseconds a run, where a few ms of noise move the ratio: they run at least
 // 15 times (the others `runs` times).
 // Run: bun bench/vs-make.ts [runs=5] [--shm] [--only=ABCDEFG]
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './bench-dir.ts';
+import { freshBinary } from './fresh-binary.ts';
 
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase() ?? 'ABCDEFG';
 const root = join(import.meta.dir, '..');
-const bin = join(root, 'dist', 'parproc');
-if (!existsSync(bin)) Bun.spawnSync([process.execPath, 'run', join(root, 'build.ts')], { stdout: 'inherit', stderr: 'inherit' });
+const bin = freshBinary();
 const hasNinja = Bun.spawnSync(['sh', '-c', 'command -v ninja']).exitCode === 0;
 const dir = benchDir('vs-make');
 const N = 1000;
