@@ -19,14 +19,14 @@
 //   F  `import 'parproc'` from the package as published (a packed tarball installed in a project)
 //   G  10,000 function procs, fan-out and chain, and 20,000 (2N ≈ 2×N)
 // The library scripts (A, B, C, G) import the package as published (packed, installed), like F.
-// D and E run dist/parproc built afresh at each run (fresh-binary.ts).
+// dist/parproc is built at each run and `bun` runs from a fresh copy (fresh-binary.ts).
 // E and F take tens of milliseconds a run, where a few ms of noise move the ratio: they run at least
 // 15 times (the others `runs` times).
 // Run: bun bench/vs-make.ts [runs=5] [--shm] [--only=ABCDEFG]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './bench-dir.ts';
-import { freshBinary } from './fresh-binary.ts';
+import { freshBinary, freshBun } from './fresh-binary.ts';
 
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase() ?? 'ABCDEFG';
@@ -34,6 +34,7 @@ const root = join(import.meta.dir, '..');
 const bin = freshBinary();
 const hasNinja = Bun.spawnSync(['sh', '-c', 'command -v ninja']).exitCode === 0;
 const dir = benchDir('vs-make');
+const bunExe = freshBun(dir);
 const N = 1000;
 /** Runs of the start-up rows (E, F): cheap, and noisy at their scale. */
 const quickRuns = Math.max(runs, 15);
@@ -212,7 +213,7 @@ function measure(cmds: Record<string, { cmd: string[]; cwd: string; before?: () 
 
 const make = (d: string) => ({ cmd: ['make', '-r', '-s', '-j8', '-C', d], cwd: d });
 const ninja = (d: string) => ({ cmd: ['ninja', '-j8', '-C', d, '--quiet'], cwd: d, before: () => rmSync(join(d, '.ninja_log'), { force: true }) });
-const bun = (d: string, file: string, before?: () => void) => ({ cmd: [process.execPath, file], cwd: d, before });
+const bun = (d: string, file: string, before?: () => void) => ({ cmd: [bunExe, file], cwd: d, before });
 const withNinja = <T>(x: T) => (hasNinja ? x : {});
 
 const fmt = (s: Stats) => `${(s.median / 1000).toFixed(3)} s (${(s.min / 1000).toFixed(3)}–${(s.max / 1000).toFixed(3)})`;
@@ -283,7 +284,7 @@ for (const shape of only.includes('G') ? ['fan', 'chain'] : []) {
   const one = (n: number) => {
     const xs: number[] = [];
     for (let r = 0; r < runs; r++) {
-      const p = Bun.spawnSync([process.execPath, 'script.ts', shape, String(n)], { cwd: G, stdout: 'pipe', stderr: 'pipe' });
+      const p = Bun.spawnSync([bunExe, 'script.ts', shape, String(n)], { cwd: G, stdout: 'pipe', stderr: 'pipe' });
       xs.push(Number(p.stdout.toString()));
     }
     return stats(xs);
