@@ -199,6 +199,33 @@ describe('the task DB', () => {
     store.close();
   });
 
+  test('the statistics document is read again when another process rewrote it since this one read it', async () => {
+    const store = openStore(p.db).store!;
+    const stored = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data ?? '{"upTo":0}')) as { upTo: number; procs: Record<string, { l: string; d: number[] }> };
+    store.recordRun({ runId: 'r', name: 'a', startedAt: 0, endedAt: 40, status: 'success' });
+    await store.settle();
+    expect(store.scheduleHints().expected.get('a')).toBe(40);
+    // Another process replaces the document (here by hand: a proc only it knows).
+    const other = new Database(p.db);
+    const doc = stored();
+    doc.procs.z = { l: 'failed', d: [7] };
+    other.run('UPDATE stats SET data = ? WHERE id = 1', [JSON.stringify(doc)]);
+    other.close();
+    // This process's next fold starts from what is stored, not from its copy.
+    store.recordRun({ runId: 's', name: 'a', startedAt: 100, endedAt: 150, status: 'success' });
+    await store.settle();
+    expect(stored().procs.a?.d).toEqual([50, 40]);
+    expect(stored().procs.z).toEqual({ l: 'failed', d: [7] });
+    // And its own writes it reads back from its copy, with the same result as parsing them.
+    store.recordRun({ runId: 't', name: 'b', startedAt: 0, endedAt: 5, status: 'success' });
+    await store.settle();
+    const hints = store.scheduleHints();
+    expect(hints.expected.get('b')).toBe(5);
+    expect([...hints.failedLast]).toEqual(['z']);
+    expect(stored().upTo).toBe(rows(p.db, 'SELECT max(id) AS id FROM runs')[0]?.id as number);
+    store.close();
+  });
+
   test('a deleted DB means everything runs again', async () => {
     p.write('in.txt', 'x');
     const define = (pm: import('../../src/index.ts').ProcManager) => pm.proc('a', { inputs: ['in.txt'] }, () => 1);
