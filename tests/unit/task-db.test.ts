@@ -140,6 +140,7 @@ describe('the task DB', () => {
     const old = new Database(p.db, { create: true });
     old.exec(`CREATE TABLE runs (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, proc TEXT NOT NULL, started REAL NOT NULL, ended REAL NOT NULL,
       status TEXT NOT NULL CHECK (status IN ('success', 'failed', 'timeout')));
+      CREATE INDEX runs_by_proc ON runs (proc, ended);
       CREATE TABLE results (proc TEXT PRIMARY KEY, output TEXT NOT NULL, at REAL NOT NULL, inputs TEXT NOT NULL, definition TEXT NOT NULL);
       PRAGMA user_version = 1;`);
     const ins = old.prepare('INSERT INTO runs (run_id, proc, started, ended, status) VALUES (?, ?, ?, ?, ?)');
@@ -148,6 +149,10 @@ describe('the task DB', () => {
     ins.run('r', 'b', 1000, 1300, 'failed');
     old.close();
     const store = openStore(p.db).store!;
+    // Migrated to the current schema: no index on runs by proc (inserts at scattered places were
+    // most of a big run's history write); reading one proc's history still answers, newest first.
+    expect(rows(p.db, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'")).toEqual([]);
+    expect(store.history('a', 3).map((r) => r.endedAt - r.startedAt)).toEqual([120, 110, 100]);
     const newest10 = Array.from({ length: 10 }, (_, k) => 10 * (12 - k));
     let hints = store.scheduleHints();
     expect(hints.expected.get('a')).toBeCloseTo(weightedMean(newest10)!, 6);
