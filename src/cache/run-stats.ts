@@ -63,6 +63,12 @@ export function weightedMean(newestFirst: readonly number[]): number | null {
   return sum / weights;
 }
 
+/** Whether every item is a number (a loop: this runs for every proc of the document). */
+function allNumbers(xs: readonly unknown[]): boolean {
+  for (let i = 0; i < xs.length; i++) if (typeof xs[i] !== 'number') return false;
+  return true;
+}
+
 /** The document as stored; anything of another shape is an empty one (everything is folded again). */
 function parse(text: string | undefined): Doc {
   if (text === undefined) return { upTo: 0, procs: {} };
@@ -72,7 +78,7 @@ function parse(text: string | undefined): Doc {
     const procs = doc.procs;
     for (const proc in procs) {
       const s = procs[proc] as Partial<Stat> | null;
-      if (typeof s?.l !== 'string' || !Array.isArray(s.d) || !s.d.every((x) => typeof x === 'number')) delete procs[proc];
+      if (typeof s?.l !== 'string' || !Array.isArray(s.d) || !allNumbers(s.d)) delete procs[proc];
     }
     return { upTo: doc.upTo, procs };
   } catch {

@@ -23,6 +23,35 @@ const RANK_STEP_MS = 10;
 /** Ranks added for a proc that failed last time: it outranks any path length. */
 const FAILED_BOOST = 1e15;
 
+/**
+ * The `k`-th smallest of `xs` (0-based), reordering `xs`: quickselect, linear on average — the
+ * median of 10,000 procs' expected durations without sorting them all.
+ */
+export function kth(xs: number[], k: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const pivot = xs[(lo + hi) >> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((xs[i] as number) < pivot) i++;
+      while ((xs[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = xs[i] as number;
+        xs[i] = xs[j] as number;
+        xs[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return xs[k] as number;
+  }
+  return xs[k] as number;
+}
+
 export class Priorities {
   #history: History;
   #failedFirst: boolean;
@@ -32,8 +61,8 @@ export class Priorities {
   constructor(history: History, failedFirst: boolean) {
     this.#history = history;
     this.#failedFirst = failedFirst;
-    const known = [...history.expected.values()].sort((a, b) => a - b);
-    this.#unknown = known.length === 0 ? 1 : (known[Math.floor(known.length / 2)] as number);
+    const known = [...history.expected.values()];
+    this.#unknown = known.length === 0 ? 1 : kth(known, Math.floor(known.length / 2));
   }
 
   /** Whether ranking changes anything (some history is known). */

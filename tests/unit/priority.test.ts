@@ -4,6 +4,7 @@
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { ProcFailedError, type ProcManager } from '../../src/index.ts';
+import { kth } from '../../src/scheduler/priority.ts';
 import { projectPerTest } from '../helpers/project.ts';
 
 setDefaultTimeout(30_000);
@@ -27,6 +28,17 @@ function skewed(pm: ProcManager, trail: string[]): string[] {
 }
 
 describe('scheduling from history', () => {
+  test('the median of the known durations (for procs without history) is found without sorting: the same element as a sort gives', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 300; round++) {
+      const n = 1 + rnd(60);
+      const xs = Array.from({ length: n }, () => (round % 3 === 0 ? rnd(5) : rnd(1000) / 7));
+      const sorted = [...xs].sort((a, b) => a - b);
+      for (const k of [0, Math.floor(n / 2), n - 1, rnd(n)]) expect(kth([...xs], k)).toBe(sorted[k] as number);
+    }
+  });
+
   test('without history the order is FIFO; with it, the chain of the critical path starts first', async () => {
     const first: string[] = [];
     {
