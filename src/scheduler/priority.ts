@@ -52,6 +52,16 @@ export function kth(xs: number[], k: number): number {
   return xs[k] as number;
 }
 
+/**
+ * What a proc without history counts as: the median of the known expected durations (the upper
+ * one of an even count); `null` when none is known.
+ */
+export function medianDuration(expected: ReadonlyMap<string, number>): number | null {
+  if (expected.size === 0) return null;
+  const known = [...expected.values()];
+  return kth(known, Math.floor(known.length / 2));
+}
+
 export class Priorities {
   #history: History;
   #failedFirst: boolean;
@@ -61,8 +71,7 @@ export class Priorities {
   constructor(history: History, failedFirst: boolean) {
     this.#history = history;
     this.#failedFirst = failedFirst;
-    const known = [...history.expected.values()];
-    this.#unknown = known.length === 0 ? 1 : kth(known, Math.floor(known.length / 2));
+    this.#unknown = medianDuration(history.expected) ?? 1;
   }
 
   /** Whether ranking changes anything (some history is known). */

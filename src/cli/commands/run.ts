@@ -7,6 +7,7 @@ import { JsonReporter } from '../../ui/json-reporter.ts';
 import { colorFor, createDisplay, type Reporter } from '../../ui/display.ts';
 import { StreamReporter } from '../../ui/stream-reporter.ts';
 import { formatDuration } from '../../ui/format.ts';
+import { medianDuration } from '../../scheduler/priority.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { isTerminal } from '../../util/tty.ts';
 import { CliError, EXIT } from '../errors.ts';
@@ -239,8 +240,7 @@ function expectedTotal(pm: ProcManager, planned: string[]): string {
   if (planned.length === 0) return '';
   const hints = pm.taskStore()?.scheduleHints();
   if (!hints || hints.expected.size === 0) return 'Expected total: unknown (no history yet)\n';
-  const known = [...hints.expected.values()].sort((a, b) => a - b);
-  const median = known[Math.floor(known.length / 2)] as number;
+  const median = medianDuration(hints.expected) as number;
   const slots: number[] = Array.from({ length: Math.min(pm.getOptions().parallel, planned.length) }, () => 0);
   const end = new Map<string, number>();
   let unknown = 0;
