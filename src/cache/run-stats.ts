@@ -8,6 +8,10 @@
  * Rows are folded in once per run, at its end (not at every periodic flush of a long run), under
  * the write lock; whatever a crashed or concurrent process wrote is picked up by the next fold,
  * since folding goes by row id.
+ *
+ * The fold also bounds the history: `runs` keeps its newest `HISTORY_ROWS` rows. Older ones (all
+ * folded in already) are deleted in one range delete by row id once `PRUNE_EVERY` more are due,
+ * and the document remembers how far (`pruned`): most folds cost no extra statement.
  */
 import type { Database } from 'bun:sqlite';
 import { inTransaction } from './transaction.ts';
@@ -16,9 +20,18 @@ import type { RunRecord } from './task-store.ts';
 /** Successful durations kept per proc. */
 export const KEPT = 10;
 
+/** History rows kept in `runs`, and how many more may pile up before the oldest go (see above). */
+export interface HistoryLimit {
+  rows: number;
+  every: number;
+}
+/** 100,000 rows: ten runs of a 10,000-proc graph, thousands of a small one; about 6 MB of DB. */
+export const HISTORY_LIMIT: HistoryLimit = { rows: 100_000, every: 10_000 };
+
 const READ_DOC = 'SELECT data FROM stats WHERE id = 1';
 const COUNT_SINCE = 'SELECT count(*), max(id) FROM runs WHERE id > ?';
 const WRITE_DOC = 'INSERT OR REPLACE INTO stats (id, data) VALUES (1, ?)';
+const PRUNE = 'DELETE FROM runs WHERE id <= ?';
 
 /** SQL that creates the table; the first fold fills it from existing history (a migration step). */
 export const STATS_MIGRATION = `
@@ -34,6 +47,8 @@ interface Stat {
 interface Doc {
   upTo: number;
   procs: Record<string, Stat>;
+  /** History rows with an id up to this were deleted (0: none yet; absent in older documents). */
+  pruned: number;
 }
 
 /** A history row as read: id, proc, duration, status, cache. */
@@ -71,18 +86,18 @@ function allNumbers(xs: readonly unknown[]): boolean {
 
 /** The document as stored; anything of another shape is an empty one (everything is folded again). */
 function parse(text: string | undefined): Doc {
-  if (text === undefined) return { upTo: 0, procs: {} };
+  if (text === undefined) return { upTo: 0, procs: {}, pruned: 0 };
   try {
     const doc = JSON.parse(text) as Partial<Doc>;
-    if (typeof doc?.upTo !== 'number' || typeof doc.procs !== 'object' || doc.procs === null) return { upTo: 0, procs: {} };
+    if (typeof doc?.upTo !== 'number' || typeof doc.procs !== 'object' || doc.procs === null) return { upTo: 0, procs: {}, pruned: 0 };
     const procs = doc.procs;
     for (const proc in procs) {
       const s = procs[proc] as Partial<Stat> | null;
       if (typeof s?.l !== 'string' || !Array.isArray(s.d) || !allNumbers(s.d)) delete procs[proc];
     }
-    return { upTo: doc.upTo, procs };
+    return { upTo: doc.upTo, procs, pruned: typeof doc.pruned === 'number' ? doc.pruned : 0 };
   } catch {
-    return { upTo: 0, procs: {} };
+    return { upTo: 0, procs: {}, pruned: 0 };
   }
 }
 
@@ -96,8 +111,11 @@ export class RunStats {
   /** History rows this process committed since its last fold, oldest first. */
   #unfolded: RunRecord[] = [];
 
-  constructor(db: Database) {
+  #limit: HistoryLimit;
+
+  constructor(db: Database, limit: HistoryLimit = HISTORY_LIMIT) {
     this.#db = db;
+    this.#limit = limit;
   }
 
   /** Compiles the fold's statements now (while a proc runs), not at the end of the run. */
@@ -196,9 +214,17 @@ export class RunStats {
     this.#unfolded = [];
   }
 
-  #write({ stored, upTo, procs }: Doc & { stored: number | null }): void {
+  #write(doc: Doc & { stored: number | null }): void {
+    const { stored, upTo, procs } = doc;
     if (stored === upTo) return; // nothing new
-    const text = JSON.stringify({ upTo, procs });
+    // Every row up to `upTo` is folded in: the oldest may go (inside the caller's transaction).
+    const keepFrom = upTo - this.#limit.rows;
+    if (keepFrom - doc.pruned >= this.#limit.every) {
+      this.#db.query(PRUNE).run(keepFrom);
+      doc.pruned = keepFrom;
+      if (this.#doc !== null) this.#doc.pruned = keepFrom;
+    }
+    const text = JSON.stringify({ upTo, procs, pruned: doc.pruned });
     this.#db.query(WRITE_DOC).run(text);
     // (Were the caller's transaction rolled back, the stored text would differ: read again.)
     this.#text = text;

@@ -204,6 +204,43 @@ describe('the task DB', () => {
     store.close();
   });
 
+  test('the history keeps its newest rows: older ones go, folded in first, in one delete once enough are due', async () => {
+    const limit = { rows: 10, every: 5 };
+    let store = openStore(p.db, limit).store!;
+    const count = () => rows(p.db, 'SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM runs')[0] as { n: number; lo: number; hi: number };
+    const doc = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data)) as { upTo: number; pruned: number; procs: Record<string, { d: number[] }> };
+    let t = 0;
+    const record = (n: number) => {
+      for (let i = 0; i < n; i++, t += 100) store.recordRun({ runId: 'r', name: 'a', startedAt: t, endedAt: t + 1 + (t / 100), status: 'success' });
+    };
+    /** `n` more rows in one run (written and folded at its end); the rows then in `runs`. */
+    const run = async (n: number) => {
+      record(n);
+      await store.settle();
+      return count();
+    };
+    // 14 rows, 10 kept: the 4 due are fewer than `every`, so nothing is deleted yet.
+    expect(await run(14)).toEqual({ n: 14, lo: 1, hi: 14 });
+    expect(await run(2)).toEqual({ n: 10, lo: 7, hi: 16 });
+    expect(doc()).toMatchObject({ upTo: 16, pruned: 6 });
+    // The statistics were folded before the rows went: the last 10 durations, newest first.
+    expect(doc().procs.a?.d).toEqual([16, 15, 14, 13, 12, 11, 10, 9, 8, 7]);
+    expect(store.history('a', 100)).toHaveLength(10);
+    // Rows written by a flush during a run are not folded yet: they stay until the run's end folds them.
+    record(30);
+    store.flush();
+    expect(count().n).toBe(40);
+    await store.settle();
+    expect(count()).toEqual({ n: 10, lo: 37, hi: 46 });
+    store.close();
+    // Another process (here a new store) continues from where the document says the history was cut.
+    store = openStore(p.db, limit).store!;
+    expect(await run(4)).toEqual({ n: 14, lo: 37, hi: 50 });
+    expect(await run(1)).toEqual({ n: 10, lo: 42, hi: 51 });
+    expect(store.expectedDuration('a')).toBeCloseTo(weightedMean([51, 50, 49, 48, 47, 46, 45, 44, 43, 42])!, 6);
+    store.close();
+  });
+
   test('the statistics document is read again when another process rewrote it since this one read it', async () => {
     const store = openStore(p.db).store!;
     const stored = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data ?? '{"upTo":0}')) as { upTo: number; procs: Record<string, { l: string; d: number[] }> };
