@@ -9,9 +9,9 @@
  * the write lock; whatever a crashed or concurrent process wrote is picked up by the next fold,
  * since folding goes by row id.
  *
- * The fold also bounds the history: `runs` keeps its newest `HISTORY_ROWS` rows. Older ones (all
- * folded in already) are deleted in one range delete by row id once `PRUNE_EVERY` more are due,
- * and the document remembers how far (`pruned`): most folds cost no extra statement.
+ * The fold also bounds the history: `runs` keeps its newest `HISTORY_LIMIT.rows` rows. Older ones
+ * (all folded in already) are deleted in one range delete by row id once `HISTORY_LIMIT.every`
+ * more are due, and the document remembers how far (`pruned`): most folds cost no extra statement.
  */
 import type { Database } from 'bun:sqlite';
 import { inTransaction } from './transaction.ts';
