@@ -5,9 +5,12 @@
  * durations read this one row, plus any history rows written since, instead of aggregating all
  * of `runs` (30,000 rows took ~100 ms to aggregate; this, ~20 ms for 10,000 procs).
  *
- * Rows are folded in once per run, at its end (not at every periodic flush of a long run), under
- * the write lock; whatever a crashed or concurrent process wrote is picked up by the next fold,
- * since folding goes by row id.
+ * Rows are folded in at the end of a run (not at every periodic flush of a long run), under the
+ * write lock; whatever a crashed or concurrent process wrote is picked up by the next fold, since
+ * folding goes by row id. Rewriting the document costs in proportion to its size, so a big one
+ * (a project of thousands of procs) is rewritten only once the rows waiting for it are a fair
+ * share of it (`FOLD_POLICY`), not after every run of a few procs; readers fold the waiting rows
+ * in memory meanwhile, so the statistics are always complete.
  *
  * The fold also bounds the history: `runs` keeps its newest `HISTORY_LIMIT.rows` rows. Older ones
  * (all folded in already) are deleted in one range delete by row id once `HISTORY_LIMIT.every`
@@ -27,6 +30,23 @@ export interface HistoryLimit {
 }
 /** 100,000 rows: ten runs of a 10,000-proc graph, thousands of a small one; about 6 MB of DB. */
 export const HISTORY_LIMIT: HistoryLimit = { rows: 100_000, every: 10_000 };
+
+/**
+ * When a fold rewrites the document: always while it is under `smallDoc` characters, else once the
+ * rows waiting for it reach one per `perRow` characters of it (a proc's entry is about 60).
+ */
+export interface FoldPolicy {
+  smallDoc: number;
+  perRow: number;
+}
+/** Under 64 KB (about 1,000 procs) at every run; a 10,000-proc document once ~9,000 rows wait. */
+export const FOLD_POLICY: FoldPolicy = { smallDoc: 64 * 1024, perRow: 64 };
+
+/** How a store keeps its history and statistics (tests use small values). */
+export interface StatsTuning {
+  history?: HistoryLimit;
+  fold?: FoldPolicy;
+}
 
 const READ_DOC = 'SELECT data FROM stats WHERE id = 1';
 const COUNT_SINCE = 'SELECT count(*), max(id) FROM runs WHERE id > ?';
@@ -49,6 +69,17 @@ interface Doc {
   procs: Record<string, Stat>;
   /** History rows with an id up to this were deleted (0: none yet; absent in older documents). */
   pruned: number;
+}
+
+/**
+ * The `upTo` of a stored document, read from its start without parsing the rest (it is written
+ * first); `null` when the text does not start so.
+ */
+function storedUpTo(text: string): number | null {
+  if (!text.startsWith('{"upTo":')) return null;
+  const end = text.indexOf(',', 8);
+  const n = end > 8 ? Number(text.slice(8, end)) : Number.NaN;
+  return Number.isInteger(n) ? n : null;
 }
 
 /** A history row as read: id, proc, duration, status, cache. */
@@ -112,10 +143,12 @@ export class RunStats {
   #unfolded: RunRecord[] = [];
 
   #limit: HistoryLimit;
+  #policy: FoldPolicy;
 
-  constructor(db: Database, limit: HistoryLimit = HISTORY_LIMIT) {
+  constructor(db: Database, tuning: StatsTuning = {}) {
     this.#db = db;
-    this.#limit = limit;
+    this.#limit = tuning.history ?? HISTORY_LIMIT;
+    this.#policy = tuning.fold ?? FOLD_POLICY;
   }
 
   /** Compiles the fold's statements now (while a proc runs), not at the end of the run. */
@@ -132,8 +165,7 @@ export class RunStats {
    * The stored document with the history rows written since folded in (in memory). When those
    * rows are exactly the ones this process committed, they are folded from memory, not read back.
    */
-  #current(unfolded: readonly RunRecord[] = this.#unfolded): Doc & { stored: number | null } {
-    const row = this.#db.query(READ_DOC).get() as { data: string } | null;
+  #current(unfolded: readonly RunRecord[] = this.#unfolded, row = this.#readDoc()): Doc & { stored: number | null } {
     let doc: Doc;
     if (row !== null && this.#doc !== null && this.#doc.upTo === this.#textUpTo && row.data === this.#text) {
       // The stored document is the one this process last read or wrote, and its copy here has
@@ -162,6 +194,22 @@ export class RunStats {
     }
     this.#doc = doc;
     return { ...doc, stored };
+  }
+
+  #readDoc(): { data: string } | null {
+    return this.#db.query(READ_DOC).get() as { data: string } | null;
+  }
+
+  /**
+   * Whether rewriting the stored document (`row`) now is worth it (see the header): a small one
+   * always; a big one once enough rows wait, counted without parsing it.
+   */
+  #due(row: { data: string } | null): boolean {
+    if (row === null || row.data.length < this.#policy.smallDoc) return true;
+    const upTo = storedUpTo(row.data);
+    if (upTo === null) return true;
+    const waiting = (this.#db.query(COUNT_SINCE).values(upTo)[0] as [number, number | null])[0];
+    return waiting * this.#policy.perRow >= row.data.length;
   }
 
   /** Every proc's expected duration and the procs whose newest run failed (read afresh). */
@@ -194,7 +242,7 @@ export class RunStats {
     inTransaction(
       this.#db,
       () => {
-        this.#write(this.#current());
+        this.#foldOrLeave(this.#unfolded);
         this.#unfolded = [];
       },
       true,
@@ -206,10 +254,21 @@ export class RunStats {
    * `committed`); `folded` follows once it commits.
    */
   foldWithin(runs: readonly RunRecord[]): void {
-    this.#write(this.#current(this.#unfolded.concat(runs)));
+    this.#foldOrLeave(this.#unfolded.concat(runs));
   }
 
-  /** The transaction of `foldWithin` committed: every row this process wrote is folded. */
+  /**
+   * Folds `unfolded` (with any other rows since the stored `upTo`) into the stored document, when
+   * that is due; otherwise the rows wait in `runs` for a later fold, and this process's copy is
+   * dropped, so its next read (`expected`, `hints`) counts them too.
+   */
+  #foldOrLeave(unfolded: readonly RunRecord[]): void {
+    const row = this.#readDoc();
+    if (this.#due(row)) this.#write(this.#current(unfolded, row));
+    else this.#doc = null;
+  }
+
+  /** The transaction of `foldWithin` committed: every row this process wrote is folded, or left to a later fold. */
   folded(): void {
     this.#unfolded = [];
   }

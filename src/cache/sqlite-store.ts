@@ -6,7 +6,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { ProcKey } from '../remote/keys.ts';
-import { RunStats, type HistoryLimit } from './run-stats.ts';
+import { RunStats, type StatsTuning } from './run-stats.ts';
 import { isBusy, openDatabase } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -42,10 +42,10 @@ export interface CachedRow {
 
 type Opened = { store: SqliteStore; warning: null } | { store: null; warning: string };
 
-/** Opens (creating and migrating) the DB at `path` as a store; never throws. `limit`: how much history it keeps. */
-export function openStore(path: string, limit?: HistoryLimit): Opened {
+/** Opens (creating and migrating) the DB at `path` as a store; never throws. `tuning`: how it keeps history and statistics. */
+export function openStore(path: string, tuning?: StatsTuning): Opened {
   const opened = openDatabase(path);
-  return opened.db === null ? { store: null, warning: opened.warning } : { store: new SqliteStore(opened.db, path, limit), warning: null };
+  return opened.db === null ? { store: null, warning: opened.warning } : { store: new SqliteStore(opened.db, path, tuning), warning: null };
 }
 
 export class SqliteStore implements TaskStore {
@@ -59,10 +59,10 @@ export class SqliteStore implements TaskStore {
   #onError: (message: string) => void = () => {};
   #stats: RunStats;
 
-  constructor(db: Database, path: string, limit?: HistoryLimit) {
+  constructor(db: Database, path: string, tuning?: StatsTuning) {
     this.#db = db;
     this.path = path;
-    this.#stats = new RunStats(db, limit);
+    this.#stats = new RunStats(db, tuning);
   }
 
   /** Where write failures are reported (they never fail a run). */

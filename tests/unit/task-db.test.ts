@@ -205,7 +205,7 @@ describe('the task DB', () => {
   });
 
   test('the history keeps its newest rows: older ones go, folded in first, in one delete once enough are due', async () => {
-    const limit = { rows: 10, every: 5 };
+    const limit = { history: { rows: 10, every: 5 } };
     let store = openStore(p.db, limit).store!;
     const count = () => rows(p.db, 'SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM runs')[0] as { n: number; lo: number; hi: number };
     const doc = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data)) as { upTo: number; pruned: number; procs: Record<string, { d: number[] }> };
@@ -238,6 +238,37 @@ describe('the task DB', () => {
     expect(await run(4)).toEqual({ n: 14, lo: 37, hi: 50 });
     expect(await run(1)).toEqual({ n: 10, lo: 42, hi: 51 });
     expect(store.expectedDuration('a')).toBeCloseTo(weightedMean([51, 50, 49, 48, 47, 46, 45, 44, 43, 42])!, 6);
+    store.close();
+  });
+
+  test('a big statistics document is rewritten once enough rows wait for it, not after every small run; reads count the waiting rows', async () => {
+    const fold = { smallDoc: 200, perRow: 10 };
+    let store = openStore(p.db, { fold }).store!;
+    const doc = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data)) as { upTo: number; procs: Record<string, { d: number[] }> };
+    const newest = () => rows(p.db, 'SELECT max(id) AS id FROM runs')[0]?.id as number;
+    for (let i = 0; i < 30; i++) store.recordRun({ runId: 'r', name: `p${i}`, startedAt: 0, endedAt: 10 + i, status: 'success' });
+    await store.settle();
+    // No document yet: the first fold writes it (about 900 characters, over `smallDoc`).
+    const size = String(rows(p.db, 'SELECT data FROM stats')[0]?.data).length;
+    expect(size).toBeGreaterThan(fold.smallDoc);
+    expect(doc().upTo).toBe(30);
+    // A run of one proc: one row waits, far from one per 10 characters; the document stays as it was.
+    store.recordRun({ runId: 's', name: 'p0', startedAt: 100, endedAt: 1100, status: 'success' });
+    await store.settle();
+    expect(doc().upTo).toBe(30);
+    expect(doc().procs.p0?.d).toEqual([10]);
+    // Reads count it all the same, in this process and in another.
+    expect(store.expectedDuration('p0')).toBeCloseTo(weightedMean([1000, 10])!, 6);
+    store.close();
+    store = openStore(p.db, { fold }).store!;
+    expect(store.scheduleHints().expected.get('p0')).toBeCloseTo(weightedMean([1000, 10])!, 6);
+    // Once enough rows wait (one per 10 characters of the document), the next run's end folds them all.
+    const due = Math.ceil(size / fold.perRow);
+    for (let i = 1; i < due; i++) store.recordRun({ runId: 't', name: 'p1', startedAt: 0, endedAt: 5, status: 'success' });
+    await store.settle();
+    expect(doc().upTo).toBe(newest());
+    expect(doc().procs.p0?.d).toEqual([1000, 10]);
+    expect(doc().procs.p1?.d).toEqual(Array(10).fill(5));
     store.close();
   });
 
