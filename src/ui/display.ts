@@ -2,7 +2,6 @@
 import type { RunEvent } from '../events.ts';
 import { writeStderr, writeStdout } from '../util/stdio.ts';
 import { isTerminal } from '../util/tty.ts';
-import { DynamicReporter, processTerminal } from './dynamic-reporter.ts';
 import { StaticReporter, type ReporterContext } from './static-reporter.ts';
 
 export interface Reporter {
@@ -20,6 +19,8 @@ export function createDisplay(stream: 'stdout' | 'stderr', dynamic: boolean, ctx
   const isTTY = isTerminal(stream === 'stdout' ? 1 : 2);
   const write = stream === 'stdout' ? writeStdout : writeStderr;
   if (dynamic && isTTY && !ctx.options().debug) {
+    // Loaded only here: a run whose output is not a terminal never loads the live display.
+    const { DynamicReporter, processTerminal } = require('./dynamic-reporter.ts') as typeof import('./dynamic-reporter.ts');
     const r = new DynamicReporter(processTerminal(stream === 'stdout' ? process.stdout : process.stderr, write), ctx);
     return { onEvent: r.onEvent, live: true, dispose: () => r.dispose() };
   }
