@@ -22,6 +22,12 @@ const rows = (db: string, sql: string) => {
   }
 };
 
+/** The statistics document as stored (`upTo: 0` before the first fold). */
+const statsDoc = (db: string) =>
+  JSON.parse(String(rows(db, 'SELECT data FROM stats')[0]?.data ?? '{"upTo":0,"procs":{}}')) as { upTo: number; pruned?: number; procs: Record<string, { l: string; d: number[] }> };
+/** The id of the newest history row. */
+const newestRow = (db: string) => rows(db, 'SELECT max(id) AS id FROM runs')[0]?.id as number;
+
 /**
  * Another process that opens the DB at `path`, runs `take` (which takes a lock) and holds it for
  * `ms` before committing; resolves once the lock is taken.
@@ -169,8 +175,8 @@ describe('the task DB', () => {
     expect(hints.expected.has('c')).toBe(false);
     expect([...hints.failedLast]).toEqual(['c']);
     // Folded into the stored document once per run (at its end), up to the newest history row.
-    const stored = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data ?? '{"upTo":0}')).upTo as number;
-    const newest = () => rows(p.db, 'SELECT max(id) AS id FROM runs')[0]?.id as number;
+    const stored = () => statsDoc(p.db).upTo;
+    const newest = () => newestRow(p.db);
     expect(stored()).toBe(0);
     await store.settle();
     expect(stored()).toBe(newest());
@@ -186,8 +192,8 @@ describe('the task DB', () => {
     const store = openStore(p.db).store!;
     const warnings: string[] = [];
     store.onError((m) => warnings.push(m));
-    const stored = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data ?? '{"upTo":0}')) as { upTo: number; procs: Record<string, { d: number[] }> };
-    const newest = () => rows(p.db, 'SELECT max(id) AS id FROM runs')[0]?.id as number;
+    const stored = () => statsDoc(p.db);
+    const newest = () => newestRow(p.db);
     store.recordRun({ runId: 'r', name: 'a', startedAt: 0, endedAt: 40, status: 'success' });
     await store.settle();
     expect(stored().upTo).toBe(newest());
@@ -208,7 +214,7 @@ describe('the task DB', () => {
     const limit = { history: { rows: 10, every: 5 } };
     let store = openStore(p.db, limit).store!;
     const count = () => rows(p.db, 'SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM runs')[0] as { n: number; lo: number; hi: number };
-    const doc = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data)) as { upTo: number; pruned: number; procs: Record<string, { d: number[] }> };
+    const doc = () => statsDoc(p.db);
     let t = 0;
     const record = (n: number) => {
       for (let i = 0; i < n; i++, t += 100) store.recordRun({ runId: 'r', name: 'a', startedAt: t, endedAt: t + 1 + (t / 100), status: 'success' });
@@ -244,8 +250,8 @@ describe('the task DB', () => {
   test('a big statistics document is rewritten once enough rows wait for it, not after every small run; reads count the waiting rows', async () => {
     const fold = { smallDoc: 200, perRow: 10 };
     let store = openStore(p.db, { fold }).store!;
-    const doc = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data)) as { upTo: number; procs: Record<string, { d: number[] }> };
-    const newest = () => rows(p.db, 'SELECT max(id) AS id FROM runs')[0]?.id as number;
+    const doc = () => statsDoc(p.db);
+    const newest = () => newestRow(p.db);
     for (let i = 0; i < 30; i++) store.recordRun({ runId: 'r', name: `p${i}`, startedAt: 0, endedAt: 10 + i, status: 'success' });
     await store.settle();
     // No document yet: the first fold writes it (about 900 characters, over `smallDoc`).
@@ -274,7 +280,7 @@ describe('the task DB', () => {
 
   test('the statistics document is read again when another process rewrote it since this one read it', async () => {
     const store = openStore(p.db).store!;
-    const stored = () => JSON.parse(String(rows(p.db, 'SELECT data FROM stats')[0]?.data ?? '{"upTo":0}')) as { upTo: number; procs: Record<string, { l: string; d: number[] }> };
+    const stored = () => statsDoc(p.db);
     store.recordRun({ runId: 'r', name: 'a', startedAt: 0, endedAt: 40, status: 'success' });
     await store.settle();
     expect(store.scheduleHints().expected.get('a')).toBe(40);
