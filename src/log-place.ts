@@ -24,11 +24,14 @@ function removeAtExit(dir: string, keep: () => boolean): void {
 export class LogPlace {
   readonly #option: () => string | null;
   readonly #warn: (message: string) => void;
-  /** A fresh temp dir, named when first needed (node:os is loaded only then). */
-  #defaultName = `parproc-${process.pid}-${++count}-${Math.random().toString(36).slice(2, 8)}`;
+  /** A fresh temp dir, named when first needed (node:os is loaded only then; the CLI names its own). */
   #defaultPath: string | null = null;
   get #defaultDir(): string {
-    return (this.#defaultPath ??= join((require('node:os') as typeof import('node:os')).tmpdir(), this.#defaultName));
+    if (this.#defaultPath === null) {
+      const name = `parproc-${process.pid}-${++count}-${Math.random().toString(36).slice(2, 8)}`;
+      this.#defaultPath = join((require('node:os') as typeof import('node:os')).tmpdir(), name);
+    }
+    return this.#defaultPath;
   }
   #ready: string | null = null;
   #warned = new Set<string>();

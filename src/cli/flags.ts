@@ -58,18 +58,26 @@ export function attachedValue(arg: string, letter: string, known: (name: string)
   return known(eq < 0 ? arg.slice(1) : arg.slice(1, eq)) ? undefined : arg.slice(2);
 }
 
-/** Parses `rawArgs` against `def`; a flag `def` does not know is an error naming it. */
-export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command: string): ParsedArgs<T> {
+/** Every name a flag of `def` answers to (its own, kebab-case, camelCase, aliases) → the flag. */
+function flagTable(def: ArgsDef): Map<string, Flag> {
   const flags = new Map<string, Flag>();
-  const out: Record<string, unknown> = { _: [] };
-  const positionals = out._ as string[];
   for (const [name, d] of Object.entries(def)) {
     if (d.type === 'positional') continue;
     const flag: Flag = { key: name, type: d.type === 'boolean' ? 'boolean' : 'string' };
     const alias = (d as { alias?: string | string[] }).alias;
     for (const n of [name, kebab(name), camel(name), ...(alias === undefined ? [] : Array.isArray(alias) ? alias : [alias])]) flags.set(n, flag);
-    if (d.default !== undefined) out[name] = d.default;
   }
+  return flags;
+}
+
+/** Parses `rawArgs` against `def`; a flag `def` does not know is an error naming it. */
+export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command: string): ParsedArgs<T> {
+  const out: Record<string, unknown> = { _: [] };
+  const positionals = out._ as string[];
+  for (const [name, d] of Object.entries(def)) if (d.type !== 'positional' && d.default !== undefined) out[name] = d.default;
+  // The table of names is made at the first flag: a bare `parproc run` (no flags) never needs it.
+  let table: Map<string, Flag> | null = null;
+  const flagsOf = (): Map<string, Flag> => (table ??= flagTable(def));
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i] as string;
     if (arg === '--') {
@@ -80,6 +88,7 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
       positionals.push(arg);
       continue;
     }
+    const flags = flagsOf();
     const short = arg[1] === '-' ? undefined : flags.get(arg[1] as string);
     const attached = short?.type === 'string' ? attachedValue(arg, arg[1] as string, (n) => flags.has(n)) : undefined;
     if (short !== undefined && attached !== undefined) {

@@ -7,10 +7,23 @@
  */
 const MAX_BYTES = 200;
 
-const SAFE = /^[A-Za-z0-9_:@+=,-][A-Za-z0-9._:@+=,-]*$/;
+/** Letters, digits and `_:@+=,-` (and `.`, after the first character) stay as they are. */
+function isSafeChar(c: number, first: boolean): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 58) || c === 95 || c === 64 || c === 43 || c === 61 || c === 44 || c === 45 || (c === 46 && !first);
+}
+
+/**
+ * Whether `name` is already a file name as it is. A loop, not a regular expression: this runs for
+ * the first proc of every run, where JavaScriptCore would first compile the expression.
+ */
+function isSafe(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) if (!isSafeChar(name.charCodeAt(i), i === 0)) return false;
+  return true;
+}
 
 export function fileSafeName(name: string): string {
-  if (name.length <= MAX_BYTES && SAFE.test(name)) return name;
+  if (name.length <= MAX_BYTES && isSafe(name)) return name;
   let out = name.replace(/[^A-Za-z0-9._:@+=,-]/g, (c) =>
     Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
   );

@@ -35,6 +35,17 @@ describe('logs that cannot be written', () => {
     expect(fileSafeName('a~b')).toBe('a%7Eb');
   });
 
+  test('a name is kept as it is exactly when it is all letters, digits and `._:@+=,-`, with no leading dot', () => {
+    const kept = (c: string) => /[A-Za-z0-9_:@+=,.-]/.test(c);
+    for (let code = 0; code < 128; code++) {
+      const c = String.fromCharCode(code);
+      expect(fileSafeName(`a${c}b`) === `a${c}b`).toBe(kept(c));
+      expect(fileSafeName(`${c}b`) === `${c}b`).toBe(kept(c) && c !== '.');
+    }
+    expect(fileSafeName('é')).toBe('%C3%A9');
+    expect(fileSafeName('')).toBe('');
+  });
+
   test('an unwritable logDir: procs run, output still reaches events, one warning', async () => {
     using r = rig();
     writeFileSync(join(r.dir, 'not-a-dir'), '');
