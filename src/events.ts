@@ -131,7 +131,8 @@ export class EventBus {
 
   /** True when some listener wants `proc-output` events (see `ignoresOutput`). */
   get wantsOutput(): boolean {
-    return this.#listeners.some((l) => (l as EventListener & { [OUTPUT]?: () => boolean })[OUTPUT]?.() ?? true);
+    for (const l of this.#listeners) if ((l as EventListener & { [OUTPUT]?: () => boolean })[OUTPUT]?.() ?? true) return true;
+    return false;
   }
 
   on(listener: EventListener): () => void {

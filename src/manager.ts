@@ -184,7 +184,8 @@ export class ProcManager {
       );
     }
     await this.#scheduler.waitIdle();
-    const failed = [...this.#registry.procs.values()].filter((n) => isFailure(n.state)).map((n) => n.name);
+    const failed: string[] = [];
+    for (const n of this.#registry.procs.values()) if (isFailure(n.state)) failed.push(n.name);
     if (failed.length > 0 && (opts.throwOnFailure ?? true)) throw new ProcessError(failed);
     return failed.length === 0;
   }

@@ -26,6 +26,11 @@ export interface RegistryHost {
   procAdded(node: ProcNode): void;
 }
 
+function allStrings(xs: unknown[]): xs is string[] {
+  for (const x of xs) if (typeof x !== 'string') return false;
+  return true;
+}
+
 /**
  * Normalises a proc body, or throws naming the owner. `site` (a stack captured by the caller) is
  * kept with a function, for the worker and process modes to find its module again.
@@ -36,7 +41,7 @@ export function toBody(owner: string, fn: unknown, site: SiteCapture | null = nu
     if (fn.trim() === '') throw new UserError(`${owner}: the command string is empty`, 'E_BODY');
     return { kind: 'shell', command: fn };
   }
-  if (Array.isArray(fn) && fn.length > 0 && fn.every((x) => typeof x === 'string')) return { kind: 'argv', argv: fn };
+  if (Array.isArray(fn) && fn.length > 0 && allStrings(fn)) return { kind: 'argv', argv: fn };
   throw new UserError(
     `${owner}: the body must be a function, a command string or a non-empty argv array of strings, got ${describe(fn)}`,
     'E_BODY',

@@ -10,7 +10,10 @@ export const DEFAULT_TIMEOUT_S = 30;
 
 type Env = Record<string, string | undefined>;
 
-const first = (...xs: (string | undefined)[]): string | undefined => xs.find((x) => x !== undefined && x !== '');
+function first(...xs: (string | undefined)[]): string | undefined {
+  for (const x of xs) if (x !== undefined && x !== '') return x;
+  return undefined;
+}
 
 const truthy = (x: string | undefined): boolean | undefined => (x === undefined || x === '' ? undefined : !/^(0|false|no|off)$/i.test(x));
 

@@ -32,9 +32,12 @@ export async function callBody(body: ProcBody, ctx: () => ProcContext, command: 
       await command({ shell: fillPattern(body.command, quoted, `proc "${job.name}"`) }, undefined, true);
       return null;
     }
-    case 'argv':
-      await command({ argv: body.argv.map((a) => (a.includes('[') ? fillPattern(a, job.args, `proc "${job.name}"`) : a)) }, undefined, true);
+    case 'argv': {
+      const argv: string[] = [];
+      for (const a of body.argv) argv.push(a.includes('[') ? fillPattern(a, job.args, `proc "${job.name}"`) : a);
+      await command({ argv }, undefined, true);
       return null;
+    }
   }
 }
 

@@ -17,7 +17,8 @@ const relative = new Map<string, boolean>();
 function keyOf(name: string, path: string, cwd: string | undefined): string {
   let rel = relative.get(path);
   if (rel === undefined) {
-    rel = path.split(':').some((dir) => !dir.startsWith('/'));
+    rel = false;
+    for (const dir of path.split(':')) if (!dir.startsWith('/')) rel = true;
     relative.set(path, rel);
   }
   return rel ? `${cwd ?? process.cwd()}\0${path}\0${name}` : `${path}\0${name}`;

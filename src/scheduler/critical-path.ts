@@ -16,5 +16,10 @@ export function criticalPath(procs: Iterable<ProcNode>, since: number): { name: 
     for (const d of cur.depNodes) if (ran(d) && !chain.includes(d) && (next === null || (d.endedAt as number) > (next.endedAt as number))) next = d;
     cur = next;
   }
-  return chain.reverse().map((n) => ({ name: n.name, durationMs: (n.endedAt as number) - (n.startedAt as number) }));
+  const out: { name: string; durationMs: number }[] = [];
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const n = chain[i] as ProcNode;
+    out.push({ name: n.name, durationMs: (n.endedAt as number) - (n.startedAt as number) });
+  }
+  return out;
 }

@@ -31,9 +31,14 @@ export class Tally {
 
   /** `Done in 1.2s: 3 succeeded, 2 up to date` or `Failed in …: 1 failed, 2 canceled, 3 succeeded`. */
   line(ok: boolean, durationMs: number, criticalPath: { name: string; durationMs: number }[] = []): string {
-    const parts = ORDER.filter(([s]) => this.#counts.get(s)).map(([s, label, paint]) => paint(`${this.#counts.get(s)} ${label}`));
+    const parts: string[] = [];
+    for (const [s, label, paint] of ORDER) {
+      const n = this.#counts.get(s);
+      if (n) parts.push(paint(`${n} ${label}`));
+    }
     const head = ok ? pc.green(`Done in ${formatDuration(durationMs)}`) : pc.red(`Failed in ${formatDuration(durationMs)}`);
-    const failures = this.#failed.map((f) => `  ${pc.red('✗')} ${f.name}${f.logFile ? `  ${pc.dim(f.logFile)}` : ''}`);
+    const failures: string[] = [];
+    for (const f of this.#failed) failures.push(`  ${pc.red('✗')} ${f.name}${f.logFile ? `  ${pc.dim(f.logFile)}` : ''}`);
     // The chain that set the wall time, when there is a chain to speak of.
     const path = criticalPath.length > 1 ? [`  ${pc.dim('critical path:')} ${criticalPath.map((p) => `${p.name} ${pc.dim(formatDuration(p.durationMs))}`).join(pc.dim(' → '))}`] : [];
     return [parts.length ? `${head}: ${parts.join(', ')}` : head, ...path, ...failures].join('\n');
