@@ -1,0 +1,65 @@
+/**
+ * parproc's own writes to the real stdout (util/stdio.ts), from a child process whose stdout is a
+ * pipe: whole texts in order through a full non-blocking pipe, and a reader that went away turns
+ * the stream off without an error.
+ */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/cli-rig.ts';
+
+setDefaultTimeout(20_000);
+
+/** A script that writes `texts` through writeStdout, its stdout made non-blocking first when asked. */
+function writer(dir: string, texts: string[], nonBlocking: boolean): string {
+  const file = join(dir, 'writer.ts');
+  writeFileSync(
+    file,
+    `import { dlopen, FFIType } from 'bun:ffi';
+import { writeStdout } from ${JSON.stringify(join(ROOT, 'src', 'util', 'stdio.ts'))};
+if (${nonBlocking}) {
+  const libc = dlopen('libc.so.6', { fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
+  const F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0o4000;
+  libc.symbols.fcntl(1, F_SETFL, libc.symbols.fcntl(1, F_GETFL, 0) | O_NONBLOCK);
+}
+for (const t of ${JSON.stringify(texts)}) writeStdout(t);
+process.stderr.write('done\\n');
+`,
+  );
+  return file;
+}
+
+describe('writing to stdout', () => {
+  test('a full non-blocking pipe is waited out: every text arrives whole and in order, multibyte characters unbroken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parproc-stdio-'));
+    try {
+      // Each text is far larger than a pipe holds (64 KB), so each write stops part-way, often
+      // inside a three-byte character.
+      const texts = [`${'▶a'.repeat(300_000)}\n`, `${'é'.repeat(200_001)}\n`, 'last line ✓\n'];
+      const p = Bun.spawn([process.execPath, writer(dir, texts, true)], { stdout: 'pipe', stderr: 'pipe' });
+      const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      expect(err).toBe('done\n');
+      expect(code).toBe(0);
+      expect(out.length).toBe(texts.join('').length);
+      expect(out === texts.join('')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a reader that went away (`| head`) turns the stream off: no error, the process carries on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parproc-stdio-'));
+    try {
+      const texts = Array.from({ length: 50 }, (_, i) => `${'x'.repeat(100_000)} ${i}\n`);
+      const script = writer(dir, texts, false);
+      const p = Bun.spawn(['sh', '-c', `"$0" "$1" | head -c 10`, process.execPath, script], { stdout: 'pipe', stderr: 'pipe' });
+      const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      expect(out).toBe('x'.repeat(10));
+      expect(err).toBe('done\n');
+      expect(code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
