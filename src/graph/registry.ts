@@ -26,6 +26,7 @@ export interface RegistryHost {
   procAdded(node: ProcNode): void;
 }
 
+/** Whether every item is a string (a loop: a run's first `every()` costs JavaScriptCore a compile). */
 function allStrings(xs: unknown[]): xs is string[] {
   for (const x of xs) if (typeof x !== 'string') return false;
   return true;
