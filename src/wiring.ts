@@ -62,7 +62,8 @@ export function schedulerHost(m: ManagerParts): SchedulerHost {
       // Uploads under way finish (or are given up after a bound) before waiters resume; after an
       // interrupt they are given up at once.
       const uploads = m.remote.current?.drain(m.scheduler().runSignal.aborted ? 0 : undefined);
-      return Promise.all([m.incremental.flush(), uploads]).then(() => {});
+      const flushed = m.incremental.flush();
+      return (uploads === undefined ? flushed : Promise.all([flushed, uploads])).then(() => {});
     },
   };
 }

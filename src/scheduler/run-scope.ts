@@ -50,8 +50,11 @@ export class RunScope {
     const waiters = this.#endWaiters;
     this.#endWaiters = [];
     const done = hooks();
-    if (done instanceof Promise) void done.finally(() => waiters.forEach((w) => w()));
-    else for (const w of waiters) w();
+    const resume = () => {
+      for (const w of waiters) w();
+    };
+    if (done instanceof Promise) void done.finally(resume);
+    else resume();
   }
 
   /** A fresh scope (the manager was cleared). */
