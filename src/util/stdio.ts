@@ -9,6 +9,7 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { formatValues } from './format-values.ts';
 import { fs } from './fs.ts';
+import { utf8Length } from './utf8-length.ts';
 
 /** Where a proc's output goes. */
 export interface OutputSink {
@@ -63,8 +64,7 @@ function safeWrite(stream: 'stdout' | 'stderr', text: string): void {
     try {
       if (bytes === null) {
         at = fs().writeSync(fd, text);
-        const length = Buffer.byteLength(text);
-        if (at >= length) return;
+        if (at >= utf8Length(text)) return;
         bytes = (encoder ??= new TextEncoder()).encode(text);
       }
       if (at >= bytes.length) return;

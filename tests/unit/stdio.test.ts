@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli-rig.ts';
+import { utf8Length } from '../../src/util/utf8-length.ts';
 
 setDefaultTimeout(20_000);
 
@@ -31,6 +32,19 @@ process.stderr.write('done\\n');
 }
 
 describe('writing to stdout', () => {
+  test('utf8Length counts what Bun writes: ASCII, 2- and 3-byte characters, pairs, lone surrogates', () => {
+    const fixed = ['', 'abc', 'é▶', '😀', '\ud800', '\udc00', 'x\ud800\ud800y', 'a\udc00\ud800', '\ud83d', '\ud83d\ude00\ud83d'];
+    // Strings drawn from every range, surrogates alone and in pairs among them.
+    const pool = [0x41, 0x7f, 0x80, 0x7ff, 0x800, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xfffd, 0xffff];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const drawn = Array.from({ length: 500 }, () => String.fromCharCode(...Array.from({ length: next() % 12 }, () => pool[next() % pool.length] as number)));
+    for (const t of [...fixed, ...drawn]) {
+      expect(utf8Length(t)).toBe(Buffer.byteLength(t));
+      expect(utf8Length(t)).toBe(new TextEncoder().encode(t).length);
+    }
+  });
+
   test('a full non-blocking pipe is waited out: every text arrives whole and in order, multibyte characters unbroken', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parproc-stdio-'));
     try {
