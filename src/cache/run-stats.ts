@@ -17,6 +17,7 @@
  * more are due, and the document remembers how far (`pruned`): most folds cost no extra statement.
  */
 import type { Database } from 'bun:sqlite';
+import { allNumbers } from '../util/lists.ts';
 import { inTransaction } from './transaction.ts';
 import type { RunRecord } from './task-store.ts';
 
@@ -107,12 +108,6 @@ export function weightedMean(newestFirst: readonly number[]): number | null {
     w *= 0.8;
   }
   return sum / weights;
-}
-
-/** Whether every item is a number (a loop: this runs for every proc of the document). */
-function allNumbers(xs: readonly unknown[]): boolean {
-  for (let i = 0; i < xs.length; i++) if (typeof xs[i] !== 'number') return false;
-  return true;
 }
 
 /** The document as stored; anything of another shape is an empty one (everything is folded again). */

@@ -9,6 +9,7 @@ import { UserError } from '../errors.ts';
 import { hasGlob } from '../graph/pattern.ts';
 import type { DepContext, FileSpecFn } from '../types.ts';
 import { trackedImports } from './imports.ts';
+import { allStrings } from '../util/lists.ts';
 
 export interface InputSpec {
   inputs: readonly (string | FileSpecFn)[];
@@ -32,7 +33,7 @@ export function expandSpecs(specs: readonly (string | FileSpecFn)[], c: DepConte
     } catch (err) {
       throw new UserError(`proc "${c.procName}": an ${what} function threw: ${(err as Error).message}`, 'E_INPUTS');
     }
-    if (!Array.isArray(got) || !got.every((p) => typeof p === 'string')) {
+    if (!Array.isArray(got) || !allStrings(got)) {
       throw new UserError(`proc "${c.procName}": an ${what} function must return an array of paths or globs`, 'E_INPUTS');
     }
     out.push(...got);

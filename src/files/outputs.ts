@@ -7,6 +7,7 @@ import { resolve } from '../util/path.ts';
 import { UserError } from '../errors.ts';
 import type { DepContext, FileSpecFn, OutputSpec } from '../types.ts';
 import { statFile, type FileStat } from './stat-pass.ts';
+import { allStrings } from '../util/lists.ts';
 
 /** Output specs resolved to absolute paths with their freshness rules. */
 export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn)[], c: DepContext, cwd: string): OutputSpec[] {
@@ -20,7 +21,7 @@ export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn
       } catch (err) {
         throw new UserError(`proc "${c.procName}": an outputs function threw: ${(err as Error).message}`, 'E_OUTPUTS');
       }
-      if (!Array.isArray(got) || !got.every((p) => typeof p === 'string')) {
+      if (!Array.isArray(got) || !allStrings(got)) {
         throw new UserError(`proc "${c.procName}": an outputs function must return an array of paths`, 'E_OUTPUTS');
       }
       for (const p of got) out.push({ path: resolve(cwd, p), maxAge: null, enforceFreshness: true });

@@ -10,6 +10,7 @@ import { castArg, expandChoices, resolveChoices } from './args.ts';
 import { checkProcName, compilePattern, fillPattern, hasPlaceholders, matchPattern, type Pattern } from './pattern.ts';
 import { ProcNode, type ProcBody } from './proc-node.ts';
 import type { SiteCapture } from '../runners/site.ts';
+import { allStrings } from '../util/lists.ts';
 
 /** A registered proto. */
 export interface ProtoDef {
@@ -24,12 +25,6 @@ export interface RegistryHost {
   params(): Record<string, unknown>;
   /** Called for every new proc, after its deps are resolved. */
   procAdded(node: ProcNode): void;
-}
-
-/** Whether every item is a string (a loop: a run's first `every()` costs JavaScriptCore a compile). */
-function allStrings(xs: unknown[]): xs is string[] {
-  for (const x of xs) if (typeof x !== 'string') return false;
-  return true;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { CommandResult, ExecOptions, ProcContext, RunOptions } from '../typ
 import { runCommand, templateToShell, type ChildTracker, type CommandSpec } from './command.ts';
 import type { AbortScope } from './exec-scope.ts';
 import type { ProcJob } from './runner.ts';
+import { allStrings } from '../util/lists.ts';
 
 const flat = (names: (string | string[])[]): string[] => names.flat();
 
@@ -60,7 +61,7 @@ export function makeContext(job: ProcJob, scope: AbortScope, command: CommandFn)
       return command({ shell: templateToShell(strings, values) });
     },
     exec: (argv: string[], o?: ExecOptions) => {
-      if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) {
+      if (!Array.isArray(argv) || argv.length === 0 || !allStrings(argv)) {
         return Promise.reject(new UserError(`proc "${job.name}": ctx.exec needs a non-empty array of strings`, 'E_USAGE'));
       }
       return command({ argv }, o);
