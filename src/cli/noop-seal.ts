@@ -82,7 +82,7 @@ function buildStamp(): string {
  * The seal for `argv` run here: its file, and its key — computed when first asked (a command
  * without a seal never pays for it) from what was found at the start. The key covers everything
  * that could make the same task file build another graph or print otherwise: the arguments, the
- * working directory, the whole environment, where output goes, and parproc's build.
+ * working directory, the whole environment (but `_`), where output goes, and parproc's build.
  */
 export function invocation(argv: readonly string[]): Invocation | null {
   if (process.env.PARPROC_QUICK === '0') return null;
@@ -96,6 +96,9 @@ export function invocation(argv: readonly string[]): Invocation | null {
   const dir = join(dirname(taskFile), '.parproc');
   const cwd = process.cwd();
   const env = { ...process.env };
+  // Not `_`: a shell puts there the path it started the command by, so `./dist/parproc run` and
+  // `parproc run` would otherwise keep a seal each.
+  delete env._;
   let key: string | null = null;
   // One seal per command line, directory and environment (the key says the rest).
   const name = Bun.hash(`${cwd}\0${argv.join('\0')}\0${JSON.stringify(env)}`).toString(36);
