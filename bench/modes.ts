@@ -5,6 +5,7 @@
 //   spawn:   200 trivial procs at parallel 8 in process mode ≤ 2.3 s (the original: 11.5 s)
 // Run: bun bench/modes.ts [runs]   (one scenario: bun bench/modes.ts run <scenario> <mode>)
 // The procs are defined in bench/modes-procs.ts, which workers and children import again.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './bench-dir.ts';
 import { pm } from './modes-procs.ts';
@@ -33,6 +34,7 @@ async function runScenario(scenario: Scenario, mode: Mode): Promise<void> {
     await pm.waitForAll();
   }
   pm.close();
+  rmSync(dir, { recursive: true, force: true });
   if (process.env.BENCH_CPU) {
     const u = process.cpuUsage();
     process.stderr.write(`parent cpu: user ${(u.user / 1000).toFixed(0)} ms, system ${(u.system / 1000).toFixed(0)} ms\n`);

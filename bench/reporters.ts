@@ -47,6 +47,7 @@ if (process.argv.includes('--pty-child') && childOut) {
     };
   });
   await Bun.write(childOut, JSON.stringify({ isTTY: Boolean(process.stdout.isTTY), none, live }));
+  rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
 
