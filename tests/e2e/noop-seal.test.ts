@@ -245,6 +245,8 @@ if (!here || there !== true) throw new Error('wrapped fs lost something');`).rep
     expect(first.stderr).not.toContain('load not tracked');
     const second = await run(rig, ['always']);
     expect(second.stderr).toContain('load not tracked');
+    // Refused at once, no seal bookkeeping: not for the proc that ran.
+    expect(second.why).toBe('the load: not tracked');
     expect(second.ran).toEqual(['always']);
     // The proc gets an input: it no longer runs every time. The first run after the change still
     // skips tracking (it finds the mark) and takes the mark away; the next no-op seals.
