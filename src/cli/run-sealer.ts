@@ -13,6 +13,8 @@ import { setWriteTap, writeStderr } from '../util/stdio.ts';
 import type { LoadRecord } from './load-tracker.ts';
 import { DURATION_MARK, rememberAlwaysRuns, stampOf, writeSeal } from './noop-seal.ts';
 
+const NOT_TRACKED = 'the load: not tracked';
+
 /** The task DB as a seal compares it: the file strictly, its WAL (kept between runs) by mtime and size. */
 const dbStamp = (db: string): string => JSON.stringify([stampOf(db, true), stampOf(`${db}-wal`, false)]);
 
@@ -40,6 +42,14 @@ export class RunSealer {
     this.#why = why;
     this.#out = [];
     setWriteTap(null);
+  }
+
+  /**
+   * The task file has loaded. A load that was not tracked (cli.ts: the last run of this command
+   * line ran a proc that runs every time) can never be sealed: no seal bookkeeping from here on.
+   */
+  loaded(load: LoadRecord | null): void {
+    if (load === null) this.refuse(NOT_TRACKED);
   }
 
   get open(): boolean {
@@ -88,7 +98,8 @@ export class RunSealer {
 
   #finish(taskFile: string, load: LoadRecord | null): string | null {
     if (this.#why !== null || this.#prepared === null) return this.#why ?? 'not prepared';
-    if (load === null || load.unsealable !== null) return `the load: ${load?.unsealable ?? 'not tracked'}`;
+    if (load === null) return NOT_TRACKED;
+    if (load.unsealable !== null) return `the load: ${load.unsealable}`;
     const out = this.#withDurationMark();
     if (out === null) return 'no summary line';
     const files = loadedFiles(load);

@@ -89,9 +89,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     if (display.live || m.getOptions().debug) sealer.refuse('live display or debug');
     if (sealer.open) m.onEvent(sealer.onEvent);
   });
-  // A load that was not tracked (cli.ts: the last run of this command line ran a proc that runs
-  // every time) can never be sealed: no seal bookkeeping for this run.
-  if (load === null) sealer.refuse('the load: not tracked');
+  sealer.loaded(load);
   if (args.trace !== undefined) pm.setOptions({ traceFile: args.trace });
 
   // Flags win over the task file's setOptions.
