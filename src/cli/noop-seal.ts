@@ -25,6 +25,15 @@ const KEEP = 16;
 export const DURATION_MARK = '\u0000';
 
 /**
+ * Variables a shell keeps for itself, left out of the seal's key: `_` (the path it started the
+ * command by: `./dist/parproc run` and `parproc run`), `OLDPWD` (changed by every `cd`) and
+ * `SHLVL` (one more in every nested shell: a tmux pane, an editor's terminal, `bash -c`). With
+ * them in, the same command in the same directory missed its seal after a `cd` elsewhere and
+ * back. A task file's graph does not depend on them, and a replay runs nothing.
+ */
+const SHELL_BOOKKEEPING = ['_', 'OLDPWD', 'SHLVL'];
+
+/**
  * A file as the decision saw it: missing (`[path]`), as the checks compare it (`[path, mtimeMs,
  * size]`, also the task DB's WAL), or strictly, for modules, what loading read and the task DB
  * (`[path, mtimeMs, size, ctimeMs, ino]`).
@@ -82,7 +91,8 @@ function buildStamp(): string {
  * The seal for `argv` run here: its file, and its key — computed when first asked (a command
  * without a seal never pays for it) from what was found at the start. The key covers everything
  * that could make the same task file build another graph or print otherwise: the arguments, the
- * working directory, the whole environment (but `_`), where output goes, and parproc's build.
+ * working directory, the whole environment (but a shell's own bookkeeping, `SHELL_BOOKKEEPING`),
+ * where output goes, and parproc's build.
  */
 export function invocation(argv: readonly string[]): Invocation | null {
   if (process.env.PARPROC_QUICK === '0') return null;
@@ -96,9 +106,7 @@ export function invocation(argv: readonly string[]): Invocation | null {
   const dir = join(dirname(taskFile), '.parproc');
   const cwd = process.cwd();
   const env = { ...process.env };
-  // Not `_`: a shell puts there the path it started the command by, so `./dist/parproc run` and
-  // `parproc run` would otherwise keep a seal each.
-  delete env._;
+  for (const name of SHELL_BOOKKEEPING) delete env[name];
   let key: string | null = null;
   // One seal per command line, directory and environment (the key says the rest).
   const name = Bun.hash(`${cwd}\0${argv.join('\0')}\0${JSON.stringify(env)}`).toString(36);

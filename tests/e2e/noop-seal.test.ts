@@ -174,14 +174,16 @@ if (!here || there !== true) throw new Error('wrapped fs lost something');`).rep
     expect(gone.way).toBe('full');
   });
 
-  test('another environment (but `_`), other arguments or another directory is another seal', async () => {
+  test("another environment (but a shell's `_`, `OLDPWD`, `SHLVL`), other arguments or another directory is another seal", async () => {
     await using rig = await project();
     await sealed(rig);
     expect((await run(rig, [], { SOME_SETTING: 'on' })).way).toBe('written');
     expect((await run(rig, [], { SOME_SETTING: 'on' })).way).toBe('replayed');
     expect((await run(rig)).way).toBe('replayed');
-    // Not `_`, the path a shell started the command by.
+    // Not `_` (the path a shell started the command by), `OLDPWD` (a `cd` elsewhere and back) or
+    // `SHLVL` (a nested shell).
     expect((await run(rig, [], { _: '/elsewhere/bin/parproc' })).way).toBe('replayed');
+    expect((await run(rig, [], { OLDPWD: '/somewhere/else', SHLVL: '7' })).way).toBe('replayed');
     expect((await run(rig, ['copy-a'])).way).toBe('written');
     expect((await run(rig, ['copy-a'])).stdout).toContain('1 up to date');
     rig.write({ 'sub/.keep': '' });
