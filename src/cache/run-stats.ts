@@ -86,9 +86,19 @@ function storedUpTo(text: string): number | null {
 /** A history row as read: id, proc, duration, status, cache. */
 type RunRow = [id: number, proc: string, duration: number, status: string, cache: string | null];
 
+/**
+ * Whether a document's entry has the shape of a `Stat`. Entries are checked where they are used
+ * (reading hints, folding a row in), not in a pass of their own over the parsed document: a
+ * damaged or foreign entry is skipped, or replaced when a row is folded into it.
+ */
+function isStat(s: unknown): s is Stat {
+  return typeof (s as Stat | null)?.l === 'string' && Array.isArray((s as Stat).d) && allNumbers((s as Stat).d);
+}
+
 /** Folds one history row into the document. */
 function add(doc: Doc, proc: string, duration: number, status: string, cache: string | null): void {
-  const s = (doc.procs[proc] ??= { l: status, d: [] });
+  let s = doc.procs[proc];
+  if (!isStat(s)) s = doc.procs[proc] = { l: status, d: [] };
   s.l = status;
   if (status === 'success' && cache === null) {
     s.d.unshift(duration);
@@ -110,18 +120,16 @@ export function weightedMean(newestFirst: readonly number[]): number | null {
   return sum / weights;
 }
 
-/** The document as stored; anything of another shape is an empty one (everything is folded again). */
+/**
+ * The document as stored; anything of another shape is an empty one (everything is folded again).
+ * Its entries are checked where they are used (`isStat`).
+ */
 function parse(text: string | undefined): Doc {
   if (text === undefined) return { upTo: 0, procs: {}, pruned: 0 };
   try {
     const doc = JSON.parse(text) as Partial<Doc>;
-    if (typeof doc?.upTo !== 'number' || typeof doc.procs !== 'object' || doc.procs === null) return { upTo: 0, procs: {}, pruned: 0 };
-    const procs = doc.procs;
-    for (const proc in procs) {
-      const s = procs[proc] as Partial<Stat> | null;
-      if (typeof s?.l !== 'string' || !Array.isArray(s.d) || !allNumbers(s.d)) delete procs[proc];
-    }
-    return { upTo: doc.upTo, procs, pruned: typeof doc.pruned === 'number' ? doc.pruned : 0 };
+    if (typeof doc?.upTo !== 'number' || typeof doc.procs !== 'object' || doc.procs === null || Array.isArray(doc.procs)) return { upTo: 0, procs: {}, pruned: 0 };
+    return { upTo: doc.upTo, procs: doc.procs, pruned: typeof doc.pruned === 'number' ? doc.pruned : 0 };
   } catch {
     return { upTo: 0, procs: {}, pruned: 0 };
   }
@@ -213,7 +221,8 @@ export class RunStats {
     const failedLast = new Set<string>();
     const procs = this.#current().procs;
     for (const proc in procs) {
-      const s = procs[proc] as Stat;
+      const s = procs[proc];
+      if (!isStat(s)) continue;
       const m = weightedMean(s.d);
       if (m !== null) expected.set(proc, m);
       if (s.l !== 'success') failedLast.add(proc);
@@ -224,7 +233,7 @@ export class RunStats {
   /** One proc's expected duration, or `null` (from this process's copy, read once). */
   expected(name: string): number | null {
     const s = (this.#doc ?? this.#current()).procs[name];
-    return s === undefined ? null : weightedMean(s.d);
+    return isStat(s) ? weightedMean(s.d) : null;
   }
 
   /**

@@ -305,6 +305,28 @@ describe('the task DB', () => {
     store.close();
   });
 
+  test("a damaged entry of the statistics document is skipped, and replaced by the proc's next run", async () => {
+    const store = openStore(p.db).store!;
+    store.recordRun({ runId: 'r', name: 'a', startedAt: 0, endedAt: 40, status: 'success' });
+    await store.settle();
+    const other = new Database(p.db);
+    const doc = statsDoc(p.db) as { upTo: number; procs: Record<string, unknown> };
+    doc.procs.bad = 5;
+    doc.procs.odd = { l: 'success', d: [1, 'x'] };
+    doc.procs.gone = null;
+    other.run('UPDATE stats SET data = ? WHERE id = 1', [JSON.stringify(doc)]);
+    other.close();
+    const hints = store.scheduleHints();
+    expect([...hints.expected.keys()]).toEqual(['a']);
+    expect([...hints.failedLast]).toEqual([]);
+    expect(store.expectedDuration('odd')).toBeNull();
+    store.recordRun({ runId: 's', name: 'odd', startedAt: 0, endedAt: 8, status: 'success' });
+    await store.settle();
+    expect(statsDoc(p.db).procs.odd).toEqual({ l: 'success', d: [8] });
+    expect(store.scheduleHints().expected.get('odd')).toBe(8);
+    store.close();
+  });
+
   test('a deleted DB means everything runs again', async () => {
     p.write('in.txt', 'x');
     const define = (pm: import('../../src/index.ts').ProcManager) => pm.proc('a', { inputs: ['in.txt'] }, () => 1);
