@@ -98,7 +98,12 @@ function isStat(s: unknown): s is Stat {
 /** Folds one history row into the document. */
 function add(doc: Doc, proc: string, duration: number, status: string, cache: string | null): void {
   let s = doc.procs[proc];
-  if (!isStat(s)) s = doc.procs[proc] = { l: status, d: [] };
+  if (!isStat(s)) {
+    s = { l: status, d: [] };
+    // Defined, not assigned, for a proc named `__proto__` (assigning would set the prototype).
+    if (proc === '__proto__') Object.defineProperty(doc.procs, proc, { value: s, enumerable: true, writable: true, configurable: true });
+    else doc.procs[proc] = s;
+  }
   s.l = status;
   if (status === 'success' && cache === null) {
     s.d.unshift(duration);

@@ -327,6 +327,20 @@ describe('the task DB', () => {
     store.close();
   });
 
+  test('procs named like what every object has (`__proto__`, `constructor`, `toString`) have statistics of their own', async () => {
+    let store = openStore(p.db).store!;
+    const names = ['__proto__', 'constructor', 'toString'];
+    names.forEach((name, i) => store.recordRun({ runId: 'r', name, startedAt: 0, endedAt: 10 * (i + 1), status: 'success' }));
+    expect(store.expectedDuration('hasOwnProperty')).toBeNull();
+    await store.settle();
+    store.close();
+    store = openStore(p.db).store!;
+    expect(names.map((n) => store.expectedDuration(n))).toEqual([10, 20, 30]);
+    expect(store.expectedDuration('valueOf')).toBeNull();
+    expect([...store.scheduleHints().expected.keys()].sort()).toEqual([...names].sort());
+    store.close();
+  });
+
   test('a deleted DB means everything runs again', async () => {
     p.write('in.txt', 'x');
     const define = (pm: import('../../src/index.ts').ProcManager) => pm.proc('a', { inputs: ['in.txt'] }, () => 1);
