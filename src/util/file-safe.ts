@@ -1,7 +1,9 @@
 /**
  * One-to-one mapping from proc names to readable file names: letters, digits and `-_.:@+=,` stay
- * as they are (`test::main.log`); every other character becomes `%XX` (the `%` itself too), so
- * `a/b`, `a_b` and `a%2Fb` never share a file. Names too long for
+ * as they are (`test::main.log`); every other character becomes its UTF-8 bytes as `%XX` (the `%`
+ * itself too), so `a/b`, `a_b` and `a%2Fb` never share a file, nor do `🚀` and `🎉` (a character
+ * outside the BMP is one character, not two halves); half of such a pair on its own (a string no
+ * UTF-8 can hold) becomes `%uXXXX`. Names too long for
  * the file system (255 bytes, less room for `.log`) are cut and end in `~` and a hash of the
  * whole name; `~` is always escaped otherwise, so a shortened name never meets a plain one.
  */
@@ -24,9 +26,11 @@ function isSafe(name: string): boolean {
 
 export function fileSafeName(name: string): string {
   if (name.length <= MAX_BYTES && isSafe(name)) return name;
-  let out = name.replace(/[^A-Za-z0-9._:@+=,-]/g, (c) =>
-    Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
-  );
+  let out = name.replace(/[^A-Za-z0-9._:@+=,-]/gu, (c) => {
+    const code = c.charCodeAt(0);
+    if (c.length === 1 && code >= 0xd800 && code <= 0xdfff) return `%u${code.toString(16).toUpperCase()}`;
+    return Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  });
   // '.' and '..' are not file names; a leading dot would hide the file.
   if (out.startsWith('.')) out = `%2E${out.slice(1)}`;
   // Only ASCII is left, so characters are bytes.

@@ -46,6 +46,25 @@ describe('logs that cannot be written', () => {
     expect(fileSafeName('')).toBe('');
   });
 
+  test('names with characters outside the BMP get files of their own', async () => {
+    // Encoded a UTF-16 half at a time, both emoji became the same two replacement characters.
+    expect(fileSafeName('ship 🚀')).toBe('ship%20%F0%9F%9A%80');
+    expect(fileSafeName('ship 🎉')).toBe('ship%20%F0%9F%8E%89');
+    // Half a pair on its own, which UTF-8 cannot hold, is kept apart from the other half.
+    expect(fileSafeName('a\ud83d')).toBe('a%uD83D');
+    expect(fileSafeName('a\ude80')).toBe('a%uDE80');
+    using r = rig();
+    r.pm.proc('ship 🚀', () => console.log('rocket'));
+    r.pm.proc('ship 🎉', () => console.log('party'));
+    r.pm.start('ship 🚀', 'ship 🎉');
+    expect(await r.pm.waitForAll()).toBe(true);
+    const rocket = r.pm.getProcs().get('ship 🚀')!.logFile!;
+    const party = r.pm.getProcs().get('ship 🎉')!.logFile!;
+    expect(rocket).not.toBe(party);
+    expect(readFileSync(rocket, 'utf8')).toBe('rocket\n');
+    expect(readFileSync(party, 'utf8')).toBe('party\n');
+  });
+
   test('an unwritable logDir: procs run, output still reaches events, one warning', async () => {
     using r = rig();
     writeFileSync(join(r.dir, 'not-a-dir'), '');
