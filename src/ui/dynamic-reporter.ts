@@ -33,10 +33,13 @@ export interface Terminal {
   onResize(listener: () => void): () => void;
 }
 
-/** `text` as a terminal hyperlink to a file (OSC 8). */
+/**
+ * `text` as a terminal hyperlink to a file (OSC 8). The path as a file URL: a `#` or `?` in it
+ * (a project in `c#/`) is part of the path, not a fragment or a query.
+ */
 export function fileLink(text: string, path: string | null): string {
   if (path === null) return text;
-  return `\x1b]8;;file://${encodeURI(path)}\x1b\\${text}\x1b]8;;\x1b\\`;
+  return `\x1b]8;;${Bun.pathToFileURL(path).href}\x1b\\${text}\x1b]8;;\x1b\\`;
 }
 
 /** `█████░░░░░  52%`: elapsed against expected, capped at 99% while running. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProcStateEvent, RunEvent } from '../../src/index.ts';
-import { DynamicReporter, progressBar, type Terminal } from '../../src/ui/dynamic-reporter.ts';
+import { DynamicReporter, fileLink, progressBar, type Terminal } from '../../src/ui/dynamic-reporter.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parproc-dyn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,6 +61,11 @@ describe('the live display', () => {
     expect(t.writes.join('')).toContain('\x1b[?25l');
     expect(t.writes.at(-1)).toBe('\x1b[?25h');
     r.dispose();
+  });
+
+  test("a log's link is a file URL: spaces, `#`, `?`, `%` and non-ASCII in the path are encoded", () => {
+    expect(fileLink('a', '/p/c#/x y/ü?/a%2Fb.log')).toBe('\x1b]8;;file:///p/c%23/x%20y/%C3%BC%3F/a%252Fb.log\x1b\\a\x1b]8;;\x1b\\');
+    expect(fileLink('a', null)).toBe('a');
   });
 
   test('progress is capped at 99% while running', () => {
