@@ -150,9 +150,11 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
   if (ranges.length > 0) {
     if (failed) {
       // Always the end of a failed log (a runner's "46 tests failed"), after the keyword ranges.
-      const lastShown = ranges.at(-1)?.end ?? 0;
-      const end = tail.slice(-FAILURE_TAIL).filter(([n]) => n > lastShown);
-      if (end.length > 0) ranges.push(asRange(end));
+      const last = ranges.at(-1) as SnippetRange;
+      const end = tail.slice(-FAILURE_TAIL).filter(([n]) => n > last.end);
+      // Right after the last range (an error's stack under its message): one range, one header.
+      if (end.length > 0 && (end[0] as [number, string])[0] === last.end + 1) for (const l of end) add(last, l);
+      else if (end.length > 0) ranges.push(asRange(end));
     }
     return { kind: failed ? 'error' : 'warning', ranges, omitted };
   }

@@ -107,6 +107,16 @@ describe('snippet extraction', () => {
     expect(plainSnippet(s).at(-1)).toContain(`… ${s.omitted} more matching lines in the log`);
   });
 
+  test("a failure's last lines right after its last keyword range join that range", () => {
+    // An error's message, then its stack: one range under one header, not `1-3` and `4-8`.
+    const s = extractSnippet(log(['Error: custom', ...Array.from({ length: 7 }, (_, i) => `    at frame ${i}`)]), failed)!;
+    expect(s.ranges.map((r) => [r.start, r.end])).toEqual([[1, 8]]);
+    expect(s.ranges[0]?.lines.map(([k]) => k)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // A gap between them keeps two ranges.
+    const apart = extractSnippet(log(numbered(30, { 2: 'error here' })), failed)!;
+    expect(apart.ranges.map((r) => [r.start, r.end])).toEqual([[1, 4], [21, 30]]);
+  });
+
   test('a failure shows at most 40 keyword lines and always the last 10 lines of its log', () => {
     const lines = [...Array.from({ length: 300 }, (_, i) => `error: assertion failed in test ${i}`), 'summary:', ...Array.from({ length: 8 }, (_, i) => `detail ${i}`), '46 tests failed'];
     const s = extractSnippet(log(lines), failed)!;
