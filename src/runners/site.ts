@@ -80,7 +80,11 @@ export function captureSite(): SiteCapture {
 export function isOwnStackLine(line: string): boolean {
   if (!/^\s+at /.test(line)) return false;
   if (line.includes(`${ownDirectory()}/`) || line.includes('/$bunfs/') || line.includes('(node:')) return true;
-  return /\((?:\.\.\/)+[^()]*:\d+:\d+\)\s*$/.test(line);
+  // The binary's source-mapped paths are relative to where it was built: `src/x.ts` when built in
+  // the project, `../../src/x.ts` elsewhere. A user's module is always loaded by absolute path.
+  const end = line.trimEnd();
+  const loc = end.endsWith(')') ? end.slice(end.lastIndexOf('(') + 1, -1) : end.slice(end.indexOf('at ') + 3);
+  return /^[^/[][^()]*:\d+:\d+$/.test(loc) && !/^(?:node|file):/.test(loc);
 }
 
 /** The first frame outside parproc of a captured stack, or `null` (defined from eval, a REPL). */

@@ -1,7 +1,7 @@
 // The compiled single binary: built once here with build.ts, then run in temp dirs that have no
 // node_modules anywhere above them.
 import { beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliRig, parseNdjson, ROOT } from '../helpers/cli-rig.ts';
@@ -65,6 +65,19 @@ describe('dist/parproc', () => {
     const s = await rig.exec(['-f', 'broken.ts']);
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/error in task file broken\.ts:1:\d+/);
+  });
+
+  test("a thrown error's log holds the user's frames, none of the binary's own, in every mode", async () => {
+    await using rig = await CliRig.create({ bin });
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('boom', () => {\n  throw new Error('custom');\n});\n` });
+    for (const mode of ['inline', 'worker', 'process']) {
+      const r = await rig.exec(['boom', '--mode', mode]);
+      expect(r.code).toBe(1);
+      const log = readFileSync(join(rig.dir, '.parproc', 'logs', 'boom.log'), 'utf8');
+      expect(log).toContain('Error: custom');
+      expect(log).toContain(`at <anonymous> (${rig.dir}/parproc.ts:3:`);
+      expect(log.split('\n').filter((l) => /^\s+at /.test(l))).toHaveLength(1);
+    }
   });
 
   for (const mode of ['worker', 'process'] as const) {

@@ -2,6 +2,7 @@ import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandError, ProcFailedError, ProcNoChangeError, ProcSkippedError } from '../../src/index.ts';
+import { isOwnStackLine } from '../../src/runners/site.ts';
 import { alive, rig } from '../helpers/manager.ts';
 
 // Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
@@ -38,6 +39,21 @@ describe('outcomes', () => {
     expect(log).toContain('TypeError: kaboom');
     expect(log).toMatch(/at .*outcomes\.test\.ts/);
     expect(p.get('after-skip')).toMatchObject({ state: 'succeeded', output: false });
+  });
+
+  test("a logged stack leaves out parproc's own frames, the compiled binary's source-mapped ones too", () => {
+    // The binary's frames, as it prints them when built in the project or elsewhere.
+    expect(isOwnStackLine('    at Ze (src/runners/inline.ts:28:26)')).toBe(true);
+    expect(isOwnStackLine('    at #E (src/scheduler/scheduler.ts:286:29)')).toBe(true);
+    expect(isOwnStackLine('    at run (../../work/main/src/runners/inline.ts:95:81)')).toBe(true);
+    expect(isOwnStackLine('    at src/launch.ts:134:22')).toBe(true);
+    expect(isOwnStackLine('    at readFileSync (node:fs:12:3)')).toBe(true);
+    // A user's frames are absolute paths (or URLs), and other lines are not frames.
+    expect(isOwnStackLine('    at <anonymous> (/tmp/p/parproc.ts:5:41)')).toBe(false);
+    expect(isOwnStackLine('    at /tmp/p/parproc.ts:5:41')).toBe(false);
+    expect(isOwnStackLine('    at build (file:///tmp/p/tasks.ts:3:9)')).toBe(false);
+    expect(isOwnStackLine('    at processTicksAndRejections (native)')).toBe(false);
+    expect(isOwnStackLine('Error: src/x.ts:1:2 is broken')).toBe(false);
   });
 
   test('a CommandError fails the proc with the exit code in the log', async () => {
