@@ -5,7 +5,7 @@
  */
 import { join, resolve } from './util/path.ts';
 import { fileSafeName } from './util/file-safe.ts';
-import { fs } from './util/fs.ts';
+import { fs, fsErrorText } from './util/fs.ts';
 
 let count = 0;
 
@@ -73,7 +73,7 @@ export class LogPlace {
       fs().mkdirSync(dir, { recursive: true });
       if (dir === this.#defaultPath) removeAtExit(dir, () => this.#keep);
     } catch (err) {
-      this.problem(`cannot create log dir ${dir}: ${(err as Error).message}`);
+      this.problem(`cannot create log dir ${dir}: ${fsErrorText(err)}`);
     }
   }
 

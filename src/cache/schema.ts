@@ -5,6 +5,7 @@
  */
 import { Database, constants } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
+import { fsErrorText } from '../util/fs.ts';
 import { dirname } from '../util/path.ts';
 import { STATS_MIGRATION } from './run-stats.ts';
 import { inTransaction } from './transaction.ts';
@@ -128,6 +129,6 @@ export function openDatabase(path: string): { db: Database; warning: null } | { 
     } catch {
       // closing a broken handle may fail too; nothing more to do
     }
-    return { db: null, warning: `task DB ${path} is unusable (${(err as Error).message}); running without cache` };
+    return { db: null, warning: `task DB ${path} is unusable (${fsErrorText(err)}); running without cache` };
   }
 }

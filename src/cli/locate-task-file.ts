@@ -15,7 +15,11 @@ export const TASK_FILE_NAMES = ['parproc.ts', 'parproc.mts', 'parproc.js', 'parp
 export function locateTaskFile(cwd: string, explicit?: string): string | null {
   if (explicit !== undefined) {
     const path = resolve(cwd, explicit);
-    return fs().statSync(path, { throwIfNoEntry: false })?.isFile() ? path : null;
+    try {
+      return fs().statSync(path, { throwIfNoEntry: false })?.isFile() ? path : null;
+    } catch {
+      return null; // out of reach: a file where a directory should be, no permission
+    }
   }
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     for (const name of TASK_FILE_NAMES) {

@@ -122,9 +122,14 @@ export function invocation(argv: readonly string[]): Invocation | null {
   };
 }
 
-/** A file as it is now, for comparing (`[path]` when missing). */
+/** A file as it is now, for comparing (`[path]` when missing or out of reach: a file on the way). */
 export function stampOf(p: string, strict: boolean): Stamp {
-  const st = fs().statSync(p, { throwIfNoEntry: false });
+  let st;
+  try {
+    st = fs().statSync(p, { throwIfNoEntry: false });
+  } catch {
+    return [p];
+  }
   if (st === undefined) return [p];
   return strict ? [p, st.mtimeMs, st.size, st.ctimeMs, st.ino] : [p, st.mtimeMs, st.size];
 }

@@ -10,7 +10,7 @@
  * output still reaches the events and the display.
  */
 import type { OutputSink } from '../util/stdio.ts';
-import { fs } from '../util/fs.ts';
+import { fs, fsErrorText } from '../util/fs.ts';
 import { drainCaptures } from './capture-file.ts';
 
 const FLUSH_BYTES = 64 * 1024;
@@ -93,7 +93,7 @@ export class ProcLog implements OutputSink {
       this.#broken = true;
       this.#chunks = [];
       this.#size = 0;
-      this.#onError(`cannot write log ${this.path}: ${(err as Error).message}`);
+      this.#onError(`cannot write log ${this.path}: ${fsErrorText(err)}`);
     }
   }
 
@@ -134,7 +134,7 @@ export class ProcLog implements OutputSink {
       this.#broken = true;
       this.#chunks = [];
       this.#size = 0;
-      this.#onError(`cannot write log ${this.path}: ${(err as Error).message}`);
+      this.#onError(`cannot write log ${this.path}: ${fsErrorText(err)}`);
     }
   }
 

@@ -5,6 +5,7 @@
  * event on a "not run" row. Written when the run ends.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fsErrorText } from '../util/fs.ts';
 import { dirname } from '../util/path.ts';
 import type { RunEvent } from '../events.ts';
 
@@ -86,7 +87,7 @@ export class TraceReporter {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, JSON.stringify({ traceEvents: [...meta, ...this.#events], displayTimeUnit: 'ms' }));
     } catch (err) {
-      this.#onError(`could not write the trace to ${path}: ${(err as Error).message}`);
+      this.#onError(`could not write the trace to ${path}: ${fsErrorText(err)}`);
     }
   }
 }

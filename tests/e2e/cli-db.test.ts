@@ -154,4 +154,19 @@ proc('default', { deps: ['s0', 's1', 's2', 's3', 'c2'] }, () => 1);
     expect(r.code).toBe(0);
     expect(r.stdout.match(/⚠ task DB .* is unusable/g)).toHaveLength(1);
   });
+
+  test('a file where a directory should be: --db, --trace and -f get one clear line each, never an internal error', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '', afile: '' });
+    const db = await rig.exec(['--db', 'afile/x.db', '--trace', 'afile/t.json']);
+    expect(db.code).toBe(0);
+    expect(db.stderr).not.toContain('internal error');
+    const afile = join(rig.dir, 'afile');
+    expect(db.stdout).toContain(`⚠ task DB ${afile}/x.db is unusable (${afile} is a file, not a directory (EEXIST)); running without cache`);
+    expect(db.stdout).toContain('could not write the trace to afile/t.json: afile is a file, not a directory (EEXIST)');
+    expect(db.stdout).toContain('3 succeeded');
+    const f = await rig.exec(['-f', 'afile/parproc.ts']);
+    expect(f.code).toBe(2);
+    expect(f.stderr.trim()).toBe('parproc: task file not found: afile/parproc.ts');
+  });
 });

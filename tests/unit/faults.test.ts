@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import type { RunEvent } from '../../src/index.ts';
 import { fileSafeName } from '../../src/util/file-safe.ts';
+import { fsErrorText } from '../../src/util/fs.ts';
 import { rig } from '../helpers/manager.ts';
 import { projectPerTest } from '../helpers/project.ts';
 import { ROOT } from '../helpers/cli-rig.ts';
@@ -44,6 +45,25 @@ describe('logs that cannot be written', () => {
     }
     expect(fileSafeName('é')).toBe('%C3%A9');
     expect(fileSafeName('')).toBe('');
+  });
+
+  test('file system errors in words: a file where a directory should be, with the code', () => {
+    using r = rig();
+    const file = join(r.dir, 'afile');
+    writeFileSync(file, '');
+    const thrown = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (err) {
+        return err;
+      }
+      throw new Error('did not throw');
+    };
+    expect(fsErrorText(thrown(() => mkdirSync(file, { recursive: true })))).toBe(`${file} is a file, not a directory (EEXIST)`);
+    expect(fsErrorText(thrown(() => mkdirSync(join(file, 'sub'), { recursive: true })))).toBe(`a part of ${join(file, 'sub')} is a file, not a directory (ENOTDIR)`);
+    expect(fsErrorText(thrown(() => writeFileSync(join(file, 'x.log'), 'x')))).toBe(`a part of ${join(file, 'x.log')} is a file, not a directory (ENOTDIR)`);
+    expect(fsErrorText(new Error('something else'))).toBe('something else');
+    expect(fsErrorText('a string')).toBe('a string');
   });
 
   test('names with characters outside the BMP get files of their own', async () => {
