@@ -88,6 +88,7 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
       out.push(t);
       continue;
     }
+    if (t === '') throw new CliError('a target name cannot be empty');
     try {
       out.push(...pm.create(t));
     } catch (err) {

@@ -281,6 +281,10 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     const g = await rig.exec(['build::nope']);
     expect(g.code).toBe(2);
     expect(g.stderr).toContain('not in allowed choices');
+    // An empty name (a shell variable that was not set) says so, not what the API calls it.
+    const e = await rig.exec(['']);
+    expect(e.code).toBe(2);
+    expect(e.stderr.trim()).toBe('parproc: a target name cannot be empty');
   });
 
   test('usage errors exit 2: unknown flags, bad numbers, bad modes', async () => {
