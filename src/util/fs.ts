@@ -9,29 +9,28 @@ export function fs(): typeof import('node:fs') {
   return loaded;
 }
 
+/** What a code means for the path it names (`EEXIST` from `mkdir` is handled apart). */
+const IN_WORDS: Record<string, (path: string) => string> = {
+  ENOTDIR: (p) => `a part of ${p} is a file, not a directory`,
+  EACCES: (p) => `permission denied: ${p}`,
+  EPERM: (p) => `permission denied: ${p}`,
+  EROFS: (p) => `read-only file system: ${p}`,
+  ENOSPC: (p) => `no space left on the device of ${p}`,
+};
+
 /**
  * A file system error in words a user can act on, with its code: Node's message names the call
  * that failed instead (`EEXIST: file already exists, mkdir '/a'` when `/a` is a file where a
  * directory is wanted).
  */
 export function fsErrorText(err: unknown): string {
-  const e = err as { code?: unknown; path?: unknown; syscall?: unknown; message?: unknown };
+  const e = err as { code?: unknown; path?: unknown; syscall?: unknown; message?: unknown } | null;
   const path = typeof e?.path === 'string' ? e.path : null;
-  const code = typeof e?.code === 'string' ? e.code : null;
-  const words =
-    path === null
-      ? null
-      : code === 'EEXIST' && e.syscall === 'mkdir'
-        ? `${path} is a file, not a directory`
-        : code === 'ENOTDIR'
-          ? `a part of ${path} is a file, not a directory`
-          : code === 'EACCES' || code === 'EPERM'
-            ? `permission denied: ${path}`
-            : code === 'EROFS'
-              ? `read-only file system: ${path}`
-              : code === 'ENOSPC'
-                ? `no space left on the device of ${path}`
-                : null;
-  if (words !== null) return `${words} (${code})`;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (path !== null) {
+    if (code === 'EEXIST' && e?.syscall === 'mkdir') return `${path} is a file, not a directory (EEXIST)`;
+    const words = IN_WORDS[code];
+    if (words !== undefined) return `${words(path)} (${code})`;
+  }
   return typeof e?.message === 'string' ? e.message : String(err);
 }
