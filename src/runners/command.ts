@@ -10,6 +10,7 @@ import type { CommandResult } from '../types.ts';
 import type { OutputSink } from '../util/stdio.ts';
 import { openCapture, type CaptureFile } from './capture-file.ts';
 import { forgetProgram, programPath } from './program-path.ts';
+import { fs } from '../util/fs.ts';
 
 /** What to run: a shell string (`sh -c`) or an argv array (no shell). */
 export type CommandSpec = { shell: string } | { argv: string[] };
@@ -252,10 +253,27 @@ function spawnOrFail(cmd: string[], spec: CommandSpec, log: OutputSink, options:
   try {
     return Bun.spawn(cmd, options);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = cwdProblem(options.cwd) ?? (err instanceof Error ? err.message : String(err));
     log.write('stderr', `${msg}\n`);
     throw new CommandError(display(spec), 127, msg);
   }
+}
+
+/**
+ * Why a spawn in `cwd` failed when the directory is at fault, or `null`. The OS reports a
+ * missing working directory as the program's ENOENT (`posix_spawn 'pwd'`), which blames the
+ * program.
+ */
+function cwdProblem(cwd: string | undefined): string | null {
+  if (cwd === undefined) return null;
+  let st;
+  try {
+    st = fs().statSync(cwd, { throwIfNoEntry: false });
+  } catch {
+    st = undefined;
+  }
+  if (st === undefined) return `the working directory ${cwd} does not exist`;
+  return st.isDirectory() ? null : `the working directory ${cwd} is not a directory`;
 }
 
 /** The result of a command that has exited; a non-zero exit (or a signal: 128 + its number) throws `CommandError`. */

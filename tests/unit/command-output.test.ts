@@ -147,6 +147,20 @@ describe('command output', () => {
     expect(q.events.some((e) => e.type === 'warning' && e.message.includes('cannot create log dir'))).toBe(true);
   });
 
+  test('a working directory that is missing, or a file, is named as the fault, not the program', async () => {
+    using q = quiet();
+    const file = join(q.dir, 'file');
+    writeFileSync(file, '');
+    const missing = join(q.dir, 'missing');
+    q.pm.proc('argv', { cwd: missing }, ['pwd']);
+    q.pm.proc('shell', { cwd: file }, 'pwd');
+    q.pm.start('argv', 'shell');
+    expect(await q.pm.waitForAll({ throwOnFailure: false })).toBe(false);
+    const log = (name: string) => readFileSync(q.pm.getProcs().get(name)!.logFile!, 'utf8');
+    expect(log('argv')).toBe(`the working directory ${missing} does not exist\nCommand failed with exit code 127: pwd\n`);
+    expect(log('shell')).toStartWith(`the working directory ${file} is not a directory\n`);
+  });
+
   test('a capture file has no name, is reused once emptied, and is not made on a nearly full disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parproc-capture-'));
     try {
