@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
+import { symlinkSync } from 'node:fs';
 import { StatPass } from '../../src/files/stat-pass.ts';
 import { Project } from '../helpers/project.ts';
 
@@ -228,6 +229,18 @@ describe('inputs', () => {
     expect(late({ procName: 'x', params: {}, args: {} })).toEqual([p.path('later/x.txt')]);
     const pm = await runOnce((m) => m.proc('pngs', { inputs: regexFiles(p.path('assets'), /\.png$/) }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}).length), ['pngs']);
     expect(pm.results().pngs).toBe(2);
+  });
+
+  test('regexFiles does not follow symlinks (a loop of them is no error), and a /g pattern matches every file', async () => {
+    p.write('tree/a/b/f.txt', '');
+    p.write('tree/a/g.txt', '');
+    p.write('tree/a/h.txt', '');
+    symlinkSync('../..', p.path('tree/a/b/loop'));
+    symlinkSync('/nonexistent', p.path('tree/dangling'));
+    const ctx = { procName: 'x', params: {}, args: {} };
+    expect(regexFiles(p.path('tree'), /\.txt$/)(ctx)).toEqual([p.path('tree/a/b/f.txt'), p.path('tree/a/g.txt'), p.path('tree/a/h.txt')]);
+    // A global regex keeps `lastIndex` between tests: each file is tested afresh.
+    expect(regexFiles(p.path('tree'), /\.txt$/g)(ctx)).toHaveLength(3);
   });
 
   test('an inputs function that throws fails the proc with its message', async () => {
