@@ -59,6 +59,12 @@ function ignoreRegexes(rules: SnippetInput['logIgnore'], succeeded: boolean): Re
   return out;
 }
 
+/** Whether `re` matches the line; a /g or /y pattern from the start each time (it keeps its place between tests). */
+function ignores(re: RegExp, line: string): boolean {
+  re.lastIndex = 0;
+  return re.test(line);
+}
+
 /** Calls `each(line, lineNumber)` for every line of the file, reading it in chunks. */
 export function forEachLine(path: string, each: (line: string, n: number) => void): boolean {
   let fd: number;
@@ -111,7 +117,7 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
   const maxLines = failed ? FAILURE_LINES : SUCCESS_LINES;
   const maxRanges = failed ? Infinity : SUCCESS_RANGES;
   const ok = forEachLine(path, (text, n) => {
-    if (ignore.length > 0 && ignore.some((re) => re.test(text))) return;
+    if (ignore.length > 0 && ignore.some((re) => ignores(re, text))) return;
     const line: [number, string] = [n, text];
     if (wantWhole) {
       whole.push(line);

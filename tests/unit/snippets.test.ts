@@ -74,6 +74,14 @@ describe('snippet extraction', () => {
     expect(f?.ranges[0]?.lines.map(([k]) => k)).toEqual([1, 3, 5]);
   });
 
+  test('a logIgnore RegExp with /g or /y ignores every line it matches, not every other one', () => {
+    const lines = ['warning: noisy', 'warning: noisy', 'warning: noisy', 'warning: real'];
+    for (const re of [/noisy/g, /warning: noisy/y]) {
+      const s = extractSnippet(log(lines), { ...ok, logIgnore: [re] });
+      expect(s?.ranges.flatMap((r) => r.lines.map(([, t]) => t))).toEqual(['warning: real']);
+    }
+  });
+
   test('an all-ignored log never prints an empty frame', () => {
     const path = log(['error: a', 'error: b']);
     expect(extractSnippet(path, { ...failed, logIgnore: [/error/] })).toBeNull();
