@@ -1,5 +1,5 @@
 /** API.md "Helpers and constants": special deps, rdep rules, log-ignore rules, outputs, files. */
-import { join } from './util/path.ts';
+import { walkFiles } from './util/walk.ts';
 import { UserError } from './errors.ts';
 import type { Duration, FileSpecFn, LogIgnoreRule, OutputSpec, RdepRule, SpecialDep } from './types.ts';
 import { parseDuration } from './util/duration.ts';
@@ -83,20 +83,11 @@ export function regexFiles(root: string, pattern: string | RegExp): FileSpecFn {
   return () => {
     checkRoot();
     const out: string[] = [];
-    // A walk of its own: Bun's recursive readdir follows symlinks to directories, and a loop of
-    // them (`current -> .`) ended in ELOOP. Like the globs, symlinks are not followed; like them,
-    // only regular files count.
-    const walk = (dir: string, rel: string): void => {
-      for (const entry of fs().readdirSync(dir, { withFileTypes: true })) {
-        const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-        if (entry.isDirectory()) walk(join(dir, entry.name), path);
-        else if (entry.isFile()) {
-          re.lastIndex = 0; // a /g or /y pattern keeps its place between tests
-          if (re.test(path)) out.push(join(dir, entry.name));
-        }
-      }
-    };
-    walk(root, '');
+    // Regular files, no symlink followed (util/walk.ts).
+    walkFiles(root, (path, rel) => {
+      re.lastIndex = 0; // a /g or /y pattern keeps its place between tests
+      if (re.test(rel)) out.push(path);
+    });
     return out.sort();
   };
 }

@@ -5,8 +5,9 @@
  * existing parent and armed again when it appears, reporting the files found in it. When the OS
  * runs out of watch handles (ENOSPC, EMFILE), it falls back to polling with one warning.
  */
-import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, join, sep } from '../util/path.ts';
+import { walkFiles } from '../util/walk.ts';
 
 /** Polling interval of the fallback (and of `poll: true`). */
 export const POLL_MS = 250;
@@ -36,13 +37,14 @@ const isDir = (p: string): boolean => {
   }
 };
 
-/** Every file under `dir` (recursive), for polling and for a re-created root. */
+/**
+ * Every file under `dir` (recursive), for polling and for a re-created root: no symlink followed,
+ * so a loop of them under a root does not hide its files (util/walk.ts).
+ */
 function filesUnder(dir: string): string[] {
-  try {
-    return (readdirSync(dir, { recursive: true }) as string[]).map((f) => join(dir, f));
-  } catch {
-    return [];
-  }
+  const out: string[] = [];
+  walkFiles(dir, (path) => out.push(path), true);
+  return out;
 }
 
 export class FileWatcher {

@@ -4,7 +4,7 @@
  * trigger is followed by one that must, and the rebuild that comes names only the latter.
  */
 import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcManager, UserError, type RunEvent } from '../../src/index.ts';
@@ -300,22 +300,33 @@ describe('robustness and incremental runs', () => {
     await w.stop();
   });
 
-  test('polling (PARPROC_WATCH_POLL=1, as after ENOSPC/EMFILE) sees changes too', async () => {
+  /** Under polling (PARPROC_WATCH_POLL=1, as after ENOSPC/EMFILE), a write to `file` rebuilds the proc with `inputs`. */
+  async function pollingSees(inputs: string[], file: string): Promise<void> {
     process.env.PARPROC_WATCH_POLL = '1';
     try {
-      write('in.txt', '1');
       const w = watching();
-      w.pm.proc('p', { inputs: ['in.txt'] }, () => void w.runs.push('p'));
+      w.pm.proc('p', { inputs }, () => void w.runs.push('p'));
       await w.start('p');
       const rebuilt = w.nextRebuild();
-      write('in.txt', '22');
-      expect((await rebuilt).changed).toEqual(['in.txt']);
+      write(file, '22');
+      expect((await rebuilt).changed).toEqual([file]);
       await w.nextRunEnd();
       expect(w.count('p')).toBe(2);
       await w.stop();
     } finally {
       delete process.env.PARPROC_WATCH_POLL;
     }
+  }
+
+  test('polling (PARPROC_WATCH_POLL=1, as after ENOSPC/EMFILE) sees changes too', async () => {
+    write('in.txt', '1');
+    await pollingSees(['in.txt'], 'in.txt');
+  });
+
+  test('polling with a loop of symlinks under a watched directory still sees its files change', async () => {
+    write('src/a/in.txt', '1');
+    symlinkSync('..', join(dir, 'src', 'a', 'loop'));
+    await pollingSees(['src/**/*.txt'], 'src/a/in.txt');
   });
 
   test('with the task DB and hash fingerprints, restoring a file\'s content makes its proc up to date again', async () => {
