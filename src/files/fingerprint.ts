@@ -25,18 +25,39 @@ export function fingerprintFiles(
     const fp: FileFingerprint = [st.mtimeMs, st.size];
     if (mode === 'hash') {
       const prev = previous?.[k];
-      fp[2] = prev && prev[0] === fp[0] && prev[1] === fp[1] && prev[2] !== undefined ? prev[2] : hashFile(abs);
+      const hash = prev && prev[0] === fp[0] && prev[1] === fp[1] && prev[2] !== undefined ? prev[2] : contentHash(abs, st.size);
+      if (hash !== undefined) fp[2] = hash;
     }
     out[k] = fp;
   }
   return out;
 }
 
-function hashFile(abs: string): string {
+/** Files up to this size are hashed in one read; bigger ones chunk by chunk, in bounded memory. */
+const WHOLE_MAX = 64 * 1024 * 1024;
+const CHUNK = 16 * 1024 * 1024;
+
+/**
+ * A file's content hash; `undefined` when it cannot be read, so that its mtime and size decide
+ * (an empty hash for every unreadable file, as before, made a changed file look the same). A
+ * big file is hashed a chunk at a time (a 5 GB input was read whole, or not at all: past 2 GB
+ * the read fails), the hash of its chunks' hashes, marked `c` apart from a whole-file hash.
+ */
+export function contentHash(abs: string, size: number, wholeMax = WHOLE_MAX, chunk = CHUNK): string | undefined {
+  const f = fs();
   try {
-    return Bun.hash(fs().readFileSync(abs)).toString(16);
+    if (size <= wholeMax) return Bun.hash(f.readFileSync(abs)).toString(16);
+    const fd = f.openSync(abs, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(chunk);
+      const parts: string[] = [];
+      for (let got = f.readSync(fd, buf, 0, chunk, null); got > 0; got = f.readSync(fd, buf, 0, chunk, null)) parts.push(Bun.hash(buf.subarray(0, got)).toString(16));
+      return `c${Bun.hash(parts.join(',')).toString(16)}`;
+    } finally {
+      f.closeSync(fd);
+    }
   } catch {
-    return '';
+    return undefined;
   }
 }
 

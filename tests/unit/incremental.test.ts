@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
-import { symlinkSync } from 'node:fs';
+import { symlinkSync, utimesSync } from 'node:fs';
 import { StatPass } from '../../src/files/stat-pass.ts';
+import { compareFingerprints, contentHash, fingerprintFiles } from '../../src/files/fingerprint.ts';
 import { Project } from '../helpers/project.ts';
 
 // Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
@@ -247,6 +248,32 @@ describe('inputs', () => {
     const pm = await runOnce((m) => m.proc('bad', { inputs: () => { throw new Error('no such target'); } }, () => 1), ['bad']);
     expect(pm.getProcs().get('bad')).toMatchObject({ state: 'failed', error: 'exception' });
     expect(pm.getProcs().get('bad')?.moreInfo).toContain('no such target');
+  });
+});
+
+describe('content hashes', () => {
+  test('a big file is hashed a chunk at a time; a change of one byte at the same size shows', () => {
+    p.write('big.bin', 'abcdefghij');
+    const big = p.path('big.bin');
+    // Thresholds made small here: over 4 bytes a file is read 3 bytes at a time.
+    const chunked = contentHash(big, 10, 4, 3);
+    expect(chunked).toStartWith('c');
+    expect(contentHash(big, 10)).not.toBe(chunked);
+    p.write('big.bin', 'abcdefghiJ');
+    expect(contentHash(big, 10, 4, 3)).not.toBe(chunked);
+  });
+
+  test('an input that cannot be read has no hash: its mtime and size decide, and a change is seen', () => {
+    p.write('d/x.txt', '1');
+    const dir = p.path('d');
+    expect(contentHash(dir, 4096)).toBeUndefined();
+    const key = (abs: string) => abs;
+    const before = fingerprintFiles([dir], key, 'hash', null);
+    expect(before[dir]).toHaveLength(2);
+    // Touched: an empty hash for both (the old answer for any unreadable file) hid the change.
+    utimesSync(dir, new Date(), new Date(Date.now() + 5000));
+    const after = fingerprintFiles([dir], key, 'hash', before);
+    expect(compareFingerprints(before, after, 'hash')).toBe(`input changed: ${dir}`);
   });
 });
 
