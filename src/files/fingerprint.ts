@@ -3,7 +3,7 @@
  * only when mtime or size differ from the cached fingerprint (the fast path reuses its hash).
  */
 import type { FileFingerprint, InputFingerprints } from '../cache/task-store.ts';
-import { fs } from '../util/fs.ts';
+import { fs, readInChunks } from '../util/fs.ts';
 import { statFile, type FileStat } from './stat-pass.ts';
 
 /** Fingerprints of `paths` (keyed by `key(path)`); `stat` may share stats between checks (`StatPass`). */
@@ -47,15 +47,9 @@ export function contentHash(abs: string, size: number, wholeMax = WHOLE_MAX, chu
   const f = fs();
   try {
     if (size <= wholeMax) return Bun.hash(f.readFileSync(abs)).toString(16);
-    const fd = f.openSync(abs, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(chunk);
-      const parts: string[] = [];
-      for (let got = f.readSync(fd, buf, 0, chunk, null); got > 0; got = f.readSync(fd, buf, 0, chunk, null)) parts.push(Bun.hash(buf.subarray(0, got)).toString(16));
-      return `c${Bun.hash(parts.join(',')).toString(16)}`;
-    } finally {
-      f.closeSync(fd);
-    }
+    const parts: string[] = [];
+    readInChunks(abs, chunk, (bytes) => parts.push(Bun.hash(bytes).toString(16)));
+    return `c${Bun.hash(parts.join(',')).toString(16)}`;
   } catch {
     return undefined;
   }

@@ -10,7 +10,7 @@ import { dirname, resolve } from '../util/path.ts';
 import { trackedImports } from '../files/imports.ts';
 import { displayPath } from '../files/inputs.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
-import { fs } from '../util/fs.ts';
+import { fs, readInChunks } from '../util/fs.ts';
 
 /** Bumped when what goes into a key changes: old artifacts are then never matched. */
 export const KEY_FORMAT = 'parproc-key/1';
@@ -63,10 +63,14 @@ export function sourceHash(file: string): string {
   return h;
 }
 
+/** Bytes read at a time for an input's content hash. */
+const HASH_CHUNK = 16 * 1024 * 1024;
+
 /** Content hashes by path, mtime and size: a file is read once per process while unchanged. */
 const contentHashes = new Map<string, { mtimeMs: number; size: number; hash: string }>();
 
-function contentHash(abs: string): string {
+/** An input's content hash in keys (`missing`, `dir`, or 32 hex digits of its SHA-256). */
+export function inputHash(abs: string): string {
   let st;
   try {
     st = fs().statSync(abs);
@@ -78,7 +82,11 @@ function contentHash(abs: string): string {
   if (seen && seen.mtimeMs === st.mtimeMs && seen.size === st.size) return seen.hash;
   let hash: string;
   try {
-    hash = sha(fs().readFileSync(abs)).slice(0, 32);
+    // A chunk at a time: the same digest as the whole file's, in bounded memory (an input over
+    // 2 GB could not be read whole, and every such file hashed as 'unreadable', one key for any content).
+    const hasher = new Bun.CryptoHasher('sha256');
+    readInChunks(abs, Math.max(1, Math.min(st.size, HASH_CHUNK)), (bytes) => hasher.update(bytes));
+    hash = hasher.digest('hex').slice(0, 32);
   } catch {
     hash = 'unreadable';
   }
@@ -115,7 +123,7 @@ export function procKey(node: ProcNode, root: string, sourceRoot: string | null,
   const inputs: Record<string, string> = {};
   for (const k of Object.keys(node.inputs ?? {}).sort()) {
     const abs = resolve(base, k);
-    inputs[projectPath(abs, root)] = contentHash(abs);
+    inputs[projectPath(abs, root)] = inputHash(abs);
   }
   const deps: Record<string, string> = {};
   for (const d of node.depNodes) deps[d.name] = depKeys(d) ?? 'unknown';

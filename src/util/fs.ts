@@ -34,3 +34,15 @@ export function fsErrorText(err: unknown): string {
   }
   return typeof e?.message === 'string' ? e.message : String(err);
 }
+
+/** Reads `path` a chunk of at most `size` bytes at a time (bounded memory for any file). Throws as node:fs does. */
+export function readInChunks(path: string, size: number, each: (bytes: Uint8Array) => void): void {
+  const f = fs();
+  const fd = f.openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    for (let got = f.readSync(fd, buf, 0, size, null); got > 0; got = f.readSync(fd, buf, 0, size, null)) each(buf.subarray(0, got));
+  } finally {
+    f.closeSync(fd);
+  }
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ARTIFACT_FORMAT, ArtifactError, packArtifact, restoreArtifact } from '../../src/remote/artifact.ts';
 import { remoteConfig } from '../../src/remote/config.ts';
 import { readTar, writeTar } from '../../src/remote/tar.ts';
+import { inputHash } from '../../src/remote/keys.ts';
 import * as nodeTar from 'tar';
 import { startCacheServer, type CacheServer } from '../helpers/cache-server.ts';
 import { projectPerTest } from '../helpers/project.ts';
@@ -103,6 +104,21 @@ describe('artifacts', () => {
 });
 
 describe('settings', () => {
+  test("an input's hash in keys is its SHA-256, read a chunk at a time past 16 MB", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parproc-keyhash-'));
+    try {
+      const big = join(dir, 'big.bin');
+      const data = new Uint8Array(20 * 1024 * 1024 + 7).map((_, i) => (i * 31) & 0xff);
+      writeFileSync(big, data);
+      const whole = new Bun.CryptoHasher('sha256').update(data).digest('hex').slice(0, 32);
+      expect(inputHash(big)).toBe(whole);
+      expect(inputHash(join(dir, 'nope'))).toBe('missing');
+      expect(inputHash(dir)).toBe('dir');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("the option first, then parproc's variables, then turbo's; off without a URL", () => {
     const env = { TURBO_TOKEN: 'tt', TURBO_TEAM: 'turbo-team', PARPROC_REMOTE_CACHE_TEAM: 'pp-team', TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'sk' };
     expect(remoteConfig(null, env)).toBeNull();
