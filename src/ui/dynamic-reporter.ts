@@ -13,7 +13,7 @@ import pc from './colors.ts';
 import type { ProcStateEvent, RunEvent } from '../events.ts';
 import { onPrompt } from '../prompt.ts';
 import { REMOTE_NOTE, formatDuration, stateIcon } from './format.ts';
-import { framedSnippet, plainSnippet } from './frame.ts';
+import { columnsOf, framedSnippet, keepStart, plainSnippet } from './frame.ts';
 import { extractSnippet } from './snippets.ts';
 import type { ReporterContext } from './static-reporter.ts';
 import { endLines, wantsSnippet } from './static-reporter.ts';
@@ -142,7 +142,8 @@ export class DynamicReporter {
       this.#queued.push(`${stateIcon(e.state, null)} ${fileLink(e.name, e.logFile)}${dur}${remote}`);
       return;
     }
-    const [first = '', ...detail] = endLines({ ...e, outputBytes: 0 }, this.#ctx);
+    // Its snippet is framed below, not printed plain as well.
+    const [first = '', ...detail] = endLines(e, this.#ctx, false);
     this.#queued.push(fileLinkName(first, e.name, e.logFile), ...detail);
     if (wantsSnippet(e, this.#ctx) && e.logFile !== null) {
       const snippet = extractSnippet(e.logFile, {
@@ -238,10 +239,11 @@ export class DynamicReporter {
     for (const [name, r] of shown) {
       const elapsed = now - r.startedAt;
       const right = `${r.expectedMs ? `${progressBar(elapsed, r.expectedMs)} ` : ''}${pc.dim(formatDuration(elapsed))}`;
-      const rightWidth = visibleWidth(right);
-      const maxName = Math.max(8, width - rightWidth - 4);
-      const label = [...name].length > maxName ? `${[...name].slice(0, maxName - 1).join('')}…` : name;
-      const pad = ' '.repeat(Math.max(1, width - 3 - [...label].length - rightWidth));
+      const rightWidth = columnsOf(right);
+      // By columns: a wide character (emoji, CJK) in a name takes two, and a line one column too
+      // wide wraps, which throws off the redraw of the whole area.
+      const label = keepStart(name, Math.max(8, width - rightWidth - 4));
+      const pad = ' '.repeat(Math.max(1, width - 3 - columnsOf(label) - rightWidth));
       lines.push(`${spin} ${fileLink(label, r.logFile)}${pad}${right}`);
     }
     if (entries.length > shown.length) lines.push(pc.dim(`  +${entries.length - shown.length} more running`));
@@ -267,10 +269,6 @@ function fileLinkName(line: string, name: string, logFile: string | null): strin
   const at = line.indexOf(` ${name}`);
   if (at < 0) return line;
   return `${line.slice(0, at + 1)}${fileLink(name, logFile)}${line.slice(at + 1 + name.length)}`;
-}
-
-function visibleWidth(s: string): number {
-  return [...Bun.stripANSI(s)].length;
 }
 
 function countLines(s: string): number {

@@ -16,12 +16,59 @@ export function plainSnippet(s: Snippet, indent = '    '): string[] {
   return out;
 }
 
-/** Splits `text` into pieces of at most `width` columns (by code points). */
+/** The columns `s` takes on a terminal: a wide character (emoji, CJK) 2, an escape sequence 0. */
+export const columnsOf = (s: string): number => Bun.stringWidth(s);
+
+let segmenter: Intl.Segmenter | null = null;
+/** `s` as the characters a terminal draws (grapheme clusters: an emoji with its joiners is one). */
+function graphemes(s: string): string[] {
+  // ASCII, the usual case, without the segmenter (its first use costs about 1.5 ms).
+  if (/^[\x20-\x7e]*$/.test(s)) return s.split('');
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return Array.from(segmenter.segment(s), (g) => g.segment);
+}
+
+/** `s` cut to at most `room` columns, keeping its start and ending in `…` when cut. */
+export function keepStart(s: string, room: number): string {
+  if (columnsOf(s) <= room) return s;
+  let out = '';
+  let w = 1;
+  for (const g of graphemes(s)) {
+    const gw = columnsOf(g);
+    if (w + gw > room) break;
+    out += g;
+    w += gw;
+  }
+  return `${out}…`;
+}
+
+/** `s` cut to at most `room` columns, keeping its end and starting with `…` when cut. */
+export function keepEnd(s: string, room: number): string {
+  if (columnsOf(s) <= room) return s;
+  const gs = graphemes(s);
+  let at = gs.length;
+  let w = 1;
+  while (at > 0 && w + columnsOf(gs[at - 1] as string) <= room) w += columnsOf(gs[--at] as string);
+  return `…${gs.slice(at).join('')}`;
+}
+
+/** Splits `text` into pieces of at most `width` columns (a wide character never split). */
 export function wrap(text: string, width: number): string[] {
-  const chars = [...text];
-  if (width <= 0 || chars.length <= width) return [text];
+  if (width <= 0 || columnsOf(text) <= width) return [text];
   const out: string[] = [];
-  for (let i = 0; i < chars.length; i += width) out.push(chars.slice(i, i + width).join(''));
+  let piece = '';
+  let w = 0;
+  for (const g of graphemes(text)) {
+    const gw = columnsOf(g);
+    if (w + gw > width && piece !== '') {
+      out.push(piece);
+      piece = '';
+      w = 0;
+    }
+    piece += g;
+    w += gw;
+  }
+  if (piece !== '') out.push(piece);
   return out;
 }
 
@@ -34,13 +81,10 @@ export function framedSnippet(title: string, s: Snippet, width: number): string[
   const w = Math.max(20, width);
   const inner = w - 4;
   // A title longer than the border (a deep log path on a narrow terminal) keeps its end.
-  const room = w - 6;
-  const chars = [...title];
-  const fitted = chars.length <= room ? title : `…${chars.slice(chars.length - room + 1).join('')}`;
-  const top = `╭─ ${fitted} `;
-  const out = [paint(top + '─'.repeat(Math.max(0, w - [...top].length - 1)) + '╮')];
+  const top = `╭─ ${keepEnd(title, w - 6)} `;
+  const out = [paint(top + '─'.repeat(Math.max(0, w - columnsOf(top) - 1)) + '╮')];
   const line = (text: string) => {
-    for (const piece of wrap(text, inner)) out.push(`${paint('│')} ${piece}${' '.repeat(Math.max(0, inner - [...piece].length))} ${paint('│')}`);
+    for (const piece of wrap(text, inner)) out.push(`${paint('│')} ${piece}${' '.repeat(Math.max(0, inner - columnsOf(piece)))} ${paint('│')}`);
   };
   for (const r of s.ranges) {
     line(header(r.start, r.end));

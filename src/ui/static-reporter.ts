@@ -29,7 +29,7 @@ export interface StaticReporterOptions extends ReporterContext {
 }
 
 /** The end line of a proc, plus indented detail lines (output paths, snippet). */
-export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: ReporterContext): string[] {
+export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: ReporterContext, withSnippet = true): string[] {
   const dur = e.durationMs === null ? '' : ` ${pc.dim(formatDuration(e.durationMs))}`;
   const bad = e.state === 'failed' || e.state === 'failed-dep';
   let why = '';
@@ -47,7 +47,7 @@ export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: Repo
     why = ` ${REMOTE_NOTE}`;
   }
   const lines = [`${stateIcon(e.state, e.error)} ${e.name}${dur}${bad ? pc.red(why) : pc.dim(why)}`, ...detail];
-  if (wantsSnippet(e, ctx) && e.logFile !== null) {
+  if (withSnippet && wantsSnippet(e, ctx) && e.logFile !== null) {
     const snippet = extractSnippet(e.logFile, {
       state: e.state,
       error: e.error,

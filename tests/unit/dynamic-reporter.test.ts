@@ -50,6 +50,37 @@ describe('the live display', () => {
     expect(lines.filter((l) => l.startsWith('│')).every((l) => [...l].length === 60 || [...l].length === 40)).toBe(true);
   });
 
+  test('a wide character (emoji, CJK) is two columns: no line of the live area or of a frame is wider than the terminal', () => {
+    const t = fakeTerminal(30, 20);
+    const r = new DynamicReporter(t.term, ctx);
+    writeFileSync(join(dir, 'wide.log'), `error: 构建失败 ${'🚀'.repeat(15)} ${'中文'.repeat(6)}\n`);
+    r.onEvent({ type: 'run-start', at: Date.now() });
+    r.onEvent(state(`部署 ${'🚀'.repeat(12)} with a long name`, 'running'));
+    r.onEvent({ type: 'watch-ready', at: Date.now() }); // draws the live area at once
+    r.onEvent(state('wide', 'failed', { error: 'exception', moreInfo: 'x', durationMs: 1, outputBytes: 80 }));
+    r.onEvent({ type: 'run-end', at: Date.now(), ok: false, durationMs: 2, criticalPath: [] });
+    r.dispose();
+    const lines = t.writes.join('').split('\n');
+    const running = lines.find((l) => l.includes('部署')) as string;
+    expect(running).toContain('…');
+    expect(Bun.stringWidth(running)).toBeLessThanOrEqual(30);
+    expect(lines.filter((l) => /[╭│╰]/.test(Bun.stripANSI(l))).map((l) => Bun.stringWidth(l))).toEqual(Array(6).fill(30));
+  });
+
+  test("a failure's snippet is shown once, framed (not also plain above the frame)", () => {
+    const t = fakeTerminal(60, 20);
+    const r = new DynamicReporter(t.term, ctx);
+    writeFileSync(join(dir, 'once.log'), 'error: shown once\n');
+    r.onEvent({ type: 'run-start', at: Date.now() });
+    r.onEvent(state('once', 'failed', { error: 'exception', moreInfo: 'x', durationMs: 1, outputBytes: 18 }));
+    r.onEvent({ type: 'run-end', at: Date.now(), ok: false, durationMs: 2, criticalPath: [] });
+    r.dispose();
+    const out = Bun.stripANSI(t.writes.join(''));
+    expect(out.match(/error: shown once/g)).toHaveLength(1);
+    expect(out).toMatch(/│ error: shown once +│/);
+    expect(out).not.toContain('    log: ');
+  });
+
   test('nothing is written when nothing changed, and the cursor comes back at the end', () => {
     const t = fakeTerminal(80, 20);
     const r = new DynamicReporter(t.term, ctx);
