@@ -59,6 +59,20 @@ function ignoreRegexes(rules: SnippetInput['logIgnore'], succeeded: boolean): Re
   return out;
 }
 
+/**
+ * The longest line a snippet shows, in characters. A minified bundle's error line can be
+ * hundreds of KB: printed whole, or wrapped in a frame, it flooded the terminal (a 300 KB line
+ * made a frame of 3,951 rows). The log keeps it whole.
+ */
+const MAX_LINE = 400;
+
+function clipLine(text: string): string {
+  if (text.length <= MAX_LINE) return text;
+  // Not between the two halves of a character outside the BMP.
+  const at = (text.charCodeAt(MAX_LINE - 1) & 0xfc00) === 0xd800 ? MAX_LINE - 1 : MAX_LINE;
+  return `${text.slice(0, at)}… (${text.length - at} more characters in the log)`;
+}
+
 /** Whether `re` matches the line; a /g or /y pattern from the start each time (it keeps its place between tests). */
 function ignores(re: RegExp, line: string): boolean {
   re.lastIndex = 0;
@@ -118,7 +132,8 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
   const maxRanges = failed ? Infinity : SUCCESS_RANGES;
   const ok = forEachLine(path, (text, n) => {
     if (ignore.length > 0 && ignore.some((re) => ignores(re, text))) return;
-    const line: [number, string] = [n, text];
+    // `--full-log` asked for the whole log: its lines are not clipped.
+    const line: [number, string] = [n, wantWhole ? text : clipLine(text)];
     if (wantWhole) {
       whole.push(line);
       return;

@@ -82,6 +82,19 @@ describe('snippet extraction', () => {
     }
   });
 
+  test('a very long line is clipped in the snippet (the log keeps it whole); --full-log shows it whole', () => {
+    const long = `error: ${'x'.repeat(300_000)}`;
+    const s = extractSnippet(log(['before', long, 'after']), failed)!;
+    const shown = s.ranges.flatMap((r) => r.lines.map(([, t]) => t));
+    expect(shown).toContain(`error: ${'x'.repeat(393)}… (299607 more characters in the log)`);
+    expect(Math.max(...shown.map((t) => t.length))).toBeLessThan(500);
+    // Clipped between the halves of an emoji: the whole emoji goes.
+    const emoji = extractSnippet(log([`error: ${'x'.repeat(392)}🚀 and more`]), failed)!;
+    expect(emoji.ranges[0]?.lines[0]?.[1]).toStartWith(`error: ${'x'.repeat(392)}… (`);
+    const whole = extractSnippet(log([long]), { ...failed, fullLogOnFailure: true })!;
+    expect(whole.ranges[0]?.lines[0]?.[1]).toBe(long);
+  });
+
   test('an all-ignored log never prints an empty frame', () => {
     const path = log(['error: a', 'error: b']);
     expect(extractSnippet(path, { ...failed, logIgnore: [/error/] })).toBeNull();
