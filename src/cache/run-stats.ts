@@ -95,15 +95,17 @@ function isStat(s: unknown): s is Stat {
   return typeof (s as Stat | null)?.l === 'string' && Array.isArray((s as Stat).d) && allNumbers((s as Stat).d);
 }
 
+/**
+ * The document's procs without a prototype: a proc named `constructor` finds no inherited
+ * member, and one named `__proto__` is an entry like any other (on a plain object, assigning it
+ * set the prototype and the entry was lost).
+ */
+const noPrototype = (procs: object): Record<string, Stat> => Object.setPrototypeOf(procs, null) as Record<string, Stat>;
+
 /** Folds one history row into the document. */
 function add(doc: Doc, proc: string, duration: number, status: string, cache: string | null): void {
   let s = doc.procs[proc];
-  if (!isStat(s)) {
-    s = { l: status, d: [] };
-    // Defined, not assigned, for a proc named `__proto__` (assigning would set the prototype).
-    if (proc === '__proto__') Object.defineProperty(doc.procs, proc, { value: s, enumerable: true, writable: true, configurable: true });
-    else doc.procs[proc] = s;
-  }
+  if (!isStat(s)) s = doc.procs[proc] = { l: status, d: [] };
   s.l = status;
   if (status === 'success' && cache === null) {
     s.d.unshift(duration);
@@ -130,13 +132,13 @@ export function weightedMean(newestFirst: readonly number[]): number | null {
  * Its entries are checked where they are used (`isStat`).
  */
 function parse(text: string | undefined): Doc {
-  if (text === undefined) return { upTo: 0, procs: {}, pruned: 0 };
+  if (text === undefined) return { upTo: 0, procs: noPrototype({}), pruned: 0 };
   try {
     const doc = JSON.parse(text) as Partial<Doc>;
-    if (typeof doc?.upTo !== 'number' || typeof doc.procs !== 'object' || doc.procs === null || Array.isArray(doc.procs)) return { upTo: 0, procs: {}, pruned: 0 };
-    return { upTo: doc.upTo, procs: doc.procs, pruned: typeof doc.pruned === 'number' ? doc.pruned : 0 };
+    if (typeof doc?.upTo !== 'number' || typeof doc.procs !== 'object' || doc.procs === null || Array.isArray(doc.procs)) return { upTo: 0, procs: noPrototype({}), pruned: 0 };
+    return { upTo: doc.upTo, procs: noPrototype(doc.procs), pruned: typeof doc.pruned === 'number' ? doc.pruned : 0 };
   } catch {
-    return { upTo: 0, procs: {}, pruned: 0 };
+    return { upTo: 0, procs: noPrototype({}), pruned: 0 };
   }
 }
 

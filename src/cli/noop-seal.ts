@@ -122,25 +122,24 @@ export function invocation(argv: readonly string[]): Invocation | null {
   };
 }
 
-/** A file as it is now, for comparing (`[path]` when missing or out of reach: a file on the way). */
-export function stampOf(p: string, strict: boolean): Stamp {
-  let st;
+/** A path's stats; `undefined` when it is missing or out of reach (a file on the way, no permission). */
+function statOf(p: string) {
   try {
-    st = fs().statSync(p, { throwIfNoEntry: false });
+    return fs().statSync(p, { throwIfNoEntry: false });
   } catch {
-    return [p];
+    return undefined;
   }
+}
+
+/** A file as it is now, for comparing (`[path]` when missing or out of reach). */
+export function stampOf(p: string, strict: boolean): Stamp {
+  const st = statOf(p);
   if (st === undefined) return [p];
   return strict ? [p, st.mtimeMs, st.size, st.ctimeMs, st.ino] : [p, st.mtimeMs, st.size];
 }
 
 function matches(s: Stamp): boolean {
-  let st;
-  try {
-    st = fs().statSync(s[0], { throwIfNoEntry: false });
-  } catch {
-    st = undefined;
-  }
+  const st = statOf(s[0]);
   if (st === undefined) return s.length === 1;
   if (s.length === 1 || st.mtimeMs !== s[1] || st.size !== s[2]) return false;
   return s.length === 3 || (st.ctimeMs === s[3] && st.ino === s[4]);

@@ -24,14 +24,20 @@ export interface SiteCapture {
  * source-mapped paths (`../../src/x.ts`), and a user's module is always loaded by absolute path.
  */
 function parseFrame(line: string): [file: string, line: string, column: string] | null {
-  const at = line.indexOf('at ');
-  if (at < 0) return null;
-  let loc = line.slice(at + 3).trim();
-  if (loc.endsWith(')')) loc = loc.slice(loc.lastIndexOf('(') + 1, -1);
+  const loc = frameLocation(line);
+  if (loc === null) return null;
   const m = /^(.*):(\d+):(\d+)$/.exec(loc);
   if (!m) return null;
   const file = (m[1] as string).replace(/^file:\/\//, '');
   return file.startsWith('/') ? [file, m[2] as string, m[3] as string] : null;
+}
+
+/** Where a stack line points: `/a/b.ts:1:2` of `at f (/a/b.ts:1:2)` or `at /a/b.ts:1:2`; `null` without `at `. */
+function frameLocation(line: string): string | null {
+  const at = line.indexOf('at ');
+  if (at < 0) return null;
+  const loc = line.slice(at + 3).trim();
+  return loc.endsWith(')') ? loc.slice(loc.lastIndexOf('(') + 1, -1) : loc;
 }
 
 const dirname = (path: string): string => path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '/';
@@ -82,8 +88,7 @@ export function isOwnStackLine(line: string): boolean {
   if (line.includes(`${ownDirectory()}/`) || line.includes('/$bunfs/') || line.includes('(node:')) return true;
   // The binary's source-mapped paths are relative to where it was built: `src/x.ts` when built in
   // the project, `../../src/x.ts` elsewhere. A user's module is always loaded by absolute path.
-  const end = line.trimEnd();
-  const loc = end.endsWith(')') ? end.slice(end.lastIndexOf('(') + 1, -1) : end.slice(end.indexOf('at ') + 3);
+  const loc = frameLocation(line) ?? '';
   return /^[^/[][^()]*:\d+:\d+$/.test(loc) && !/^(?:node|file):/.test(loc);
 }
 
