@@ -19,6 +19,8 @@ import { plainFiles, unchangedInputs } from './quick-check.ts';
 import type { CheckVerdict } from '../scheduler/host.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { RunRecord } from './task-store.ts';
+import { appendRuns, PendingRuns, ROTATE_BYTES } from './history-journal.ts';
+import { fs, fsErrorText } from '../util/fs.ts';
 import { procKey, type ProcKey } from '../remote/keys.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
 
@@ -64,6 +66,8 @@ export class Incremental {
   #checked: Map<string, FileStat | null> | null = null;
   /** Whether the last check was decided by `#unchanged`. */
   #quick = false;
+  /** History rows for the journal (history-journal.ts): this run has not needed the task DB. */
+  #journal = new PendingRuns(() => this.#writeJournal(true));
 
   constructor(host: IncrementalHost) {
     this.#host = host;
@@ -81,7 +85,7 @@ export class Incremental {
     const abs = resolve(path);
     if (this.#storePath === abs) return this.#store;
     if (this.#failedPath === abs) return null;
-    this.close();
+    this.#closeStore();
     // bun:sqlite is loaded with the first DB: a run without one never pays for it.
     const { openStore } = require('./sqlite-store.ts') as typeof import('./sqlite-store.ts');
     const opened = openStore(abs);
@@ -90,9 +94,12 @@ export class Incremental {
       this.#host.warn(opened.warning);
       return null;
     }
+    if (opened.warning !== null) this.#host.warn(opened.warning);
     opened.store.onError((m) => this.#host.warn(m));
     this.#store = opened.store;
     this.#storePath = abs;
+    // Rows kept for the journal go in with this run's others.
+    this.#writeJournal(false);
     return this.#store;
   }
 
@@ -224,8 +231,8 @@ export class Incremental {
   }
 
   /**
-   * A proc without deps or inputs always runs (SPEC 6): its check reads no cache, so the first
-   * proc of a small run starts before the task DB is opened (`warm`, while it runs).
+   * A proc without deps or inputs always runs (SPEC 6): its check reads no cache, so a run of
+   * such procs may never open the task DB (its history goes to the journal: `record`).
    */
   #alwaysRuns(node: ProcNode, o: Readonly<Options>): CheckVerdict {
     node.inputs = null;
@@ -264,9 +271,9 @@ export class Incremental {
 
   ranOneThatAlwaysRuns = false;
 
-  /** Opens the task DB now if it is not open yet (called while a proc runs, so the run's record waits less). */
+  /** Compiles the task DB's end-of-run statements while a proc runs, when the DB is open already. */
   warm(): void {
-    this.store()?.prepare();
+    this.#store?.prepare();
   }
 
   root(): string {
@@ -319,15 +326,55 @@ export class Incremental {
     return node.inputs === null ? null : mtimesOf(node.inputs);
   }
 
-  /** Records an execution: a history row, and on success the cached result. */
+  /**
+   * Records an execution: a history row, and on success the cached result. A run that has not
+   * needed the task DB does not open it for history alone: the rows wait for its journal.
+   */
   record(node: ProcNode, outcome: Outcome, startedAt: number, endedAt: number): void {
+    const path = this.#host.options().taskDbPath;
+    if (path === null) return;
+    const status: RunRecord['status'] = outcome.state === 'failed' ? (outcome.error === 'timeout' ? 'timeout' : 'failed') : 'success';
+    const run: RunRecord = { runId: this.runId, name: node.name, startedAt, endedAt, status };
+    // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
+    const caches = outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0);
+    if (!caches && path !== this.#storeOption) {
+      this.#journal.add(resolve(path), run);
+      return;
+    }
     const store = this.store();
     if (!store) return;
-    const status: RunRecord['status'] = outcome.state === 'failed' ? (outcome.error === 'timeout' ? 'timeout' : 'failed') : 'success';
-    store.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status });
-    // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
-    if (outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0)) {
-      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key: node.key });
+    store.recordRun(run);
+    if (caches) store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key: node.key });
+  }
+
+  /** Rows for the DB at `db` go to the open store when it is that DB's; whether they did. */
+  #into(db: string, runs: readonly RunRecord[]): boolean {
+    if (this.#store === null || this.#storePath !== db) return false;
+    for (const r of runs) this.#store.recordRun(r);
+    return true;
+  }
+
+  /**
+   * Writes the rows waiting for the journal: into the store if it has been opened since, else
+   * appended to the journal. With `open` (not while closing), the DB is opened for them when it
+   * does not exist yet (the first run makes it), when the journal cannot be written, and when the
+   * journal has grown enough to fold.
+   */
+  #writeJournal(open: boolean): void {
+    const pending = this.#journal.take();
+    if (pending === null || this.#into(pending.db, pending.runs)) return;
+    const { db, runs } = pending;
+    const ours = (): boolean => open && this.#host.options().taskDbPath !== null && resolve(this.#host.options().taskDbPath as string) === db;
+    const viaStore = (): void => {
+      this.store();
+      this.#into(db, runs);
+    };
+    if (ours() && !fs().existsSync(db)) return viaStore();
+    try {
+      if (appendRuns(db, runs) >= ROTATE_BYTES && ours()) this.store();
+    } catch (err) {
+      if (ours()) return viaStore();
+      this.#host.warn(`task DB ${db}: writing its history journal failed (${fsErrorText(err)}); this run's history is not kept`);
     }
   }
 
@@ -340,10 +387,16 @@ export class Incremental {
 
   /** Commits batched writes (at the end of each run), retrying a while if the DB is locked. */
   async flush(): Promise<void> {
+    this.#writeJournal(true);
     await this.#store?.settle();
   }
 
   close(): void {
+    this.#writeJournal(false);
+    this.#closeStore();
+  }
+
+  #closeStore(): void {
     this.#store?.close();
     this.#store = null;
     this.#storePath = null;
