@@ -26,6 +26,8 @@ export const journalPath = (db: string): string => `${db}-history`;
 
 /** A folded journal this big is renamed (and a new one begun), so it does not grow without end. */
 export const ROTATE_BYTES = 256 * 1024;
+/** A fold reads a journal this much at a time. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 /** An old journal is deleted once nothing has been written to it for this long. */
 export const QUIET_MS = 60_000;
 
@@ -84,10 +86,11 @@ export interface Folded {
 
 const NOTHING: Folded = { rows: 0, damaged: 0 };
 
-/** When a journal is rotated and an old one deleted (tests use small values), and the time now. */
+/** When a journal is rotated and an old one deleted, how much is read at a time (tests use small values), and the time now. */
 export interface FoldTuning {
   rotateBytes?: number;
   quietMs?: number;
+  chunkBytes?: number;
   now?: number;
 }
 
@@ -97,7 +100,12 @@ export interface FoldTuning {
  * nothing was added since the last fold. Throws SQLite's errors (a busy DB: the next open folds).
  */
 export function foldJournal(db: Database, dbPath: string, tuning: FoldTuning = {}): Folded {
-  const t: Tuned = { rotateBytes: tuning.rotateBytes ?? ROTATE_BYTES, quietMs: tuning.quietMs ?? QUIET_MS, now: tuning.now ?? Date.now() };
+  const t: Tuned = {
+    rotateBytes: tuning.rotateBytes ?? ROTATE_BYTES,
+    quietMs: tuning.quietMs ?? QUIET_MS,
+    chunkBytes: tuning.chunkBytes ?? CHUNK_BYTES,
+    now: tuning.now ?? Date.now(),
+  };
   const live = journalPath(dbPath);
   const liveSt = statOf(live);
   const oldSt = statOf(`${live}.old`);
@@ -131,9 +139,17 @@ function foldLocked(db: Database, live: string, t: Tuned): Folded {
     seen.add(st.ino);
     let from = marks.get(st.ino) ?? 0;
     if (from > st.size) from = 0; // not the file the mark was for
-    if (st.size > from) {
-      const bytes = readRange(path, from, st.size);
-      const end = bytes.lastIndexOf(10) + 1; // whole lines only: one being written waits
+    const start = from;
+    // A chunk at a time (bounded memory for a journal that grew while the DB was unusable).
+    while (from < st.size) {
+      const bytes = readRange(path, from, Math.min(st.size, from + t.chunkBytes));
+      let end = bytes.lastIndexOf(10) + 1; // whole lines only: one being written waits
+      if (end === 0) {
+        if (bytes.length < t.chunkBytes) break;
+        // No line is this long: damaged; what follows is read from the next chunk.
+        result.damaged++;
+        end = bytes.length;
+      }
       for (const line of bytes.subarray(0, end).toString('utf8').split('\n')) {
         if (line === '') continue;
         const r = parseLine(line);
@@ -144,8 +160,8 @@ function foldLocked(db: Database, live: string, t: Tuned): Folded {
         }
       }
       from += end;
-      setMark.run(st.ino, from);
     }
+    if (from !== start) setMark.run(st.ino, from);
     return { st, done: from === st.size };
   };
   const oldFile = fold(old);

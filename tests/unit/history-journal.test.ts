@@ -96,6 +96,22 @@ describe('the history journal', () => {
     expect(count(p.db)).toBe(2);
   });
 
+  test('a journal is read a chunk at a time; a line longer than a chunk is damaged, the lines around it are folded', () => {
+    openStore(p.db).store?.close();
+    appendRuns(p.db, Array.from({ length: 50 }, (_, i) => record(i)));
+    appendFileSync(journalPath(p.db), `${'x'.repeat(500)}\n`);
+    appendRuns(p.db, [record(50)]);
+    const db = new Database(p.db);
+    try {
+      const folded = foldJournal(db, p.db, { chunkBytes: 200 });
+      expect(folded.rows).toBe(51);
+      expect(folded.damaged).toBeGreaterThan(0);
+      expect(db.query('SELECT count(DISTINCT proc) FROM runs').values()[0]).toEqual([51]);
+    } finally {
+      db.close();
+    }
+  });
+
   test('a locked DB leaves the journal for a later open, which folds it', () => {
     openStore(p.db).store?.close();
     appendRuns(p.db, [record(1), record(2)]);
