@@ -231,7 +231,8 @@ export class ProcManager {
     if (typeof params !== 'object' || params === null || Array.isArray(params)) {
       throw new UserError('setParams: expected an object of params', 'E_ARGS');
     }
-    Object.assign(this.#params, params);
+    // Defined, not assigned: a param named `__proto__` (`-p __proto__=x`, parsed JSON) is a param.
+    for (const k of Object.keys(params)) Object.defineProperty(this.#params, k, { value: params[k], enumerable: true, writable: true, configurable: true });
   }
 
   getProcs(): ReadonlyMap<string, ProcInfo> {

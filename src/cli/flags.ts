@@ -165,7 +165,8 @@ export function parseParams(pairs: string[]): Record<string, string> {
   for (const p of pairs) {
     const eq = p.indexOf('=');
     if (eq <= 0) throw new CliError(`--param expects key=value, got "${p}"`);
-    out[p.slice(0, eq)] = p.slice(eq + 1);
+    // Defined, not assigned: `-p __proto__=x` is a param like any other, not the object's prototype.
+    Object.defineProperty(out, p.slice(0, eq), { value: p.slice(eq + 1), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -174,8 +175,7 @@ export function parseParams(pairs: string[]): Record<string, string> {
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new CliError(`${flag} expects a whole number of at least 1, got "${value}"`);
-  }
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw new CliError(`${flag} expects a whole number of at least 1, got "${value}"`);
+  if (!Number.isSafeInteger(n)) throw new CliError(`${flag} is too large: "${value}" (at most ${Number.MAX_SAFE_INTEGER})`);
   return n;
 }

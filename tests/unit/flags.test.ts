@@ -6,7 +6,7 @@ import { describe, expect, test } from 'bun:test';
 import { thrownMessage } from '../helpers/thrown.ts';
 import type { ArgsDef } from 'citty';
 import { CliError } from '../../src/cli/errors.ts';
-import { parseFlags, repeated } from '../../src/cli/flags.ts';
+import { parseFlags, parseParams, positiveInt, repeated } from '../../src/cli/flags.ts';
 import { runArgs } from '../../src/cli/commands/run.ts';
 
 const def = {
@@ -71,5 +71,19 @@ describe('parseFlags', () => {
     // Each flag under its camelCase name too, and a camelCase spelling is taken.
     expect([a.fullLog, a.failFast, a.failedFirst]).toEqual([true, true, false]);
     expect(parseFlags(['--fullLog'], runArgs, 'run')['full-log']).toBe(true);
+  });
+
+  test('params are defined, not assigned: `__proto__` is a param like any other', () => {
+    const params = parseParams(['__proto__=x', 'constructor=y', 'a=b=c']);
+    expect(Object.keys(params)).toEqual(['__proto__', 'constructor', 'a']);
+    expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(params, '__proto__')?.value).toBe('x');
+    expect(params.a).toBe('b=c');
+  });
+
+  test('a number flag too large to count says so', () => {
+    expect(positiveInt('8', '--parallel')).toBe(8);
+    expect(problem(() => positiveInt('0', '--parallel'))).toBe('--parallel expects a whole number of at least 1, got "0"');
+    expect(problem(() => positiveInt('99999999999999999999', '--parallel'))).toBe('--parallel is too large: "99999999999999999999" (at most 9007199254740991)');
   });
 });

@@ -171,6 +171,15 @@ describe('ProcContext', () => {
     });
   });
 
+  test('a param named __proto__ (parsed JSON, `-p __proto__=x`) reaches ctx.params like any other', async () => {
+    using r = rig();
+    r.pm.setParams(JSON.parse('{"__proto__": "x", "region": "eu"}') as Record<string, unknown>);
+    r.pm.proc('p', (ctx) => [Object.keys(ctx.params), Object.getOwnPropertyDescriptor(ctx.params, '__proto__')?.value]);
+    r.pm.run('p');
+    await r.pm.waitForAll();
+    expect(r.pm.results().p).toEqual([['__proto__', 'region'], 'x']);
+  });
+
   test('ctx.$ and ctx.exec: output into the log in arrival order, results carry stdout/stderr/exitCode', async () => {
     using r = rig();
     r.pm.proc('cmds', { env: { GREETING: 'hi' } }, async (ctx) => {
