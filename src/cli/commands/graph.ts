@@ -30,7 +30,8 @@ export function graphData(pm: ProcManager): GraphJson {
   };
 }
 
-const dotId = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/** A name as a quoted DOT id; a line break in it is Graphviz's `\\n` (one node line per proc). */
+const dotId = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r\n?|\n/g, '\\n')}"`;
 
 export function toDot(g: GraphJson): string {
   const lines = ['digraph parproc {', '  rankdir=LR;', '  node [shape=box];'];
@@ -42,7 +43,9 @@ export function toDot(g: GraphJson): string {
 
 export function toMermaid(g: GraphJson): string {
   const ids = new Map(g.nodes.map((n, i) => [n.name, `n${i}`]));
-  const label = (s: string) => `"${s.replace(/"/g, '#quot;')}"`;
+  // Mermaid's entity codes for what its syntax or HTML labels would take (`#` first: a name may
+  // hold `#quot;`); a line break is `<br>`, so each node stays on its line.
+  const label = (s: string) => `"${s.replace(/[#"<>&]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r\n?|\n/g, '<br>')}"`;
   const lines = ['graph TD'];
   for (const n of g.nodes) lines.push(`  ${ids.get(n.name)}[${label(n.name)}]`);
   for (const e of g.edges) lines.push(`  ${ids.get(e.from)} --> ${ids.get(e.to)}`);
