@@ -253,9 +253,13 @@ function spawnOrFail(cmd: string[], spec: CommandSpec, log: OutputSink, options:
   try {
     return Bun.spawn(cmd, options);
   } catch (err) {
-    const msg = cwdProblem(options.cwd) ?? (err instanceof Error ? err.message : String(err));
+    const dir = cwdProblem(options.cwd);
+    const msg = dir ?? (err instanceof Error ? err.message : String(err));
     log.write('stderr', `${msg}\n`);
-    throw new CommandError(display(spec), 127, msg);
+    // As a shell says it: 126 for a program found but not runnable (no permission, a directory,
+    // not an executable format), 127 for one not found.
+    const code = (err as { code?: unknown } | null)?.code;
+    throw new CommandError(display(spec), dir === null && (code === 'EACCES' || code === 'EPERM' || code === 'ENOEXEC') ? 126 : 127, msg);
   }
 }
 

@@ -161,6 +161,21 @@ describe('command output', () => {
     expect(log('shell')).toStartWith(`the working directory ${file} is not a directory\n`);
   });
 
+  test('a program that cannot run exits 126 as in a shell (no permission, a directory); one not found 127', async () => {
+    using q = quiet();
+    const script = join(q.dir, 'script.sh');
+    writeFileSync(script, 'echo hi\n', { mode: 0o644 });
+    q.pm.proc('noexec', [script]);
+    q.pm.proc('dir', [q.dir]);
+    q.pm.proc('missing', [join(q.dir, 'nothere')]);
+    q.pm.start('noexec', 'dir', 'missing');
+    expect(await q.pm.waitForAll({ throwOnFailure: false })).toBe(false);
+    const last = (name: string) => readFileSync(q.pm.getProcs().get(name)!.logFile!, 'utf8').trimEnd().split('\n').at(-1);
+    expect(last('noexec')).toBe(`Command failed with exit code 126: ${script}`);
+    expect(last('dir')).toBe(`Command failed with exit code 126: ${q.dir}`);
+    expect(last('missing')).toBe(`Command failed with exit code 127: ${join(q.dir, 'nothere')}`);
+  });
+
   test('a capture file has no name, is reused once emptied, and is not made on a nearly full disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parproc-capture-'));
     try {
