@@ -1,7 +1,7 @@
 /**
- * Incremental runs (SPEC 6–7) for a manager: opens the task DB lazily, decides before each proc
- * starts whether it is up to date, and records each execution's history and cached result. A DB
- * problem is a warning, never a failed run.
+ * Incremental runs (SPEC 6–7) for a manager: decides before each proc starts whether it is up to
+ * date, and records each execution's history and cached result in the task DB (task-db.ts,
+ * opened on first need). A DB problem is a warning, never a failed run.
  */
 import { resolve } from '../util/path.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
@@ -19,8 +19,7 @@ import { plainFiles, unchangedInputs } from './quick-check.ts';
 import type { CheckVerdict } from '../scheduler/host.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { RunRecord } from './task-store.ts';
-import { appendRuns, PendingRuns, ROTATE_BYTES } from './history-journal.ts';
-import { fs, fsErrorText } from '../util/fs.ts';
+import { TaskDb } from './task-db.ts';
 import { procKey, type ProcKey } from '../remote/keys.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
 
@@ -45,11 +44,8 @@ function shareable(node: ProcNode): boolean {
 
 export class Incremental {
   #host: IncrementalHost;
-  #store: SqliteStore | null = null;
-  #storePath: string | null = null;
-  #failedPath: string | null = null;
-  /** The `taskDbPath` value `#store`/`#failedPath` were resolved from. */
-  #storeOption: string | null = null;
+  /** The task DB, opened on first need; history that needs no DB goes to its journal. */
+  readonly db: TaskDb;
   /** Ignore the cache for every proc (`--full`). */
   fullRun = false;
   /** A dry run: nothing is restored from the remote cache. */
@@ -66,41 +62,14 @@ export class Incremental {
   #checked: Map<string, FileStat | null> | null = null;
   /** Whether the last check was decided by `#unchanged`. */
   #quick = false;
-  /** History rows for the journal (history-journal.ts): this run has not needed the task DB. */
-  #journal = new PendingRuns(() => this.#writeJournal(true));
-
   constructor(host: IncrementalHost) {
     this.#host = host;
+    this.db = new TaskDb({ path: () => host.options().taskDbPath, warn: (m) => host.warn(m) });
   }
 
-  /**
-   * The open store for the current `taskDbPath`, or `null`. Called for every proc checked or
-   * recorded: the option string is compared first, so the hot path does no path work.
-   */
+  /** The open store for the current `taskDbPath`, or `null` (see TaskDb). */
   store(): SqliteStore | null {
-    const path = this.#host.options().taskDbPath;
-    if (path === null) return null;
-    if (path === this.#storeOption) return this.#store;
-    this.#storeOption = path;
-    const abs = resolve(path);
-    if (this.#storePath === abs) return this.#store;
-    if (this.#failedPath === abs) return null;
-    this.#closeStore();
-    // bun:sqlite is loaded with the first DB: a run without one never pays for it.
-    const { openStore } = require('./sqlite-store.ts') as typeof import('./sqlite-store.ts');
-    const opened = openStore(abs);
-    if (opened.store === null) {
-      this.#failedPath = abs;
-      this.#host.warn(opened.warning);
-      return null;
-    }
-    if (opened.warning !== null) this.#host.warn(opened.warning);
-    opened.store.onError((m) => this.#host.warn(m));
-    this.#store = opened.store;
-    this.#storePath = abs;
-    // Rows kept for the journal go in with this run's others.
-    this.#writeJournal(false);
-    return this.#store;
+    return this.db.store();
   }
 
   #context(node: ProcNode): DepContext {
@@ -273,7 +242,7 @@ export class Incremental {
 
   /** Compiles the task DB's end-of-run statements while a proc runs, when the DB is open already. */
   warm(): void {
-    this.#store?.prepare();
+    this.db.opened()?.prepare();
   }
 
   root(): string {
@@ -328,54 +297,16 @@ export class Incremental {
 
   /**
    * Records an execution: a history row, and on success the cached result. A run that has not
-   * needed the task DB does not open it for history alone: the rows wait for its journal.
+   * needed the task DB does not open it for history alone (TaskDb: the journal).
    */
   record(node: ProcNode, outcome: Outcome, startedAt: number, endedAt: number): void {
-    const path = this.#host.options().taskDbPath;
-    if (path === null) return;
     const status: RunRecord['status'] = outcome.state === 'failed' ? (outcome.error === 'timeout' ? 'timeout' : 'failed') : 'success';
-    const run: RunRecord = { runId: this.runId, name: node.name, startedAt, endedAt, status };
     // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
     const caches = outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0);
-    if (!caches && path !== this.#storeOption) {
-      this.#journal.add(resolve(path), run);
-      return;
-    }
-    const store = this.store();
-    if (!store) return;
-    store.recordRun(run);
-    if (caches) store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key: node.key });
-  }
-
-  /** Rows for the DB at `db` go to the open store when it is that DB's; whether they did. */
-  #into(db: string, runs: readonly RunRecord[]): boolean {
-    if (this.#store === null || this.#storePath !== db) return false;
-    for (const r of runs) this.#store.recordRun(r);
-    return true;
-  }
-
-  /**
-   * Writes the rows waiting for the journal: into the store if it has been opened since, else
-   * appended to the journal. With `open` (not while closing), the DB is opened for them when it
-   * does not exist yet (the first run makes it), when the journal cannot be written, and when the
-   * journal has grown enough to fold.
-   */
-  #writeJournal(open: boolean): void {
-    const pending = this.#journal.take();
-    if (pending === null || this.#into(pending.db, pending.runs)) return;
-    const { db, runs } = pending;
-    const ours = (): boolean => open && this.#host.options().taskDbPath !== null && resolve(this.#host.options().taskDbPath as string) === db;
-    const viaStore = (): void => {
-      this.store();
-      this.#into(db, runs);
-    };
-    if (ours() && !fs().existsSync(db)) return viaStore();
-    try {
-      if (appendRuns(db, runs) >= ROTATE_BYTES && ours()) this.store();
-    } catch (err) {
-      if (ours()) return viaStore();
-      this.#host.warn(`task DB ${db}: writing its history journal failed (${fsErrorText(err)}); this run's history is not kept`);
-    }
+    this.db.record(
+      { runId: this.runId, name: node.name, startedAt, endedAt, status },
+      caches ? (store) => store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key: node.key }) : undefined,
+    );
   }
 
   /** Verifies declared outputs after success (SPEC 6). */
@@ -386,20 +317,11 @@ export class Incremental {
   }
 
   /** Commits batched writes (at the end of each run), retrying a while if the DB is locked. */
-  async flush(): Promise<void> {
-    this.#writeJournal(true);
-    await this.#store?.settle();
+  flush(): Promise<void> {
+    return this.db.flush();
   }
 
   close(): void {
-    this.#writeJournal(false);
-    this.#closeStore();
-  }
-
-  #closeStore(): void {
-    this.#store?.close();
-    this.#store = null;
-    this.#storePath = null;
-    this.#storeOption = null;
+    this.db.close();
   }
 }
