@@ -246,8 +246,7 @@ export class Scheduler {
     if (verdict.kind === 'lookup') {
       this.#ranking.lookupStarted();
       this.#awaitLookup(node, verdict.result);
-    }
-    else if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
+    } else if (verdict.kind === 'up-to-date') this.#endWithoutRunning(node, 'up-to-date', verdict.output, null, null);
     else if (verdict.kind === 'failed') this.#endWithoutRunning(node, 'failed', null, verdict.error, verdict.moreInfo);
     else {
       this.#interactive.started(node);
@@ -305,19 +304,14 @@ export class Scheduler {
         this.#pump();
         this.#maybeEndRun();
       }, (message) => this.#host.listening() && this.#host.emit({ type: 'warning', at: Date.now(), message }));
-    }
-    else this.#queue.release(node);
+    } else this.#queue.release(node);
     this.#leave(node);
     if (node.restarting) {
       // Stopped to run again (its inputs changed): its dependents keep waiting for the new run.
       node.restarting = false;
       transition(this.#host, node, 'idle');
       this.want([node]);
-      this.#pump();
-      this.#maybeEndRun();
-      return;
-    }
-    this.#end(node, outcome.state, outcome.output, outcome.error, outcome.moreInfo);
+    } else this.#end(node, outcome.state, outcome.output, outcome.error, outcome.moreInfo);
     this.#pump();
     this.#maybeEndRun();
   }
