@@ -17,6 +17,7 @@ import { columnsOf, framedSnippet, keepStart, plainSnippet } from './frame.ts';
 import { extractSnippet } from './snippets.ts';
 import type { ReporterContext } from './static-reporter.ts';
 import { endLines, wantsSnippet } from './static-reporter.ts';
+import { UnstartedLines } from './unstarted.ts';
 import { Tally } from './summary.ts';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -68,6 +69,7 @@ export class DynamicReporter {
   #wanted = 0;
   #done = 0;
   #tally = new Tally();
+  #unstarted = new UnstartedLines();
   #unsubscribe: (() => void)[] = [];
   #restoreOnExit = () => {
     if (this.#cursorHidden) this.#term.write(SHOW_CURSOR);
@@ -90,6 +92,7 @@ export class DynamicReporter {
     switch (e.type) {
       case 'run-start':
         this.#tally.reset();
+        this.#unstarted.reset();
         this.#wanted = 0;
         this.#done = 0;
         this.#start();
@@ -99,10 +102,13 @@ export class DynamicReporter {
         return;
       case 'proc-output':
         return; // logs are read from files when needed, never streamed to the terminal
-      case 'run-end':
+      case 'run-end': {
+        const rest = this.#unstarted.rest();
+        if (rest !== null) this.#queued.push(rest);
         this.#queued.push(this.#tally.line(e.ok, e.durationMs, e.criticalPath));
         this.#stop();
         return;
+      }
       case 'warning':
         this.#queued.push(pc.yellow(`⚠ ${e.message}`));
         return;
@@ -134,6 +140,7 @@ export class DynamicReporter {
     this.#running.delete(e.name);
     this.#done++;
     this.#tally.add(e);
+    if (!this.#unstarted.show(e)) return;
     const width = this.#term.columns();
     if (e.error === null && !e.outputBytes) {
       // The common case, kept cheap: thousands of these can end between two frames.

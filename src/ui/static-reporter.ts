@@ -12,6 +12,7 @@ import { REMOTE_NOTE, formatDuration, stateIcon } from './format.ts';
 import { bufferedWriter } from './line-buffer.ts';
 import { extractSnippet } from './snippets.ts';
 import { Tally } from './summary.ts';
+import { UnstartedLines } from './unstarted.ts';
 
 type Formatters = { [K in RunEvent['type']]: (e: Extract<RunEvent, { type: K }>) => string | null };
 
@@ -70,6 +71,7 @@ export class StaticReporter {
   #write: (text: string) => void;
   #formatters: Formatters;
   #tally = new Tally();
+  #unstarted = new UnstartedLines();
 
   constructor(opts: StaticReporterOptions) {
     const write = opts.color === false ? (t: string) => opts.write(Bun.stripANSI(t)) : opts.write;
@@ -78,16 +80,17 @@ export class StaticReporter {
       warning: (e) => pc.yellow(`⚠ ${e.message}`),
       'run-start': () => {
         this.#tally.reset();
+        this.#unstarted.reset();
         return null;
       },
       'proc-state': (e) => {
         if (e.state === 'running') return `${pc.cyan('▶')} ${e.name}`;
         if (e.state === 'wanted' || e.state === 'idle') return null;
         this.#tally.add(e);
-        return endLines(e, opts).join('\n');
+        return this.#unstarted.show(e) ? endLines(e, opts).join('\n') : null;
       },
       'proc-output': (e) => (opts.options().debug ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
-      'run-end': (e) => this.#tally.line(e.ok, e.durationMs, e.criticalPath),
+      'run-end': (e) => [this.#unstarted.rest(), this.#tally.line(e.ok, e.durationMs, e.criticalPath)].filter((l) => l !== null).join('\n'),
       'watch-ready': () => pc.dim('Watching for changes…'),
       'watch-rebuild': (e) => `${pc.cyan('↻')} ${e.changed.length} change(s): rebuilding ${e.procs.join(', ')}`,
     };

@@ -3,6 +3,7 @@ import pc from './colors.ts';
 import type { ProcStateEvent } from '../events.ts';
 import type { ProcState } from '../types.ts';
 import { formatDuration } from './format.ts';
+import { unstarted } from './unstarted.ts';
 
 const ORDER: [ProcState | 'restored', string, (s: string) => string][] = [
   ['succeeded', 'succeeded', pc.green],
@@ -18,10 +19,11 @@ export class Tally {
   #counts = new Map<ProcState | 'restored', number>();
   #failed: { name: string; logFile: string | null }[] = [];
 
-  add(e: Pick<ProcStateEvent, 'state' | 'name' | 'logFile' | 'cache'>): void {
+  add(e: Pick<ProcStateEvent, 'state' | 'name' | 'logFile' | 'cache' | 'error' | 'durationMs'>): void {
     const key = e.cache === 'remote' ? 'restored' : e.state;
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-    if (e.state === 'failed') this.#failed.push({ name: e.name, logFile: e.logFile });
+    // Procs interrupted before they started are counted, not listed (there may be thousands).
+    if (e.state === 'failed' && !unstarted(e)) this.#failed.push({ name: e.name, logFile: e.logFile });
   }
 
   reset(): void {

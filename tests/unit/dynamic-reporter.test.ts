@@ -67,6 +67,19 @@ describe('the live display', () => {
     expect(lines.filter((l) => /[╭│╰]/.test(Bun.stripANSI(l))).map((l) => Bun.stringWidth(l))).toEqual(Array(6).fill(30));
   });
 
+  test('procs that never started: ten lines by name, then one for the rest', () => {
+    const t = fakeTerminal(80, 20);
+    const r = new DynamicReporter(t.term, ctx);
+    r.onEvent({ type: 'run-start', at: Date.now() });
+    for (let i = 0; i < 14; i++) r.onEvent(state(`c${i}`, 'failed-dep', { error: 'dep-failed', moreInfo: 'canceled due to failure of "x"', logFile: null }));
+    r.onEvent({ type: 'run-end', at: Date.now(), ok: false, durationMs: 2, criticalPath: [] });
+    r.dispose();
+    const text = Bun.stripANSI(t.writes.join(''));
+    expect(text.match(/🚫 c\d+ dep-failed/g)).toHaveLength(10);
+    expect(text).toContain('🚫 … and 4 more that did not start (canceled or interrupted)\n');
+    expect(text).toContain('14 canceled');
+  });
+
   test("a failure's snippet is shown once, framed (not also plain above the frame)", () => {
     const t = fakeTerminal(60, 20);
     const r = new DynamicReporter(t.term, ctx);

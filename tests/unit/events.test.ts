@@ -88,6 +88,54 @@ describe('event stream', () => {
   });
 });
 
+describe('procs that never started', () => {
+  test('a failing root of many dependents: ten canceled lines, one line for the rest, every one counted', async () => {
+    using r = rig();
+    const lines: string[] = [];
+    const rep = new StaticReporter({ write: (t) => lines.push(Bun.stripANSI(t)), options: () => ({ debug: false, fullLogOnFailure: false, snippets: 'none' as const }), logIgnore: () => [] });
+    r.pm.onEvent(rep.onEvent);
+    r.pm.proc('root', () => {
+      throw new Error('broke');
+    });
+    const deps = Array.from({ length: 30 }, (_, i) => `dep${i}`);
+    for (const d of deps) r.pm.proc(d, { deps: ['root'] }, () => 1);
+    r.pm.start(...deps);
+    await r.pm.waitForAll({ throwOnFailure: false });
+    const text = lines.join('').replace(/\d+ms/g, 'Nms');
+    expect(text.match(/^🚫 dep\d+ dep-failed/gm)).toHaveLength(10);
+    expect(text).toContain('🚫 … and 20 more that did not start (canceled or interrupted)\nFailed in Nms: 1 failed, 30 canceled\n  ✗ root');
+    // A second run starts counting again.
+    lines.length = 0;
+    r.pm.start('dep0');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect(lines.join('')).not.toContain('more that did not start');
+  });
+
+  test('procs interrupted before they started are counted in the summary, not listed one by one', async () => {
+    using r = rig();
+    const lines: string[] = [];
+    const rep = new StaticReporter({ write: (t) => lines.push(Bun.stripANSI(t)), options: () => ({ debug: false, fullLogOnFailure: false, snippets: 'none' as const }), logIgnore: () => [] });
+    r.pm.onEvent(rep.onEvent);
+    r.pm.setOptions({ parallel: 1 });
+    let started!: () => void;
+    const running = new Promise<void>((res) => (started = res));
+    r.pm.proc('first', async (ctx) => {
+      started();
+      await new Promise((res) => ctx.signal.addEventListener('abort', res));
+    });
+    const waiting = Array.from({ length: 25 }, (_, i) => `w${i}`);
+    for (const w of waiting) r.pm.proc(w, () => 1);
+    r.pm.start('first', ...waiting);
+    await running;
+    r.pm.interrupt();
+    await r.pm.waitForAll({ throwOnFailure: false });
+    const text = lines.join('').replace(/\d+ms/g, 'Nms');
+    expect(text.match(/^✗ w\d+ interrupted: interrupted before it started$/gm)).toHaveLength(10);
+    expect(text).toContain('🚫 … and 15 more that did not start (canceled or interrupted)\n');
+    expect(text).toMatch(/Failed in Nms: 26 failed\n  ✗ first\s+\S*\n$/);
+  });
+});
+
 describe('library copies and the default manager', () => {
   test('two loaded copies of the library share the default manager', async () => {
     const copy = join(ROOT, 'node_modules', '.cache', `parproc-copy-${process.pid}`);
