@@ -159,7 +159,7 @@ export class DynamicReporter {
         logIgnore: this.#ctx.logIgnore(e.name),
         fullLogOnFailure: this.#ctx.options().fullLogOnFailure,
       });
-      if (snippet) this.#queued.push(...(width >= 30 ? framedSnippet(`${e.name} — ${e.logFile}`, snippet, width) : plainSnippet(snippet)));
+      if (snippet) this.#queued.push(...(width >= 30 ? framedSnippet(e.name, e.logFile, snippet, width) : plainSnippet(snippet)));
     }
   }
 

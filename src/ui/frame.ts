@@ -73,15 +73,25 @@ export function wrap(text: string, width: number): string[] {
 }
 
 /**
+ * `name — logFile` in at most `room` columns. Cut, the proc's name stays whole and the path keeps
+ * its end (`…/logs/build.log`); a name too long for the room keeps its start.
+ */
+export function frameTitle(name: string, logFile: string, room: number): string {
+  const whole = `${name} — ${logFile}`;
+  if (columnsOf(whole) <= room) return whole;
+  const left = room - columnsOf(name) - 3;
+  return left >= 8 ? `${name} — ${keepEnd(logFile, left)}` : keepStart(name, room);
+}
+
+/**
  * A box around the snippet, `width` columns wide: red for failures, yellow for warnings, the
  * proc's name and the log's path in the top border, long lines wrapped inside.
  */
-export function framedSnippet(title: string, s: Snippet, width: number): string[] {
+export function framedSnippet(name: string, logFile: string, s: Snippet, width: number): string[] {
   const paint = s.kind === 'error' ? pc.red : pc.yellow;
   const w = Math.max(20, width);
   const inner = w - 4;
-  // A title longer than the border (a deep log path on a narrow terminal) keeps its end.
-  const top = `╭─ ${keepEnd(title, w - 6)} `;
+  const top = `╭─ ${frameTitle(name, logFile, w - 6)} `;
   const out = [paint(top + '─'.repeat(Math.max(0, w - columnsOf(top) - 1)) + '╮')];
   const line = (text: string) => {
     for (const piece of wrap(text, inner)) out.push(`${paint('│')} ${piece}${' '.repeat(Math.max(0, inner - columnsOf(piece)))} ${paint('│')}`);

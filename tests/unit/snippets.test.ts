@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ignoreLogAlways, ignoreLogIfSucceeded } from '../../src/index.ts';
-import { plainSnippet } from '../../src/ui/frame.ts';
+import { frameTitle, plainSnippet } from '../../src/ui/frame.ts';
 import { extractSnippet, type SnippetInput } from '../../src/ui/snippets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parproc-snip-'));
@@ -147,5 +147,22 @@ describe('snippet extraction', () => {
     expect(last.lines.map(([, t]) => t).at(-1)).toBe('46 tests failed');
     expect(last.lines).toHaveLength(10);
     expect(s.omitted).toBeGreaterThan(200);
+  });
+});
+
+describe('the frame title', () => {
+  const path = '/home/me/projects/app/.parproc/logs/deploy-production.log';
+  test('whole when it fits; cut, the name stays and the path keeps its end', () => {
+    expect(frameTitle('deploy', path, 200)).toBe(`deploy — ${path}`);
+    const cut = frameTitle('deploy', path, 40);
+    expect(cut).toBe('deploy — …roc/logs/deploy-production.log');
+    expect(Bun.stringWidth(cut)).toBeLessThanOrEqual(40);
+  });
+
+  test('a name too long for the room keeps its start; wide characters count two columns', () => {
+    expect(frameTitle('a-very-long-proc-name-that-fills-the-border', path, 20)).toBe('a-very-long-proc-na…');
+    const wide = frameTitle('部署🚀', path, 24);
+    expect(wide.startsWith('部署🚀 — …')).toBe(true);
+    expect(Bun.stringWidth(wide)).toBeLessThanOrEqual(24);
   });
 });
