@@ -150,7 +150,7 @@ export function launchProc(node: ProcNode, runner: ProcRunner, d: LaunchDeps): P
     inputFingerprint: d.incremental.inputMtimes(node),
     services,
   });
-  // The proc's code (or command) has started: the task DB's statements compile meanwhile.
+  // The proc's code (or command) has started: the task DB opens meanwhile, if it is not open yet.
   d.incremental.warm();
   const startedAt = node.startedAt ?? Date.now();
   let endedAt = startedAt;

@@ -44,8 +44,8 @@ function shareable(node: ProcNode): boolean {
 
 export class Incremental {
   #host: IncrementalHost;
-  /** The task DB, opened on first need; history that needs no DB goes to its journal. */
-  readonly db: TaskDb;
+  /** The task DB, opened on first need. */
+  #db: TaskDb;
   /** Ignore the cache for every proc (`--full`). */
   fullRun = false;
   /** A dry run: nothing is restored from the remote cache. */
@@ -62,14 +62,15 @@ export class Incremental {
   #checked: Map<string, FileStat | null> | null = null;
   /** Whether the last check was decided by `#unchanged`. */
   #quick = false;
+
   constructor(host: IncrementalHost) {
     this.#host = host;
-    this.db = new TaskDb({ path: () => host.options().taskDbPath, warn: (m) => host.warn(m) });
+    this.#db = new TaskDb({ path: () => host.options().taskDbPath, warn: (m) => host.warn(m) });
   }
 
   /** The open store for the current `taskDbPath`, or `null` (see TaskDb). */
   store(): SqliteStore | null {
-    return this.db.store();
+    return this.#db.store();
   }
 
   #context(node: ProcNode): DepContext {
@@ -200,8 +201,8 @@ export class Incremental {
   }
 
   /**
-   * A proc without deps or inputs always runs (SPEC 6): its check reads no cache, so a run of
-   * such procs may never open the task DB (its history goes to the journal: `record`).
+   * A proc without deps or inputs always runs (SPEC 6): its check reads no cache, so the first
+   * proc of a small run starts before the task DB is opened (`warm`, while it runs).
    */
   #alwaysRuns(node: ProcNode, o: Readonly<Options>): CheckVerdict {
     node.inputs = null;
@@ -240,9 +241,9 @@ export class Incremental {
 
   ranOneThatAlwaysRuns = false;
 
-  /** Compiles the task DB's end-of-run statements while a proc runs, when the DB is open already. */
+  /** Opens the task DB now if it is not open yet (called while a proc runs, so the run's record waits less). */
   warm(): void {
-    this.db.opened()?.prepare();
+    this.store()?.prepare();
   }
 
   root(): string {
@@ -295,18 +296,16 @@ export class Incremental {
     return node.inputs === null ? null : mtimesOf(node.inputs);
   }
 
-  /**
-   * Records an execution: a history row, and on success the cached result. A run that has not
-   * needed the task DB does not open it for history alone (TaskDb: the journal).
-   */
+  /** Records an execution: a history row, and on success the cached result. */
   record(node: ProcNode, outcome: Outcome, startedAt: number, endedAt: number): void {
+    const store = this.store();
+    if (!store) return;
     const status: RunRecord['status'] = outcome.state === 'failed' ? (outcome.error === 'timeout' ? 'timeout' : 'failed') : 'success';
+    store.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status });
     // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
-    const caches = outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0);
-    this.db.record(
-      { runId: this.runId, name: node.name, startedAt, endedAt, status },
-      caches ? (store) => store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key: node.key }) : undefined,
-    );
+    if (outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0)) {
+      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key: node.key });
+    }
   }
 
   /** Verifies declared outputs after success (SPEC 6). */
@@ -318,10 +317,10 @@ export class Incremental {
 
   /** Commits batched writes (at the end of each run), retrying a while if the DB is locked. */
   flush(): Promise<void> {
-    return this.db.flush();
+    return this.#db.flush();
   }
 
   close(): void {
-    this.db.close();
+    this.#db.close();
   }
 }

@@ -7,12 +7,11 @@ import { Database, constants } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { fsErrorText } from '../util/fs.ts';
 import { dirname } from '../util/path.ts';
-import { JOURNAL_MIGRATION } from './history-journal.ts';
 import { STATS_MIGRATION } from './run-stats.ts';
 import { inTransaction } from './transaction.ts';
 
 /** The schema version this parproc writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 4;
 
 const MIGRATIONS: Record<number, string> = {
   // 0 → 1: the first schema.
@@ -46,8 +45,6 @@ const MIGRATIONS: Record<number, string> = {
   // empty table and 35 ms after 20 such runs, against 5 ms without it. What read through it
   // (`history <name>`) scans instead: 10 ms for 200,000 rows.
   4: 'DROP INDEX IF EXISTS runs_by_proc;',
-  // 4 → 5: how far each history journal file is folded in (history-journal.ts).
-  5: JOURNAL_MIGRATION,
 };
 
 /**

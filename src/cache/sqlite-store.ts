@@ -7,9 +7,7 @@
 import type { Database } from 'bun:sqlite';
 import type { ProcKey } from '../remote/keys.ts';
 import { RunStats, type StatsTuning } from './run-stats.ts';
-import { foldJournal, type FoldTuning } from './history-journal.ts';
 import { isBusy, openDatabase } from './schema.ts';
-import { fsErrorText } from '../util/fs.ts';
 import { inTransaction } from './transaction.ts';
 
 export { SCHEMA_VERSION } from './schema.ts';
@@ -42,29 +40,12 @@ export interface CachedRow {
   key: string | null;
 }
 
-/** A store, with a warning about its history journal when folding it went wrong; or why there is none. */
-type Opened = { store: SqliteStore; warning: string | null } | { store: null; warning: string };
+type Opened = { store: SqliteStore; warning: null } | { store: null; warning: string };
 
-/**
- * Opens (creating and migrating) the DB at `path` as a store, and folds in its history journal
- * (history-journal.ts); never throws. `tuning`: how it keeps history and statistics.
- */
-export function openStore(path: string, tuning?: StatsTuning & { journal?: FoldTuning }): Opened {
+/** Opens (creating and migrating) the DB at `path` as a store; never throws. `tuning`: how it keeps history and statistics. */
+export function openStore(path: string, tuning?: StatsTuning): Opened {
   const opened = openDatabase(path);
-  if (opened.db === null) return { store: null, warning: opened.warning };
-  const warning = foldingJournal(opened.db, path, tuning?.journal);
-  return { store: new SqliteStore(opened.db, path, tuning), warning };
-}
-
-/** Folds the history journal of the DB at `path`; a warning when that failed or skipped damaged lines. */
-function foldingJournal(db: Database, path: string, tuning?: FoldTuning): string | null {
-  try {
-    const { damaged } = foldJournal(db, path, tuning);
-    return damaged === 0 ? null : `task DB ${path}: ${damaged} damaged line${damaged === 1 ? '' : 's'} of its history journal skipped`;
-  } catch (err) {
-    // Locked by another process: the next open folds it.
-    return isBusy(err) ? null : `task DB ${path}: folding its history journal failed (${fsErrorText(err)}); it is kept for the next run`;
-  }
+  return opened.db === null ? { store: null, warning: opened.warning } : { store: new SqliteStore(opened.db, path, tuning), warning: null };
 }
 
 export class SqliteStore implements TaskStore {

@@ -43,21 +43,6 @@ describe('CLI and the task DB', () => {
     expect(files()).toEqual(before);
   });
 
-  test('a run of procs that always run leaves the DB alone: its history waits in the journal, and `history` shows it', async () => {
-    await using rig = await CliRig.create();
-    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('default', ['true']);\nproc('fn', () => 1);\n` });
-    expect((await rig.exec([])).code).toBe(0); // makes the DB
-    const db = join(rig.dir, '.parproc', 'parproc.db');
-    const files = () => [db, `${db}-wal`].map((f) => readFileSync(f).toString('base64'));
-    const before = files();
-    expect((await rig.exec(['default', 'fn'])).code).toBe(0);
-    expect(files()).toEqual(before);
-    expect(readFileSync(`${db}-history`, 'utf8').trim().split('\n')).toHaveLength(2);
-    const history = await rig.exec(['history', '--json']);
-    expect(history.code).toBe(0);
-    expect((JSON.parse(history.stdout) as { name: string }[]).map((r) => r.name).sort()).toEqual(['default', 'default', 'fn']);
-  });
-
   test('-n says for each proc whether it would run or is up to date, and why', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });

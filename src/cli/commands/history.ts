@@ -4,7 +4,7 @@ import { resolve } from '../../util/path.ts';
 import pc from '../../ui/colors.ts';
 import { openStore, type SqliteStore } from '../../cache/sqlite-store.ts';
 import { formatDuration } from '../../ui/format.ts';
-import { writeStderr, writeStdout } from '../../util/stdio.ts';
+import { writeStdout } from '../../util/stdio.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { defineCommand, DB_ARG, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
@@ -29,8 +29,6 @@ export function openCliStore(flags: { db?: string | undefined; file?: string | u
   const path = flags.db !== undefined ? resolve(base, flags.db) : cliDefaults(findTaskFile(base, flags.file)).taskDbPath;
   const opened = openStore(path);
   if (!opened.store) throw new CliError(opened.warning);
-  // Folding the history journal went wrong: the rows shown may lack some.
-  if (opened.warning !== null) writeStderr(`⚠ ${opened.warning}\n`);
   return opened.store;
 }
 
