@@ -122,7 +122,7 @@ export class Scheduler {
     this.#linker.procAdded(node);
   }
 
-  /** Ends `node` (wanted) and every wanted proc downstream as `failed-dep`, iteratively. */
+  /** Ends `node` (wanted) and every wanted proc downstream `failed-dep` (each blocked proc, as in a cycle, with its own reason). */
   #failDep(node: ProcNode, reason: string): void {
     const stack: [ProcNode, string][] = [[node, reason]];
     while (stack.length > 0) {
@@ -131,7 +131,7 @@ export class Scheduler {
       this.#leave(n);
       this.#run.failures++;
       transition(this.#host, n, 'failed-dep', 'dep-failed', why);
-      for (const d of n.dependents) if (d.state === 'wanted') stack.push([d, `canceled due to failure of "${n.name}"`]);
+      for (const d of n.dependents) if (d.state === 'wanted') stack.push([d, d.blockedReason ?? `canceled due to failure of "${n.name}"`]);
     }
     this.#queueFlush();
   }

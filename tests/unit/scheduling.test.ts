@@ -139,6 +139,8 @@ describe('dependencies', () => {
     expect(await r.pm.waitForAll({ throwOnFailure: false })).toBe(false);
     expect(r.pm.getProcs().get('free')?.state).toBe('succeeded');
     expect(r.pm.getProcs().get('b')?.state).toBe('failed-dep');
+    // Every proc of the cycle says so, not that another one of it failed.
+    for (const name of ['a', 'b', 'c']) expect(r.pm.getProcs().get(name)?.moreInfo).toBe('dependency cycle: a -> b -> c -> a');
   });
 
   test('a cycle among now: true procs rejects the next waitForAll', async () => {
