@@ -147,6 +147,9 @@ export class RemoteExecutor {
   #services(spec: JobSpec): ContextServices {
     let results = spec.results;
     const call = (method: RemoteMethod, args: unknown[]): Promise<unknown> => {
+      // An argument left out stays left out: a child process's messages are JSON, where a trailing
+      // `undefined` would arrive as `null` (`ctx.run(name)` as `run(name, null)`).
+      while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
       const callId = this.#nextCall++;
       const d = Promise.withResolvers<unknown>();
       this.#calls.set(callId, d);

@@ -60,6 +60,13 @@ for (const mode of ['worker', 'process'] as const) {
       expect(pm.results().outer).toEqual({ inner: 21, square: 16, made: ['square::4'] });
     });
 
+    test('ctx.run and ctx.create with their options left out', async () => {
+      pm.start('runs-bare');
+      await pm.waitForAll({ throwOnFailure: false });
+      expect([info('runs-bare').state, info('runs-bare').moreInfo]).toEqual(['succeeded', null]);
+      expect(pm.results()['runs-bare']).toEqual({ ran: ['inner'], made: ['inner'], inner: 21 });
+    });
+
     test('commands started in the proc log into it', async () => {
       pm.start('spawns');
       await pm.waitForAll({ throwOnFailure: false });
