@@ -56,7 +56,14 @@ export function promptUser(message: string, opts: { password?: boolean } = {}, s
 async function ask(message: string, password: boolean, signal: AbortSignal | undefined): Promise<string> {
   if (process.stdin.isTTY) return askTty(message, password, signal);
   writeStderr(`${message} `);
-  const line = await readLine(signal);
+  let line: string;
+  try {
+    line = await readLine(signal);
+  } catch (err) {
+    // No answer (stdin closed): the question's line still ends, before what is printed next.
+    if ((err as { code?: unknown }).code === 'E_NO_INPUT') writeStderr('\n');
+    throw err;
+  }
   writeStderr(password ? '\n' : `${line}\n`);
   return line;
 }

@@ -31,4 +31,6 @@ test('ctx.prompt with closed stdin fails the proc instead of hanging', async () 
   const err = await new Response(child.stderr).text();
   expect(await child.exited).not.toBe(0);
   expect(err).toContain('ProcessError');
+  // The unanswered question's line is ended: what follows starts on a line of its own.
+  expect(err).toStartWith('Name? \n');
 });
