@@ -120,6 +120,18 @@ describe('dist/parproc', () => {
     expect(refused.stderr).toContain('is an installed parproc');
   });
 
+  test('parproc init with only the binary: the starter type-checks under a strict tsconfig, and runs', async () => {
+    await using rig = await CliRig.create({ bin });
+    rig.write({ 'tsconfig.json': STRICT_TSCONFIG });
+    const i = await rig.exec(['init']);
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stdout + i.stderr, JSON.stringify(i)).toContain("wrote parproc's types to");
+    symlinkSync(join(ROOT, 'node_modules', '@types'), join(rig.dir, 'node_modules', '@types'));
+    const t = Bun.spawnSync([process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', rig.dir], { cwd: rig.dir, stdout: 'pipe', stderr: 'pipe' });
+    expect({ code: t.exitCode, out: t.stdout.toString() }).toEqual({ code: 0, out: '' });
+    expect((await rig.exec([])).code).toBe(0);
+  });
+
   test('the CLI items of issue 13 from the binary: flags first, --stream, --fail-fast, --snippets, commands in list', async () => {
     await using rig = await CliRig.create({ bin });
     rig.write({

@@ -1,7 +1,8 @@
-/** `parproc init`: a starter parproc.ts that runs as is; never overwrites. */
+/** `parproc init`: a starter parproc.ts that runs as is (never overwrites), types for editors, `.parproc/` in .gitignore. */
 import type { ArgsDef } from 'citty';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from '../../util/path.ts';
+import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { CliError } from '../errors.ts';
 import { defineCommand, parseFlags } from '../flags.ts';
 
@@ -37,9 +38,18 @@ export async function runInit(rawArgs: string[]): Promise<number> {
   writeFileSync(path, STARTER, { flag: 'wx' });
   const ignored = ignoreParprocDir(join(args.cwd ?? process.cwd(), '.gitignore'));
   const { createConsola } = await import('consola');
-  const say = createConsola({ stdout: process.stdout, stderr: process.stderr });
+  // Through parproc's synchronous writes: lines given to process.stdout (a pipe) could still be
+  // queued when the CLI exits, and were lost.
+  const sink = (write: (text: string) => void) => ({ write: (text: string) => (write(text), true) }) as unknown as NodeJS.WriteStream;
+  // Its own level: consola falls silent under NODE_ENV=test, which a test runner passes down.
+  const say = createConsola({ level: 3, stdout: sink(writeStdout), stderr: sink(writeStderr) });
   say.success(`wrote ${path}`);
   if (ignored) say.success(`added .parproc/ to ${ignored}`);
+  // Types for editors and tsc, so `import … from 'parproc'` type-checks with the single binary too.
+  const { writeTypes } = await import('./types.ts');
+  const types = await writeTypes(args.cwd ?? process.cwd());
+  if ('dir' in types) say.success(`wrote parproc's types to ${types.dir} (for editors and tsc)`);
+  else say.info(`types: ${types.skipped}`);
   say.info('run it with: parproc   (list what it defines: parproc list)');
   return 0;
 }

@@ -24,19 +24,24 @@ export const typesCommand = defineCommand({
 /** Marks a node_modules/parproc written by this command (never overwrite a real install). */
 const MARK = 'parprocTypesOnly';
 
-async function declarations(): Promise<Record<string, string>> {
+/** The declaration files this build carries, or `null` (a checkout not built yet). */
+async function declarations(): Promise<Record<string, string> | null> {
   try {
     // A built file (not in the repository): the compiled binary bundles it, a checkout reads it.
     const built = '../../../dist/types.json';
     return (await import(built, { with: { type: 'json' } })).default as Record<string, string>;
   } catch {
-    throw new CliError('types: this build of parproc carries no declaration files (in a checkout, run bun run build.ts first)');
+    return null;
   }
 }
 
-export async function runTypes(rawArgs: string[]): Promise<number> {
-  const args = parseFlags(rawArgs, typesArgs, 'types');
-  const dir = join(resolve(args.cwd ?? '.'), 'node_modules', 'parproc');
+/**
+ * Writes parproc's declaration files to `<project>/node_modules/parproc` (a types-only package):
+ * the directory written, or why nothing was (an installed parproc there brings its own; a build
+ * without them).
+ */
+export async function writeTypes(project: string): Promise<{ dir: string } | { skipped: string }> {
+  const dir = join(resolve(project), 'node_modules', 'parproc');
   const manifest = join(dir, 'package.json');
   if (existsSync(manifest)) {
     let marked = false;
@@ -45,9 +50,10 @@ export async function runTypes(rawArgs: string[]): Promise<number> {
     } catch {
       marked = false;
     }
-    if (!marked) throw new CliError(`types: ${dir} is an installed parproc; its types come with it`);
+    if (!marked) return { skipped: `${dir} is an installed parproc; its types come with it` };
   }
   const files = await declarations();
+  if (files === null) return { skipped: 'this build of parproc carries no declaration files (in a checkout, run bun run build.ts first)' };
   for (const [rel, text] of Object.entries(files)) {
     const path = join(dir, 'types', rel);
     mkdirSync(dirname(path), { recursive: true });
@@ -57,6 +63,13 @@ export async function runTypes(rawArgs: string[]): Promise<number> {
     manifest,
     `${JSON.stringify({ name: 'parproc', version: pkg.version, type: 'module', types: './types/index.d.ts', exports: { '.': { types: './types/index.d.ts' } }, [MARK]: true }, null, 2)}\n`,
   );
-  writeStdout(`Wrote parproc's types to ${dir} (import 'parproc' in task files now type-checks; Bun's own types come from @types/bun).\n`);
+  return { dir };
+}
+
+export async function runTypes(rawArgs: string[]): Promise<number> {
+  const args = parseFlags(rawArgs, typesArgs, 'types');
+  const done = await writeTypes(args.cwd ?? '.');
+  if ('skipped' in done) throw new CliError(`types: ${done.skipped}`);
+  writeStdout(`Wrote parproc's types to ${done.dir} (import 'parproc' in task files now type-checks; Bun's own types come from @types/bun).\n`);
   return 0;
 }
