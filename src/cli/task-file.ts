@@ -58,6 +58,7 @@ function describeLoadError(path: string, err: unknown): string {
     .map((l) => /\(?((?:\/|[A-Za-z]:\\)[^():]+):(\d+):(\d+)\)?\s*$/.exec(l))
     .find((m) => m && m[1]?.startsWith(dir) && !m[1].includes('node_modules'));
   const where = frame ? `${relative(process.cwd(), frame[1] as string) || frame[1]}:${frame[2]}` : shown;
-  const kind = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
+  // The kind of a thrown error tells (`TypeError: …`); Bun's own ResolveMessage says nothing more.
+  const kind = e?.name && e.name !== 'Error' && e.name !== 'ResolveMessage' ? `${e.name}: ` : '';
   return `error in task file ${where}: ${kind}${message.split('\n')[0]}`;
 }

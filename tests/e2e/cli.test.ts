@@ -77,6 +77,14 @@ describe('task file discovery and loading', () => {
     expect(r.stderr.trim()).toBe('parproc: error in task file parproc.ts:3: config missing');
   });
 
+  test('an import that does not resolve is one line naming it, exit 2', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nimport './helpers/missing.ts';\n` });
+    const r = await rig.exec([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^parproc: error in task file parproc\.ts: Cannot find module '\.\/helpers\/missing\.ts' imported from \S+parproc\.ts$/);
+  });
+
   test('a bad definition in the task file is a one-line UserError, exit 2', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('x', { timeout: 'soon' }, () => 1);\n` });
