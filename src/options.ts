@@ -136,6 +136,7 @@ function buildSchemas() {
           readOnly: v.optional(v.boolean()),
           signatureKey: v.optional(v.pipe(v.string(), v.minLength(1))),
           timeout: v.optional(duration),
+          maxArtifactBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'expected a whole number of bytes, at least 1'))),
         }),
       ),
     ),
@@ -331,6 +332,8 @@ export interface RemoteCacheOption {
   signatureKey?: string;
   /** Per-request timeout (seconds; default 30). */
   timeout?: number;
+  /** The largest artifact packed or downloaded, in bytes (default 1 GiB: artifacts are held in memory). */
+  maxArtifactBytes?: number;
 }
 
 /** What users may pass: durations as strings, everything optional. */

@@ -7,6 +7,7 @@
  */
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { fs } from '../util/fs.ts';
+import { formatBytes } from './client.ts';
 import { readTar, writeTar, type TarEntry } from './tar.ts';
 
 export const ARTIFACT_FORMAT = 1;
@@ -30,10 +31,11 @@ const inside = (root: string, abs: string): boolean => {
  * Tar entries for the outputs at `paths` (absolute, under `root`), recursing into directories.
  * File contents are read off the main thread.
  */
-async function outputEntries(root: string, paths: readonly string[]): Promise<TarEntry[]> {
+async function outputEntries(root: string, paths: readonly string[], maxBytes: number): Promise<TarEntry[]> {
   const out: TarEntry[] = [];
   const reads: Promise<void>[] = [];
   const seen = new Set<string>();
+  let bytes = 0;
   const visit = (abs: string): void => {
     const rel = relative(root, abs).split(sep).join('/');
     if (seen.has(rel)) return;
@@ -44,6 +46,9 @@ async function outputEntries(root: string, paths: readonly string[]): Promise<Ta
       out.push({ type: 'dir', path: `out/${rel}/`, mode: st.mode });
       for (const name of fs().readdirSync(abs).sort()) visit(join(abs, name));
     } else if (st.isFile()) {
+      // Sizes are added up before anything is read: an artifact is held in memory.
+      bytes += st.size;
+      if (bytes > maxBytes) throw new ArtifactError(`its outputs are over the ${formatBytes(maxBytes)} an artifact may hold (maxArtifactBytes)`);
       const entry: TarEntry = { type: 'file', path: `out/${rel}`, mode: st.mode, data: new Uint8Array(0) };
       out.push(entry);
       reads.push(Bun.file(abs).bytes().then((data) => void (entry.data = data)));
@@ -57,11 +62,11 @@ async function outputEntries(root: string, paths: readonly string[]): Promise<Ta
   return out;
 }
 
-/** Packs an artifact; throws `ArtifactError` for outputs outside the project. */
-export async function packArtifact(root: string, outputs: readonly string[], meta: ArtifactMeta, log: Uint8Array | null): Promise<Uint8Array> {
+/** Packs an artifact; throws `ArtifactError` for outputs outside the project, or over `maxBytes` in all. */
+export async function packArtifact(root: string, outputs: readonly string[], meta: ArtifactMeta, log: Uint8Array | null, maxBytes = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
   const entries: TarEntry[] = [{ type: 'file', path: 'meta.json', mode: 0o644, data: new TextEncoder().encode(JSON.stringify(meta)) }];
   if (log !== null) entries.push({ type: 'file', path: 'log', mode: 0o644, data: log });
-  entries.push(...(await outputEntries(root, outputs)));
+  entries.push(...(await outputEntries(root, outputs, maxBytes - (log?.length ?? 0))));
   return compress(writeTar(entries));
 }
 
@@ -141,10 +146,12 @@ function plan(entries: TarEntry[], root: string, expect: { name: string; key: st
  * Unpacks `bytes` into `root` and returns its meta and log; throws `ArtifactError` (nothing left
  * on disk) when it is damaged or unsafe.
  */
-export async function restoreArtifact(bytes: Uint8Array, root: string, expect: { name: string; key: string }): Promise<{ meta: ArtifactMeta; log: Uint8Array | null }> {
+export async function restoreArtifact(bytes: Uint8Array, root: string, expect: { name: string; key: string }, maxBytes = Number.POSITIVE_INFINITY): Promise<{ meta: ArtifactMeta; log: Uint8Array | null }> {
   let entries: TarEntry[];
   try {
-    entries = readTar(await decompress(bytes));
+    const tar = await decompress(bytes);
+    if (tar.length > maxBytes) throw new ArtifactError(`it unpacks to ${formatBytes(tar.length)}, over the ${formatBytes(maxBytes)} an artifact may hold (maxArtifactBytes)`);
+    entries = readTar(tar);
   } catch (err) {
     throw err instanceof ArtifactError ? err : new ArtifactError(`it does not unpack (${(err as Error).message})`);
   }

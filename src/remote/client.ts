@@ -14,6 +14,8 @@ export interface RemoteConfig {
   signatureKey: string | null;
   /** Per-request timeout, ms. */
   timeoutMs: number;
+  /** The largest artifact packed or downloaded (it is held in memory). */
+  maxArtifactBytes: number;
 }
 
 /** A problem with the server or the connection (the run goes on without the remote). */
@@ -119,8 +121,9 @@ export class RemoteClient {
     }
     let body: Uint8Array;
     try {
-      body = await res.bytes();
+      body = await boundedBytes(res, this.config.maxArtifactBytes);
     } catch (err) {
+      if (err instanceof TooLarge) throw err;
       const e = err as Error;
       if (e.name === 'TimeoutError') throw new RemoteFault(`${displayUrl(this.config.url)} did not finish a download within ${this.config.timeoutMs / 1000}s`, true);
       throw new RemoteFault(`a download from ${displayUrl(this.config.url)} broke off (${e.message})`, false);
@@ -153,3 +156,41 @@ export class RemoteClient {
 
 /** An artifact whose signature is missing or wrong: it is ignored and the proc runs. */
 export class SignatureMismatch extends Error {}
+
+/** An artifact over `maxArtifactBytes`: it is not downloaded, and the proc runs. */
+export class TooLarge extends Error {}
+
+/** The body of `res`, read a chunk at a time and given up (`TooLarge`) past `max` bytes. */
+async function boundedBytes(res: Response, max: number): Promise<Uint8Array> {
+  const tooLarge = (n: number) => new TooLarge(`it is ${formatBytes(n)}${n > max ? '' : ' or more'}, over the ${formatBytes(max)} an artifact may hold (maxArtifactBytes)`);
+  const length = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(length) && length > max) {
+    await res.body?.cancel();
+    throw tooLarge(length);
+  }
+  if (res.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body) {
+    total += chunk.length;
+    if (total > max) {
+      await res.body.cancel().catch(() => undefined);
+      throw tooLarge(total);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Bytes in words: `512 bytes`, `3.2 MB`, `1.0 GB` (powers of 1,024). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}

@@ -7,6 +7,8 @@ import type { RemoteCacheOption } from '../options.ts';
 import type { RemoteConfig } from './client.ts';
 
 export const DEFAULT_TIMEOUT_S = 30;
+/** An artifact is packed and unpacked in memory: a bound on what one may hold (and be downloaded). */
+export const DEFAULT_MAX_ARTIFACT_BYTES = 1024 ** 3;
 
 type Env = Record<string, string | undefined>;
 
@@ -32,5 +34,6 @@ export function remoteConfig(option: RemoteCacheOption | null, env: Env = proces
     readOnly: option.readOnly ?? truthy(first(env.PARPROC_REMOTE_CACHE_READ_ONLY)) ?? false,
     signatureKey: first(option.signatureKey, env.PARPROC_REMOTE_CACHE_SIGNATURE_KEY, env.TURBO_REMOTE_CACHE_SIGNATURE_KEY) ?? null,
     timeoutMs: (option.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+    maxArtifactBytes: option.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
   };
 }

@@ -5,7 +5,7 @@
  * again by this process, and the run goes on locally.
  */
 import { ArtifactError, ARTIFACT_FORMAT, packArtifact, restoreArtifact, type ArtifactMeta } from './artifact.ts';
-import { RemoteClient, RemoteFault, SignatureMismatch, displayUrl, type RemoteConfig } from './client.ts';
+import { RemoteClient, RemoteFault, SignatureMismatch, TooLarge, displayUrl, type RemoteConfig } from './client.ts';
 import { fs } from '../util/fs.ts';
 
 /** Concurrent downloads and uploads. */
@@ -83,7 +83,7 @@ export class RemoteCache {
     if (err instanceof RemoteFault) {
       if (err.fatal) this.#off = err.message;
       this.#warnOnce('fault', `remote cache: ${err.message}; ${err.fatal ? 'going on without it' : 'the run goes on'}`);
-    } else if (err instanceof SignatureMismatch || err instanceof ArtifactError) {
+    } else if (err instanceof SignatureMismatch || err instanceof ArtifactError || err instanceof TooLarge) {
       this.stats.ignored++;
       this.#warnOnce('artifact', `remote cache: the artifact of "${name}" was ignored: ${err.message}; the proc runs`);
     } else {
@@ -105,7 +105,7 @@ export class RemoteCache {
           this.stats.missed++;
           return null;
         }
-        const got = await restoreArtifact(bytes, root, { name, key });
+        const got = await restoreArtifact(bytes, root, { name, key }, this.client.config.maxArtifactBytes);
         this.stats.restored++;
         return got;
       } catch (err) {
@@ -125,7 +125,7 @@ export class RemoteCache {
         try {
           const log = u.logFile === null ? null : new Uint8Array(fs().readFileSync(u.logFile));
           const meta: ArtifactMeta = { format: ARTIFACT_FORMAT, name: u.name, key: u.key, output: u.output };
-          body = await packArtifact(u.root, u.outputs, meta, log);
+          body = await packArtifact(u.root, u.outputs, meta, log, this.client.config.maxArtifactBytes);
         } catch (err) {
           this.#warnOnce('pack', `remote cache: "${u.name}" was not uploaded: ${(err as Error).message}`);
           return;

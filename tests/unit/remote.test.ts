@@ -14,7 +14,7 @@ import { inputHash } from '../../src/remote/keys.ts';
 import * as nodeTar from 'tar';
 import { startCacheServer, type CacheServer } from '../helpers/cache-server.ts';
 import { projectPerTest } from '../helpers/project.ts';
-import { ProcManager } from '../../src/index.ts';
+import { ProcManager, type RunEvent } from '../../src/index.ts';
 
 setDefaultTimeout(30_000);
 
@@ -122,7 +122,7 @@ describe('settings', () => {
   test("the option first, then parproc's variables, then turbo's; off without a URL", () => {
     const env = { TURBO_TOKEN: 'tt', TURBO_TEAM: 'turbo-team', PARPROC_REMOTE_CACHE_TEAM: 'pp-team', TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'sk' };
     expect(remoteConfig(null, env)).toBeNull();
-    expect(remoteConfig({ url: 'http://h' }, env)).toEqual({ url: 'http://h', token: 'tt', team: 'pp-team', readOnly: false, signatureKey: 'sk', timeoutMs: 30_000 });
+    expect(remoteConfig({ url: 'http://h' }, env)).toEqual({ url: 'http://h', token: 'tt', team: 'pp-team', readOnly: false, signatureKey: 'sk', timeoutMs: 30_000, maxArtifactBytes: 1024 ** 3 });
     expect(remoteConfig({ url: 'http://h', team: 'mine', readOnly: true, timeout: 2 }, { ...env, PARPROC_REMOTE_CACHE_TOKEN: 'pt' })).toMatchObject({ token: 'pt', team: 'mine', readOnly: true, timeoutMs: 2000 });
     expect(remoteConfig({ url: 'http://h' }, { PARPROC_REMOTE_CACHE_READ_ONLY: 'true' })?.readOnly).toBe(true);
   });
@@ -207,6 +207,47 @@ describe('the library with a remote cache', () => {
       process.chdir(cwd);
       rmSync(second, { recursive: true, force: true });
     }
+  });
+
+  test('an artifact over maxArtifactBytes is neither uploaded nor downloaded: one warning, and the proc runs', async () => {
+    const define = (pm: ProcManager, runs: string[]) =>
+      pm.proc('big', { inputs: ['in.txt'], outputs: ['out/big.bin'] }, () => {
+        runs.push('big');
+        mkdirSync('out', { recursive: true });
+        writeFileSync('out/big.bin', crypto.getRandomValues(new Uint8Array(50_000))); // does not compress
+        return 'made';
+      });
+    const warningsOf = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    project.write('in.txt', 'content');
+    // Too large to pack: nothing goes to the server.
+    const small = project.manager({ remoteCache: { url: server.url, token: server.token, team: 'cap', maxArtifactBytes: 10_000 } });
+    define(small.pm, []);
+    small.pm.start('big');
+    await small.pm.waitForAll();
+    small.pm.close();
+    expect(server.artifacts('cap')).toHaveLength(0);
+    expect(warningsOf(small.events)).toEqual(['remote cache: "big" was not uploaded: its outputs are over the 9.8 KB an artifact may hold (maxArtifactBytes)']);
+    // Uploaded under a larger bound; a checkout with a small one does not download it and runs the proc.
+    rmSync(join(project.dir, '.parproc'), { recursive: true, force: true });
+    const large = project.manager({ remoteCache: { url: server.url, token: server.token, team: 'cap' } });
+    define(large.pm, []);
+    large.pm.start('big');
+    await large.pm.waitForAll();
+    large.pm.close();
+    expect(server.artifacts('cap')).toHaveLength(1);
+    rmSync(join(project.dir, '.parproc'), { recursive: true, force: true });
+    const ran: string[] = [];
+    const again = project.manager({ remoteCache: { url: server.url, token: server.token, team: 'cap', maxArtifactBytes: 1_000 } });
+    define(again.pm, ran);
+    again.pm.start('big');
+    await again.pm.waitForAll();
+    again.pm.close();
+    expect(ran).toEqual(['big']);
+    // Once it ran, its own artifact is too large to upload as well.
+    const [ignored, notUploaded, ...more] = warningsOf(again.events);
+    expect(more).toEqual([]);
+    expect(ignored).toMatch(/^remote cache: the artifact of "big" was ignored: it is \d+\.\d KB, over the 1000 bytes an artifact may hold \(maxArtifactBytes\); the proc runs$/);
+    expect(notUploaded).toBe('remote cache: "big" was not uploaded: its outputs are over the 1000 bytes an artifact may hold (maxArtifactBytes)');
   });
 
   test('a lookup holds no slot and blocks nothing: with parallel 1, another proc runs while it waits', async () => {
