@@ -7,7 +7,7 @@
  */
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { fs } from '../util/fs.ts';
-import { formatBytes } from './client.ts';
+import { formatBytes } from '../util/format-bytes.ts';
 import { readTar, writeTar, type TarEntry } from './tar.ts';
 
 export const ARTIFACT_FORMAT = 1;
