@@ -7,6 +7,7 @@
  */
 
 import { formatBytes } from '../util/format-bytes.ts';
+import { ArtifactError } from './artifact.ts';
 
 export interface RemoteConfig {
   url: string;
@@ -125,7 +126,7 @@ export class RemoteClient {
     try {
       body = await boundedBytes(res, this.config.maxArtifactBytes);
     } catch (err) {
-      if (err instanceof TooLarge) throw err;
+      if (err instanceof ArtifactError) throw err;
       const e = err as Error;
       if (e.name === 'TimeoutError') throw new RemoteFault(`${displayUrl(this.config.url)} did not finish a download within ${this.config.timeoutMs / 1000}s`, true);
       throw new RemoteFault(`a download from ${displayUrl(this.config.url)} broke off (${e.message})`, false);
@@ -159,12 +160,9 @@ export class RemoteClient {
 /** An artifact whose signature is missing or wrong: it is ignored and the proc runs. */
 export class SignatureMismatch extends Error {}
 
-/** An artifact over `maxArtifactBytes`: it is not downloaded, and the proc runs. */
-export class TooLarge extends Error {}
-
-/** The body of `res`, read a chunk at a time and given up (`TooLarge`) past `max` bytes. */
+/** The body of `res`, read a chunk at a time and given up (an `ArtifactError`: the proc runs) past `max` bytes. */
 async function boundedBytes(res: Response, max: number): Promise<Uint8Array> {
-  const tooLarge = (n: number) => new TooLarge(`it is ${formatBytes(n)}${n > max ? '' : ' or more'}, over the ${formatBytes(max)} an artifact may hold (maxArtifactBytes)`);
+  const tooLarge = (n: number) => new ArtifactError(`it is ${formatBytes(n)}${n > max ? '' : ' or more'}, over the ${formatBytes(max)} an artifact may hold (maxArtifactBytes)`);
   const length = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(length) && length > max) {
     await res.body?.cancel();

@@ -5,7 +5,7 @@
  * again by this process, and the run goes on locally.
  */
 import { ArtifactError, ARTIFACT_FORMAT, packArtifact, restoreArtifact, type ArtifactMeta } from './artifact.ts';
-import { RemoteClient, RemoteFault, SignatureMismatch, TooLarge, displayUrl, type RemoteConfig } from './client.ts';
+import { RemoteClient, RemoteFault, SignatureMismatch, displayUrl, type RemoteConfig } from './client.ts';
 import { fs } from '../util/fs.ts';
 
 /** Concurrent downloads and uploads. */
@@ -83,7 +83,7 @@ export class RemoteCache {
     if (err instanceof RemoteFault) {
       if (err.fatal) this.#off = err.message;
       this.#warnOnce('fault', `remote cache: ${err.message}; ${err.fatal ? 'going on without it' : 'the run goes on'}`);
-    } else if (err instanceof SignatureMismatch || err instanceof ArtifactError || err instanceof TooLarge) {
+    } else if (err instanceof SignatureMismatch || err instanceof ArtifactError) {
       this.stats.ignored++;
       this.#warnOnce('artifact', `remote cache: the artifact of "${name}" was ignored: ${err.message}; the proc runs`);
     } else {
