@@ -27,6 +27,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './bench-dir.ts';
 import { freshBinary, freshBun } from './fresh-binary.ts';
+import { publish } from './published.ts';
 
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase() ?? 'ABCDEFG';
@@ -56,16 +57,12 @@ function project(name: string, files: Record<string, string>): string {
   return d;
 }
 
-// ---- F: the package as published: packed, installed into a project, imported. The library
-// scripts of A, B, C and G import it from there too, as a user of the package would.
-// A tsconfig of its own: the project lives under bench/.tmp, and the repository's tsconfig maps
-// 'parproc' to the sources (Bun takes the nearest tsconfig's paths).
-const F = project('f', { 'package.json': '{ "name": "f", "private": true, "type": "module" }', 'tsconfig.json': '{}', 'import.ts': "import 'parproc';\n", 'empty.ts': '' });
-const packed = Bun.spawnSync([process.execPath, 'pm', 'pack', '--destination', dir, '--quiet'], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
-const tarball = packed.stdout.toString().trim().split('\n').pop() ?? '';
-const installed = Bun.spawnSync([process.execPath, 'add', join(dir, tarball.replace(/^.*\//, ''))], { cwd: F, stdout: 'pipe', stderr: 'pipe' });
-const canImport = packed.exitCode === 0 && installed.exitCode === 0;
-const lib = JSON.stringify(canImport ? join(F, 'node_modules', 'parproc', 'index.cjs') : join(root, 'src', 'index.ts'));
+// ---- F: the package as published: packed, installed into a project, imported (published.ts). The
+// library scripts of A, B, C and G import it from there too, as a user of the package would.
+const published = publish(dir);
+const F = published.project;
+const canImport = published.installed;
+const lib = JSON.stringify(published.entry);
 if (!canImport) console.log('(could not pack the package: library scripts import the sources)');
 /** A bare Bun.spawn loop: `parallel` at a time, output drained, 1,000 `true` in all. */
 function spawnLoop(parallel: number, extra: string): string {
@@ -265,7 +262,7 @@ if (!only.includes('F')) {
   const f = measure({ 'bun empty.ts': bun(F, 'empty.ts'), "bun import.ts (import 'parproc')": bun(F, 'import.ts') }, quickRuns);
   const cost = f["bun import.ts (import 'parproc')"]!.median - f['bun empty.ts']!.median;
   report(`F  import 'parproc' from the packed package, ${quickRuns} runs`, f, "bun import.ts (import 'parproc')", `import alone ${cost.toFixed(1)} ms (target ≤ 10 ms)`);
-} else rows.push(`\nF  import 'parproc': could not pack/install (${packed.stderr.toString().slice(0, 200)} ${installed.stderr.toString().slice(0, 200)})`);
+} else rows.push(`\nF  import 'parproc': could not pack/install (${published.problem})`);
 
 // G: in-process, 10,000 and 20,000 function procs on disk.
 const G = project('g', {
