@@ -299,20 +299,30 @@ export class SqliteStore implements TaskStore {
     return rows.map((r) => ({ runId: r.run_id, name: r.proc, startedAt: r.started, endedAt: r.ended, status: r.status, cache: r.cache === 'remote' ? 'remote' : null }));
   }
 
-  forget(names: string[] | null): number {
+  /**
+   * Forgets the cached results of `names` (all with `null`): how many were forgotten, which of
+   * `names` had none, and the procs whose results remain (for a "did you mean").
+   */
+  forget(names: string[] | null): { count: number; uncached: string[]; remaining: string[] } {
     this.flush();
     this.#cache = null;
-    if (names === null) return this.#db.run('DELETE FROM results').changes;
+    if (names === null) return { count: this.#db.run('DELETE FROM results').changes, uncached: [], remaining: [] };
     const del = this.#db.prepare('DELETE FROM results WHERE proc = ?');
-    let n = 0;
+    let count = 0;
+    const uncached: string[] = [];
     try {
       inTransaction(this.#db, () => {
-        for (const name of names) n += del.run(name).changes;
+        for (const name of names) {
+          const n = del.run(name).changes;
+          if (n === 0) uncached.push(name);
+          count += n;
+        }
       });
     } finally {
       del.finalize();
     }
-    return n;
+    const remaining = uncached.length === 0 ? [] : (this.#db.query('SELECT proc FROM results').values() as [string][]).map(([p]) => p);
+    return { count, uncached, remaining };
   }
 
   close(): void {

@@ -53,8 +53,8 @@ export interface TaskStore {
   scheduleHints(): { expected: Map<string, number>; failedLast: Set<string> };
   /** Recorded runs, newest first. */
   history(name: string | null, limit: number): RunRecord[];
-  /** Forgets cached results of `names` (all when `null`); returns how many were forgotten. */
-  forget(names: string[] | null): number;
+  /** Forgets cached results of `names` (all when `null`): how many, which names had none, the procs still cached. */
+  forget(names: string[] | null): { count: number; uncached: string[]; remaining: string[] };
   /** Commits batched writes in one transaction. */
   flush(): void;
   close(): void;

@@ -94,6 +94,12 @@ describe('CLI and the task DB', () => {
     await rig.exec([]);
     const one = await rig.exec(['clean', 'gen']);
     expect(one.stdout).toBe('Forgot 1 cached result.\n');
+    expect(one.stderr).toBe('');
+    // A name with nothing cached is named (a typo should not pass for a clean), with the closest cached one.
+    const typo = await rig.exec(['clean', 'uze', 'nope']);
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toBe('Forgot 0 cached results.\n');
+    expect(typo.stderr).toBe('parproc: nothing was cached for "uze" (did you mean "use"?)\nparproc: nothing was cached for "nope"\n');
     expect(states((await rig.exec(['--json'])).stdout)).toEqual({ default: 'succeeded', use: 'succeeded', gen: 'succeeded' });
     expect(existsSync(join(rig.dir, '.parproc', 'logs', 'gen.log'))).toBe(true);
     const all = await rig.exec(['clean', '--logs']);

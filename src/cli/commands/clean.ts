@@ -3,7 +3,8 @@ import type { ArgsDef } from 'citty';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from '../../util/path.ts';
 import { fileSafeName } from '../../util/file-safe.ts';
-import { writeStdout } from '../../util/stdio.ts';
+import { writeStderr, writeStdout } from '../../util/stdio.ts';
+import { closestNames } from '../../util/closest.ts';
 import { EXIT } from '../errors.ts';
 import { defineCommand, DB_ARG, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
@@ -30,7 +31,14 @@ export async function runClean(rawArgs: string[]): Promise<number> {
   const store = openCliStore(args);
   let forgotten: number;
   try {
-    forgotten = store.forget(names);
+    const f = store.forget(names);
+    forgotten = f.count;
+    // A name with nothing cached is not an error (it is not cached now either), but a typo should
+    // not pass for a clean.
+    for (const name of f.uncached) {
+      const near = closestNames(name, f.remaining);
+      writeStderr(`parproc: nothing was cached for "${name}"${near.length > 0 ? ` (did you mean ${near.map((n) => `"${n}"`).join(' or ')}?)` : ''}\n`);
+    }
   } finally {
     store.close();
   }
