@@ -61,9 +61,9 @@ function buildSchemas() {
   const modeSchema = v.picklist(['inline', 'worker', 'process'], 'expected "inline", "worker" or "process"');
   
   const procEntries = {
-    deps: v.optional(v.array(v.union([nonEmpty, fn, specialDep], 'expected a proc name, a function or NO_FAILURES'))),
-    rdeps: v.optional(v.array(v.union([nonEmpty, rdepRule], 'expected a pattern string, whenScheduled(…) or whenTargetScheduled(…)'))),
-    locks: v.optional(v.array(nonEmpty)),
+    deps: v.optional(v.array(v.union([nonEmpty, fn, specialDep], 'expected a proc name, a function or NO_FAILURES'), 'expected an array of proc names, functions or NO_FAILURES')),
+    rdeps: v.optional(v.array(v.union([nonEmpty, rdepRule], 'expected a pattern string, whenScheduled(…) or whenTargetScheduled(…)'), 'expected an array of patterns, whenScheduled(…) or whenTargetScheduled(…)')),
+    locks: v.optional(v.array(nonEmpty, 'expected an array of lock names')),
     now: v.optional(v.boolean()),
     timeout: v.optional(duration),
     wave: v.optional(v.pipe(v.number(), v.integer('expected an integer'))),
@@ -72,7 +72,7 @@ function buildSchemas() {
     outputs: v.optional(
       v.union([fn, v.array(v.union([nonEmpty, outputSpec, fn], 'expected a path, output(…) or a function'))], 'expected an array of outputs, or a function'),
     ),
-    logIgnore: v.optional(v.array(v.union([v.string(), v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'))),
+    logIgnore: v.optional(v.array(v.union([v.string(), v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'), 'expected an array of strings, RegExps or ignoreLog…(…) rules')),
     noSkip: v.optional(v.boolean()),
     interactive: v.optional(v.boolean()),
     trackImports: v.optional(v.boolean()),
@@ -113,7 +113,7 @@ function buildSchemas() {
     allowMissingDeps: v.optional(v.boolean()),
     taskDbPath: v.optional(v.nullable(nonEmpty)),
     nameParamSeparator: v.optional(nonEmpty),
-    globalInputsIgnore: v.optional(v.nullable(v.array(nonEmpty))),
+    globalInputsIgnore: v.optional(v.nullable(v.array(nonEmpty, 'expected an array of paths/globs, or null'))),
     watch: v.optional(v.boolean()),
     watchDebounce: v.optional(duration),
     fullLogOnFailure: v.optional(v.boolean()),
@@ -122,7 +122,7 @@ function buildSchemas() {
     quickNoop: v.optional(v.boolean()),
     snippets: v.optional(v.picklist(['all', 'failures', 'none'], 'expected "all", "failures" or "none"')),
     trackImports: v.optional(v.boolean()),
-    importRoots: v.optional(v.nullable(v.array(nonEmpty))),
+    importRoots: v.optional(v.nullable(v.array(nonEmpty, 'expected an array of directories, or null'))),
     logDir: v.optional(v.nullable(nonEmpty)),
     fingerprint: v.optional(v.picklist(['mtime', 'hash'], 'expected "mtime" or "hash"')),
     traceFile: v.optional(v.nullable(nonEmpty)),
@@ -182,9 +182,25 @@ export interface ValidProtoOptions extends ValidProcOptions {
   argTypes: Record<string, ArgType>;
 }
 
-function describeIssue(issue: V.BaseIssue<unknown>): { key: string; message: string } {
+/**
+ * The issue to report and its whole path: a union whose value went into one of its branches (an
+ * array given where an array or a function is expected) reports that branch's issue, at the item
+ * at fault (`inputs[0]`), not "expected an array …, got Array".
+ */
+function innermost(issue: V.BaseIssue<unknown>): { issue: V.BaseIssue<unknown>; path: string[] } {
+  let at = issue;
   const path = issue.path?.map((p) => String(p.key)) ?? [];
-  // A nested issue (e.g. the union's best match) often says more than the outer one.
+  for (;;) {
+    let deeper: V.BaseIssue<unknown> | undefined;
+    for (const i of at.type === 'union' ? (at.issues ?? []) : []) if ((i.path?.length ?? 0) > (deeper?.path?.length ?? 0)) deeper = i;
+    if (deeper === undefined) return { issue: at, path };
+    for (const p of deeper.path ?? []) path.push(String(p.key));
+    at = deeper;
+  }
+}
+
+function describeIssue(outer: V.BaseIssue<unknown>): { key: string; message: string } {
+  const { issue, path } = innermost(outer);
   const key = path[0] ?? '?';
   const rest = path.slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('');
   let message = issue.message;
@@ -196,7 +212,8 @@ function describeIssue(issue: V.BaseIssue<unknown>): { key: string; message: str
   if (message.startsWith('Invalid type: Expected ')) {
     message = `expected ${issue.expected}, got ${issue.received}`;
   } else if (!/received|got/.test(message)) {
-    message = `${message}, got ${issue.received}`;
+    // A length check receives the length: the value itself says more (`got ""`, not `got 0`).
+    message = `${message}, got ${issue.type === 'min_length' && typeof issue.input === 'string' ? JSON.stringify(issue.input) : issue.received}`;
   }
   return { key: `${key}${rest}`, message };
 }

@@ -90,7 +90,12 @@ describe('bad input', () => {
     ['wrong option type', () => new ProcManager({ display: false }).proc('p', { timeout: 'soon' }, () => 1), /proc "p": option "timeout" expected a non-negative duration/],
     ['negative timeout', () => new ProcManager({ display: false }).proc('p', { timeout: -1 }, () => 1), /proc "p": option "timeout"/],
     ['unknown option', () => new ProcManager({ display: false }).proc('p', { dependencies: ['x'] } as never, () => 1), /proc "p": option "dependencies" is not an option/],
-    ['deps not an array', () => new ProcManager({ display: false }).proc('p', { deps: 'a' } as never, () => 1), /proc "p": option "deps"/],
+    ['deps not an array', () => new ProcManager({ display: false }).proc('p', { deps: 'a' } as never, () => 1), /^proc "p": option "deps" expected an array of proc names, functions or NO_FAILURES, got "a"$/],
+    ['locks not an array', () => new ProcManager({ display: false }).proc('p', { locks: 'l' } as never, () => 1), /^proc "p": option "locks" expected an array of lock names, got "l"$/],
+    // The item at fault, not "expected an array …, got Array".
+    ['bad input item', () => new ProcManager({ display: false }).proc('p', { inputs: ['a', 3] } as never, () => 1), /^proc "p": option "inputs\[1\]" expected a path\/glob string or a function, got 3$/],
+    ['bad output item', () => new ProcManager({ display: false }).proc('p', { outputs: [7] } as never, () => 1), /^proc "p": option "outputs\[0\]" expected a path, output\(…\) or a function, got 7$/],
+    ['empty dep name', () => new ProcManager({ display: false }).proc('p', { deps: [''] }, () => 1), /^proc "p": option "deps\[0\]" expected a non-empty string, got ""$/],
     ['bad dep item', () => new ProcManager({ display: false }).proc('p', { deps: [3] } as never, () => 1), /proc "p": option "deps\[0\]"/],
     ['non-function body', () => new ProcManager({ display: false }).proc('p', {}, 42 as never), /proc "p": the body must be a function, a command string or a non-empty argv array/],
     ['missing body', () => new ProcManager({ display: false }).proc('p', {} as never), /proc "p": the body must be/],
