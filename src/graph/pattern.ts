@@ -29,8 +29,20 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Compiles a pattern, checking that only the separator stands between two placeholders. */
-export function compilePattern(source: string, separator: string): Pattern {
+/**
+ * A literal part of a pattern as a regex; with `globs` (rdep patterns), `*` matches any run of
+ * characters and `?` one, within a segment (never the separator), as `*` in a target does.
+ */
+function literalPart(literal: string, sepRe: string, globs: boolean): string {
+  const escaped = escapeRegex(literal);
+  return globs ? escaped.replaceAll('\\*', `(?:(?!${sepRe}).)*`).replaceAll('\\?', `(?:(?!${sepRe}).)`) : escaped;
+}
+
+/**
+ * Compiles a pattern, checking that only the separator stands between two placeholders. `globs`:
+ * `*` and `?` in its literal parts are wildcards (rdep patterns: `whenTargetScheduled('test::*')`).
+ */
+export function compilePattern(source: string, separator: string, globs = false): Pattern {
   const params: string[] = [];
   const parts: string[] = [];
   let last = 0;
@@ -49,13 +61,13 @@ export function compilePattern(source: string, separator: string): Pattern {
     const name = m[1] as string;
     if (params.includes(name)) throw new UserError(`Pattern "${source}" uses placeholder "[${name}]" twice`, 'E_PATTERN');
     params.push(name);
-    parts.push(escapeRegex(literal));
+    parts.push(literalPart(literal, sepRe, globs));
     // The last placeholder takes the rest (it may contain the separator); others stop at it.
     parts.push(i === matches.length - 1 ? '(.+)' : `((?:(?!${sepRe}).)+)`);
     last = start + m[0].length;
     prevEnd = last;
   });
-  parts.push(escapeRegex(source.slice(last)));
+  parts.push(literalPart(source.slice(last), sepRe, globs));
   return { source, params, regex: new RegExp(`^${parts.join('')}$`, 's') };
 }
 

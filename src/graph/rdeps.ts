@@ -34,8 +34,8 @@ export class RdepIndex {
   static compile(declarer: Declarer, rdeps: readonly (string | RdepRule)[], separator: string): TargetRule[] {
     const out: TargetRule[] = [];
     for (const r of rdeps) {
-      if (typeof r === 'string') out.push({ declarer, target: compilePattern(r, separator), strict: false });
-      else if (r.kind === 'when-target-scheduled') out.push({ declarer, target: compilePattern(r.pattern, separator), strict: true });
+      if (typeof r === 'string') out.push({ declarer, target: compilePattern(r, separator, true), strict: false });
+      else if (r.kind === 'when-target-scheduled') out.push({ declarer, target: compilePattern(r.pattern, separator, true), strict: true });
     }
     return out;
   }
@@ -82,7 +82,7 @@ export function whenScheduledOpen(rdeps: readonly (string | RdepRule)[], args: R
   for (const r of rdeps) {
     if (typeof r === 'string' || r.kind !== 'when-scheduled') continue;
     const name = fillPattern(r.pattern, args, owner, true);
-    if (hasPlaceholders(name)) out.push(compilePattern(name, separator));
+    if (hasPlaceholders(name)) out.push(compilePattern(name, separator, true));
   }
   return out;
 }
@@ -90,7 +90,7 @@ export function whenScheduledOpen(rdeps: readonly (string | RdepRule)[], args: R
 /** The `whenTargetScheduled` target patterns of a proc (to check targets that already ran). */
 export function whenTargetScheduledPatterns(rdeps: readonly (string | RdepRule)[], separator: string): Pattern[] {
   const out: Pattern[] = [];
-  for (const r of rdeps) if (typeof r !== 'string' && r.kind === 'when-target-scheduled') out.push(compilePattern(r.pattern, separator));
+  for (const r of rdeps) if (typeof r !== 'string' && r.kind === 'when-target-scheduled') out.push(compilePattern(r.pattern, separator, true));
   return out;
 }
 

@@ -307,6 +307,24 @@ describe('reverse dependencies', () => {
     await r.pm.waitForAll({ throwOnFailure: false });
   });
 
+  test('rdep patterns take * and ? within a segment, as targets do', async () => {
+    using r = rig();
+    r.pm.proto('test::[pkg]', { argChoices: { pkg: ['web', 'api'] } }, () => 't');
+    r.pm.proto('build::[pkg]', { argChoices: { pkg: ['web', 'api'] } }, () => 'b');
+    r.pm.proc('test::web::slow', () => 'nested');
+    r.pm.proc('setup', { rdeps: [whenTargetScheduled('test::*')] }, () => 's');
+    r.pm.proc('gen', { rdeps: ['build::w?b'] }, () => 'g');
+    r.pm.start('test::web', 'test::web::slow', 'build::web', 'build::api');
+    await r.pm.waitForAll();
+    const deps = (n: string) => r.pm.getProcs().get(n)?.deps;
+    expect(deps('test::web')).toEqual(['setup']);
+    // `*` stays within a segment: test::web::slow is not test::<one segment>.
+    expect(deps('test::web::slow')).toEqual([]);
+    expect(deps('build::web')).toEqual(['gen']);
+    expect(deps('build::api')).toEqual([]);
+    expect(r.order('running').indexOf('setup')).toBeLessThan(r.order('running').indexOf('test::web'));
+  });
+
   test('whenTargetScheduled: scheduling the target pulls the declarer in; the declarer alone leaves the target', async () => {
     {
       using r = rig();
