@@ -112,6 +112,9 @@ describe('CLI and the task DB', () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('good', () => 1);\nproc('bad', () => { throw new Error('x'); });\n` });
     await rig.exec(['good', 'bad']);
+    // A name with no runs, close to one with runs: a typo, most likely.
+    expect((await rig.exec(['history', 'godo'])).stdout).toBe('No recorded runs of godo (did you mean good?).\n');
+    expect((await rig.exec(['history', 'zzz'])).stdout).toBe('No recorded runs of zzz.\n');
     const h = (await rig.exec(['history'])).stdout;
     const expected = h.slice(h.indexOf('Expected duration'));
     expect(expected).toMatch(/\n  good\s+\d+ms\n/);

@@ -558,6 +558,8 @@ describe('parproc list, graph, init, help, version', () => {
     const ls = await rig.exec(['ls', 'b*']);
     expect(ls.stdout).not.toContain('  a ');
     expect(ls.stdout).toContain('build::[env]');
+    // A pattern that matches nothing says so (the task file does define procs).
+    expect((await rig.exec(['ls', 'zz*'])).stdout).toBe('No procs or protos match "zz*".\n');
     const j = JSON.parse((await rig.exec(['list', '--json'])).stdout);
     expect(j.procs.map((p: { name: string }) => p.name)).toEqual(['a', 'b']);
     expect(j.protos).toEqual([{ pattern: 'build::[env]', params: ['env'], description: 'build one env', deps: [], argChoices: { env: ['dev', 'prod'] } }]);

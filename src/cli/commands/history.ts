@@ -5,6 +5,7 @@ import pc from '../../ui/colors.ts';
 import { openStore, type SqliteStore } from '../../cache/sqlite-store.ts';
 import { formatDuration } from '../../ui/format.ts';
 import { writeStdout } from '../../util/stdio.ts';
+import { closestNames } from '../../util/closest.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { defineCommand, DB_ARG, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
@@ -60,7 +61,8 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (rows.length === 0) {
-      writeStdout(args.name ? `No recorded runs of ${args.name}.\n` : 'No recorded runs.\n');
+      const near = args.name ? closestNames(args.name, store.lastDurations().keys()) : [];
+      writeStdout(args.name ? `No recorded runs of ${args.name}${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}.\n` : 'No recorded runs.\n');
       return EXIT.ok;
     }
     const width = Math.min(40, Math.max(...rows.map((r) => r.name.length)));

@@ -66,7 +66,7 @@ export function listData(pm: ProcManager, pattern?: string): ListJson {
 }
 
 /** Prints the list for people. */
-export function printList(data: ListJson): void {
+export function printList(data: ListJson, pattern?: string): void {
   const lines: string[] = [];
   if (data.procs.length > 0) {
     lines.push(pc.bold('Procs'));
@@ -89,7 +89,7 @@ export function printList(data: ListJson): void {
       lines.push(`  ${p.pattern.padEnd(width)}  ${p.description ?? ''}${choices}${deps}`.trimEnd());
     }
   }
-  if (lines.length === 0) lines.push('No procs or protos defined.');
+  if (lines.length === 0) lines.push(pattern ? `No procs or protos match "${pattern}".` : 'No procs or protos defined.');
   writeStdout(`${lines.join('\n')}\n`);
 }
 
@@ -99,6 +99,6 @@ export async function runList(rawArgs: string[]): Promise<number> {
   const data = listData(pm, args.pattern);
   pm.close();
   if (args.json) writeStdout(`${JSON.stringify(data, null, 2)}\n`);
-  else printList(data);
+  else printList(data, args.pattern);
   return 0;
 }
