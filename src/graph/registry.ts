@@ -3,6 +3,7 @@
  * choices, globs) and dependency resolution at creation. Synchronous and free of I/O; it tells its
  * host about every new proc so the scheduler can link it.
  */
+import { closestNames } from '../util/closest.ts';
 import { UserError } from '../errors.ts';
 import type { ValidProcOptions, ValidProtoOptions } from '../options.ts';
 import type { DepContext } from '../types.ts';
@@ -166,7 +167,10 @@ export class Registry {
     const existing = this.procs.get(procName ?? name);
     if (existing) return [existing.name];
     const match = this.findProto(name);
-    if (!match) throw new UserError(`No proto found matching "${name}"`, 'E_NO_PROTO');
+    if (!match) {
+      const hint = closestNames(name, this.procs.keys());
+      throw new UserError(`No proto found matching "${name}"${hint.length ? ` (nor a proc: did you mean ${hint.join(', ')}?)` : ''}`, 'E_NO_PROTO');
+    }
     const { proto } = match;
     const owner = `proto "${proto.pattern.source}"`;
     const defaults = proto.opts.args;

@@ -54,7 +54,10 @@ describe('patterns and create', () => {
     using r = rig();
     r.pm.proto('m::[a]', () => 1);
     r.pm.proto('m::[b]::z', () => 1);
-    expect(() => r.pm.create('nothing::here')).toThrow('No proto found matching "nothing::here"');
+    expect(() => r.pm.create('nothing::here')).toThrow(/^No proto found matching "nothing::here"$/);
+    // `run` of a typo names the closest proc too.
+    r.pm.proc('deploy', () => 1);
+    expect(() => r.pm.run('depoly')).toThrow(/^No proto found matching "depoly" \(nor a proc: did you mean deploy\?\)$/);
     expect(() => r.pm.create('m::q::z')).toThrow(/matches multiple protos/);
   });
 
