@@ -17,7 +17,7 @@ import { killAllGroupsNow } from './runners/command.ts';
 import { procInfo, protoInfo } from './snapshots.ts';
 import { procsNamed } from './graph/names.ts';
 import { RunnerPicker } from './runners/picker.ts';
-import { inReplay } from './runners/replay.ts';
+import { inReplay, suspendHere } from './runners/replay.ts';
 import { flushOpenLogs } from './runners/proc-log.ts';
 import type { Outcome } from './runners/runner.ts';
 import { callerOf, launchProc, replayLog, type Caller, type LaunchDeps } from './launch.ts';
@@ -161,7 +161,7 @@ export class ProcManager {
   async wait(...names: (string | string[])[]): Promise<void> {
     // Called from inside one of this manager's procs, it is that proc's ctx.wait (slot lent,
     // cycles checked): otherwise `parallel: 1` would deadlock.
-    if (this.#inert) return;
+    if (this.#inert) return suspendHere(undefined);
     const caller = this.#caller();
     if (caller) return caller.wait(names.flat());
     await this.#scheduler.waitFor(this.#nodes(names.flat(), 'wait', false));
@@ -175,7 +175,7 @@ export class ProcManager {
 
   /** Waits until nothing is wanted or running; `false` (or a `ProcessError`) when a proc failed. */
   async waitForAll(opts: WaitOptions = {}): Promise<boolean> {
-    if (this.#inert) return true;
+    if (this.#inert) return suspendHere(true);
     const caller = this.#caller();
     if (caller) {
       throw new UserError(
@@ -252,7 +252,7 @@ export class ProcManager {
    * a change affects, until `signal` aborts (SPEC 8). Needs `watch: true`.
    */
   async watch(names?: string[], opts: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#inert) return;
+    if (this.#inert) return suspendHere(undefined);
     if (!this.#options.watch) {
       throw new UserError('watch(): set the option watch: true (setOptions({ watch: true })) before scheduling procs', 'E_WATCH');
     }

@@ -12,7 +12,7 @@ import { onCommandSpawn } from './command.ts';
 import { InlineRunner } from './inline.ts';
 import { outcomeFromError } from './outcome.ts';
 import type { FromRemote, JobSpec, RemoteMethod, ToRemote } from './protocol.ts';
-import { replayedBody } from './replay.ts';
+import { nextSuspension, replayedBody, resumeAt } from './replay.ts';
 import type { ContextServices, JobLog } from './runner.ts';
 
 /** How output leaves this side: as messages (worker) or to the real stdout/stderr (child). */
@@ -29,6 +29,8 @@ export const messageLog: LogFactory = (id, send) => ({
 });
 
 const discard = { write: () => {} };
+/** How often a module's top level may stop at a wait and go on before its proc counts as not defined there. */
+const MAX_STOPS = 1000;
 
 export class RemoteExecutor {
   #send: (m: FromRemote) => void;
@@ -127,13 +129,23 @@ export class RemoteExecutor {
 
   async #findBody(spec: JobSpec) {
     let body = replayedBody(spec.site, spec.definedAs);
-    if (!body) {
+    if (body) return body;
+    // The import settles, or the module's top level stops at a wait (replay.ts): it goes on only
+    // while the proc is still to be registered further down.
+    const imported = this.#import(spec.module).then(() => true);
+    for (let stops = 0; !body; stops++) {
+      // A top level that waits in a loop (`for (;;) await waitForAll()`) and never registers it.
+      if (stops === MAX_STOPS) break;
+      const stopped = nextSuspension().then(() => false);
+      resumeAt(spec.module); // stopped at a wait (by an earlier job's import): on to the next
+      let settled: boolean;
       try {
-        await this.#import(spec.module);
+        settled = await Promise.race([imported, stopped]);
       } catch (err) {
         throw new UserError(`proc "${spec.name}": importing ${spec.module} in a ${this.#where} failed: ${(err as Error).message}`, 'E_MODE');
       }
       body = replayedBody(spec.site, spec.definedAs);
+      if (settled) break;
     }
     if (!body) {
       throw new UserError(

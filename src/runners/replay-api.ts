@@ -6,7 +6,7 @@
  * way.)
  */
 import type { ProcBody } from '../graph/proc-node.ts';
-import { recordReplayed } from './replay.ts';
+import { recordReplayed, suspendHere } from './replay.ts';
 import { captureSite } from './site.ts';
 
 export * from '../public-values.ts';
@@ -37,12 +37,15 @@ export class ProcManager {
   run(): string[] {
     return [];
   }
-  async wait(): Promise<void> {}
-  async waitForAll(): Promise<boolean> {
-    return true;
+  // The module's top level stops at a wait: what it does after a run is the parent's (replay.ts).
+  wait(): Promise<void> {
+    return suspendHere(undefined);
   }
-  async waitClear(): Promise<boolean> {
-    return true;
+  waitForAll(): Promise<boolean> {
+    return suspendHere(true);
+  }
+  waitClear(): Promise<boolean> {
+    return suspendHere(true);
   }
   clear(): void {}
   results(): Record<string, unknown> {
@@ -59,7 +62,9 @@ export class ProcManager {
   getProtos(): ReadonlyMap<string, unknown> {
     return new Map();
   }
-  async watch(): Promise<void> {}
+  watch(): Promise<void> {
+    return suspendHere(undefined);
+  }
   onEvent(): () => void {
     return () => {};
   }
@@ -85,14 +90,14 @@ export const proto = (pattern: string, a: unknown, b?: unknown): string => defau
 export const create: M['create'] = () => [];
 export const start: M['start'] = () => {};
 export const run: M['run'] = () => [];
-export const wait: M['wait'] = async () => {};
-export const waitForAll: M['waitForAll'] = async () => true;
-export const waitClear: M['waitClear'] = async () => true;
+export const wait: M['wait'] = () => suspendHere(undefined);
+export const waitForAll: M['waitForAll'] = () => suspendHere(true);
+export const waitClear: M['waitClear'] = () => suspendHere(true);
 export const clear: M['clear'] = () => {};
 export const results: M['results'] = () => ({});
 export const setOptions: M['setOptions'] = () => {};
 export const setParams: M['setParams'] = () => {};
 export const getProcs: M['getProcs'] = () => new Map();
 export const getProtos: M['getProtos'] = () => new Map();
-export const watch: M['watch'] = async () => {};
+export const watch: M['watch'] = () => suspendHere(undefined);
 export const onEvent: M['onEvent'] = () => () => {};

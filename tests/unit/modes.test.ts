@@ -150,3 +150,53 @@ describe('isolation and definition sites', () => {
     expect(message).toMatch(/proc "nested-def": mode "worker" needs a function defined at the top level of a module/);
   });
 });
+
+describe("a script's top level in workers and children", () => {
+  const lib = JSON.stringify(join(import.meta.dir, '..', '..', 'src', 'index.ts'));
+  const runScript = async (text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'parproc-script-'));
+    try {
+      await Bun.write(join(dir, 'script.ts'), text.replaceAll('LIB', lib).replaceAll('DIR', JSON.stringify(dir)));
+      const p = Bun.spawn([process.execPath, join(dir, 'script.ts')], { cwd: dir, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, CI: '1' } });
+      const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      const report = await Bun.file(join(dir, 'report.txt')).text().catch(() => '');
+      return { stdout, stderr, code, report };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('what follows the last wait runs once, in the parent: a report and process.exit do not break the procs', async () => {
+    // A worker or child imports the script again to find a function: its top level stops at the
+    // wait. Before, each one went on, wrote the report and exited, failing its proc.
+    const r = await runScript(`import { proc, start, waitForAll, results } from LIB;
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+proc('w', { mode: 'worker' }, () => 'from a worker');
+proc('c', { mode: 'process' }, () => 'from a child');
+start('w', 'c');
+const ok = await waitForAll({ throwOnFailure: false });
+appendFileSync(join(DIR, 'report.txt'), JSON.stringify({ ok, ...results() }) + '\\n');
+process.exit(ok ? 0 : 1);
+`);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const lines = r.report.trim().split('\n');
+    expect(lines.length).toBe(1);
+    expect(JSON.parse(lines[0] as string)).toEqual({ ok: true, w: 'from a worker', c: 'from a child' });
+  });
+
+  test('a proc registered after a top-level wait still runs there: the top level goes on to it', async () => {
+    const r = await runScript(`import { proc, start, waitForAll, getProcs } from LIB;
+proc('first', { mode: 'worker' }, () => 1);
+start('first');
+await waitForAll();
+proc('second', { mode: 'worker' }, () => 2);
+proc('third', { mode: 'process' }, () => 3);
+start('second', 'third');
+await waitForAll({ throwOnFailure: false });
+console.log(JSON.stringify([...getProcs().values()].map((p) => [p.name, p.state, p.output])));
+`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('[["first","succeeded",1],["second","succeeded",2],["third","succeeded",3]]');
+  });
+});
