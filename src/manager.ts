@@ -17,7 +17,8 @@ import { killAllGroupsNow } from './runners/command.ts';
 import { procInfo, protoInfo } from './snapshots.ts';
 import { procsNamed } from './graph/names.ts';
 import { RunnerPicker } from './runners/picker.ts';
-import { inReplay, suspendHere } from './runners/replay.ts';
+import { inReplay } from './runners/replay.ts';
+import { stopHere, topLevelStopsWatched } from './runners/top-level-stop.ts';
 import { flushOpenLogs } from './runners/proc-log.ts';
 import type { Outcome } from './runners/runner.ts';
 import { callerOf, launchProc, replayLog, type Caller, type LaunchDeps } from './launch.ts';
@@ -161,7 +162,7 @@ export class ProcManager {
   async wait(...names: (string | string[])[]): Promise<void> {
     // Called from inside one of this manager's procs, it is that proc's ctx.wait (slot lent,
     // cycles checked): otherwise `parallel: 1` would deadlock.
-    if (this.#inert) return suspendHere(undefined);
+    if (this.#inert) return stopHere(undefined);
     const caller = this.#caller();
     if (caller) return caller.wait(names.flat());
     await this.#scheduler.waitFor(this.#nodes(names.flat(), 'wait', false));
@@ -175,7 +176,9 @@ export class ProcManager {
 
   /** Waits until nothing is wanted or running; `false` (or a `ProcessError`) when a proc failed. */
   async waitForAll(opts: WaitOptions = {}): Promise<boolean> {
-    if (this.#inert) return suspendHere(true);
+    // A worker or child replaying the module, or the CLI loading a task file written as a script
+    // (`await waitForAll()` at its top level): the module stops here, the run is theirs.
+    if (this.#inert || (this.#scheduler.held && topLevelStopsWatched())) return stopHere(true);
     const caller = this.#caller();
     if (caller) {
       throw new UserError(
@@ -252,7 +255,7 @@ export class ProcManager {
    * a change affects, until `signal` aborts (SPEC 8). Needs `watch: true`.
    */
   async watch(names?: string[], opts: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#inert) return suspendHere(undefined);
+    if (this.#inert) return stopHere(undefined);
     if (!this.#options.watch) {
       throw new UserError('watch(): set the option watch: true (setOptions({ watch: true })) before scheduling procs', 'E_WATCH');
     }

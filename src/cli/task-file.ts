@@ -11,6 +11,7 @@ import { withFallbackSink, writeStderr } from '../util/stdio.ts';
 import { CliError } from './errors.ts';
 import { locateTaskFile, TASK_FILE_NAMES } from './locate-task-file.ts';
 import { startTracking, stopTracking, type LoadRecord } from './load-tracker.ts';
+import { nextTopLevelStop, watchTopLevelStops } from '../runners/top-level-stop.ts';
 
 
 /** The task file: `explicit` (relative to cwd), else the first default name here or in a parent. */
@@ -28,13 +29,19 @@ export function findTaskFile(cwd: string, explicit?: string): string {
  */
 export async function loadTaskFile(path: string, stdoutToStderr = false): Promise<LoadRecord | null> {
   await registerSelfModule(() => import('../index.ts'));
-  const load = () => import(path);
+  // A file written as a script (`await waitForAll()` at its top level, then maybe a report or
+  // `process.exit`) stops at that wait: the CLI runs what it registered, and what follows never
+  // runs before the run it was written to follow (top-level-stop.ts).
+  const load = () => Promise.race([import(path), nextTopLevelStop()]);
+  const unwatch = watchTopLevelStops();
   startTracking(path);
   try {
     await (stdoutToStderr ? withFallbackSink({ write: (_stream, text) => writeStderr(text) }, load) : load());
   } catch (err) {
     stopTracking();
     throw new CliError(describeLoadError(path, err));
+  } finally {
+    unwatch();
   }
   return stopTracking();
 }

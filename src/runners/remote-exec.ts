@@ -12,7 +12,8 @@ import { onCommandSpawn } from './command.ts';
 import { InlineRunner } from './inline.ts';
 import { outcomeFromError } from './outcome.ts';
 import type { FromRemote, JobSpec, RemoteMethod, ToRemote } from './protocol.ts';
-import { nextSuspension, replayedBody, resumeAt } from './replay.ts';
+import { replayedBody } from './replay.ts';
+import { goOnAt, nextTopLevelStop } from './top-level-stop.ts';
 import type { ContextServices, JobLog } from './runner.ts';
 
 /** How output leaves this side: as messages (worker) or to the real stdout/stderr (child). */
@@ -136,8 +137,8 @@ export class RemoteExecutor {
     for (let stops = 0; !body; stops++) {
       // A top level that waits in a loop (`for (;;) await waitForAll()`) and never registers it.
       if (stops === MAX_STOPS) break;
-      const stopped = nextSuspension().then(() => false);
-      resumeAt(spec.module); // stopped at a wait (by an earlier job's import): on to the next
+      const stopped = nextTopLevelStop().then(() => false);
+      goOnAt(spec.module); // stopped at a wait (by an earlier job's import): on to the next
       let settled: boolean;
       try {
         settled = await Promise.race([imported, stopped]);

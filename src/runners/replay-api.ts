@@ -6,7 +6,8 @@
  * way.)
  */
 import type { ProcBody } from '../graph/proc-node.ts';
-import { recordReplayed, suspendHere } from './replay.ts';
+import { recordReplayed } from './replay.ts';
+import { stopHere } from './top-level-stop.ts';
 import { captureSite } from './site.ts';
 
 export * from '../public-values.ts';
@@ -39,13 +40,13 @@ export class ProcManager {
   }
   // The module's top level stops at a wait: what it does after a run is the parent's (replay.ts).
   wait(): Promise<void> {
-    return suspendHere(undefined);
+    return stopHere(undefined);
   }
   waitForAll(): Promise<boolean> {
-    return suspendHere(true);
+    return stopHere(true);
   }
   waitClear(): Promise<boolean> {
-    return suspendHere(true);
+    return stopHere(true);
   }
   clear(): void {}
   results(): Record<string, unknown> {
@@ -63,7 +64,7 @@ export class ProcManager {
     return new Map();
   }
   watch(): Promise<void> {
-    return suspendHere(undefined);
+    return stopHere(undefined);
   }
   onEvent(): () => void {
     return () => {};
@@ -90,14 +91,14 @@ export const proto = (pattern: string, a: unknown, b?: unknown): string => defau
 export const create: M['create'] = () => [];
 export const start: M['start'] = () => {};
 export const run: M['run'] = () => [];
-export const wait: M['wait'] = () => suspendHere(undefined);
-export const waitForAll: M['waitForAll'] = () => suspendHere(true);
-export const waitClear: M['waitClear'] = () => suspendHere(true);
+export const wait: M['wait'] = () => stopHere(undefined);
+export const waitForAll: M['waitForAll'] = () => stopHere(true);
+export const waitClear: M['waitClear'] = () => stopHere(true);
 export const clear: M['clear'] = () => {};
 export const results: M['results'] = () => ({});
 export const setOptions: M['setOptions'] = () => {};
 export const setParams: M['setParams'] = () => {};
 export const getProcs: M['getProcs'] = () => new Map();
 export const getProtos: M['getProtos'] = () => new Map();
-export const watch: M['watch'] = () => suspendHere(undefined);
+export const watch: M['watch'] = () => stopHere(undefined);
 export const onEvent: M['onEvent'] = () => () => {};

@@ -181,6 +181,10 @@ export class Scheduler {
     this.#held = true;
   }
 
+  get held(): boolean {
+    return this.#held;
+  }
+
   release(): void {
     this.#held = false;
     this.#queueFlush();

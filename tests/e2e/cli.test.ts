@@ -103,6 +103,16 @@ describe('task file discovery and loading', () => {
     const r = await rig.exec(['-f', 'script-style.ts', '--json']);
     expect(r.code).toBe(0);
     expect(parseNdjson(r.stdout).summary.procs.map((p) => `${p.name}:${p.state}`).sort()).toEqual(['a:succeeded', 'b:succeeded']);
+    // What follows the wait (a report, process.exit) does not run before the run it follows: the
+    // file stops at the wait. Before, `process.exit` there ended the CLI, exit 0, with nothing run.
+    rig.write({
+      'exits.ts': `import { proc, waitForAll } from 'parproc';\nimport { writeFileSync } from 'node:fs';\nproc('a', { now: true }, () => 'A');\nconst ok = await waitForAll();\nwriteFileSync('report.txt', String(ok));\nprocess.exit(ok ? 0 : 3);\n`,
+    });
+    const x = await rig.exec(['-f', 'exits.ts', '--json']);
+    expect(x.code, x.stderr).toBe(0);
+    expect(parseNdjson(x.stdout).summary.procs.map((p) => `${p.name}:${p.state}`)).toEqual(['a:succeeded']);
+    expect(existsSync(join(rig.dir, 'report.txt'))).toBe(false);
+    expect((await rig.exec(['-f', 'exits.ts', '-n'])).stdout).toContain('Dry run');
     const w = await rig.exec(['-f', 'waits.ts']);
     expect(w.code).toBe(2);
     expect(w.stderr).toContain('procs do not run while the parproc CLI loads the task file');

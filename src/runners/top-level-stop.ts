@@ -1,0 +1,72 @@
+/**
+ * A module's top level that stops at a wait. Where a module is imported only for what it
+ * registers — by a worker or child looking for a proc's function (replay.ts: `wait`,
+ * `waitForAll`, `waitClear`, `watch`), by the CLI loading a task file (`waitForAll`, `waitClear`;
+ * a `wait` for named procs there is an error) — a top-level wait cannot mean "run now": the run
+ * is someone else's (the parent's, the CLI's). Such a call stops the module there (its
+ * promise stays pending) and tells whoever imports it, who goes on with what was registered. What
+ * the module does after its run — print results, write a report, `process.exit` with its code —
+ * never happens there; it belongs to the run that really happens.
+ */
+import { captureSite, resolveSite } from './site.ts';
+
+interface Stops {
+  /** Modules stopped at a wait, and how to let each go on. */
+  stopped: Map<string, () => void>;
+  /** Called at the next stop. */
+  onStop: (() => void)[];
+  /** Watchers: stops happen while there is one. */
+  watchers: number;
+}
+
+const KEY = Symbol.for('parproc.top-level-stops');
+const g = globalThis as unknown as Record<symbol, Stops | undefined>;
+const stops = (): Stops => (g[KEY] ??= { stopped: new Map(), onStop: [], watchers: 0 });
+
+/** From now on (until the returned function is called), top-level waits stop their module. */
+export function watchTopLevelStops(): () => void {
+  const s = stops();
+  s.watchers++;
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    s.watchers--;
+  };
+}
+
+/** Whether a wait now stops its module (see the header). */
+export function topLevelStopsWatched(): boolean {
+  return (g[KEY]?.watchers ?? 0) > 0;
+}
+
+/**
+ * A wait that stops the calling module's top level: the promise settles (with `value`) only if
+ * the module is let go on (`goOnAt`). Call it only while stops are watched.
+ */
+export function stopHere<T>(value: T): Promise<T> {
+  const s = stops();
+  const file = resolveSite(captureSite(8))?.file ?? '';
+  return new Promise<T>((resolve) => {
+    s.stopped.set(file, () => resolve(value));
+    for (const wake of s.onStop.splice(0)) wake();
+  });
+}
+
+/** Resolves at the next stop of a module's top level. */
+export function nextTopLevelStop(): Promise<void> {
+  return new Promise((resolve) => stops().onStop.push(resolve));
+}
+
+/**
+ * Lets `module`'s top level go on past the wait it stopped at (it registers more further down);
+ * `false` when it is not stopped at one.
+ */
+export function goOnAt(module: string): boolean {
+  const s = g[KEY];
+  const goOn = s?.stopped.get(module);
+  if (!s || !goOn) return false;
+  s.stopped.delete(module);
+  goOn();
+  return true;
+}
