@@ -74,18 +74,30 @@ export function resolveInputs(spec: InputSpec, c: DepContext): string[] {
       if (!ignored(abs)) found.add(abs);
       continue;
     }
-    // Scan from the glob's non-glob root, so absolute globs work too.
-    const root = isAbsolute(s) ? s.slice(0, s.search(/[*?[{]/)).replace(/[^/]*$/, '') || '/' : spec.base;
-    const pattern = isAbsolute(s) ? s.slice(root.length) : s;
-    for (const rel of new Bun.Glob(pattern).scanSync({ cwd: root, onlyFiles: true, dot: true })) {
-      const abs = resolve(root, rel);
-      if (!ignored(abs)) found.add(abs);
-    }
+    for (const abs of scanGlob(s, spec.base)) if (!ignored(abs)) found.add(abs);
   }
   if (spec.trackImports) {
     for (const dep of trackedImports([...found], spec.importRoots)) if (!ignored(dep)) found.add(dep);
   }
   return [...found].sort();
+}
+
+/**
+ * The files a glob matches (relative to `base`, or absolute), as absolute paths: scanned from the
+ * glob's non-glob root, so absolute globs work too.
+ */
+export function scanGlob(glob: string, base: string): string[] {
+  const root = isAbsolute(glob) ? glob.slice(0, glob.search(/[*?[{]/)).replace(/[^/]*$/, '') || '/' : base;
+  const pattern = isAbsolute(glob) ? glob.slice(root.length) : glob;
+  const out: string[] = [];
+  try {
+    for (const rel of new Bun.Glob(pattern).scanSync({ cwd: root, onlyFiles: true, dot: true })) out.push(resolve(root, rel));
+  } catch (err) {
+    // No root (yet): the glob matches nothing.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+  }
+  return out;
 }
 
 /** How a path is shown and keyed: relative to `base` when inside it. */

@@ -8,12 +8,24 @@ import { UserError } from '../errors.ts';
 import type { DepContext, FileSpecFn, OutputSpec } from '../types.ts';
 import { statFile, type FileStat } from './stat-pass.ts';
 import { allStrings } from '../util/lists.ts';
+import { hasGlob } from '../graph/pattern.ts';
+import { scanGlob } from './inputs.ts';
 
-/** Output specs resolved to absolute paths with their freshness rules. */
-export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn)[], c: DepContext, cwd: string): OutputSpec[] {
+/**
+ * Output specs resolved to absolute paths with their freshness rules. A glob (`dist/**\/*.js`)
+ * stands for the files it matches now, each with the spec's rules; one that matches nothing
+ * stays as it is — a missing output. With `expandGlobs` false, globs are kept (made absolute).
+ */
+export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn)[], c: DepContext, cwd: string, expandGlobs = true): OutputSpec[] {
   const out: OutputSpec[] = [];
+  const add = (path: string, maxAge: number | null, enforceFreshness: boolean): void => {
+    const abs = resolve(cwd, path);
+    const found = expandGlobs && hasGlob(path) ? scanGlob(abs, cwd) : [];
+    if (found.length === 0) out.push({ path: abs, maxAge, enforceFreshness });
+    else for (const f of found) out.push({ path: f, maxAge, enforceFreshness });
+  };
   for (const s of specs) {
-    if (typeof s === 'string') out.push({ path: resolve(cwd, s), maxAge: null, enforceFreshness: true });
+    if (typeof s === 'string') add(s, null, true);
     else if (typeof s === 'function') {
       let got: unknown;
       try {
@@ -24,8 +36,8 @@ export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn
       if (!Array.isArray(got) || !allStrings(got)) {
         throw new UserError(`proc "${c.procName}": an outputs function must return an array of paths`, 'E_OUTPUTS');
       }
-      for (const p of got) out.push({ path: resolve(cwd, p), maxAge: null, enforceFreshness: true });
-    } else out.push({ ...s, path: resolve(cwd, s.path) });
+      for (const p of got) add(p, null, true);
+    } else add(s.path, s.maxAge, s.enforceFreshness);
   }
   return out;
 }

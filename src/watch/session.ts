@@ -15,6 +15,7 @@ import { statSync } from 'node:fs';
 import { relative, resolve, sep } from '../util/path.ts';
 import { fillSpecs } from '../graph/proc-specs.ts';
 import { resolveOutputs } from '../files/outputs.ts';
+import { ignoreMatcher } from '../files/inputs.ts';
 import { isFinished, type ProcNode } from '../graph/proc-node.ts';
 import type { RunEvent } from '../events.ts';
 import { FileWatcher } from './file-watcher.ts';
@@ -111,20 +112,20 @@ export class WatchSession {
 
   /** Declared outputs of every scheduled proc, the log dir, the task DB, `.parproc/`. */
   #ignoreRule(): (path: string) => boolean {
-    const files = new Set<string>();
+    // Outputs as declared: a directory covers what is under it, a glob what it will match.
+    const outputs: string[] = [];
     const dirs = this.#host.ownPaths().map((p) => resolve(p));
     for (const n of this.#scheduled) {
       const base = resolve(n.opts.cwd ?? '.');
       try {
-        for (const o of resolveOutputs(fillSpecs(n.opts.outputs, n), { procName: n.name, params: this.#host.params(), args: n.args }, base)) {
-          files.add(resolve(base, o.path));
-        }
+        for (const o of resolveOutputs(fillSpecs(n.opts.outputs, n), { procName: n.name, params: this.#host.params(), args: n.args }, base, false)) outputs.push(o.path);
       } catch {
         // an outputs function that throws ignores nothing
       }
     }
+    const isOutput = ignoreMatcher(outputs, '/');
     return (path) =>
-      files.has(path) ||
+      isOutput(path) ||
       path.includes(`${sep}.parproc${sep}`) ||
       path.endsWith(`${sep}.parproc`) ||
       dirs.some((d) => path === d || path.startsWith(d + sep) || path.startsWith(`${d}-`));

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
-import { symlinkSync, utimesSync } from 'node:fs';
+import { rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { StatPass } from '../../src/files/stat-pass.ts';
 import { compareFingerprints, contentHash, fingerprintFiles } from '../../src/files/fingerprint.ts';
 import { Project } from '../helpers/project.ts';
@@ -192,6 +192,30 @@ describe('output verification', () => {
     expect(strict.getProcs().get('s')).toMatchObject({ state: 'failed', error: 'outputs-not-refreshed', moreInfo: `outputs older than max_age: ${p.path('old.js')}` });
     const lax = await runOnce((m) => m.proc('l', { outputs: [output('old.js', { maxAge: '4s', enforceFreshness: false })] }, () => 1), ['l']);
     expect(lax.getProcs().get('l')?.state).toBe('succeeded');
+  });
+
+  test('a glob output stands for the files it matches: none is a missing output; each is checked for age; a later run reruns when they are gone', async () => {
+    const counter = { n: 0 };
+    const define = (m: ProcManager) => {
+      m.proc('bundle', { inputs: ['src/*.ts'], outputs: ['dist/**/*.js'] }, () => {
+        p.write('dist/a.js', 'a');
+        p.write('dist/sub/b.js', 'b');
+        return ++counter.n;
+      });
+      m.proc('nothing', { outputs: ['gen/*.d.ts'] }, () => 1);
+    };
+    p.write('src/main.ts', 'x');
+    const first = await runOnce(define, ['bundle', 'nothing']);
+    expect(first.getProcs().get('bundle')?.state).toBe('succeeded');
+    expect(first.getProcs().get('nothing')).toMatchObject({ state: 'failed', error: 'outputs-not-refreshed', moreInfo: `outputs not refreshed: ${p.path('gen/*.d.ts')}` });
+    expect((await runOnce(define, ['bundle'])).getProcs().get('bundle')?.state).toBe('up-to-date');
+    rmSync(p.path('dist'), { recursive: true }); // the outputs removed
+    const again = await runOnce(define, ['bundle']);
+    expect(again.getProcs().get('bundle')).toMatchObject({ state: 'succeeded', output: 2 });
+    // maxAge applies to each file the glob matches.
+    p.age('dist/a.js', 60);
+    const aged = await runOnce((m) => m.proc('old', { outputs: [output('dist/*.js', { maxAge: '4s' })] }, () => 1), ['old']);
+    expect(aged.getProcs().get('old')).toMatchObject({ state: 'failed', error: 'outputs-not-refreshed', moreInfo: `outputs older than max_age: ${p.path('dist/a.js')}` });
   });
 });
 

@@ -209,6 +209,44 @@ describe('the library with a remote cache', () => {
     }
   });
 
+  test('glob outputs: the files they match are shared, and restored elsewhere', async () => {
+    const define = (pm: ProcManager, runs: string[]) =>
+      pm.proc('many', { inputs: ['in.txt'], outputs: ['out/**/*.txt'] }, () => {
+        runs.push('many');
+        mkdirSync('out/sub', { recursive: true });
+        writeFileSync('out/a.txt', 'a');
+        writeFileSync('out/sub/b.txt', 'b');
+        return 2;
+      });
+    const remoteCache = { url: server.url, token: server.token, team: 'globs' };
+    project.write('in.txt', 'content');
+    const first = project.manager({ remoteCache });
+    const ran1: string[] = [];
+    define(first.pm, ran1);
+    first.pm.start('many');
+    await first.pm.waitForAll();
+    first.pm.close();
+    expect(ran1).toEqual(['many']);
+    const second = tmp();
+    const cwd = process.cwd();
+    try {
+      writeFileSync(join(second, 'in.txt'), 'content');
+      process.chdir(second);
+      const pm = new ProcManager({ display: false, taskDbPath: join(second, '.parproc', 'db'), remoteCache });
+      const ran2: string[] = [];
+      define(pm, ran2);
+      pm.start('many');
+      await pm.waitForAll();
+      pm.close();
+      expect(ran2).toEqual([]);
+      expect(pm.getProcs().get('many')).toMatchObject({ state: 'up-to-date', cache: 'remote', output: 2 });
+      expect([readFileSync(join(second, 'out', 'a.txt'), 'utf8'), readFileSync(join(second, 'out', 'sub', 'b.txt'), 'utf8')]).toEqual(['a', 'b']);
+    } finally {
+      process.chdir(cwd);
+      rmSync(second, { recursive: true, force: true });
+    }
+  });
+
   test('an artifact over maxArtifactBytes is neither uploaded nor downloaded: one warning, and the proc runs', async () => {
     const define = (pm: ProcManager, runs: string[]) =>
       pm.proc('big', { inputs: ['in.txt'], outputs: ['out/big.bin'] }, () => {

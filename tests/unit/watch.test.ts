@@ -141,9 +141,12 @@ describe('rebuilds', () => {
     write('src/gen/keep.ts', '1');
     const w = watching({ db: true });
     w.pm.setOptions({ globalInputsIgnore: ['**/*.skip.ts'] });
-    w.pm.proc('build', { inputs: ['src/**/*.ts'], inputsIgnore: ['src/vendor'], outputs: ['src/out.ts'] }, () => {
+    w.pm.proc('build', { inputs: ['src/**/*.ts'], inputsIgnore: ['src/vendor'], outputs: ['src/out.ts', 'src/types/*.d.ts', 'src/dist'] }, () => {
       w.runs.push('build');
       writeFileSync(join(dir, 'src/out.ts'), `// ${w.runs.length}`);
+      mkdirSync(join(dir, 'src/types'), { recursive: true });
+      mkdirSync(join(dir, 'src/dist'), { recursive: true });
+      writeFileSync(join(dir, 'src/types/out.d.ts'), `// ${w.runs.length}`);
       console.log('log output');
     });
     await w.start('build');
@@ -152,12 +155,15 @@ describe('rebuilds', () => {
     write('src/vendor/lib.ts', 'no'); // inputsIgnore
     write('src/x.skip.ts', 'no'); // globalInputsIgnore
     write('src/out.ts', 'no'); // a declared output
+    write('src/types/new.d.ts', 'no'); // a file a declared glob output matches
+    write('src/dist/bundle.ts', 'no'); // a file under a declared directory output
     write('.parproc/other', 'no'); // parproc's own dir (the DB is in it too)
     write('src/new.ts', 'yes'); // a new file under the glob root
     const e = await rebuilt;
     expect(e.changed).toEqual(['src/new.ts']);
     await w.nextRunEnd();
     expect(w.count('build')).toBe(2);
+    expect(w.pm.getProcs().get('build')?.state).toBe('succeeded');
     await w.stop();
   });
 
