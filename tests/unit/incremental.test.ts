@@ -268,6 +268,14 @@ describe('inputs', () => {
     expect(regexFiles(p.path('tree'), /\.txt$/g)(ctx)).toHaveLength(3);
   });
 
+  test('a glob under a directory that does not exist (yet) matches nothing, relative or absolute', async () => {
+    const pm = await runOnce((m) => {
+      m.proc('rel', { inputs: ['gen/*.txt'] }, (ctx) => ctx.inputFingerprint);
+      m.proc('abs', { inputs: [p.path('gen/*.txt')] }, (ctx) => ctx.inputFingerprint);
+    }, ['rel', 'abs']);
+    expect(pm.results()).toEqual({ rel: {}, abs: {} });
+  });
+
   test('an inputs function that throws fails the proc with its message', async () => {
     const pm = await runOnce((m) => m.proc('bad', { inputs: () => { throw new Error('no such target'); } }, () => 1), ['bad']);
     expect(pm.getProcs().get('bad')).toMatchObject({ state: 'failed', error: 'exception' });
