@@ -13,7 +13,7 @@ import { InlineRunner } from './inline.ts';
 import { outcomeFromError } from './outcome.ts';
 import type { FromRemote, JobSpec, RemoteMethod, ToRemote } from './protocol.ts';
 import { replayedBody } from './replay.ts';
-import { goOnAt, nextTopLevelStop } from './top-level-stop.ts';
+import { goOn, nextTopLevelStop } from './top-level-stop.ts';
 import type { ContextServices, JobLog } from './runner.ts';
 
 /** How output leaves this side: as messages (worker) or to the real stdout/stderr (child). */
@@ -131,14 +131,14 @@ export class RemoteExecutor {
   async #findBody(spec: JobSpec) {
     let body = replayedBody(spec.site, spec.definedAs);
     if (body) return body;
-    // The import settles, or the module's top level stops at a wait (replay.ts): it goes on only
-    // while the proc is still to be registered further down.
+    // The import settles, or the module's top level stops at a wait (top-level-stop.ts): it goes
+    // on only while the proc is still to be registered further down.
     const imported = this.#import(spec.module).then(() => true);
     for (let stops = 0; !body; stops++) {
       // A top level that waits in a loop (`for (;;) await waitForAll()`) and never registers it.
       if (stops === MAX_STOPS) break;
       const stopped = nextTopLevelStop().then(() => false);
-      goOnAt(spec.module); // stopped at a wait (by an earlier job's import): on to the next
+      goOn(); // stopped at a wait (by an earlier job's import): on to the next
       let settled: boolean;
       try {
         settled = await Promise.race([imported, stopped]);

@@ -38,7 +38,7 @@ export class ProcManager {
   run(): string[] {
     return [];
   }
-  // The module's top level stops at a wait: what it does after a run is the parent's (replay.ts).
+  // The module's top level stops at a wait: what it does after a run is the parent's (top-level-stop.ts).
   wait(): Promise<void> {
     return stopHere(undefined);
   }

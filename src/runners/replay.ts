@@ -21,7 +21,8 @@ const g = globalThis as unknown as Record<symbol, Index | undefined>;
 /** Turns replay mode on for this thread or process (worker and child entries do, first thing). */
 export function enterReplay(): void {
   g[KEY] ??= { byName: new Map() };
-  // A replayed module's top level stops at its first wait (top-level-stop.ts), for good.
+  // A replayed module's top level stops at a wait (top-level-stop.ts), and goes on only when a
+  // job needs a proc it registers further down.
   watchTopLevelStops();
 }
 

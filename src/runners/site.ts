@@ -70,10 +70,10 @@ const isOwn = (file: string): boolean =>
  */
 const SITE_FRAMES = 5;
 
-/** Captures the current stack for `resolveSite` (`frames` deep). */
-export function captureSite(frames = SITE_FRAMES): SiteCapture {
+/** Captures the current stack for `resolveSite`. */
+export function captureSite(): SiteCapture {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = frames;
+  Error.stackTraceLimit = SITE_FRAMES;
   const error = new Error('definition site');
   Error.stackTraceLimit = limit;
   return { error, isOwn };

@@ -3,16 +3,15 @@
  * registers — by a worker or child looking for a proc's function (replay.ts: `wait`,
  * `waitForAll`, `waitClear`, `watch`), by the CLI loading a task file (`waitForAll`, `waitClear`;
  * a `wait` for named procs there is an error) — a top-level wait cannot mean "run now": the run
- * is someone else's (the parent's, the CLI's). Such a call stops the module there (its
- * promise stays pending) and tells whoever imports it, who goes on with what was registered. What
- * the module does after its run — print results, write a report, `process.exit` with its code —
+ * is someone else's (the parent's, the CLI's). Such a call stops the module there (its promise
+ * stays pending) and tells whoever imports it, who goes on with what was registered. What the
+ * module does after its run — print results, write a report, `process.exit` with its code —
  * never happens there; it belongs to the run that really happens.
  */
-import { captureSite, resolveSite } from './site.ts';
 
 interface Stops {
-  /** Modules stopped at a wait, and how to let each go on. */
-  stopped: Map<string, () => void>;
+  /** How to let each stopped wait go on. */
+  stopped: (() => void)[];
   /** Called at the next stop. */
   onStop: (() => void)[];
   /** Watchers: stops happen while there is one. */
@@ -21,7 +20,7 @@ interface Stops {
 
 const KEY = Symbol.for('parproc.top-level-stops');
 const g = globalThis as unknown as Record<symbol, Stops | undefined>;
-const stops = (): Stops => (g[KEY] ??= { stopped: new Map(), onStop: [], watchers: 0 });
+const stops = (): Stops => (g[KEY] ??= { stopped: [], onStop: [], watchers: 0 });
 
 /** From now on (until the returned function is called), top-level waits stop their module. */
 export function watchTopLevelStops(): () => void {
@@ -42,13 +41,12 @@ export function topLevelStopsWatched(): boolean {
 
 /**
  * A wait that stops the calling module's top level: the promise settles (with `value`) only if
- * the module is let go on (`goOnAt`). Call it only while stops are watched.
+ * the stopped modules are let go on (`goOn`). Call it only while stops are watched.
  */
 export function stopHere<T>(value: T): Promise<T> {
   const s = stops();
-  const file = resolveSite(captureSite(8))?.file ?? '';
   return new Promise<T>((resolve) => {
-    s.stopped.set(file, () => resolve(value));
+    s.stopped.push(() => resolve(value));
     for (const wake of s.onStop.splice(0)) wake();
   });
 }
@@ -59,14 +57,13 @@ export function nextTopLevelStop(): Promise<void> {
 }
 
 /**
- * Lets `module`'s top level go on past the wait it stopped at (it registers more further down);
- * `false` when it is not stopped at one.
+ * Lets every stopped wait go on (a proc is registered further down in one of the modules: which
+ * one, a stack could not always tell — the wait may be in a helper of another file); `false`
+ * when none is stopped.
  */
-export function goOnAt(module: string): boolean {
+export function goOn(): boolean {
   const s = g[KEY];
-  const goOn = s?.stopped.get(module);
-  if (!s || !goOn) return false;
-  s.stopped.delete(module);
-  goOn();
+  if (!s || s.stopped.length === 0) return false;
+  for (const resume of s.stopped.splice(0)) resume();
   return true;
 }
