@@ -1,4 +1,8 @@
-/** Parses API.md's `Duration`: a number of seconds, or `'300ms'`, `'4s'`, `'4 minutes'`, `'2h'`, `'1d'`. */
+/**
+ * Parses API.md's `Duration`: a number of seconds, or `'300ms'`, `'4s'`, `'4 minutes'`, `'2h'`,
+ * `'1d'` — and sums of them, as Go and systemd write them and as `formatDuration` prints:
+ * `'1h30m'`, `'2m05s'`, `'1 hour 30 minutes'`.
+ */
 
 const UNITS: Record<string, number> = {
   ms: 0.001, msec: 0.001, msecs: 0.001, millisecond: 0.001, milliseconds: 0.001,
@@ -12,13 +16,20 @@ const UNITS: Record<string, number> = {
 export function parseDuration(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
   if (typeof value !== 'string') return null;
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(value);
-  if (!m) return null;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  if (unit === '') return n;
-  const factor = UNITS[unit];
-  return factor === undefined ? null : n * factor;
+  const bare = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*$/.exec(value);
+  if (bare) return Number(bare[1]);
+  // One or more `<number><unit>` parts, nothing else.
+  const part = /\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)\s*/iy;
+  let total = 0;
+  let parts = 0;
+  for (let m = part.exec(value); m !== null; m = part.exec(value)) {
+    const factor = UNITS[(m[2] as string).toLowerCase()];
+    if (factor === undefined) return null;
+    total += Number(m[1]) * factor;
+    parts++;
+    if (part.lastIndex === value.length) return total;
+  }
+  return parts > 0 && part.lastIndex === value.length ? total : null;
 }
 
 /** `12ms`, `3.4s`, `2m05s`. */
