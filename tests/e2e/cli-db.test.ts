@@ -55,6 +55,26 @@ describe('CLI and the task DB', () => {
     writeFileSync(join(rig.dir, 'src', 'b.txt'), 'b');
     expect((await rig.exec(['-n'])).stdout).toContain('  run         gen  (input added: src/b.txt)\n');
     expect((await rig.exec(['-n', 'gen'])).stdout).toMatch(/^Dry run, in start order \(nothing was run\):\n  run         gen  \(input added: src\/b\.txt\)\nExpected total: \d+ms on 1 slot\n$/);
+    // With --json, stdout is JSON lines: one per proc in start order, a summary last; the text on stderr.
+    const j = await rig.exec(['-n', '--json']);
+    const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.slice(0, -1)).toEqual([
+      { type: 'dry-run', name: 'gen', action: 'run', reason: 'input added: src/b.txt', command: null },
+      { type: 'dry-run', name: 'use', action: 'run', reason: 'dep gen ran', command: null },
+      { type: 'dry-run', name: 'default', action: 'run', reason: 'dep use ran', command: null },
+    ]);
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', ok: true, dryRun: true, procs: [{ name: 'gen', action: 'run' }, { name: 'use', action: 'run' }, { name: 'default', action: 'run' }] });
+    expect(typeof lines.at(-1).expectedMs).toBe('number');
+    expect(j.stderr).toContain('Dry run, in start order');
+  });
+
+  test('--json with nothing to run: the list on stderr, a summary line on stdout', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('a', () => 1);\n` });
+    const r = await rig.exec(['--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ type: 'summary', ok: true, procs: [] });
+    expect(r.stderr).toContain('Procs');
   });
 
   test('history shows runs and expected durations; --limit and --json', async () => {

@@ -66,7 +66,7 @@ export function listData(pm: ProcManager, pattern?: string): ListJson {
 }
 
 /** Prints the list for people. */
-export function printList(data: ListJson, pattern?: string): void {
+export function printList(data: ListJson, pattern?: string, write: (text: string) => void = writeStdout): void {
   const lines: string[] = [];
   if (data.procs.length > 0) {
     lines.push(pc.bold('Procs'));
@@ -90,7 +90,7 @@ export function printList(data: ListJson, pattern?: string): void {
     }
   }
   if (lines.length === 0) lines.push(pattern ? `No procs or protos match "${pattern}".` : 'No procs or protos defined.');
-  writeStdout(`${lines.join('\n')}\n`);
+  write(`${lines.join('\n')}\n`);
 }
 
 export async function runList(rawArgs: string[]): Promise<number> {

@@ -114,11 +114,15 @@ export async function runRun(rawArgs: string[]): Promise<number> {
 
   const targets = args._.length > 0 ? resolveTargets(pm, args._) : defaultTargets(pm);
   if (targets === null) {
-    printList(listData(pm));
+    // Nothing to run: the list, for people (on stderr with --json, whose stdout ends as always).
+    if (json) {
+      printList(listData(pm), undefined, writeStderr);
+      json.summary(true, {});
+    } else printList(listData(pm));
     return EXIT.ok;
   }
   pm.start(targets);
-  if (args['dry-run']) return dryRun(pm, args.full === true, args.explain === true);
+  if (args['dry-run']) return dryRun(pm, args.full === true, args.explain === true, args.json === true);
 
   let signalled: (typeof SIGNALS)[number] | null = null;
   let watching: AbortController | null = null;
@@ -198,8 +202,9 @@ export function dbFlag(rawArgs: string[], db: unknown): string | null | undefine
  * Starts everything with a launcher that runs nothing and prints, in start order, what would run
  * and why, and what is up to date.
  */
-async function dryRun(pm: ProcManager, full: boolean, explain: boolean): Promise<number> {
+async function dryRun(pm: ProcManager, full: boolean, explain: boolean, json: boolean): Promise<number> {
   const lines: string[] = [];
+  const plan: DryRunEntry[] = [];
   const planned: string[] = [];
   let procs: ReturnType<ProcManager['getProcs']> | null = null;
   pm.onEvent(ignoresOutput((e: RunEvent) => {
@@ -208,22 +213,44 @@ async function dryRun(pm: ProcManager, full: boolean, explain: boolean): Promise
       planned.push(e.name);
       // Looked up once (commands do not change), again only for procs made during the run.
       if (!procs?.has(e.name)) procs = pm.getProcs();
-      const command = procs.get(e.name)?.command;
-      lines.push(`  run         ${e.name}  (${pm.reasonOf(e.name) ?? 'stale'})${command ? `  $ ${command}` : ''}`);
+      const command = procs.get(e.name)?.command ?? null;
+      const reason = pm.reasonOf(e.name) ?? 'stale';
+      plan.push({ type: 'dry-run', name: e.name, action: 'run', reason, command });
+      lines.push(`  run         ${e.name}  (${reason})${command ? `  $ ${command}` : ''}`);
       if (explain) lines.push(keyLine(pm, e.name));
     }
     else if (e.state === 'up-to-date') {
+      plan.push({ type: 'dry-run', name: e.name, action: 'up-to-date', reason: null, command: null });
       lines.push(`  up-to-date  ${e.name}`);
       if (explain) lines.push(keyLine(pm, e.name));
     }
-    else if (e.state === 'failed-dep' || e.state === 'failed') lines.push(`  ${e.state.padEnd(10)}  ${e.name}  (${e.moreInfo ?? e.error})`);
+    else if (e.state === 'failed-dep' || e.state === 'failed') {
+      plan.push({ type: 'dry-run', name: e.name, action: e.state, reason: e.moreInfo ?? e.error, command: null });
+      lines.push(`  ${e.state.padEnd(10)}  ${e.name}  (${e.moreInfo ?? e.error})`);
+    }
   }));
   pm.release({ dryRun: true, full, explain });
   await pm.waitForAll({ throwOnFailure: false });
   const total = expectedTotal(pm, planned);
   pm.close();
-  writeStdout(lines.length === 0 ? 'Nothing to do.\n' : `Dry run, in start order (nothing was run):\n${lines.join('\n')}\n${total}`);
+  const text = lines.length === 0 ? 'Nothing to do.\n' : `Dry run, in start order (nothing was run):\n${lines.join('\n')}\n${total?.text ?? ''}`;
+  if (!json) {
+    writeStdout(text);
+    return EXIT.ok;
+  }
+  // --json: a line per proc in start order, then a summary; the text on stderr.
+  writeStderr(text);
+  writeStdout(plan.map((p) => `${JSON.stringify(p)}\n`).join('') + `${JSON.stringify({ type: 'summary', ok: true, dryRun: true, expectedMs: total?.ms ?? null, procs: plan.map(({ name, action }) => ({ name, action })) })}\n`);
   return EXIT.ok;
+}
+
+/** One proc of a dry run, as `-n --json` prints it. */
+interface DryRunEntry {
+  type: 'dry-run';
+  name: string;
+  action: 'run' | 'up-to-date' | 'failed' | 'failed-dep';
+  reason: string | null;
+  command: string | null;
 }
 
 /** `-n --explain`: a proc's cache key (the first 16 hex digits) and why it differs from the last run's. */
@@ -237,10 +264,10 @@ function keyLine(pm: ProcManager, name: string): string {
  * its deps have ended and a slot is free, and takes its expected duration (the median of the
  * known ones when it has none).
  */
-function expectedTotal(pm: ProcManager, planned: string[]): string {
-  if (planned.length === 0) return '';
+function expectedTotal(pm: ProcManager, planned: string[]): { ms: number | null; text: string } | null {
+  if (planned.length === 0) return null;
   const hints = pm.taskStore()?.scheduleHints();
-  if (!hints || hints.expected.size === 0) return 'Expected total: unknown (no history yet)\n';
+  if (!hints || hints.expected.size === 0) return { ms: null, text: 'Expected total: unknown (no history yet)\n' };
   const median = medianDuration(hints.expected) as number;
   const slots: number[] = Array.from({ length: Math.min(pm.getOptions().parallel, planned.length) }, () => 0);
   const end = new Map<string, number>();
@@ -256,5 +283,5 @@ function expectedTotal(pm: ProcManager, planned: string[]): string {
     end.set(name, finish);
   }
   const ms = Math.max(...end.values());
-  return `Expected total: ${formatDuration(ms)} on ${slots.length} slot${slots.length === 1 ? '' : 's'}${unknown ? ` (${unknown} without history counted as ${formatDuration(median)} each)` : ''}\n`;
+  return { ms: Math.round(ms), text: `Expected total: ${formatDuration(ms)} on ${slots.length} slot${slots.length === 1 ? '' : 's'}${unknown ? ` (${unknown} without history counted as ${formatDuration(median)} each)` : ''}\n` };
 }
