@@ -355,8 +355,8 @@ export class Scheduler {
   async waitIdle(): Promise<void> {
     this.flush();
     this.#deferred.rethrow();
-    // While held (the CLI loading a task file written as a script), nothing can run yet: waiting
-    // would never end, so a top-level `await waitForAll()` returns and the CLI runs the procs.
+    // While held, nothing can run yet and waiting would never end: it returns. (The CLI loading a
+    // task file stops the file's top-level `waitForAll()` before this: top-level-stop.ts.)
     if (this.#held) return;
     if (this.#active > 0 || this.#run.active) await this.#run.ended();
     this.#deferred.rethrow();
