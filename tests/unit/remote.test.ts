@@ -19,6 +19,20 @@ import { ProcManager, type RunEvent } from '../../src/index.ts';
 setDefaultTimeout(30_000);
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'parproc-remote-'));
+
+/** Runs `fn` in a second checkout: a fresh directory holding `files`, made the working directory, removed after. */
+async function inSecondCheckout(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = tmp();
+  const cwd = process.cwd();
+  try {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    process.chdir(dir);
+    await fn(dir);
+  } finally {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('tar', () => {
@@ -178,13 +192,8 @@ describe('the library with a remote cache', () => {
     first.pm.close();
     expect(server.artifacts('lib')).toHaveLength(3);
 
-    // A second checkout: another directory with the same files.
-    const second = tmp();
-    const cwd = process.cwd();
-    try {
-      writeFileSync(join(second, 'in.txt'), 'content');
-      writeFileSync(join(second, 'r.txt'), 'second'); // report's own input differs: it runs
-      process.chdir(second);
+    // A second checkout: another directory with the same files (report's own input differs: it runs).
+    await inSecondCheckout({ 'in.txt': 'content', 'r.txt': 'second' }, async (second) => {
       const pm = new ProcManager({ display: false, taskDbPath: join(second, '.parproc', 'db'), remoteCache });
       const events: string[] = [];
       pm.onEvent((e) => {
@@ -203,10 +212,7 @@ describe('the library with a remote cache', () => {
       expect(pm.results()).toMatchObject({ gen: 'generated', use: 'generated and used' });
       expect(readFileSync(join(second, 'out', 'gen.txt'), 'utf8')).toBe('CONTENT');
       pm.close();
-    } finally {
-      process.chdir(cwd);
-      rmSync(second, { recursive: true, force: true });
-    }
+    });
   });
 
   test('glob outputs: the files they match are shared, and restored elsewhere', async () => {
@@ -227,11 +233,7 @@ describe('the library with a remote cache', () => {
     await first.pm.waitForAll();
     first.pm.close();
     expect(ran1).toEqual(['many']);
-    const second = tmp();
-    const cwd = process.cwd();
-    try {
-      writeFileSync(join(second, 'in.txt'), 'content');
-      process.chdir(second);
+    await inSecondCheckout({ 'in.txt': 'content' }, async (second) => {
       const pm = new ProcManager({ display: false, taskDbPath: join(second, '.parproc', 'db'), remoteCache });
       const ran2: string[] = [];
       define(pm, ran2);
@@ -241,10 +243,7 @@ describe('the library with a remote cache', () => {
       expect(ran2).toEqual([]);
       expect(pm.getProcs().get('many')).toMatchObject({ state: 'up-to-date', cache: 'remote', output: 2 });
       expect([readFileSync(join(second, 'out', 'a.txt'), 'utf8'), readFileSync(join(second, 'out', 'sub', 'b.txt'), 'utf8')]).toEqual(['a', 'b']);
-    } finally {
-      process.chdir(cwd);
-      rmSync(second, { recursive: true, force: true });
-    }
+    });
   });
 
   test('an artifact over maxArtifactBytes is neither uploaded nor downloaded: one warning, and the proc runs', async () => {
