@@ -18,9 +18,14 @@ export function outcomeFromValue(value: unknown, log: JobLog): Outcome {
 
 const text = (x: unknown): string => (x instanceof Error ? x.message : String(x));
 
-/** A stack without parproc's own frames. */
+const isFrame = (l: string): boolean => /^\s+at /.test(l);
+/** A frame of the runtime's own (`at replace (unknown)`, `at map (native)`): no place to look. */
+const isNativeFrame = (l: string): boolean => isFrame(l) && /\((?:unknown|native|<anonymous>)\)$|\[native code\]/.test(l.trim());
+
+/** A stack without parproc's own frames, nor the runtime's when no frame of the user's is left. */
 function userStack(stack: string): string {
-  return stack.split('\n').filter((l) => !isOwnStackLine(l)).join('\n');
+  const lines = stack.split('\n').filter((l) => !isOwnStackLine(l));
+  return lines.filter(isFrame).every(isNativeFrame) ? lines.filter((l) => !isFrame(l)).join('\n') : lines.join('\n');
 }
 
 /** A thrown value: skipped, no-change, failed or exception; writes the explanation to the log. */

@@ -56,6 +56,16 @@ describe('outcomes', () => {
     expect(isOwnStackLine('Error: src/x.ts:1:2 is broken')).toBe(false);
   });
 
+  test("parproc's own error in a proc is logged as its one line, with no frames of parproc or the runtime", async () => {
+    using r = rig();
+    r.pm.proc('unfilled', ['sh', '-c', 'echo [v]']);
+    r.pm.start('unfilled');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    const info = r.pm.getProcs().get('unfilled')!;
+    expect(info).toMatchObject({ state: 'failed', error: 'exception' });
+    expect(readFileSync(info.logFile!, 'utf8')).toBe(`UserError: ${info.moreInfo}\n`);
+  });
+
   test('a CommandError fails the proc with the exit code in the log', async () => {
     using r = rig();
     r.pm.proc('cmd', async (ctx) => {
