@@ -16,10 +16,12 @@ export interface Session {
   taskFile: string;
   /** What loading the task file depended on (for the no-op seal). */
   load: LoadRecord | null;
+  /** The directory the command was given (after `-C`): relative paths in flags are from here. */
+  invokedIn: string;
 }
 
 /**
- * Loads the task file named by `-f`/`-C` (or found) into a fresh, held default manager.
+ * Loads the task file named by `-f`/`-C` (or found, then in its directory) into a fresh, held default manager.
  * `attach` sees the manager before the task file runs, so reporters see `now: true` procs too.
  */
 export async function openSession(
@@ -37,7 +39,12 @@ export async function openSession(
     if (!ok) throw new CliError(`-C: not a directory: ${flags.cwd}`);
     process.chdir(dir);
   }
-  const taskFile = findTaskFile(process.cwd(), flags.file);
+  const invokedIn = process.cwd();
+  const taskFile = findTaskFile(invokedIn, flags.file);
+  // A task file found in a parent directory runs there, as just, go-task and npm run do: its
+  // relative paths (inputs, outputs, commands) mean the same from every subdirectory. One named
+  // by -f runs here, as make -f does.
+  if (flags.file === undefined && dirname(taskFile) !== invokedIn) process.chdir(dirname(taskFile));
   const pm = setDefaultManager(new ProcManager({ display: false, ...cliDefaults(taskFile) }));
   pm.hold();
   pm.setSourceRoot(taskFile);
@@ -52,7 +59,7 @@ export async function openSession(
       `proc "${unknown.proc}": dependency "${unknown.dep}" is not a proc or a proto name${unknown.hint.length ? ` (did you mean ${unknown.hint.join(', ')}?)` : ''}`,
     );
   }
-  return { pm, taskFile, load };
+  return { pm, taskFile, load, invokedIn };
 }
 
 /** The CLI's defaults beside the task file: logs in `.parproc/logs`, the task DB `.parproc/parproc.db`. */

@@ -26,6 +26,28 @@ describe('task file discovery and loading', () => {
     expect(parseNdjson(below.stdout).summary.ok).toBe(true);
   });
 
+  test('a task file found in a parent runs there: relative inputs, outputs and commands mean the same from every subdirectory', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('copy', { inputs: ['src/*.txt'], outputs: ['out/a.txt'] }, 'mkdir -p out && cp src/a.txt out/a.txt');
+proc('where', () => process.cwd());
+`,
+      'src/a.txt': 'x\n',
+      'src/deeper/.keep': '',
+    });
+    const top = await rig.exec(['copy', '--json']);
+    expect(parseNdjson(top.stdout).summary.procs).toMatchObject([{ name: 'copy', state: 'succeeded' }]);
+    // From below: the same files, so up to date; flags' relative paths are still from where the command was given.
+    const below = await rig.exec(['copy', 'where', '--json', '--trace', 'trace.json'], { cwd: 'src/deeper' });
+    expect(below.code).toBe(0);
+    const procs = parseNdjson(below.stdout).summary.procs;
+    expect(procs.find((p) => p.name === 'copy')).toMatchObject({ state: 'up-to-date' });
+    expect((procs.find((p) => p.name === 'where') as { output?: unknown } | undefined)?.output).toBe(rig.dir);
+    expect(existsSync(join(rig.dir, 'src', 'deeper', 'trace.json'))).toBe(true);
+    expect(existsSync(join(rig.dir, 'src', 'deeper', 'out'))).toBe(false);
+  });
+
   for (const name of ['parproc.mts', 'parproc.js', 'parproc.mjs']) {
     test(`${name} is found too`, async () => {
       await using rig = await CliRig.create();

@@ -72,7 +72,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   const json = args.json ? new JsonReporter(writeStdout) : null;
   const sealer = new RunSealer(sealRefusal(args, rawArgs));
   let display: Reporter | null = null;
-  const { pm, taskFile, load } = await openSession(args, (m) => {
+  const { pm, taskFile, load, invokedIn } = await openSession(args, (m) => {
     if (args['dry-run']) return;
     // Live or plain is settled by the flags and the environment; other options are read at each
     // event, so the task file's setOptions counts too.
@@ -90,7 +90,9 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     if (sealer.open) m.onEvent(sealer.onEvent);
   });
   sealer.loaded(load);
-  if (args.trace !== undefined) pm.setOptions({ traceFile: args.trace });
+  // Relative paths in flags are from where the command was given (named as given when that is here).
+  const given = (p: string): string => (invokedIn === process.cwd() ? p : resolve(invokedIn, p));
+  if (args.trace !== undefined) pm.setOptions({ traceFile: given(args.trace) });
 
   // Flags win over the task file's setOptions.
   if (parallel !== undefined) pm.setOptions({ parallel });
@@ -104,7 +106,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   }
   if (args.mode !== undefined) pm.setOptions({ mode: args.mode as 'inline' | 'worker' | 'process' });
   const db = dbFlag(rawArgs, args.db);
-  if (db !== undefined) pm.setOptions({ taskDbPath: db });
+  if (db !== undefined) pm.setOptions({ taskDbPath: db === null ? null : given(db) });
   pm.setParams(params);
   if (args.json) pm.refuseInteractive('--json is on (stdout is for NDJSON)');
   if (args.watch) pm.setOptions({ watch: true });
