@@ -10,8 +10,9 @@ import { ChildTracker, shellQuote } from './command.ts';
 import { commandFor, makeContext, type CommandFn } from './context.ts';
 import { ExecutionScope } from './exec-scope.ts';
 import { onAbort } from '../util/abort-fanout.ts';
+import { errorKind } from '../errors.ts';
 import { outcomeFromError, outcomeFromValue } from './outcome.ts';
-import type { Outcome, ProcJob, ProcRunner } from './runner.ts';
+import type { JobLog, Outcome, ProcJob, ProcRunner } from './runner.ts';
 
 /** Why a proc's own signal was aborted. */
 class AbortReason extends Error {
@@ -56,6 +57,9 @@ export function commandText(body: ProcBody, args: Record<string, unknown>, name:
   return null;
 }
 
+/** Where an outcome's explanation goes when it has nothing to add. */
+const UNHEARD: JobLog = { write() {}, line() {} };
+
 const formatSeconds = (ms: number): string => `${+(ms / 1000).toFixed(3)}s`;
 
 export class InlineRunner implements ProcRunner {
@@ -99,7 +103,8 @@ export class InlineRunner implements ProcRunner {
         return outcome;
       },
       (err): Outcome => {
-        const outcome = outcomeFromError(err, job.log);
+        // A command the abort killed fails: the log says why already ("Interrupted", "Timed out").
+        const outcome = outcomeFromError(err, scope.aborted && errorKind(err) === 'command' ? UNHEARD : job.log);
         settle(outcome);
         return outcome;
       },
