@@ -115,6 +115,8 @@ describe('rebuilds', () => {
     expect([w.count('a'), w.count('b'), w.count('top')]).toEqual([2, 1, 2]);
     const gen = w.pm.getProcs();
     expect([gen.get('a')?.generation, gen.get('b')?.generation]).toEqual([1, 0]);
+    // Which generation each last completed: a's rebuild, b's first run.
+    expect([gen.get('a')?.completedGeneration, gen.get('b')?.completedGeneration, gen.get('top')?.completedGeneration]).toEqual([1, 0, 1]);
     await w.stop();
   });
 
