@@ -36,6 +36,8 @@ export interface LaunchDeps {
   params(): Record<string, unknown>;
   /** Reports a log that cannot be written (the manager warns once per problem). */
   logProblem(message: string): void;
+  /** A warning of the run (an error no proc caught). */
+  warn(message: string): void;
   /** Makes the log directory, before the first log file is created in it. */
   prepareLogDir(): void;
   /** A proc failed: its log is kept (a default temp log dir is not removed at exit). */
@@ -149,6 +151,7 @@ export function launchProc(node: ProcNode, runner: ProcRunner, d: LaunchDeps): P
     changedDeps,
     inputFingerprint: d.incremental.inputMtimes(node),
     services,
+    warn: d.warn,
   });
   // The proc's code (or command) has started: the task DB opens meanwhile, if it is not open yet.
   d.incremental.warm();

@@ -54,20 +54,20 @@ export class ProcManager {
   #interactiveRefused: string | null = null;
   /** Made in a worker or child replaying a module: registers, never schedules (runners/replay.ts). */
   #inert = inReplay();
-  #logs = new LogPlace(() => this.#options.logDir, (m) => this.#warn(m));
-  #outputs = new Outputs(this.#bus, () => this.#options, () => this.reporterContext(), (m) => this.#warn(m));
+  #logs = new LogPlace(() => this.#options.logDir, (m) => this.warn(m));
+  #outputs = new Outputs(this.#bus, () => this.#options, () => this.reporterContext(), (m) => this.warn(m));
   /** Dry run: procs "run" instantly without their code (the CLI's `--dry-run`). */
   #dryRun = false;
   #incremental = new Incremental({
     options: () => this.#options,
     params: () => this.#params,
-    warn: (message) => this.#warn(message),
+    warn: (message) => this.warn(message),
     sourceRoot: () => this.#sourceRoot ?? (Bun.main.startsWith('/$bunfs/') ? null : Bun.main),
     projectRoot: () => (this.#sourceRoot === null ? process.cwd() : dirname(this.#sourceRoot)),
     remote: () => this.#remote.get(this.#options.remoteCache),
     replayLog: (node, log) => replayLog(node, log, { bus: this.#bus, logProblem: (m) => this.#logs.problem(m), prepareLogDir: () => this.#logs.ensure() }),
   });
-  #remote = new RemoteCacheHolder({ warn: (message) => this.#warn(message) });
+  #remote = new RemoteCacheHolder({ warn: (message) => this.warn(message) });
   /** The task file (the CLI's), whose modules define function procs; else the entry script. */
   #sourceRoot: string | null = null;
   /** What the hosts of the scheduler, launches and watch sessions are built from (wiring.ts). */
@@ -97,7 +97,7 @@ export class ProcManager {
       params: () => this.#params,
       interactiveRefused: () => this.#interactiveRefused,
       launch: (node) => this.#launch(node),
-      warn: (message) => this.#warn(message),
+      warn: (message) => this.warn(message),
       api: {
         create: (n, a) => this.create(n, a),
         start: (names) => this.start(names),
@@ -398,7 +398,8 @@ export class ProcManager {
     return launchProc(node, this.#runners.pick(node), this.#launchDeps);
   }
 
-  #warn(message: string): void {
+  /** A warning of this manager's run (an event, or a line on stderr with no listener). */
+  warn(message: string): void {
     if (this.#bus.idle) writeStderr(`parproc: warning: ${message}\n`);
     else this.#bus.emit({ type: 'warning', at: Date.now(), message });
   }

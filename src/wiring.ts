@@ -76,6 +76,7 @@ export function launchDeps(m: ManagerParts): LaunchDeps {
     bus: m.bus,
     params: () => m.params(),
     logProblem: (message) => m.logs.problem(message),
+    warn: (message) => m.warn(message),
     prepareLogDir: () => m.logs.ensure(),
     keepLogs: () => m.logs.keep(),
     watching: () => m.options().watch,

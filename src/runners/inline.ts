@@ -12,6 +12,7 @@ import { ExecutionScope } from './exec-scope.ts';
 import { onAbort } from '../util/abort-fanout.ts';
 import { errorKind } from '../errors.ts';
 import { outcomeFromError, outcomeFromValue } from './outcome.ts';
+import { hearStrays } from './stray-errors.ts';
 import type { JobLog, Outcome, ProcJob, ProcRunner } from './runner.ts';
 
 /** Why a proc's own signal was aborted. */
@@ -68,9 +69,15 @@ export class InlineRunner implements ProcRunner {
    * `console` and `process.stdout` alone.
    */
   #capture: boolean;
+  /**
+   * `strays: false` (a worker or child) leaves errors no proc caught to the runtime: they end
+   * that worker or child, and the parent fails the proc with what it logged.
+   */
+  #strays: boolean;
 
-  constructor(opts: { capture?: boolean } = {}) {
+  constructor(opts: { capture?: boolean; strays?: boolean } = {}) {
     this.#capture = opts.capture ?? true;
+    this.#strays = opts.strays ?? true;
   }
 
   async run(job: ProcJob): Promise<Outcome> {
@@ -90,6 +97,24 @@ export class InlineRunner implements ProcRunner {
         ? null
         : setTimeout(() => abort(new AbortReason('timeout', `timed out after ${formatSeconds(job.timeoutMs as number)}`)), job.timeoutMs);
 
+    // An error the function's code throws where nothing catches it (a timer, a handler) fails
+    // this proc, not the whole process (./stray-errors.ts).
+    let stray: Outcome | null = null;
+    const stopStrays =
+      job.body.kind !== 'fn' || !this.#strays
+        ? null
+        : hearStrays({
+            name: job.name,
+            sink: job.log,
+            fail: (err) => {
+              const outcome = outcomeFromError(err, job.log);
+              if (scope.aborted) return;
+              stray = outcome;
+              settle(outcome);
+              scope.abort(err instanceof Error ? err : new Error(String(err)));
+            },
+            warn: (message) => (job.warn ?? ((m: string) => job.log.line(`warning: ${m}`, 'stderr')))(message),
+          });
     const command = commandFor(job, scope, tracker);
     // A command proc needs no context: none is made.
     const call = () => callBody(job.body, () => makeContext(job, scope, command), command, job);
@@ -121,10 +146,12 @@ export class InlineRunner implements ProcRunner {
       }
       // Commands started but not awaited must not outlive their proc.
       if (tracker.size > 0) await tracker.killAll();
-      return ended;
+      // Failed by a stray error while its function still runs: its locks wait for that, as above.
+      return (stray as Outcome | null) === ended ? { ...ended, lingering: work } : ended;
     } finally {
       if (timer !== null) clearTimeout(timer);
       stopHearing();
+      stopStrays?.();
     }
   }
 }

@@ -49,7 +49,7 @@ export class RemoteExecutor {
   constructor(send: (m: FromRemote) => void, makeLog: LogFactory, where: 'worker' | 'child process') {
     this.#send = send;
     // A child's stdout and stderr are the proc's log already: nothing to capture there.
-    this.#runner = new InlineRunner({ capture: where === 'worker' });
+    this.#runner = new InlineRunner({ capture: where === 'worker', strays: false });
     this.#makeLog = makeLog;
     this.#where = where;
     onCommandSpawn((pid, exited, log) => {

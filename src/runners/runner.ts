@@ -54,6 +54,8 @@ export interface ProcJob {
   readonly services: ContextServices;
   /** The proc has the terminal: no output capture, commands get stdin/stdout/stderr. */
   readonly interactive?: boolean;
+  /** A warning of the run (./stray-errors.ts); absent in a worker or child: its log is stderr. */
+  readonly warn?: (message: string) => void;
 }
 
 /** How a proc ended, as a value. */

@@ -286,6 +286,36 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     expect(readFileSync(join(rig.dir, '.parproc', 'logs', 'bad.log'), 'utf8')).toStartWith('about to fail\nError: nope');
   });
 
+  test('errors procs leave uncaught do not end the run: a timer\'s throw fails its proc, an unawaited rejection is a warning; summary and history stay', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+let rejected = () => {};
+const later = new Promise((r) => (rejected = r));
+proc('timer', async () => { setTimeout(() => { throw new Error('thrown in a timer'); }, 0); await new Promise(() => {}); });
+proc('leaves', () => { void Promise.reject(new Error('nobody awaits this')); setTimeout(rejected, 50); return 1; });
+proc('after', async () => { await later; return 'still here'; });
+`,
+    });
+    const r = await rig.exec(['timer', 'leaves', 'after', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const { events, summary } = parseNdjson(r.stdout);
+    expect(summary.procs.map((p) => [p.name, p.state, p.moreInfo]).sort()).toEqual([
+      ['after', 'succeeded', null],
+      ['leaves', 'succeeded', null],
+      ['timer', 'failed', 'thrown in a timer'],
+    ]);
+    const warnings = events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^a promise was rejected and nothing awaited it: Error: nobody awaits this \(at \/.*parproc\.ts:5:\d+\)$/);
+    const db = new Database(join(rig.dir, '.parproc', 'parproc.db'), { readonly: true });
+    try {
+      expect((db.query('SELECT count(*) AS n FROM runs').get() as { n: number }).n).toBe(3);
+    } finally {
+      db.close();
+    }
+  });
+
   test('--full-log prints the whole log of a failed proc', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('bad', async (ctx) => { ctx.log('line one'); ctx.log('line two'); await ctx.$\`exit 5\`; });\n` });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ProcManager, UserError } from '../../src/index.ts';
 import { defineLate, managers } from '../fixtures/modes.ts';
 import { processesMatching } from '../helpers/cli-rig.ts';
+import { runScript } from '../helpers/script.ts';
 
 setDefaultTimeout(30_000);
 
@@ -152,20 +153,6 @@ describe('isolation and definition sites', () => {
 });
 
 describe("a script's top level in workers and children", () => {
-  const lib = JSON.stringify(join(import.meta.dir, '..', '..', 'src', 'index.ts'));
-  const runScript = async (text: string, more: Record<string, string> = {}) => {
-    const dir = mkdtempSync(join(tmpdir(), 'parproc-script-'));
-    try {
-      for (const [file, t] of Object.entries({ 'script.ts': text, ...more })) await Bun.write(join(dir, file), t.replaceAll('LIB', lib).replaceAll('DIR', JSON.stringify(dir)));
-      const p = Bun.spawn([process.execPath, join(dir, 'script.ts')], { cwd: dir, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, CI: '1' } });
-      const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-      const report = await Bun.file(join(dir, 'report.txt')).text().catch(() => '');
-      return { stdout, stderr, code, report };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-
   test('what follows the last wait runs once, in the parent: a report and process.exit do not break the procs', async () => {
     // A worker or child imports the script again to find a function: its top level stops at the
     // wait. Before, each one went on, wrote the report and exited, failing its proc.

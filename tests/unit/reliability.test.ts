@@ -5,6 +5,7 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { UserError } from '../../src/index.ts';
 import { gate, rig, waitForEvent } from '../helpers/manager.ts';
+import { runScript } from '../helpers/script.ts';
 
 setDefaultTimeout(20_000);
 
@@ -220,5 +221,63 @@ describe('timed-out procs and locks', () => {
     await r.pm.waitForAll({ throwOnFailure: false });
     expect(r.pm.getProcs().get('stubborn')?.error).toBe('timeout');
     expect(trail).toEqual(['stubborn:start', 'stubborn:end', 'next:start']);
+  });
+});
+
+describe('errors no proc caught (inline)', () => {
+  // A real script under `bun`: the test runner takes uncaught errors for itself.
+  test('a throw from a timer a proc set fails that proc, stack in its log; the others finish and the process lives on', async () => {
+    const r = await runScript(`import { proc, start, waitForAll, getProcs, onEvent } from LIB;
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+const listeners = () => [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
+const before = listeners();
+let timerFailed = () => {};
+const failed = new Promise((r) => (timerFailed = r));
+onEvent((e) => e.type === 'proc-state' && e.name === 'timer' && e.state === 'failed' && timerFailed());
+proc('timer', async () => {
+  setTimeout(() => { throw new Error('thrown in a timer'); }, 0);
+  await new Promise(() => {}); // never settles: the stray error ends it
+});
+proc('other', async () => { await failed; return 'finished'; });
+start('timer', 'other');
+const ok = await waitForAll({ throwOnFailure: false });
+await new Promise((r) => setImmediate(() => setImmediate(r)));
+const t = getProcs().get('timer');
+writeFileSync(join(DIR, 'report.txt'), JSON.stringify({ ok, timer: [t.state, t.error, t.moreInfo], log: readFileSync(t.logFile, 'utf8'), other: getProcs().get('other').output, listenersBack: JSON.stringify(listeners()) === JSON.stringify(before) }));
+`);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.report);
+    expect(report).toMatchObject({ ok: false, timer: ['failed', 'exception', 'thrown in a timer'], other: 'finished', listenersBack: true });
+    expect(report.log).toMatch(/^Error: thrown in a timer\n\s+at .*script\.ts:\d+/);
+  });
+
+  test('a timer a proc left throws after it ended: a warning naming the proc; an error not a proc\'s goes where it would without parproc', async () => {
+    const r = await runScript(`import { proc, start, waitForAll, onEvent } from LIB;
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+const warnings = [];
+let warned = () => {};
+const heard = new Promise((r) => (warned = r));
+onEvent((e) => e.type === 'warning' && (warnings.push(e.message), warned()));
+proc('early', () => { setTimeout(() => { throw new Error('after early ended'); }, 0); return 0; });
+proc('runs', async () => { await heard; return 1; });
+start('early', 'runs');
+await waitForAll();
+writeFileSync(join(DIR, 'report.txt'), JSON.stringify(warnings));
+let release = () => {};
+proc('holds', () => new Promise((r) => (release = r)));
+start('holds');
+setTimeout(() => { release(); throw new Error('thrown by the script itself'); }, 0);
+await waitForAll();
+`);
+    const warnings = JSON.parse(r.report);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^proc "early" threw after it ended: Error: after early ended \(at \/.*script\.ts:\d+:\d+\)$/);
+    // The script's own error, thrown while a proc ran: Bun reports it where it was thrown, exit 1.
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: thrown by the script itself');
+    expect(r.stderr).toMatch(/at .*script\.ts:\d+:\d+/);
+    expect(r.stderr).not.toContain('stray-errors');
   });
 });

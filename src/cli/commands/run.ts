@@ -18,6 +18,7 @@ import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV } from '
 import { listData, printList } from './list.ts';
 import { REMOTE_ARGS, remoteCacheFlags } from '../remote-flags.ts';
 import { RunSealer } from '../run-sealer.ts';
+import { warnOfStrays } from '../../runners/stray-errors.ts';
 
 export const runArgs = {
   ...TASK_FILE_ARGS,
@@ -159,6 +160,8 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     const db = pm.getOptions().taskDbPath;
     sealer.checking(db === null ? null : resolve(db));
   }
+  // This process is the run's: an error no proc can be named for is a warning, not its end.
+  const stopStrays = warnOfStrays((message) => pm.warn(message));
   pm.release({ full: args.full === true });
   let ok: boolean;
   try {
@@ -172,6 +175,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   } finally {
     for (const sig of SIGNALS) process.off(sig, onSignal);
     process.off(RELOAD_SIGNAL, onReload);
+    stopStrays();
     sealer.prepare(pm);
     pm.close();
     (display as Reporter | null)?.dispose();
