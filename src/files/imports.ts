@@ -1,9 +1,11 @@
 /**
  * `trackImports`: the first-party modules TS/JS inputs import, transitively. Specifiers come from
- * Bun.Transpiler's import scanner (not regexes); only relative and absolute specifiers that land
- * under an import root count — not packages (node_modules), not `node:`/`bun:` built-ins.
+ * Bun.Transpiler's import scanner (not regexes); relative and absolute specifiers, and aliases
+ * resolved as Bun resolves them — tsconfig.json `paths` (`@/lib/util`) and package.json
+ * `imports` (`#lib/util`) — count when they land under an import root; not packages
+ * (node_modules), not `node:`/`bun:` built-ins.
  */
-import { dirname, extname, resolve, sep } from '../util/path.ts';
+import { dirname, extname, join, resolve, sep } from '../util/path.ts';
 import { fs } from '../util/fs.ts';
 
 const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
@@ -39,6 +41,45 @@ function resolveSpecifier(from: string, spec: string): string | null {
   return null;
 }
 
+/** The nearest tsconfig.json's `paths` patterns, as one RegExp (`null`: none), by directory. */
+const aliasesByDir = new Map<string, RegExp | null>();
+
+function tsconfigAliases(dir: string): RegExp | null {
+  const known = aliasesByDir.get(dir);
+  if (known !== undefined) return known;
+  let found: RegExp | null = null;
+  const file = join(dir, 'tsconfig.json');
+  if (isFile(file)) {
+    try {
+      const parse = (Bun as unknown as { JSONC?: { parse(t: string): unknown } }).JSONC?.parse ?? JSON.parse;
+      const paths = (parse(fs().readFileSync(file, 'utf8')) as { compilerOptions?: { paths?: Record<string, unknown> } })?.compilerOptions?.paths;
+      const keys = paths && typeof paths === 'object' ? Object.keys(paths) : [];
+      const quote = (t: string) => t.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      if (keys.length > 0) found = new RegExp(`^(?:${keys.map((k) => k.split('*').map(quote).join('.*')).join('|')})$`);
+    } catch {
+      // a tsconfig.json that does not parse names no aliases
+    }
+  } else if (dirname(dir) !== dir) found = tsconfigAliases(dirname(dir));
+  aliasesByDir.set(dir, found);
+  return found;
+}
+
+/**
+ * A bare specifier that is an alias of the project's own (`#…`, or one of tsconfig's `paths`),
+ * resolved as Bun does; `null` for a package. Only aliases are resolved: resolving a package
+ * name could make Bun install it.
+ */
+function resolveAlias(from: string, spec: string): string | null {
+  const dir = dirname(from);
+  if (!spec.startsWith('#') && !tsconfigAliases(dir)?.test(spec)) return null;
+  try {
+    const path = Bun.resolveSync(spec, dir);
+    return path.startsWith('/') && !path.split(sep).includes('node_modules') ? path : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What `file` imports: first-party modules (resolved), and the bare specifiers of packages. */
 function scan(file: string): { imports: string[]; packages: string[] } {
   const none = { imports: [], packages: [] };
@@ -60,8 +101,18 @@ function scan(file: string): { imports: string[]; packages: string[] } {
   } catch {
     specs = []; // a file that does not parse imports nothing we can know of
   }
-  const imports = specs.map((p) => resolveSpecifier(file, p)).filter((p): p is string => p !== null);
-  const packages = specs.filter((p) => !/^(\.{1,2}\/|\/|node:|bun:|bun$)/.test(p) && !isBuiltin(p.split('/')[0] as string));
+  const imports: string[] = [];
+  const packages: string[] = [];
+  for (const p of specs) {
+    if (/^(\.{1,2}\/|\/)/.test(p)) {
+      const path = resolveSpecifier(file, p);
+      if (path !== null) imports.push(path);
+    } else if (!/^(node:|bun:|bun$)/.test(p) && !isBuiltin(p.split('/')[0] as string)) {
+      const path = resolveAlias(file, p);
+      if (path !== null) imports.push(path);
+      else packages.push(p);
+    }
+  }
   const entry = { mtimeMs, imports, packages };
   scanned.set(file, entry);
   return entry;

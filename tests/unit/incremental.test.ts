@@ -385,6 +385,20 @@ describe('trackImports', () => {
     expect(edited.reasonOf('bundle')).toBe('input changed: src/lib/b.ts');
   });
 
+  test("aliases count as Bun resolves them: tsconfig.json paths (@/…) and package.json imports (#…); packages still do not", async () => {
+    p.write('tsconfig.json', `{\n  // comments and trailing commas, as tsc allows\n  "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["src/*"], }, },\n}\n`);
+    p.write('package.json', JSON.stringify({ name: 'app', imports: { '#util/*': './src/util/*.ts' } }));
+    p.write('src/main.ts', `import { a } from '@/lib/a';\nimport { u } from '#util/u';\nimport { x } from 'somepkg';\nexport const m = a + u + x;\n`);
+    p.write('src/lib/a.ts', `export const a = 1;\n`);
+    p.write('src/util/u.ts', `export const u = 1;\n`);
+    p.write('node_modules/somepkg/index.ts', `export const x = 1;\n`);
+    const d = (m: ProcManager) => m.proc('bundle', { inputs: ['src/main.ts'], trackImports: true }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}));
+    const first = await runOnce(d, ['bundle']);
+    expect(first.results().bundle).toEqual(['src/lib/a.ts', 'src/main.ts', 'src/util/u.ts']);
+    p.write('src/lib/a.ts', `export const a = 2;\n`);
+    expect((await runOnce(d, ['bundle'])).reasonOf('bundle')).toBe('input changed: src/lib/a.ts');
+  });
+
   test('the manager option turns it on for every proc; imports outside importRoots are ignored', async () => {
     p.write('app/main.ts', `import '../shared/s.ts';\nimport './local.ts';\n`);
     p.write('app/local.ts', ``);
