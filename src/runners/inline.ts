@@ -29,14 +29,15 @@ export async function callBody(body: ProcBody, ctx: () => ProcContext, command: 
       const c = ctx();
       return await (body.fn as (c: ProcContext, a: unknown) => unknown)(c, c.args);
     }
+    // Brackets that name no arg are the command's own (`[ -f x ]`, `grep '[0-9]'`): left as written.
     case 'shell': {
       const quoted = Object.fromEntries(Object.entries(job.args).map(([k, v]) => [k, shellQuote(v)]));
-      await command({ shell: fillPattern(body.command, quoted, `proc "${job.name}"`) }, undefined, true);
+      await command({ shell: fillPattern(body.command, quoted, `proc "${job.name}"`, true) }, undefined, true);
       return null;
     }
     case 'argv': {
       const argv: string[] = [];
-      for (const a of body.argv) argv.push(a.includes('[') ? fillPattern(a, job.args, `proc "${job.name}"`) : a);
+      for (const a of body.argv) argv.push(a.includes('[') ? fillPattern(a, job.args, `proc "${job.name}"`, true) : a);
       await command({ argv }, undefined, true);
       return null;
     }
@@ -45,16 +46,11 @@ export async function callBody(body: ProcBody, ctx: () => ProcContext, command: 
 
 /** The command a command proc runs, filled out from its args (for `list` and `-n`); `null` for functions. */
 export function commandText(body: ProcBody, args: Record<string, unknown>, name: string): string | null {
-  try {
-    if (body.kind === 'shell') {
-      const quoted = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, shellQuote(v)]));
-      return fillPattern(body.command, quoted, `proc "${name}"`);
-    }
-    if (body.kind === 'argv') return body.argv.map((a) => shellQuote(fillPattern(a, args, `proc "${name}"`))).join(' ');
-  } catch {
-    // an unfilled placeholder: shown as written
-    return body.kind === 'shell' ? body.command : body.kind === 'argv' ? body.argv.join(' ') : null;
+  if (body.kind === 'shell') {
+    const quoted = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, shellQuote(v)]));
+    return fillPattern(body.command, quoted, `proc "${name}"`, true);
   }
+  if (body.kind === 'argv') return body.argv.map((a) => shellQuote(fillPattern(a, args, `proc "${name}"`, true))).join(' ');
   return null;
 }
 

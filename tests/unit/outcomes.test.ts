@@ -1,7 +1,8 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandError, ProcFailedError, ProcNoChangeError, ProcSkippedError } from '../../src/index.ts';
+import { CommandError, ProcFailedError, ProcNoChangeError, ProcSkippedError, UserError } from '../../src/index.ts';
+import { outcomeFromError } from '../../src/runners/outcome.ts';
 import { isOwnStackLine } from '../../src/runners/site.ts';
 import { alive, rig } from '../helpers/manager.ts';
 
@@ -56,14 +57,30 @@ describe('outcomes', () => {
     expect(isOwnStackLine('Error: src/x.ts:1:2 is broken')).toBe(false);
   });
 
-  test("parproc's own error in a proc is logged as its one line, with no frames of parproc or the runtime", async () => {
+  test("a logged stack leaves out the runtime's frames too when none of the user's is left", () => {
+    const logged = (stack: string) => {
+      const err = new UserError('bad arg');
+      err.stack = stack;
+      const lines: string[] = [];
+      outcomeFromError(err, { write: (_s, t) => lines.push(t), line: (t) => lines.push(t) });
+      return lines.join('');
+    };
+    // Thrown by parproc inside a String.replace callback: nothing of the user's to look at.
+    expect(logged('UserError: bad arg\n    at replace (unknown)\n    at Ze (src/runners/inline.ts:28:26)')).toBe('UserError: bad arg');
+    // With a frame of the user's, the runtime's frames stay for context.
+    expect(logged('UserError: bad arg\n    at map (native)\n    at build (/tmp/p/parproc.ts:5:41)\n    at Ze (src/runners/inline.ts:28:26)')).toBe(
+      'UserError: bad arg\n    at map (native)\n    at build (/tmp/p/parproc.ts:5:41)',
+    );
+  });
+
+  test('brackets in a command that name no arg are the command\'s own: [ -f x ], [0-9], [$x] reach the shell as written', async () => {
     using r = rig();
-    r.pm.proc('unfilled', ['sh', '-c', 'echo [v]']);
-    r.pm.start('unfilled');
-    await r.pm.waitForAll({ throwOnFailure: false });
-    const info = r.pm.getProcs().get('unfilled')!;
-    expect(info).toMatchObject({ state: 'failed', error: 'exception' });
-    expect(readFileSync(info.logFile!, 'utf8')).toBe(`UserError: ${info.moreInfo}\n`);
+    r.pm.proto('check::[what]', ['sh', '-c', 'echo [what]; [ -f /nonexistent ] || echo "no [file]"; echo "x9" | grep -o "[0-9]"']);
+    r.pm.proc('plain', 'x=1; echo "stdin=[$x]"');
+    r.pm.start(...r.pm.create('check::disk'), 'plain');
+    await r.pm.waitForAll();
+    expect(readFileSync(r.pm.getProcs().get('check::disk')!.logFile!, 'utf8')).toBe('disk\nno [file]\n9\n');
+    expect(readFileSync(r.pm.getProcs().get('plain')!.logFile!, 'utf8')).toBe('stdin=[1]\n');
   });
 
   test('a CommandError fails the proc with the exit code in the log', async () => {
