@@ -102,7 +102,7 @@ describe('bad input', () => {
     ['empty argv', () => new ProcManager({ display: false }).proc('p', [] as never), /proc "p": the body must be/],
     ['negative parallel', () => new ProcManager({ parallel: -1 }), /new ProcManager: option "parallel" expected at least 1/],
     ['fractional parallel', () => new ProcManager({ parallel: 1.5 }), /option "parallel" expected an integer/],
-    ['unknown manager option', () => new ProcManager({ paralel: 2 } as never), /option "paralel" is not an option/],
+    ['unknown manager option', () => new ProcManager({ paralel: 2 } as never), /option "paralel" is not an option \(did you mean parallel\?\)$/],
     ['setOptions bad type', () => new ProcManager({ display: false }).setOptions({ allowMissingDeps: 'yes' } as never), /setOptions: option "allowMissingDeps"/],
     ['bad mode', () => new ProcManager({ display: false }).proc('p', { mode: 'thread' } as never, () => 1), /proc "p": option "mode"/],
     ['bad wave', () => new ProcManager({ display: false }).proc('p', { wave: 1.5 }, () => 1), /proc "p": option "wave" expected an integer/],

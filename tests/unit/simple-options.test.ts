@@ -34,7 +34,10 @@ describe('simple option shapes', () => {
     expect(parseProcOptions('p', { timeout: '2s', deps: ['a'] }).timeout).toBe(2);
     expect(parseOptions({ parallel: 4, logDir: 'logs', display: false })).toEqual({ parallel: 4, logDir: 'logs', display: false });
     expect(message(() => parseProcOptions('p', { deps: ['a', ''] }))).toContain('proc "p": option "deps[1]"');
-    expect(message(() => parseProcOptions('p', { inputz: ['a'] }))).toBe('proc "p": option "inputz" is not an option');
+    expect(message(() => parseProcOptions('p', { inputz: ['a'] }))).toBe('proc "p": option "inputz" is not an option (did you mean inputs?)');
+    // A nested unknown key is named by its path, with the closest key of its own object.
+    expect(message(() => parseOptions({ remoteCache: { url: 'http://cache', tokn: 'x' } }))).toBe('setOptions: option "remoteCache.tokn" is not an option (did you mean token?)');
+    expect(message(() => parseProcOptions('p', { zzzzzz: 1 }))).toBe('proc "p": option "zzzzzz" is not an option');
     expect(message(() => parseOptions({ parallel: 0 }))).toContain('option "parallel" expected at least 1');
     expect(message(() => parseOptions({ mode: 'fork' }))).toContain('option "mode"');
   });
