@@ -13,7 +13,7 @@ import pc from './colors.ts';
 import type { ProcStateEvent, RunEvent } from '../events.ts';
 import { onPrompt } from '../prompt.ts';
 import { REMOTE_NOTE, formatDuration, stateIcon } from './format.ts';
-import { columnsOf, framedSnippet, keepStart, plainSnippet } from './frame.ts';
+import { columnsOf, framedSnippet, keepEnds, plainSnippet } from './frame.ts';
 import { extractSnippet } from './snippets.ts';
 import type { ReporterContext } from './static-reporter.ts';
 import { endLines, wantsSnippet } from './static-reporter.ts';
@@ -249,7 +249,7 @@ export class DynamicReporter {
       const rightWidth = columnsOf(right);
       // By columns: a wide character (emoji, CJK) in a name takes two, and a line one column too
       // wide wraps, which throws off the redraw of the whole area.
-      const label = keepStart(name, Math.max(8, width - rightWidth - 4));
+      const label = keepEnds(name, Math.max(8, width - rightWidth - 4));
       const pad = ' '.repeat(Math.max(1, width - 3 - columnsOf(label) - rightWidth));
       lines.push(`${spin} ${fileLink(label, r.logFile)}${pad}${right}`);
     }

@@ -28,20 +28,6 @@ function graphemes(s: string): string[] {
   return Array.from(segmenter.segment(s), (g) => g.segment);
 }
 
-/** `s` cut to at most `room` columns, keeping its start and ending in `…` when cut. */
-export function keepStart(s: string, room: number): string {
-  if (columnsOf(s) <= room) return s;
-  let out = '';
-  let w = 1;
-  for (const g of graphemes(s)) {
-    const gw = columnsOf(g);
-    if (w + gw > room) break;
-    out += g;
-    w += gw;
-  }
-  return `${out}…`;
-}
-
 /** `s` cut to at most `room` columns, keeping its end and starting with `…` when cut. */
 export function keepEnd(s: string, room: number): string {
   if (columnsOf(s) <= room) return s;
@@ -50,6 +36,23 @@ export function keepEnd(s: string, room: number): string {
   let w = 1;
   while (at > 0 && w + columnsOf(gs[at - 1] as string) <= room) w += columnsOf(gs[--at] as string);
   return `…${gs.slice(at).join('')}`;
+}
+
+/**
+ * `s` cut to at most `room` columns with `…` in the middle when cut, more of its end kept than of
+ * its start: names that share a long start (`test::integration::db`, `…::api`) stay told apart.
+ */
+export function keepEnds(s: string, room: number): string {
+  if (columnsOf(s) <= room) return s;
+  const gs = graphemes(s);
+  const headRoom = Math.floor((room - 1) * 0.4);
+  let head = 0;
+  let w = 0;
+  while (head < gs.length && w + columnsOf(gs[head] as string) <= headRoom) w += columnsOf(gs[head++] as string);
+  let tail = gs.length;
+  w += 1;
+  while (tail > head && w + columnsOf(gs[tail - 1] as string) <= room) w += columnsOf(gs[--tail] as string);
+  return `${gs.slice(0, head).join('')}…${gs.slice(tail).join('')}`;
 }
 
 /** Splits `text` into pieces of at most `width` columns (a wide character never split). */
@@ -80,7 +83,7 @@ export function frameTitle(name: string, logFile: string, room: number): string 
   const whole = `${name} — ${logFile}`;
   if (columnsOf(whole) <= room) return whole;
   const left = room - columnsOf(name) - 3;
-  return left >= 8 ? `${name} — ${keepEnd(logFile, left)}` : keepStart(name, room);
+  return left >= 8 ? `${name} — ${keepEnd(logFile, left)}` : keepEnds(name, room);
 }
 
 /**

