@@ -542,6 +542,29 @@ for (let i = 0; i < 5; i++) proc('later' + i, { deps: ['slow'] }, () => i);
     }
   });
 
+  test('a cycle or a higher-wave dep among the targets is one line and exit 2, with no display around it (also with --json)', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('a', { deps: ['b'] }, () => 1);
+proc('b', { deps: ['a'] }, () => 1);
+proc('low', { deps: ['high'] }, () => 1);
+proc('high', { wave: 1 }, () => 1);
+`,
+    });
+    for (const [target, line] of [
+      ['a', 'parproc: Dependency cycle: a -> b -> a'],
+      ['low', 'parproc: proc "low" (wave 0) cannot depend on proc "high" (wave 1). Dependencies must have equal or lower wave number to avoid deadlock'],
+    ] as const) {
+      for (const extra of [[], ['--json']]) {
+        const r = await rig.exec([target, ...extra]);
+        expect(r.code, `${target} ${extra.join(' ')}`).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(`${line}\n`);
+      }
+    }
+  });
+
   test('--stream prints every line of every proc live, prefixed with its name; top-level output unchanged', async () => {
     await using rig = await CliRig.create();
     rig.write({

@@ -1,7 +1,7 @@
 /** `parproc [run] [targets…]`: run targets and what they need. */
 import type { ArgsDef } from 'citty';
 import { resolve } from '../../util/path.ts';
-import { ignoresOutput, type RunEvent } from '../../events.ts';
+import { ignoresOutput, type EventListener, type RunEvent } from '../../events.ts';
 import type { ProcManager } from '../../manager.ts';
 import { JsonReporter } from '../../ui/json-reporter.ts';
 import { colorFor, createDisplay, type Reporter } from '../../ui/display.ts';
@@ -73,22 +73,33 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   const json = args.json ? new JsonReporter(writeStdout) : null;
   const sealer = new RunSealer(sealRefusal(args, rawArgs));
   let display: Reporter | null = null;
-  const { pm, taskFile, load, invokedIn } = await openSession(args, (m) => {
-    if (args['dry-run']) return;
+  // What happens before the run is known to start (now: true procs wanted while loading, the
+  // targets made wanted) is kept and shown once the targets are: a definition error found then
+  // (a cycle, a higher-wave dep) is one line, with no display around it.
+  const early: RunEvent[] = [];
+  let recording: (() => void) | null = null;
+  const attachReporters = (m: ProcManager): void => {
+    recording?.();
     // Live or plain is settled by the flags and the environment; other options are read at each
     // event, so the task file's setOptions counts too.
     // Streaming output and the live area would fight over the terminal: --stream is plain.
     const dynamic = args.stream ? false : (args.dynamic ?? m.getOptions().dynamic);
     display = createDisplay(args.json ? 'stderr' : 'stdout', dynamic, m.reporterContext());
+    const listeners: EventListener[] = [];
     // The display shows procs' output only in debug mode; it reads logs from their files.
-    m.onEvent(ignoresOutput(display.onEvent, () => m.getOptions().debug));
+    listeners.push(ignoresOutput(display.onEvent, () => m.getOptions().debug));
     if (args.stream) {
       const out = args.json ? 'stderr' : 'stdout';
-      m.onEvent(new StreamReporter(out === 'stdout' ? writeStdout : writeStderr, colorFor({ isTTY: isTerminal(out === 'stdout' ? 1 : 2) })).onEvent);
+      listeners.push(new StreamReporter(out === 'stdout' ? writeStdout : writeStderr, colorFor({ isTTY: isTerminal(out === 'stdout' ? 1 : 2) })).onEvent);
     }
-    if (json) m.onEvent(json.onEvent);
+    if (json) listeners.push(json.onEvent);
     if (display.live || m.getOptions().debug) sealer.refuse('live display or debug');
-    if (sealer.open) m.onEvent(sealer.onEvent);
+    if (sealer.open) listeners.push(sealer.onEvent);
+    for (const l of listeners) m.onEvent(l);
+    for (const e of early.splice(0)) for (const l of listeners) l(e);
+  };
+  const { pm, taskFile, load, invokedIn } = await openSession(args, (m) => {
+    if (!args['dry-run']) recording = m.onEvent((e) => early.push(e));
   });
   sealer.loaded(load);
   // Relative paths in flags are from where the command was given (named as given when that is here).
@@ -126,6 +137,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   }
   pm.start(targets);
   if (args['dry-run']) return dryRun(pm, args.full === true, args.explain === true, args.json === true);
+  attachReporters(pm);
 
   let signalled: (typeof SIGNALS)[number] | null = null;
   let watching: AbortController | null = null;
