@@ -87,6 +87,11 @@ describe('CLI and the task DB', () => {
     expect(h.stdout).toContain('Runs (newest first)');
     expect(h.stdout).toContain('Expected duration');
     expect(h.stdout.match(/ success/g)?.length).toBe(6);
+    // People read local time (TZ here is the test's own); --json keeps ISO-8601 in UTC.
+    const local = await rig.exec(['history', 'gen', '--limit', '1'], { env: { TZ: 'Asia/Kolkata' } });
+    const utc = JSON.parse((await rig.exec(['history', 'gen', '--json', '--limit', '1'], { env: { TZ: 'Asia/Kolkata' } })).stdout)[0].startedAt as string;
+    const shifted = new Date(Date.parse(utc) + 5.5 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+    expect(local.stdout).toContain(`  ${shifted}  gen`);
     const j = JSON.parse((await rig.exec(['history', 'gen', '--json', '--limit', '1'])).stdout);
     expect(j).toHaveLength(1);
     expect(Object.keys(j[0]).sort()).toEqual(['durationMs', 'endedAt', 'expectedMs', 'name', 'runId', 'startedAt', 'status']);

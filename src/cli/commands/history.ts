@@ -68,7 +68,7 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
     const width = Math.min(40, Math.max(...rows.map((r) => r.name.length)));
     const lines = rows.map((r) => {
       const status = r.cache === 'remote' ? pc.cyan('restored (remote cache)') : r.status === 'success' ? pc.green(r.status) : pc.red(r.status);
-      return `  ${new Date(r.startedAt).toISOString()}  ${r.name.padEnd(width)}  ${formatDuration(r.endedAt - r.startedAt).padStart(7)}  ${status}`;
+      return `  ${localTime(r.startedAt)}  ${r.name.padEnd(width)}  ${formatDuration(r.endedAt - r.startedAt).padStart(7)}  ${status}`;
     });
     const names = [...new Set(rows.map((r) => r.name))];
     // Every proc listed, `–` for one with no successful run yet.
@@ -81,4 +81,11 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
   } finally {
     store.close();
   }
+}
+
+/** `2026-12-07 21:21:25` in the local time zone (people read it; `--json` keeps ISO-8601 in UTC). */
+function localTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
