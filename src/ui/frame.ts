@@ -10,10 +10,20 @@ export function plainSnippet(s: Snippet, indent = '    '): string[] {
   const out: string[] = [];
   for (const r of s.ranges) {
     out.push(indent + paint(header(r.start, r.end)));
-    for (const [, text] of r.lines) out.push(indent + text);
+    for (const [, text] of r.lines) out.push(indent + printable(text));
   }
   if (s.omitted > 0) out.push(indent + pc.dim(`… ${s.omitted} more matching lines in the log`));
   return out;
+}
+
+/**
+ * A log line as it is safe to print among the display's own lines: what a terminal shows of it
+ * after its last carriage return (a progress counter's last state), without escape sequences
+ * (colours, cursor moves, a cleared screen, a window title) or other control characters; tabs kept.
+ */
+export function printable(text: string): string {
+  const cr = text.lastIndexOf('\r');
+  return Bun.stripANSI(cr >= 0 ? text.slice(cr + 1) : text).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 }
 
 /** The columns `s` takes on a terminal: a wide character (emoji, CJK) 2, an escape sequence 0. */
@@ -101,7 +111,7 @@ export function framedSnippet(name: string, logFile: string, s: Snippet, width: 
   };
   for (const r of s.ranges) {
     line(header(r.start, r.end));
-    for (const [, text] of r.lines) line(text.replace(/\t/g, '  ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]|\u001b\[[0-9;?]*[A-Za-z]/g, ''));
+    for (const [, text] of r.lines) line(printable(text).replace(/\t/g, '  '));
   }
   if (s.omitted > 0) line(`… ${s.omitted} more matching lines in the log`);
   out.push(paint(`╰${'─'.repeat(w - 2)}╯`));

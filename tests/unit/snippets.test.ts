@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ignoreLogAlways, ignoreLogIfSucceeded } from '../../src/index.ts';
-import { frameTitle, plainSnippet } from '../../src/ui/frame.ts';
+import { frameTitle, framedSnippet, plainSnippet } from '../../src/ui/frame.ts';
 import { extractSnippet, type SnippetInput } from '../../src/ui/snippets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parproc-snip-'));
@@ -109,6 +109,15 @@ describe('snippet extraction', () => {
     ]);
   });
 
+  test("a log's escape sequences and control characters never reach the terminal; a progress line shows its last state", () => {
+    const s = extractSnippet(log(['error: \x1b[31mred\x1b[0m text', 'warning: \x1b[2J\x1b[Hcleared \x1b]0;title\x07 bell\x07 end', 'error: 10%\r50%\rdone', 'tab\there']), { ...failed })!;
+    const plain = plainSnippet(s);
+    expect(plain.slice(1)).toEqual(['    error: red text', '    warning: cleared  bell end', '    done', '    tab\there']);
+    const framed = framedSnippet('p', '/logs/p.log', s, 60).map((l) => Bun.stripANSI(l));
+    expect(framed.slice(2, 6).map((l) => l.slice(2).trimEnd().replace(/ *│$/, ''))).toEqual(['error: red text', 'warning: cleared  bell end', 'done', 'tab  here']);
+    expect([...plain, ...framedSnippet('p', '/logs/p.log', s, 60)].join('\n')).not.toMatch(/\x1b\[(?:2J|H)|\x1b\]|\x07|\r/);
+  });
+
   test('a huge log is streamed, and a flood of matches is capped', () => {
     const lines = Array.from({ length: 100_000 }, (_, i) => (i % 10 === 0 ? `error ${i}` : `ok ${i}`));
     const s = extractSnippet(log(lines), failed)!;
@@ -159,7 +168,7 @@ describe('the frame title', () => {
     expect(Bun.stringWidth(cut)).toBeLessThanOrEqual(40);
   });
 
-  test('a name too long for the room keeps its start; wide characters count two columns', () => {
+  test('a name too long for the room keeps its start and more of its end; wide characters count two columns', () => {
     expect(frameTitle('a-very-long-proc-name-that-fills-the-border', path, 20)).toBe('a-very-…s-the-border');
     const wide = frameTitle('部署🚀', path, 24);
     expect(wide.startsWith('部署🚀 — …')).toBe(true);
