@@ -7,6 +7,7 @@ import { dirname, join, resolve } from '../util/path.ts';
 import { setDefaultManager } from '../index.ts';
 import { ProcManager } from '../manager.ts';
 import { closestNames } from '../util/closest.ts';
+import { globToRegex } from '../graph/pattern.ts';
 import { CliError } from './errors.ts';
 import { findTaskFile, loadTaskFile } from './task-file.ts';
 import type { LoadRecord } from './load-tracker.ts';
@@ -105,6 +106,15 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
       if (code === 'E_CHOICE') {
         const hint = closestNames(t, candidates(pm));
         throw new CliError(`${(err as Error).message}${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`);
+      }
+      // A glob no proto takes: the procs it names (`test:*` for test:unit and test:e2e).
+      if (/[*?]/.test(t)) {
+        const re = globToRegex(t);
+        const named = [...procs].filter((n) => re.test(n));
+        if (named.length > 0) {
+          out.push(...named);
+          continue;
+        }
       }
       const hint = closestNames(t, candidates(pm));
       throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`);

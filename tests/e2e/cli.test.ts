@@ -195,6 +195,16 @@ describe('parproc run', () => {
     expect(parseNdjson(one.stdout).summary.procs.map((p) => p.name)).toEqual(['build::prod']);
   });
 
+  test('a glob no proto takes names the procs it matches (test:* for test:unit and test:e2e); one matching nothing is unknown', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('test:unit', () => 1);\nproc('test:e2e', () => 2);\nproc('lint', () => 3);\n` });
+    const r = await rig.exec(['test:*', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseNdjson(r.stdout).summary.procs.map((p) => p.name).sort()).toEqual(['test:e2e', 'test:unit']);
+    const none = await rig.exec(['zz*']);
+    expect([none.code, none.stderr.trim()]).toEqual([2, 'parproc: unknown target "zz*"']);
+  });
+
   test('--json: NDJSON events, a summary last, the human display on stderr', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': BASIC });
