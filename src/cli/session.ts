@@ -87,7 +87,7 @@ export function candidates(pm: ProcManager): string[] {
   return out;
 }
 
-/** Proc names for targets: names, filled-out proto names, globs over argChoices. */
+/** Proc names for targets: names, filled-out proto names, globs over argChoices, else over proc names. */
 export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
   const out: string[] = [];
   const procs = new Set(pm.procNames());
