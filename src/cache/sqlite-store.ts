@@ -303,26 +303,31 @@ export class SqliteStore implements TaskStore {
    * Forgets the cached results of `names` (all with `null`): how many were forgotten, which of
    * `names` had none, and the procs whose results remain (for a "did you mean").
    */
-  forget(names: string[] | null): { count: number; uncached: string[]; remaining: string[] } {
+  /**
+   * Forgets the cached results of `names` (a name with `*` or `?` is a glob over cached names), or
+   * all of them. `forgotten`: the names whose result went; `uncached`: names (or globs) that had none.
+   */
+  forget(names: string[] | null): { count: number; forgotten: string[]; uncached: string[]; remaining: string[] } {
     this.flush();
     this.#cache = null;
-    if (names === null) return { count: this.#db.run('DELETE FROM results').changes, uncached: [], remaining: [] };
+    if (names === null) return { count: this.#db.run('DELETE FROM results').changes, forgotten: [], uncached: [], remaining: [] };
     const del = this.#db.prepare('DELETE FROM results WHERE proc = ?');
-    let count = 0;
+    const forgotten: string[] = [];
     const uncached: string[] = [];
     try {
       inTransaction(this.#db, () => {
         for (const name of names) {
-          const n = del.run(name).changes;
-          if (n === 0) uncached.push(name);
-          count += n;
+          const matching = /[*?]/.test(name) ? (this.#db.query('SELECT proc FROM results WHERE proc GLOB ?').values(name) as [string][]).map(([p]) => p) : [name];
+          const gone = matching.filter((n) => del.run(n).changes > 0);
+          if (gone.length === 0) uncached.push(name);
+          forgotten.push(...gone);
         }
       });
     } finally {
       del.finalize();
     }
     const remaining = uncached.length === 0 ? [] : (this.#db.query('SELECT proc FROM results').values() as [string][]).map(([p]) => p);
-    return { count, uncached, remaining };
+    return { count: forgotten.length, forgotten, uncached, remaining };
   }
 
   close(): void {

@@ -54,7 +54,7 @@ export interface TaskStore {
   /** Recorded runs, newest first. */
   history(name: string | null, limit: number): RunRecord[];
   /** Forgets cached results of `names` (all when `null`): how many, which names had none, the procs still cached. */
-  forget(names: string[] | null): { count: number; uncached: string[]; remaining: string[] };
+  forget(names: string[] | null): { count: number; forgotten: string[]; uncached: string[]; remaining: string[] };
   /** Commits batched writes in one transaction. */
   flush(): void;
   close(): void;

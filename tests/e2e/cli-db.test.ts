@@ -133,6 +133,23 @@ describe('CLI and the task DB', () => {
     expect(states((await rig.exec(['--json'])).stdout).gen).toBe('succeeded');
   });
 
+  test("clean takes globs ('build::*'): the results and, with --logs, the logs of the procs they match", async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc, proto } from 'parproc';
+proto('build::[env]', { argChoices: { env: ['dev', 'prod'] }, inputs: ['parproc.ts'] }, (ctx, a) => { console.log('building', a.env); return a.env; });
+proc('lint', { inputs: ['parproc.ts'] }, () => { console.log('linting'); return 1; });
+`,
+    });
+    await rig.exec(['build::*', 'lint']);
+    const r = await rig.exec(['clean', 'build::*', 'zz*', '--logs']);
+    expect(r.stdout).toBe('Forgot 2 cached results; removed 2 logs.\n');
+    expect(r.stderr).toBe('parproc: nothing was cached for "zz*"\n');
+    const logs = join(rig.dir, '.parproc', 'logs');
+    expect([existsSync(join(logs, 'build::dev.log')), existsSync(join(logs, 'build::prod.log')), existsSync(join(logs, 'lint.log'))]).toEqual([false, false, true]);
+    expect(states((await rig.exec(['build::*', 'lint', '--json'])).stdout)).toEqual({ 'build::dev': 'succeeded', 'build::prod': 'succeeded', lint: 'up-to-date' });
+  });
+
   test('history lists an expected duration for every proc it shows (– without a successful run)', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('good', () => 1);\nproc('bad', () => { throw new Error('x'); });\n` });

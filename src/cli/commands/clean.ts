@@ -1,10 +1,11 @@
 /** `parproc clean [names…]`: forget cached results (all without names); `--logs` also deletes logs. */
 import type { ArgsDef } from 'citty';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from '../../util/path.ts';
 import { fileSafeName } from '../../util/file-safe.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { closestNames } from '../../util/closest.ts';
+import { globToRegex } from '../../graph/pattern.ts';
 import { EXIT } from '../errors.ts';
 import { defineCommand, DB_ARG, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { cliDefaults } from '../session.ts';
@@ -15,7 +16,7 @@ import { locateTaskFile } from '../locate-task-file.ts';
 
 export const cleanArgs = {
   ...TASK_FILE_ARGS,
-  names: { type: 'positional', required: false, description: 'procs to forget (default: all)' },
+  names: { type: 'positional', required: false, description: "procs to forget, or globs ('build::*'; default: all)" },
   logs: { type: 'boolean', description: 'also delete their logs (.parproc/logs)' },
   ...DB_ARG,
 } satisfies ArgsDef;
@@ -48,7 +49,7 @@ export async function runClean(rawArgs: string[]): Promise<number> {
   let removed = 0;
   if (args.logs) {
     const logDir = cliDefaults(taskFile ?? findTaskFile(resolve(args.cwd ?? '.'), args.file)).logDir;
-    const targets = names === null ? [logDir] : names.map((n) => join(logDir, `${fileSafeName(n)}.log`));
+    const targets = names === null ? [logDir] : logsOf(logDir, names);
     for (const t of targets) {
       if (!existsSync(t)) continue;
       rmSync(t, { recursive: true, force: true });
@@ -57,4 +58,27 @@ export async function runClean(rawArgs: string[]): Promise<number> {
   }
   writeStdout(`Forgot ${forgotten} cached result${forgotten === 1 ? '' : 's'}${args.logs ? `; removed ${names === null ? (removed ? 'the logs' : 'no logs') : `${removed} log${removed === 1 ? '' : 's'}`}` : ''}.\n`);
   return EXIT.ok;
+}
+
+/** The log files of `names`: a name's own, and for a glob (`build::*`) every log whose proc it matches. */
+function logsOf(logDir: string, names: string[]): string[] {
+  const out = new Set<string>();
+  for (const n of names) {
+    if (!/[*?]/.test(n)) {
+      out.add(join(logDir, `${fileSafeName(n)}.log`));
+      continue;
+    }
+    const re = globToRegex(n);
+    for (const f of existsSync(logDir) ? readdirSync(logDir) : []) {
+      let name: string;
+      try {
+        // File names are proc names with %XX escapes (util/file-safe.ts); a shortened one is not matched.
+        name = decodeURIComponent(f.slice(0, -4));
+      } catch {
+        continue;
+      }
+      if (f.endsWith('.log') && re.test(name)) out.add(join(logDir, f));
+    }
+  }
+  return [...out];
 }
