@@ -290,9 +290,10 @@ export class SqliteStore implements TaskStore {
     return out;
   }
 
+  /** The newest `limit` runs, of every proc, of `name`, or of the procs a glob (`build::*`) matches. */
   history(name: string | null, limit: number): RunRecord[] {
     this.flush();
-    const sql = `SELECT run_id, proc, started, ended, status, cache FROM runs ${name === null ? '' : 'WHERE proc = ?'} ORDER BY started DESC, id DESC LIMIT ?`;
+    const sql = `SELECT run_id, proc, started, ended, status, cache FROM runs ${name === null ? '' : /[*?]/.test(name) ? 'WHERE proc GLOB ?' : 'WHERE proc = ?'} ORDER BY started DESC, id DESC LIMIT ?`;
     const rows = (name === null ? this.#db.query(sql).all(limit) : this.#db.query(sql).all(name, limit)) as {
       run_id: string; proc: string; started: number; ended: number; status: RunRecord['status']; cache: string | null;
     }[];
@@ -300,12 +301,9 @@ export class SqliteStore implements TaskStore {
   }
 
   /**
-   * Forgets the cached results of `names` (all with `null`): how many were forgotten, which of
-   * `names` had none, and the procs whose results remain (for a "did you mean").
-   */
-  /**
    * Forgets the cached results of `names` (a name with `*` or `?` is a glob over cached names), or
-   * all of them. `forgotten`: the names whose result went; `uncached`: names (or globs) that had none.
+   * all of them (`null`). `forgotten`: the names whose result went; `uncached`: names (or globs)
+   * that had none; `remaining`: the procs whose results remain (for a "did you mean").
    */
   forget(names: string[] | null): { count: number; forgotten: string[]; uncached: string[]; remaining: string[] } {
     this.flush();

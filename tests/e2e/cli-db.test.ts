@@ -133,7 +133,7 @@ describe('CLI and the task DB', () => {
     expect(states((await rig.exec(['--json'])).stdout).gen).toBe('succeeded');
   });
 
-  test("clean takes globs ('build::*'): the results and, with --logs, the logs of the procs they match", async () => {
+  test("clean and history take globs ('build::*'): the results and, with --logs, the logs of the procs they match; their runs", async () => {
     await using rig = await CliRig.create();
     rig.write({
       'parproc.ts': `import { proc, proto } from 'parproc';
@@ -148,6 +148,10 @@ proc('lint', { inputs: ['parproc.ts'] }, () => { console.log('linting'); return 
     const logs = join(rig.dir, '.parproc', 'logs');
     expect([existsSync(join(logs, 'build::dev.log')), existsSync(join(logs, 'build::prod.log')), existsSync(join(logs, 'lint.log'))]).toEqual([false, false, true]);
     expect(states((await rig.exec(['build::*', 'lint', '--json'])).stdout)).toEqual({ 'build::dev': 'succeeded', 'build::prod': 'succeeded', lint: 'up-to-date' });
+    // history takes the same globs.
+    const h = JSON.parse((await rig.exec(['history', 'build::*', '--json'])).stdout) as { name: string }[];
+    expect([...new Set(h.map((r) => r.name))].sort()).toEqual(['build::dev', 'build::prod']);
+    expect(h).toHaveLength(4);
   });
 
   test('history lists an expected duration for every proc it shows (– without a successful run)', async () => {
