@@ -94,22 +94,54 @@ export class ChildTracker {
     if (this.#live !== null) for (const c of this.#live) c.drain?.();
   }
 
-  /** SIGTERM to every group, SIGKILL after a grace period; resolves when the leaders exited. */
-  async killAll(): Promise<void> {
-    if (this.#live === null) return;
-    const all = [...this.#live];
-    if (all.length === 0) return;
-    for (const c of all) killGroup(c.pid, 'SIGTERM');
-    await Promise.all(
-      all.map(async (c) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([c.exited, new Promise((r) => (timer = setTimeout(r, KILL_GRACE_MS)))]);
-        clearTimeout(timer);
-        // Background members may outlive the leader: the group gets SIGKILL either way.
-        killGroup(c.pid, 'SIGKILL');
-        await c.exited;
-      }),
-    );
+  /** SIGTERM to every group, SIGKILL after a grace period; resolves when the groups are gone (`groupGone`). */
+  killAll(): Promise<void> {
+    if (this.#live === null || this.#live.size === 0) return Promise.resolve();
+    const stop = stopGroups([...this.#live]);
+    stopping.add(stop);
+    void stop.then(() => stopping.delete(stop));
+    return stop;
+  }
+}
+
+/** Stops in progress (`ChildTracker.killAll`), for `groupsStopped`. */
+const stopping = new Set<Promise<void>>();
+
+/** Resolves when every stop in progress is over: the CLI waits for it before it exits after Ctrl+C. */
+export function groupsStopped(): Promise<void> {
+  return Promise.all([...stopping]).then(() => {});
+}
+
+/** SIGTERM to each group, SIGKILL once its leader exited or after the grace period, then its end. */
+async function stopGroups(all: TrackedChild[]): Promise<void> {
+  for (const c of all) killGroup(c.pid, 'SIGTERM');
+  await Promise.all(
+    all.map(async (c) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([c.exited, new Promise((r) => (timer = setTimeout(r, KILL_GRACE_MS)))]);
+      clearTimeout(timer);
+      // Background members may outlive the leader: the group gets SIGKILL either way.
+      killGroup(c.pid, 'SIGKILL');
+      await c.exited;
+      await groupGone(c.pid);
+    }),
+  );
+}
+
+/** How long a killed group's last members get to be gone (a zombie nobody reaps would stay). */
+const GONE_WAIT_MS = 250;
+
+/** Resolves once no process is left in group `pid` (SIGKILL'd members finish dying), or after `GONE_WAIT_MS`. */
+async function groupGone(pid: number): Promise<void> {
+  const until = Date.now() + GONE_WAIT_MS;
+  for (;;) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return; // ESRCH: no member left
+    }
+    if (Date.now() >= until) return;
+    await Bun.sleep(2);
   }
 }
 

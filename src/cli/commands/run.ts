@@ -19,6 +19,7 @@ import { listData, printList } from './list.ts';
 import { REMOTE_ARGS, remoteCacheFlags } from '../remote-flags.ts';
 import { RunSealer } from '../run-sealer.ts';
 import { warnOfStrays } from '../../runners/stray-errors.ts';
+import { groupsStopped } from '../../runners/command.ts';
 
 export const runArgs = {
   ...TASK_FILE_ARGS,
@@ -185,6 +186,9 @@ export async function runRun(rawArgs: string[]): Promise<number> {
       ok = await pm.waitForAll({ throwOnFailure: false });
     }
   } finally {
+    // After Ctrl+C every process group procs started is gone before the exit, not only signalled
+    // (a second Ctrl+C meanwhile still forces the exit).
+    if (signalled) await groupsStopped();
     for (const sig of SIGNALS) process.off(sig, onSignal);
     process.off(RELOAD_SIGNAL, onReload);
     stopStrays();
