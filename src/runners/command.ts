@@ -128,21 +128,46 @@ async function stopGroups(all: TrackedChild[]): Promise<void> {
   );
 }
 
-/** How long a killed group's last members get to be gone (a zombie nobody reaps would stay). */
+/** How long a killed group's last members get to be gone. */
 const GONE_WAIT_MS = 250;
 
-/** Resolves once no process is left in group `pid` (SIGKILL'd members finish dying), or after `GONE_WAIT_MS`. */
+/** Resolves once no live process is left in group `pid` (SIGKILL'd members finish dying), or after `GONE_WAIT_MS`. */
 async function groupGone(pid: number): Promise<void> {
   const until = Date.now() + GONE_WAIT_MS;
-  for (;;) {
-    try {
-      process.kill(-pid, 0);
-    } catch {
-      return; // ESRCH: no member left
-    }
-    if (Date.now() >= until) return;
-    await Bun.sleep(2);
+  while (groupHasLiving(pid) && Date.now() < until) await Bun.sleep(2);
+}
+
+/**
+ * Whether a process that is not a zombie is left in group `pgid`. A zombie is dead: where nothing
+ * reaps orphans (a container's first process may not), it would stay in the group for ever. On
+ * Linux the members' states come from /proc; elsewhere any member counts.
+ */
+function groupHasLiving(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false; // ESRCH: no member at all
   }
+  if (process.platform !== 'linux') return true;
+  let pids: string[];
+  try {
+    pids = fs().readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const p of pids) {
+    if (p.charCodeAt(0) < 48 || p.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = fs().readFileSync(`/proc/${p}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // `pid (comm) state ppid pgrp …`: comm may hold spaces and parentheses, so after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
