@@ -27,6 +27,7 @@ import { explainKey } from './remote/keys.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { launchDeps, schedulerHost, watchHost, type ManagerParts } from './wiring.ts';
 import type {
+  ArgType,
   PatternArgs,
   ProcFn,
   ProcInfo,
@@ -121,7 +122,7 @@ export class ProcManager {
 
   /** Registers a proto (a `[param]` pattern); returns the pattern. */
   proto<P extends string, R>(pattern: P, fn: ProcFn<PatternArgs<P>, R>): string;
-  proto<P extends string, R>(pattern: P, options: ProtoOptions<PatternParams<P>>, fn: ProcFn<PatternArgs<P>, R>): string;
+  proto<P extends string, const T extends Partial<Record<PatternParams<P>, ArgType>> = {}, R = unknown>(pattern: P, options: ProtoOptions<PatternParams<P>> & { argTypes?: T }, fn: ProcFn<PatternArgs<P, T>, R>): string;
   proto(pattern: string, a: unknown, b?: unknown): string {
     return defineProto(this.#define, pattern, a, b);
   }

@@ -144,10 +144,26 @@ export type PatternParams<P extends string> = P extends `${string}[${infer Name}
   ? Name | PatternParams<Rest>
   : never;
 
-/** The args object of a proto's procs. */
-export type PatternArgs<P extends string> = [PatternParams<P>] extends [never]
+/** The type an `ArgType` casts a value to: `'integer'` → number, a function → what it returns, a schema → its output. */
+export type ArgTypeOutput<T> = T extends 'number' | 'integer'
+  ? number
+  : T extends 'boolean'
+    ? boolean
+    : T extends 'string'
+      ? string
+      : T extends (raw: string) => infer R
+        ? R
+        : T extends StandardSchemaV1<unknown, infer O>
+          ? O
+          : string;
+
+/**
+ * The args object of a proto's procs: each param of the pattern a string, or what its `argTypes`
+ * entry casts it to (`T`, inferred from the options).
+ */
+export type PatternArgs<P extends string, T = {}> = [PatternParams<P>] extends [never]
   ? Record<string, unknown>
-  : { [K in PatternParams<P>]: string } & Record<string, unknown>;
+  : { [K in PatternParams<P>]: K extends keyof T ? ArgTypeOutput<T[K]> : string } & Record<string, unknown>;
 
 /** What a command run by `ctx.$`/`ctx.exec` resolves to. */
 export interface CommandResult {

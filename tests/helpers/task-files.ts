@@ -40,6 +40,8 @@ proto('build::[env]', { argChoices: { env: ['dev', 'prod'] }, outputs: [output('
   return \`dist/\${env}\`;
 });
 proc('test', { deps: ['build::*'] }, (ctx) => Object.keys(ctx.results).length);
+// argTypes narrow the args: n and of are numbers here (arithmetic on strings would not check).
+proto('shard::[n]::[of]', { argTypes: { n: 'integer', of: 'integer' } }, (_ctx, { n, of }) => n / of);
 `;
 /** A module with a type error the declarations must catch (checked beside the good one). */
 export const BADLY_TYPED_TASK_FILE = `import { proc } from 'parproc';\nproc('x', { timeout: true }, () => 1);\n`;
