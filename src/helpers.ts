@@ -31,8 +31,14 @@ export function whenTargetScheduled(pattern: string): RdepRule {
 }
 
 function checkLogPattern(fn: string, p: unknown): string | RegExp {
-  if (typeof p === 'string' || p instanceof RegExp) return p;
-  throw new UserError(`${fn}: expected a string or RegExp, got ${typeof p}`, 'E_ARGS');
+  if (p instanceof RegExp) return p;
+  if (typeof p !== 'string') throw new UserError(`${fn}: expected a string or RegExp, got ${typeof p}`, 'E_ARGS');
+  try {
+    new RegExp(p);
+  } catch (err) {
+    throw new UserError(`${fn}: invalid regular expression ${JSON.stringify(p)}: ${(err as Error).message}`, 'E_REGEX');
+  }
+  return p;
 }
 
 /** Log-snippet rule applied whatever the outcome (a bare string or RegExp means the same). */

@@ -55,6 +55,18 @@ function buildSchemas() {
     'expected a string, RegExp, ignoreLogAlways(…) or ignoreLogIfSucceeded(…)',
   );
   const nonEmpty = v.pipe(v.string(), v.minLength(1, 'expected a non-empty string'));
+  /** A string used as a regular expression (logIgnore: the original's regex patterns). */
+  const regexText = v.pipe(
+    v.string(),
+    v.check((t) => {
+      try {
+        new RegExp(t);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected a valid regular expression'),
+  );
   const fileSpecs = v.union(
     [fn, v.array(v.union([nonEmpty, fn], 'expected a path/glob string or a function'))],
     'expected an array of paths/globs/functions, or a function',
@@ -73,7 +85,7 @@ function buildSchemas() {
     outputs: v.optional(
       v.union([fn, v.array(v.union([nonEmpty, outputSpec, fn], 'expected a path, output(…) or a function'))], 'expected an array of outputs, or a function'),
     ),
-    logIgnore: v.optional(v.array(v.union([v.string(), v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'), 'expected an array of strings, RegExps or ignoreLog…(…) rules')),
+    logIgnore: v.optional(v.array(v.union([regexText, v.instance(RegExp), logIgnoreRule], 'expected a string, RegExp or ignoreLog…(…) rule'), 'expected an array of strings, RegExps or ignoreLog…(…) rules')),
     noSkip: v.optional(v.boolean()),
     interactive: v.optional(v.boolean()),
     trackImports: v.optional(v.boolean()),

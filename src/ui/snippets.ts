@@ -54,7 +54,11 @@ function ignoreRegexes(rules: SnippetInput['logIgnore'], succeeded: boolean): Re
   for (const r of rules) {
     const rule = typeof r === 'string' || r instanceof RegExp ? { when: 'always' as const, pattern: r } : r;
     if (rule.when === 'succeeded' && !succeeded) continue;
-    out.push(typeof rule.pattern === 'string' ? new RegExp(rule.pattern) : rule.pattern);
+    try {
+      out.push(typeof rule.pattern === 'string' ? new RegExp(rule.pattern) : rule.pattern);
+    } catch {
+      // checked where it was defined; a display never throws over a rule
+    }
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { output, ProcManager, UserError } from '../../src/index.ts';
+import { ignoreLogAlways, output, ProcManager, UserError } from '../../src/index.ts';
 import { rig } from '../helpers/manager.ts';
 
 describe('registration', () => {
@@ -108,6 +108,9 @@ describe('bad input', () => {
     ['bad wave', () => new ProcManager({ display: false }).proc('p', { wave: 1.5 }, () => 1), /proc "p": option "wave" expected an integer/],
     ['bad argTypes', () => new ProcManager({ display: false }).proto('p::[x]', { argTypes: { x: 'float' } } as never, () => 1), /proto "p::\[x\]": option "argTypes.x"/],
     ['options not an object', () => new ProcManager({ display: false }).proc('p', null as never, () => 1), /proc "p"/],
+    // logIgnore strings are regular expressions (as in the original): a bad one is found at definition, not by the display.
+    ['bad logIgnore regex', () => new ProcManager({ display: false }).proc('p', { logIgnore: ['ok', '(unclosed'] }, () => 1), /^proc "p": option "logIgnore\[1\]" expected a valid regular expression, got "\(unclosed"$/],
+    ['bad ignoreLogAlways regex', () => ignoreLogAlways('(bad'), /^ignoreLogAlways: invalid regular expression "\(bad": /],
   ];
   for (const [what, fn, message] of cases) {
     test(what, () => {
