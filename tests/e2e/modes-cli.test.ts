@@ -5,6 +5,7 @@
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliRig, parseNdjson, processesMatching, StreamReader } from '../helpers/cli-rig.ts';
 import { MODES_TASK_FILE } from '../helpers/task-files.ts';
@@ -65,5 +66,7 @@ proc('busy-child', { mode: 'process' }, () => { console.log('ready-busy'); for (
     expect(processesMatching(`sleep ${marker}`)).toEqual([]);
     expect(processesMatching(`${process.execPath} ${join(rig.dir, '..')}`).filter((l) => l.includes('child-entry'))).toEqual([]);
     expect(processesMatching('').filter((l) => l.includes('runners/child-entry.ts'))).toEqual([]);
+    // From the sources, children run a bundle of child-main.ts (process-runner.ts): none is left either.
+    expect(processesMatching('').filter((l) => l.includes(join(tmpdir(), 'parproc-child-bundles')))).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ import { listData, printList } from './list.ts';
 import { REMOTE_ARGS, remoteCacheFlags } from '../remote-flags.ts';
 import { RunSealer } from '../run-sealer.ts';
 import { warnOfStrays } from '../../runners/stray-errors.ts';
-import { groupsStopped } from '../../runners/command.ts';
+import { groupsStopped, killAllGroupsNow } from '../../runners/command.ts';
 
 export const runArgs = {
   ...TASK_FILE_ARGS,
@@ -194,6 +194,9 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     stopStrays();
     sealer.prepare(pm);
     pm.close();
+    // The CLI's process is ending: no process group a proc started outlives it, whatever path
+    // its stop took (a busy child past its grace, a command whose leader lingers).
+    killAllGroupsNow();
     (display as Reporter | null)?.dispose();
   }
   if (signalled === null && !reloading) sealer.finish(taskFile, load);
