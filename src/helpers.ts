@@ -3,6 +3,7 @@ import { walkFiles } from './util/walk.ts';
 import { UserError } from './errors.ts';
 import type { Duration, FileSpecFn, LogIgnoreRule, OutputSpec, RdepRule, SpecialDep } from './types.ts';
 import { parseDuration } from './util/duration.ts';
+import { regexProblem } from './util/regex-text.ts';
 
 /**
  * node:fs, loaded when a file list is made: a child process of `mode: 'process'` loads this module
@@ -33,11 +34,8 @@ export function whenTargetScheduled(pattern: string): RdepRule {
 function checkLogPattern(fn: string, p: unknown): string | RegExp {
   if (p instanceof RegExp) return p;
   if (typeof p !== 'string') throw new UserError(`${fn}: expected a string or RegExp, got ${typeof p}`, 'E_ARGS');
-  try {
-    new RegExp(p);
-  } catch (err) {
-    throw new UserError(`${fn}: invalid regular expression ${JSON.stringify(p)}: ${(err as Error).message}`, 'E_REGEX');
-  }
+  const problem = regexProblem(p);
+  if (problem !== null) throw new UserError(`${fn}: invalid regular expression ${JSON.stringify(p)}: ${problem}`, 'E_REGEX');
   return p;
 }
 
@@ -70,12 +68,9 @@ export function output(file: string, opts: { maxAge?: Duration; enforceFreshness
  * `root`. An invalid regex, or a root that is not a directory, is a `UserError`.
  */
 export function regexFiles(root: string, pattern: string | RegExp): FileSpecFn {
-  let re: RegExp;
-  try {
-    re = typeof pattern === 'string' ? new RegExp(pattern) : pattern;
-  } catch (err) {
-    throw new UserError(`regexFiles("${root}"): invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`, 'E_REGEX');
-  }
+  const problem = typeof pattern === 'string' ? regexProblem(pattern) : null;
+  if (problem !== null) throw new UserError(`regexFiles("${root}"): invalid regular expression ${JSON.stringify(pattern)}: ${problem}`, 'E_REGEX');
+  const re = typeof pattern === 'string' ? new RegExp(pattern) : pattern;
   const checkRoot = (): void => {
     let ok = false;
     try {

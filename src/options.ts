@@ -10,6 +10,7 @@ let valibot: typeof V | null = null;
 const vb = (): typeof V => (valibot ??= require('valibot') as typeof V);
 import { UserError } from './errors.ts';
 import { failOn } from './option-errors.ts';
+import { regexProblem } from './util/regex-text.ts';
 import { isStandardSchema } from './util/standard-schema.ts';
 import { parseDuration } from './util/duration.ts';
 import { isTerminal } from './util/tty.ts';
@@ -58,14 +59,7 @@ function buildSchemas() {
   /** A string used as a regular expression (logIgnore: the original's regex patterns). */
   const regexText = v.pipe(
     v.string(),
-    v.check((t) => {
-      try {
-        new RegExp(t);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'expected a valid regular expression'),
+    v.check((t) => regexProblem(t) === null, 'expected a valid regular expression'),
   );
   const fileSpecs = v.union(
     [fn, v.array(v.union([nonEmpty, fn], 'expected a path/glob string or a function'))],

@@ -7,6 +7,7 @@
  */
 import { dirname, extname, join, resolve, sep } from '../util/path.ts';
 import { fs } from '../util/fs.ts';
+import { globToRegex } from '../graph/pattern.ts';
 
 const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
   '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx',
@@ -41,21 +42,20 @@ function resolveSpecifier(from: string, spec: string): string | null {
   return null;
 }
 
-/** The nearest tsconfig.json's `paths` patterns, as one RegExp (`null`: none), by directory. */
-const aliasesByDir = new Map<string, RegExp | null>();
+/** The nearest tsconfig.json's `paths` patterns (`@/*`: a `*` glob), by directory. */
+const aliasesByDir = new Map<string, RegExp[]>();
 
-function tsconfigAliases(dir: string): RegExp | null {
+function tsconfigAliases(dir: string): RegExp[] {
   const known = aliasesByDir.get(dir);
   if (known !== undefined) return known;
-  let found: RegExp | null = null;
+  let found: RegExp[] = [];
   const file = join(dir, 'tsconfig.json');
   if (isFile(file)) {
     try {
       const parse = (Bun as unknown as { JSONC?: { parse(t: string): unknown } }).JSONC?.parse ?? JSON.parse;
       const paths = (parse(fs().readFileSync(file, 'utf8')) as { compilerOptions?: { paths?: Record<string, unknown> } })?.compilerOptions?.paths;
       const keys = paths && typeof paths === 'object' ? Object.keys(paths) : [];
-      const quote = (t: string) => t.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-      if (keys.length > 0) found = new RegExp(`^(?:${keys.map((k) => k.split('*').map(quote).join('.*')).join('|')})$`);
+      found = keys.map(globToRegex);
     } catch {
       // a tsconfig.json that does not parse names no aliases
     }
@@ -71,7 +71,7 @@ function tsconfigAliases(dir: string): RegExp | null {
  */
 function resolveAlias(from: string, spec: string): string | null {
   const dir = dirname(from);
-  if (!spec.startsWith('#') && !tsconfigAliases(dir)?.test(spec)) return null;
+  if (!spec.startsWith('#') && !tsconfigAliases(dir).some((re) => re.test(spec))) return null;
   try {
     const path = Bun.resolveSync(spec, dir);
     return path.startsWith('/') && !path.split(sep).includes('node_modules') ? path : null;

@@ -37,3 +37,16 @@ export function fileSafeName(name: string): string {
   if (out.length > MAX_BYTES) out = `${out.slice(0, MAX_BYTES - 18)}~${Bun.hash(name).toString(16).padStart(16, '0')}`;
   return out;
 }
+
+/**
+ * The proc name a log file's name stands for (`fileSafeName`'s inverse, without `.log`), or
+ * `null` for a shortened name (`~` and a hash) or one no proc name gives.
+ */
+export function procNameOf(fileName: string): string | null {
+  if (fileName.includes('~')) return null;
+  try {
+    return decodeURIComponent(fileName);
+  } catch {
+    return null;
+  }
+}

@@ -8,7 +8,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunEvent } from '../../src/index.ts';
-import { fileSafeName } from '../../src/util/file-safe.ts';
+import { fileSafeName, procNameOf } from '../../src/util/file-safe.ts';
 import { fsErrorText } from '../../src/util/fs.ts';
 import { rig } from '../helpers/manager.ts';
 import { projectPerTest } from '../helpers/project.ts';
@@ -45,6 +45,11 @@ describe('logs that cannot be written', () => {
     }
     expect(fileSafeName('é')).toBe('%C3%A9');
     expect(fileSafeName('')).toBe('');
+  });
+
+  test('a log file name gives its proc name back (clean --logs with globs); a shortened one gives none', () => {
+    for (const n of ['build::dev', 'a/b', 'a%2Fb', 'ship 🚀', '.hidden', 'x~y']) expect(procNameOf(fileSafeName(n))).toBe(n);
+    expect(procNameOf(fileSafeName('x'.repeat(300)))).toBeNull();
   });
 
   test('file system errors in words: a file where a directory should be, with the code', () => {

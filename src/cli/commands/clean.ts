@@ -2,7 +2,7 @@
 import type { ArgsDef } from 'citty';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from '../../util/path.ts';
-import { fileSafeName } from '../../util/file-safe.ts';
+import { fileSafeName, procNameOf } from '../../util/file-safe.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { closestNames } from '../../util/closest.ts';
 import { globToRegex } from '../../graph/pattern.ts';
@@ -70,14 +70,8 @@ function logsOf(logDir: string, names: string[]): string[] {
     }
     const re = globToRegex(n);
     for (const f of existsSync(logDir) ? readdirSync(logDir) : []) {
-      let name: string;
-      try {
-        // File names are proc names with %XX escapes (util/file-safe.ts); a shortened one is not matched.
-        name = decodeURIComponent(f.slice(0, -4));
-      } catch {
-        continue;
-      }
-      if (f.endsWith('.log') && re.test(name)) out.add(join(logDir, f));
+      const name = f.endsWith('.log') ? procNameOf(f.slice(0, -4)) : null;
+      if (name !== null && re.test(name)) out.add(join(logDir, f));
     }
   }
   return [...out];
