@@ -249,8 +249,40 @@ export class WatchSession {
       type: 'watch-rebuild',
       at: Date.now(),
       changed: changed.map((p) => relative(this.#base, p) || p),
-      procs: [...dirty].map((n) => n.name),
+      procs: dependencyOrder(dirty, this.#scheduled).map((n) => n.name),
     });
     this.#host.reschedule([...dirty]);
   }
+}
+
+/**
+ * `nodes` with each after its deps among them, ties in the order of `all` (registration): how a
+ * rebuild lists its procs.
+ */
+function dependencyOrder(nodes: ReadonlySet<ProcNode>, all: Iterable<ProcNode>): ProcNode[] {
+  const out: ProcNode[] = [];
+  const placed = new Set<ProcNode>();
+  for (const root of all) {
+    if (!nodes.has(root)) continue;
+    // Iterative depth-first walk (a chain of thousands would overflow recursion).
+    const stack: [ProcNode, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as [ProcNode, number];
+      const [n, i] = top;
+      if (i === 0 && placed.has(n)) {
+        stack.pop();
+        continue;
+      }
+      if (i === 0) placed.add(n);
+      const dep = n.depNodes[i];
+      if (dep === undefined) {
+        stack.pop();
+        out.push(n);
+      } else {
+        top[1] = i + 1;
+        if (nodes.has(dep) && !placed.has(dep)) stack.push([dep, 0]);
+      }
+    }
+  }
+  return out;
 }

@@ -97,6 +97,23 @@ describe('arming', () => {
 });
 
 describe('rebuilds', () => {
+  test('a rebuild lists its procs in dependency order', async () => {
+    write('src/g.ts', '1');
+    const w = watching();
+    w.pm.proc('gen', { inputs: ['src/g.ts'] }, () => null);
+    w.pm.proc('b1', { deps: ['gen'] }, () => null);
+    w.pm.proc('b2', { deps: ['gen'] }, () => null);
+    w.pm.proc('report', { deps: ['b1', 'b2'] }, () => null);
+    w.pm.proc('top', { deps: ['report'] }, () => null);
+    await w.start('top');
+    const rebuilt = w.nextRebuild();
+    const ended = w.nextRunEnd();
+    write('src/g.ts', '2');
+    expect((await rebuilt).procs).toEqual(['gen', 'b1', 'b2', 'report', 'top']);
+    await ended;
+    await w.stop();
+  });
+
   test('a change re-runs its owner and the procs downstream, nothing else', async () => {
     write('src/a.ts', '1');
     write('src/b.ts', '1');
