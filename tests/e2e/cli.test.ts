@@ -660,6 +660,27 @@ describe('parproc list, graph, init, help, version', () => {
     expect(j.protos).toEqual([{ pattern: 'build::[env]', params: ['env'], description: 'build one env', deps: [], argChoices: { env: ['dev', 'prod'] } }]);
   });
 
+  test('list lines up what follows the names, whatever each proc shows', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc, proto } from 'parproc';
+proc('gen', () => 1);
+proc('lint', 'echo linting');
+proc('b', { deps: ['gen'] }, () => 2);
+proto('p::[x]', { argChoices: { x: ['1'] } }, () => 3);
+proto('q::[xy]', () => 4);
+` });
+    expect((await rig.exec(['run', 'b'])).code).toBe(0);
+    const lines = (await rig.exec(['list'])).stdout.split('\n');
+    // Where the text after a name starts: the same column for a duration, a command and deps.
+    const column = (name: string) => {
+      const after = (lines.find((l) => l.startsWith(`  ${name} `)) ?? '').slice(2 + name.length);
+      return 2 + name.length + after.length - after.trimStart().length;
+    };
+    expect(column('gen')).toBe(8);
+    expect([column('lint'), column('b')]).toEqual([8, 8]);
+    expect(lines).toContain('  p::[x]   x: 1');
+  });
+
   test('graph --format mermaid|dot|json for the targets', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': BASIC });

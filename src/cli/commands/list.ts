@@ -65,6 +65,11 @@ export function listData(pm: ProcManager, pattern?: string): ListJson {
   };
 }
 
+/** One line of the list: the name in its column, then the parts that are there, a space apart. */
+function row(name: string, width: number, parts: string[]): string {
+  return `  ${name.padEnd(width)}  ${parts.filter((p) => p !== '').join(' ')}`.trimEnd();
+}
+
 /** Prints the list for people. */
 export function printList(data: ListJson, pattern?: string, write: (text: string) => void = writeStdout): void {
   const lines: string[] = [];
@@ -72,21 +77,21 @@ export function printList(data: ListJson, pattern?: string, write: (text: string
     lines.push(pc.bold('Procs'));
     const width = Math.min(40, Math.max(...data.procs.map((p) => p.name.length)));
     for (const p of data.procs) {
-      const deps = p.deps.length ? pc.dim(` ← ${p.deps.join(', ')}`) : '';
-      const last = p.lastDurationMs === null ? '' : pc.dim(` (last ${formatDuration(p.lastDurationMs)})`);
-      const cmd = p.command === null ? '' : `${p.description ? '  ' : ''}${pc.dim(`$ ${p.command}`)}`;
-      lines.push(`  ${p.name.padEnd(width)}  ${p.description ?? ''}${cmd}${last}${deps}`.trimEnd());
+      const parts = [
+        p.description ?? '',
+        p.command === null ? '' : `${p.description ? ' ' : ''}${pc.dim(`$ ${p.command}`)}`,
+        p.lastDurationMs === null ? '' : pc.dim(`(last ${formatDuration(p.lastDurationMs)})`),
+        p.deps.length ? pc.dim(`← ${p.deps.join(', ')}`) : '',
+      ];
+      lines.push(row(p.name, width, parts));
     }
   }
   if (data.protos.length > 0) {
     lines.push(pc.bold('Protos'));
     const width = Math.min(40, Math.max(...data.protos.map((p) => p.pattern.length)));
     for (const p of data.protos) {
-      const choices = p.argChoices
-        ? pc.dim(` ${Object.entries(p.argChoices).map(([k, v]) => `${k}: ${v.map(String).join('|')}`).join('; ')}`)
-        : '';
-      const deps = p.deps.length ? pc.dim(` ← ${p.deps.join(', ')}`) : '';
-      lines.push(`  ${p.pattern.padEnd(width)}  ${p.description ?? ''}${choices}${deps}`.trimEnd());
+      const choices = p.argChoices ? pc.dim(Object.entries(p.argChoices).map(([k, v]) => `${k}: ${v.map(String).join('|')}`).join('; ')) : '';
+      lines.push(row(p.pattern, width, [p.description ?? '', choices, p.deps.length ? pc.dim(`← ${p.deps.join(', ')}`) : '']));
     }
   }
   if (lines.length === 0) lines.push(pattern ? `No procs or protos match "${pattern}".` : 'No procs or protos defined.');
