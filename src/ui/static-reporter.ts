@@ -74,8 +74,8 @@ export class StaticReporter {
   #unstarted = new UnstartedLines();
 
   constructor(opts: StaticReporterOptions) {
-    const write = opts.color === false ? (t: string) => opts.write(Bun.stripANSI(t)) : opts.write;
-    this.#write = bufferedWriter(write);
+    const buffered = bufferedWriter(opts.write);
+    this.#write = opts.color === false ? (t) => buffered(Bun.stripANSI(t)) : buffered;
     this.#formatters = {
       warning: (e) => pc.yellow(`⚠ ${e.message}`),
       'run-start': () => {

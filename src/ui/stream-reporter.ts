@@ -1,10 +1,12 @@
 /**
  * `--stream`: every line a proc prints appears as it comes, prefixed with the proc's name in a
  * colour of its own (as turbo and docker compose do) — for CI logs and for watching. Partial lines
- * wait for their newline, or for the proc's end.
+ * wait for their newline, or for the proc's end (ahead of the display's end line, when this
+ * reporter listens first).
  */
 import pc from './colors.ts';
 import type { RunEvent } from '../events.ts';
+import { bufferedWriter } from './line-buffer.ts';
 
 const PALETTE = [pc.cyan, pc.magenta, pc.yellow, pc.green, pc.blue, pc.red];
 
@@ -15,7 +17,8 @@ export class StreamReporter {
   #colors = new Map<string, (s: string) => string>();
 
   constructor(write: (text: string) => void, color: boolean) {
-    this.#write = write;
+    // The display's buffer when it writes to the same stream: lines stay in event order.
+    this.#write = bufferedWriter(write);
     this.#color = color;
   }
 

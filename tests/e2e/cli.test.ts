@@ -589,6 +589,11 @@ proc('b', ['sh', '-c', 'echo b out; echo b err >&2; printf "no newline"']);
     const lines = r.stdout.split('\n');
     expect(lines).toContain('top level');
     for (const l of ['a | a one', 'a | a two, in parts', 'b | b out', 'b | b err', 'b | no newline']) expect(lines).toContain(l);
+    // In event order: a proc's start line, its output, then its end line (after its last partial line).
+    const at = (l: string) => lines.findIndex((x) => x.startsWith(l));
+    expect(at('▶ a')).toBeLessThan(at('a | a one'));
+    expect(at('b | no newline')).toBeLessThan(at('✓ b'));
+    expect(at('a | a two, in parts')).toBeLessThan(at('✓ a'));
     // Without --stream, proc output stays in the logs.
     expect((await rig.exec(['a', 'b'])).stdout).not.toContain('a one');
   });

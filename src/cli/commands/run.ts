@@ -87,12 +87,13 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     const dynamic = args.stream ? false : (args.dynamic ?? m.getOptions().dynamic);
     display = createDisplay(args.json ? 'stderr' : 'stdout', dynamic, m.reporterContext());
     const listeners: EventListener[] = [];
-    // The display shows procs' output only in debug mode; it reads logs from their files.
-    listeners.push(ignoresOutput(display.onEvent, () => m.getOptions().debug));
     if (args.stream) {
+      // Ahead of the display: a proc's last partial line comes before its end line.
       const out = args.json ? 'stderr' : 'stdout';
       listeners.push(new StreamReporter(out === 'stdout' ? writeStdout : writeStderr, colorFor({ isTTY: isTerminal(out === 'stdout' ? 1 : 2) })).onEvent);
     }
+    // The display shows procs' output only in debug mode; it reads logs from their files.
+    listeners.push(ignoresOutput(display.onEvent, () => m.getOptions().debug));
     if (json) listeners.push(json.onEvent);
     if (display.live || m.getOptions().debug) sealer.refuse('live display or debug');
     if (sealer.open) listeners.push(sealer.onEvent);
