@@ -44,10 +44,22 @@ Options: parproc <command> --help.  parproc --version.
 `;
 
 /** Flags that take a value, of any command: their value is never the sub-command. */
-const VALUE_FLAGS = new Set(['-f', '--file', '-C', '--cwd', '-j', '--parallel', '--mode', '-p', '--param', '--db', '--trace', '--limit', '--format', '--snippets']);
+const VALUE_FLAGS = new Set([
+  '-f', '--file', '-C', '--cwd', '-j', '--parallel', '--mode', '-p', '--param', '--db', '--trace', '--limit', '--format', '--snippets',
+  '--remote-cache', '--remote-team',
+]);
+
+/** A command's definition by its name or alias (for completion), or `null`. */
+export async function commandDef(word: string): Promise<CommandDef<any> | null> { // eslint-disable-line @typescript-eslint/no-explicit-any -- as Entry.def
+  const name = ALIASES[word] ?? word;
+  return name in COMMANDS && !name.startsWith('_') ? (COMMANDS[name] as Entry).def() : null;
+}
+
+/** Whether `flag` takes a value (the next word), whatever the command. */
+export const takesValue = (flag: string): boolean => VALUE_FLAGS.has(flag);
 
 /** Where the sub-command stands: the first word that is neither a flag nor a flag's value. */
-function commandIndex(argv: string[]): number {
+export function commandIndex(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') return -1;

@@ -8,6 +8,7 @@ import type { ArgsDef } from 'citty';
 import { CliError } from '../../src/cli/errors.ts';
 import { parseFlags, parseParams, positiveInt, repeated } from '../../src/cli/flags.ts';
 import { runArgs } from '../../src/cli/commands/run.ts';
+import { commandDef, commandIndex, takesValue } from '../../src/cli/main.ts';
 
 const def = {
   'dry-run': { type: 'boolean', alias: 'n' },
@@ -85,5 +86,20 @@ describe('parseFlags', () => {
     expect(positiveInt('8', '--parallel')).toBe(8);
     expect(problem(() => positiveInt('0', '--parallel'))).toBe('--parallel expects a whole number of at least 1, got "0"');
     expect(problem(() => positiveInt('99999999999999999999', '--parallel'))).toBe('--parallel is too large: "99999999999999999999" (at most 9007199254740991)');
+  });
+});
+
+describe('the sub-command among global flags', () => {
+  test('every flag of every command that takes a value is known to take one, so its value is never the sub-command', async () => {
+    for (const name of ['run', 'list', 'graph', 'history', 'clean', 'init', 'types', 'completion']) {
+      const def: ArgsDef = (await commandDef(name))?.args ?? {};
+      for (const [flag, d] of Object.entries(def)) {
+        if (d.type !== 'string') continue;
+        expect(takesValue(`--${flag}`), `${name} --${flag}`).toBe(true);
+        const alias = (d as { alias?: string }).alias;
+        if (alias !== undefined) expect(takesValue(`-${alias}`), `${name} -${alias}`).toBe(true);
+      }
+    }
+    expect(commandIndex(['--remote-team', 't1', '--remote-cache', 'http://x', 'list'])).toBe(4);
   });
 });
