@@ -1,7 +1,7 @@
 /**
  * Shell completion (issue 14): the bash script in a real bash — `complete -p`, and the candidates
- * `compgen` leaves for a partial word: sub-commands, flags, procs, and proto names filled from
- * argChoices (`build::<TAB>`).
+ * `compgen` leaves for a partial word: sub-commands, each command's own flags, a flag's fixed
+ * values, procs, and proto names filled from argChoices (`build::<TAB>`).
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { CliRig, SRC_CLI } from '../helpers/cli-rig.ts';
@@ -16,7 +16,7 @@ describe('parproc completion', () => {
       't.sh': `parproc() { ${JSON.stringify(process.execPath)} ${JSON.stringify(SRC_CLI)} "$@"; }
 source <(parproc completion bash)
 complete -p parproc
-for line in 'parproc build::' 'parproc te' 'parproc --fail' 'parproc li' 'parproc -j 2 run build::w'; do
+for line in 'parproc build::' 'parproc te' 'parproc --fail' 'parproc li' 'parproc -j 2 run build::w' 'parproc --mode ' 'parproc run --snippets f' 'parproc graph --format ' 'parproc history --l' 'parproc graph --l' 'parproc completion ' 'parproc -f ' 'parproc init '; do
   COMP_LINE="$line"; COMP_POINT=\${#COMP_LINE}; _parproc; echo "[\${COMPREPLY[*]}]"
 done
 COMP_WORDBREAKS=' '; COMP_LINE='parproc build::'; COMP_POINT=\${#COMP_LINE}; _parproc; echo "[\${COMPREPLY[*]}]"
@@ -31,6 +31,14 @@ COMP_WORDBREAKS=' '; COMP_LINE='parproc build::'; COMP_POINT=\${#COMP_LINE}; _pa
       '[--fail-fast]',
       '[list]',
       '[web]',
+      '[inline worker process]', // a flag's fixed values
+      '[failures]',
+      '[mermaid dot json]',
+      '[--limit]', // the command's own flags
+      '[]',
+      '[bash zsh fish]',
+      '[]', // a path: the shell's own file completion (-o default)
+      '[]',
       '[build::[target] build::web build::api]', // without ':' in COMP_WORDBREAKS: whole names
       '',
     ]);

@@ -4,7 +4,9 @@
  * proc names and proto patterns of the task file here — with `argChoices` filled out, so
  * `build::<TAB>` offers `build::web build::api`.
  */
+import type { ArgsDef } from 'citty';
 import { writeStdout } from '../../util/stdio.ts';
+import { commandDef, commandIndex, takesValue } from '../main.ts';
 import { defineCommand } from '../flags.ts';
 import { CliError } from '../errors.ts';
 import { candidates, openSession } from '../session.ts';
@@ -15,11 +17,7 @@ export const completionCommand = defineCommand({
 });
 
 const COMMANDS = ['run', 'list', 'ls', 'graph', 'history', 'clean', 'init', 'types', 'completion'];
-const FLAGS = [
-  '--file', '--cwd', '--parallel', '--mode', '--param', '--dry-run', '--full', '--watch', '--db', '--no-db', '--json', '--trace',
-  '--full-log', '--dynamic', '--no-dynamic', '--stream', '--snippets', '--fail-fast', '--no-failed-first', '--remote-cache',
-  '--no-remote-cache', '--remote-team', '--remote-read-only', '--explain', '--help', '--version',
-];
+const SHELLS = ['bash', 'zsh', 'fish'];
 
 const SCRIPTS: Record<string, string> = {
   bash: `# parproc completion for bash: source <(parproc completion bash)   (or save it under
@@ -42,7 +40,8 @@ complete -o default -F _parproc parproc
 _parproc() {
   local -a candidates
   candidates=("\${(@f)$(parproc __complete "\${BUFFER[1,CURSOR]}" 2>/dev/null)}")
-  compadd -Q -- "\${candidates[@]}"
+  # No candidate (a path is wanted: -f, -C, --db, --trace): files.
+  if [[ -z "\${candidates[*]}" ]]; then _files; else compadd -Q -- "\${candidates[@]}"; fi
 }
 compdef _parproc parproc
 `,
@@ -59,17 +58,65 @@ export async function runCompletion(rawArgs: string[]): Promise<number> {
   return 0;
 }
 
-/** `parproc __complete "<line up to the cursor>"`: one candidate a line (the shell filters them). */
+/**
+ * The flags of a command's definition: `--name` for each, and `--no-name` where its description
+ * offers that form (`--no-db`); a flag on by default only as `--no-name` (`--no-quick`).
+ */
+function flagsOf(def: ArgsDef): string[] {
+  const out: string[] = [];
+  for (const [name, d] of Object.entries(def)) {
+    if (d.type === 'positional') continue;
+    const text = d.description ?? '';
+    if (!text.includes(`default; --no-${name}`)) out.push(`--${name}`);
+    if (text.includes(`--no-${name}`) || name === 'dynamic') out.push(`--no-${name}`);
+  }
+  return out;
+}
+
+/** The values a flag takes when its definition lists them (`valueHint: 'inline|worker|process'`), else `null`. */
+function valuesOf(def: ArgsDef, flag: string): string[] | null {
+  for (const [name, d] of Object.entries(def)) {
+    if (d.type === 'positional') continue;
+    const alias = (d as { alias?: string }).alias;
+    if (flag !== `--${name}` && flag !== `-${alias}`) continue;
+    const hint = (d as { valueHint?: string }).valueHint ?? '';
+    return hint.includes('|') ? hint.split('|') : null;
+  }
+  return null;
+}
+
+/**
+ * `parproc __complete "<line up to the cursor>"`: one candidate a line (the shell filters them).
+ * After a flag that takes a value, that flag's values when it has a fixed set, else nothing (the
+ * shell completes a path); a word starting with `-`, the command's own flags; otherwise
+ * sub-commands (before one is given) and the task file's names, or a shell after `completion`.
+ */
 export async function runComplete(rawArgs: string[]): Promise<number> {
-  const line = rawArgs.join(' ');
-  const words = line.split(/\s+/);
+  const words = rawArgs.join(' ').split(/\s+/);
   const cur = words.at(-1) ?? '';
   const before = words.slice(1, -1);
-  if (cur.startsWith('-')) {
-    writeStdout(`${FLAGS.join('\n')}\n`);
+  const at = commandIndex(before);
+  const command = at < 0 ? null : (before[at] as string);
+  const def = (await commandDef(command ?? 'run'))?.args ?? {};
+  const print = (list: readonly string[]) => writeStdout(list.length === 0 ? '' : `${[...new Set(list)].join('\n')}\n`);
+  const prev = before.at(-1);
+  if (prev !== undefined && prev.startsWith('-') && takesValue(prev)) {
+    print(valuesOf(def, prev) ?? []);
     return 0;
   }
-  const out: string[] = before.some((w) => COMMANDS.includes(w)) ? [] : [...COMMANDS];
+  if (cur.startsWith('-')) {
+    print([...flagsOf(def), '--help', ...(command === null ? ['--version'] : [])]);
+    return 0;
+  }
+  if (command === 'completion') {
+    print(SHELLS);
+    return 0;
+  }
+  if (command === 'init' || command === 'types') {
+    print([]);
+    return 0;
+  }
+  const out: string[] = command === null ? [...COMMANDS] : [];
   try {
     // The task file's names (its top-level output goes to stderr, which the scripts drop).
     const fileAt = before.findIndex((w) => w === '-f' || w === '--file');
@@ -80,6 +127,6 @@ export async function runComplete(rawArgs: string[]): Promise<number> {
   } catch {
     // no task file here (or a broken one): commands only
   }
-  writeStdout(`${[...new Set(out)].join('\n')}\n`);
+  print(out);
   return 0;
 }
