@@ -158,6 +158,7 @@ export class DynamicReporter {
         error: e.error,
         logIgnore: this.#ctx.logIgnore(e.name),
         fullLogOnFailure: this.#ctx.options().fullLogOnFailure,
+        endLine: e.moreInfo,
       });
       if (snippet) this.#queued.push(...(width >= 30 ? framedSnippet(e.name, e.logFile, snippet, width) : plainSnippet(snippet)));
     }

@@ -44,6 +44,11 @@ export interface SnippetInput {
   error: ProcError;
   logIgnore: readonly (string | RegExp | LogIgnoreRule)[];
   fullLogOnFailure: boolean;
+  /**
+   * What the proc's end line already says (its `moreInfo`): a failed log whose one line repeats it
+   * (parproc's own "Timed out: …", "Command failed with exit code 3: …") gives no snippet.
+   */
+  endLine?: string | null;
 }
 
 const SUCCESS: ReadonlySet<ProcState> = new Set(['succeeded', 'skipped', 'up-to-date']);
@@ -173,6 +178,7 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
   if (!ok) return null;
   if (wantWhole) return whole.length === 0 ? null : { kind: 'error', ranges: [asRange(whole)], omitted: 0 };
   if (ranges.length > 0) {
+    if (failed && ranges.length === 1 && repeats((ranges[0] as SnippetRange).lines, input.endLine) && tail.length === 1) return null;
     if (failed) {
       // Always the end of a failed log (a runner's "46 tests failed"), after the keyword ranges.
       const last = ranges.at(-1) as SnippetRange;
@@ -183,8 +189,13 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
     }
     return { kind: failed ? 'error' : 'warning', ranges, omitted };
   }
-  if (failed && tail.length > 0) return { kind: 'error', ranges: [asRange(tail)], omitted: 0 };
+  if (failed && tail.length > 0) return repeats(tail, input.endLine) ? null : { kind: 'error', ranges: [asRange(tail)], omitted: 0 };
   return null;
+}
+
+/** Whether `lines` are one line that says what the end line says. */
+function repeats(lines: readonly [number, string][], endLine: string | null | undefined): boolean {
+  return lines.length === 1 && typeof endLine === 'string' && endLine !== '' && (lines[0] as [number, string])[1].includes(endLine);
 }
 
 function asRange(lines: [number, string][]): SnippetRange {

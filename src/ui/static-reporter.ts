@@ -54,6 +54,7 @@ export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: Repo
       error: e.error,
       logIgnore: ctx.logIgnore(e.name),
       fullLogOnFailure: ctx.options().fullLogOnFailure,
+      endLine: e.moreInfo,
     });
     if (snippet) lines.push(...plainSnippet(snippet), `    ${pc.dim(`log: ${e.logFile}`)}`);
   }

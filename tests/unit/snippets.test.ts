@@ -54,6 +54,16 @@ describe('snippet extraction', () => {
     expect(s?.ranges.map((r) => [r.start, r.end])).toEqual([[25, 40]]);
   });
 
+  test("a failed log whose one line is what the end line says (parproc's own message) gives no snippet", () => {
+    const timeout = { ...failed, error: 'timeout' as const, endLine: 'timed out after 0.15s' };
+    expect(extractSnippet(log(['Timed out: timed out after 0.15s']), timeout)).toBeNull();
+    expect(extractSnippet(log(['Error: b broke']), { ...failed, endLine: 'b broke' })).toBeNull();
+    // Anything more, or something else, is shown.
+    expect(extractSnippet(log(['compiling', 'Timed out: timed out after 0.15s']), timeout)?.ranges[0]?.lines.length).toBe(2);
+    expect(extractSnippet(log(['Error: b broke']), { ...failed, endLine: 'something else' })?.ranges[0]?.lines.length).toBe(1);
+    expect(extractSnippet(log(['Error: b broke']), failed)?.ranges[0]?.lines.length).toBe(1);
+  });
+
   test('fullLogOnFailure shows the whole log of a failure (and not of a success)', () => {
     const path = log(numbered(40, { 3: 'warning x' }));
     expect(extractSnippet(path, { ...failed, fullLogOnFailure: true })?.ranges.map((r) => [r.start, r.end])).toEqual([[1, 40]]);
