@@ -20,7 +20,7 @@ export function toPlainData(value: unknown): PlainResult {
   }
   if (value === null) return { ok: true, value: null };
   try {
-    return { ok: true, value: convert(value, new Set(), '$') };
+    return { ok: true, value: convert(value, new Set(), 'result') };
   } catch (err) {
     if (err instanceof NotPlain) return { ok: false, reason: err.message };
     throw err;

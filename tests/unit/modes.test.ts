@@ -47,7 +47,7 @@ for (const mode of ['worker', 'process'] as const) {
       expect([info('throws').state, info('throws').error, info('throws').moreInfo]).toEqual(['failed', 'exception', 'bad thing']);
       expect(log('throws')).toMatch(/TypeError: bad thing\n\s+at .*modes\.ts/);
       expect([info('command-fails').error, info('command-fails').moreInfo]).toEqual(['failed', 'Command failed with exit code 3']);
-      expect([info('not-plain').error, info('not-plain').moreInfo]).toEqual(['not-serializable', 'Return value is not serializable: $ is a function']);
+      expect([info('not-plain').error, info('not-plain').moreInfo]).toEqual(['not-serializable', 'Return value is not serializable: result is a function']);
     });
 
     test('ctx.wait and ctx.create travel to the parent; parallel 1 does not deadlock', async () => {

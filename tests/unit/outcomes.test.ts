@@ -127,7 +127,7 @@ describe('outcomes', () => {
       expect(info.error).toBe('not-serializable');
       expect(info.moreInfo).toStartWith('Return value is not serializable:');
     }
-    expect(r.pm.getProcs().get('fn')!.moreInfo).toBe('Return value is not serializable: $.f is a function');
+    expect(r.pm.getProcs().get('fn')!.moreInfo).toBe('Return value is not serializable: result.f is a function');
   });
 
   test('timeout aborts ctx.signal and kills the commands the proc started, process group included', async () => {
