@@ -41,12 +41,13 @@ import type {
 import type { ReporterContext } from './ui/static-reporter.ts';
 import { LogPlace } from './log-place.ts';
 import { Outputs } from './outputs.ts';
+import { Params } from './params.ts';
 import { currentSink, writeStderr } from './util/stdio.ts';
 
 export class ProcManager {
   #options: Options;
   #bus = new EventBus();
-  #params: Record<string, unknown> = {};
+  #params = new Params();
   #rdeps = new RdepIndex();
   #registry: Registry;
   #scheduler: Scheduler;
@@ -61,7 +62,8 @@ export class ProcManager {
   #dryRun = false;
   #incremental = new Incremental({
     options: () => this.#options,
-    params: () => this.#params,
+    params: () => this.#params.record,
+    paramsHash: () => this.#params.hash(),
     warn: (message) => this.warn(message),
     sourceRoot: () => this.#sourceRoot ?? (Bun.main.startsWith('/$bunfs/') ? null : Bun.main),
     projectRoot: () => (this.#sourceRoot === null ? process.cwd() : dirname(this.#sourceRoot)),
@@ -81,7 +83,7 @@ export class ProcManager {
     this.#options = { ...defaultOptions(), ...parsed };
     this.#registry = new Registry({
       separator: () => this.#options.nameParamSeparator,
-      params: () => this.#params,
+      params: () => this.#params.record,
       procAdded: (node) => this.#procAdded(node),
     });
     this.#define = { registry: this.#registry, options: () => this.#options, rdeps: () => this.#rdeps, scheduler: () => this.#scheduler, inert: this.#inert };
@@ -95,7 +97,7 @@ export class ProcManager {
       rdeps: () => this.#rdeps,
       scheduler: () => this.#scheduler,
       options: () => this.#options,
-      params: () => this.#params,
+      params: () => this.#params.record,
       interactiveRefused: () => this.#interactiveRefused,
       launch: (node) => this.#launch(node),
       warn: (message) => this.warn(message),
@@ -209,7 +211,7 @@ export class ProcManager {
     this.#registry.procs.clear();
     this.#registry.protos.clear();
     this.#rdeps = new RdepIndex();
-    this.#params = {};
+    this.#params.clear();
     this.#scheduler = new Scheduler(schedulerHost(this.#parts));
     this.#launchDeps = null;
   }
@@ -232,11 +234,7 @@ export class ProcManager {
   }
 
   setParams(params: Record<string, unknown>): void {
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-      throw new UserError('setParams: expected an object of params', 'E_ARGS');
-    }
-    // Defined, not assigned: a param named `__proto__` (`-p __proto__=x`, parsed JSON) is a param.
-    for (const k of Object.keys(params)) Object.defineProperty(this.#params, k, { value: params[k], enumerable: true, writable: true, configurable: true });
+    this.#params.set(params);
   }
 
   getProcs(): ReadonlyMap<string, ProcInfo> {

@@ -1,6 +1,7 @@
 /**
  * What a proc does, as a hash (SPEC 6: an edited command, task file or helper, or other args,
- * reruns it): compared against the definition of its cached result.
+ * reruns it; for a function proc, other params too): compared against the definition of its
+ * cached result.
  */
 import type { ProcNode } from '../graph/proc-node.ts';
 import { sourceHash } from '../remote/keys.ts';
@@ -28,8 +29,25 @@ function bodyText(node: ProcNode, sourceRoot: string | null): string {
  * `trackSource: false`), and the proc's args — so an edited command, an edited task file or
  * helper, or other args rerun. One source hash for every function proc: cheap (no per-proc
  * work), and conservative (an edit anywhere in the task file's modules reruns its functions).
+ * A function proc's also covers the params (`paramsHash`, `''` with none): it may read
+ * `ctx.params`. A command's does not: its text and args are all it gets.
  */
-export function definitionHash(node: ProcNode, sourceRoot: string | null): string {
+export function definitionHash(node: ProcNode, sourceRoot: string | null, paramsHash = ''): string {
+  const own = ownHash(node, sourceRoot);
+  return paramsHash === '' || node.body.kind !== 'fn' ? own : `${own}${PARAMS}${paramsHash}`;
+}
+
+/** Between a function proc's own definition and the hash of the params it ran under. */
+const PARAMS = '|p';
+
+/** Whether two definitions differ only in their params (for the reason a proc reruns). */
+export function onlyParamsDiffer(a: string, b: string): boolean {
+  const own = (d: string) => (d.includes(PARAMS) ? d.slice(0, d.indexOf(PARAMS)) : d);
+  return a !== b && own(a) === own(b);
+}
+
+/** The definition without the params. */
+function ownHash(node: ProcNode, sourceRoot: string | null): string {
   // The common case, asked once per proc: a function proc without args (no text built, no lookup).
   const plainFn = node.body.kind === 'fn' && Object.keys(node.args).length === 0;
   const track = node.opts.trackSource && sourceRoot !== null;

@@ -26,6 +26,8 @@ import type { RemoteCache } from '../remote/remote-cache.ts';
 export interface IncrementalHost {
   options(): Readonly<Options>;
   params(): Record<string, unknown>;
+  /** A hash of the params (`''` with none), part of function procs' definitions. */
+  paramsHash(): string;
   warn(message: string): void;
   /** The module whose content (with its first-party imports) defines function procs. */
   sourceRoot(): string | null;
@@ -151,7 +153,7 @@ export class Incremental {
       cached,
       inputs: node.inputs,
       // Only compared against a cached result: not worth hashing without one.
-      definition: cached === null ? '' : definitionHash(node, this.#host.sourceRoot()),
+      definition: cached === null ? '' : definitionHash(node, this.#host.sourceRoot(), this.#host.paramsHash()),
       fingerprint: o.fingerprint,
       outputs: outputsProblem,
     });
@@ -159,7 +161,7 @@ export class Incremental {
     const remote = this.#host.remote();
     node.key = null;
     if (remote !== null || this.explain) {
-      node.key = !verdict.run && verdict.cached.key ? verdict.cached.key : procKey(node, this.root(), this.#host.sourceRoot(), (d) => d.key?.key ?? null);
+      node.key = !verdict.run && verdict.cached.key ? verdict.cached.key : procKey(node, this.root(), this.#host.sourceRoot(), this.#host.paramsHash(), (d) => d.key?.key ?? null);
       // A result cached before keys were made gets its key once, not at every run.
       if (!verdict.run && !verdict.cached.key && !this.dryRun) store?.putCached(node.name, { ...verdict.cached, key: node.key });
     }
@@ -186,7 +188,7 @@ export class Incremental {
       const c = this.#context(node);
       const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, c);
       const inputs = unchangedInputs(paths, (p) => displayPath(p, base), o.fingerprint, row.inputs, this.#pass.stat);
-      if (inputs === null || row.definition !== definitionHash(node, this.#host.sourceRoot())) return null;
+      if (inputs === null || row.definition !== definitionHash(node, this.#host.sourceRoot(), this.#host.paramsHash())) return null;
       if (verifyOutputs(resolveOutputs(node.opts.outputs, c, base), this.#pass.stat) !== null) return null;
       const output: unknown = JSON.parse(row.output);
       node.inputs = inputs;
@@ -261,7 +263,7 @@ export class Incremental {
     const endedAt = Date.now();
     const store = this.store();
     store?.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status: 'success', cache: 'remote' });
-    store?.putCached(node.name, { output: got.meta.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key });
+    store?.putCached(node.name, { output: got.meta.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot(), this.#host.paramsHash()), key });
     return { output: got.meta.output };
   }
 
@@ -304,7 +306,7 @@ export class Incremental {
     store.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status });
     // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
     if (outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0)) {
-      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot()), key: node.key });
+      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot(), this.#host.paramsHash()), key: node.key });
     }
   }
 

@@ -3,6 +3,7 @@
  * gathered by the caller.
  */
 import { compareFingerprints } from '../files/fingerprint.ts';
+import { onlyParamsDiffer } from './definition.ts';
 import type { CachedResult, InputFingerprints } from './task-store.ts';
 
 export interface StalenessFacts {
@@ -33,7 +34,7 @@ export function decide(f: StalenessFacts): Verdict {
   if (!f.hasDeps && !f.hasInputs) return always('no deps or inputs (never skipped)');
   if (f.changedDep !== null) return run(`dep ${f.changedDep} ran`);
   if (f.cached === null) return run('no cached result');
-  if (f.cached.definition !== f.definition) return run('definition changed');
+  if (f.cached.definition !== f.definition) return run(onlyParamsDiffer(f.cached.definition, f.definition) ? 'params changed' : 'definition changed');
   const diff = compareFingerprints(f.cached.inputs, f.inputs ?? {}, f.fingerprint);
   if (diff !== null) return run(diff);
   if (f.outputs?.missing.length) return run(`output missing: ${f.outputs.missing[0]}`);

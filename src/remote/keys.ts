@@ -99,9 +99,10 @@ const specData = (specs: readonly unknown[]): unknown[] => specs.map((s) => (typ
 
 /**
  * The key of `node`, checked and about to run or be restored: its resolved inputs must be in
- * `node.inputs` (paths relative to `base`), its deps' keys in `depKeys`.
+ * `node.inputs` (paths relative to `base`), its deps' keys in `depKeys`; `paramsHash` as
+ * `Params.hash()`.
  */
-export function procKey(node: ProcNode, root: string, sourceRoot: string | null, depKeys: (dep: ProcNode) => string | null): ProcKey {
+export function procKey(node: ProcNode, root: string, sourceRoot: string | null, paramsHash: string, depKeys: (dep: ProcNode) => string | null): ProcKey {
   const base = resolve(node.opts.cwd ?? '.');
   const body =
     node.body.kind === 'fn'
@@ -118,6 +119,8 @@ export function procKey(node: ProcNode, root: string, sourceRoot: string | null,
       inputs: specData(node.opts.inputs),
       inputsIgnore: specData(node.opts.inputsIgnore),
       outputs: specData(node.opts.outputs),
+      // A function proc may read ctx.params (keys made without params keep their form).
+      ...(node.body.kind === 'fn' && paramsHash !== '' ? { params: paramsHash } : {}),
     }),
   );
   const inputs: Record<string, string> = {};

@@ -297,7 +297,7 @@ if (!here || there !== true) throw new Error('wrapped fs lost something');`).rep
   test('seals are kept for the 16 newest command lines', async () => {
     await using rig = await project();
     expect((await run(rig)).code).toBe(0);
-    for (let i = 0; i < 18; i++) expect((await run(rig, ['copy-a', `-pk=${i}`])).way).toBe('written');
+    for (let i = 0; i < 18; i++) expect((await run(rig, ['copy-a', `-j${i + 1}`])).way).toBe('written');
     expect(readdirSync(join(rig.dir, '.parproc', 'quick'))).toHaveLength(16);
   });
 });

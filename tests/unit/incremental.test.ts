@@ -94,6 +94,31 @@ describe('staleness rules', () => {
     expect(c.n).toBe(4);
   });
 
+  test("other params rerun a function proc (it may read ctx.params), not a command; the same params again are up to date", async () => {
+    p.write('in.txt', 'x');
+    const seen: unknown[] = [];
+    const d = (params: Record<string, unknown>) => (pm: ProcManager) => {
+      pm.setParams(params);
+      pm.proc('fn', { inputs: ['in.txt'] }, (ctx) => {
+        seen.push(ctx.params.target ?? null);
+        return `for ${String(ctx.params.target)}`;
+      });
+      pm.proc('cmd', { inputs: ['in.txt'] }, ['true']);
+    };
+    await runOnce(d({}), ['fn', 'cmd']);
+    let pm = await runOnce(d({ target: 'a', level: 1 }), ['fn', 'cmd']);
+    expect(Project.states(pm)).toEqual({ fn: 'succeeded', cmd: 'up-to-date' });
+    expect(pm.reasonOf('fn')).toBe('params changed');
+    pm = await runOnce(d({ level: 1, target: 'a' }), ['fn', 'cmd']); // the same params, in another order
+    expect(Project.states(pm)).toEqual({ fn: 'up-to-date', cmd: 'up-to-date' });
+    expect(pm.results().fn).toBe('for a');
+    pm = await runOnce(d({ target: 'b', level: 1 }), ['fn', 'cmd']);
+    expect(pm.results().fn).toBe('for b');
+    pm = await runOnce(d({}), ['fn', 'cmd']);
+    expect(pm.reasonOf('fn')).toBe('params changed');
+    expect(seen).toEqual([null, 'a', 'b', null]);
+  });
+
   test('full, noSkip, no DB, and procs with neither deps nor inputs always run', async () => {
     p.write('in.txt', 'x');
     const c = { n: 0 };

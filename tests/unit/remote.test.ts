@@ -215,6 +215,28 @@ describe('the library with a remote cache', () => {
     });
   });
 
+  test("params are part of a function proc's key: a checkout with other params runs it, one with the same restores it", async () => {
+    const remoteCache = { url: server.url, token: server.token, team: 'params' };
+    const once = async (dir: string, params: Record<string, unknown>) => {
+      const pm = new ProcManager({ display: false, taskDbPath: join(dir, '.parproc', 'db'), remoteCache });
+      pm.setParams(params);
+      pm.proc('gen', { inputs: ['in.txt'] }, (ctx) => `for ${String(ctx.params.env)}`);
+      pm.start('gen');
+      await pm.waitForAll();
+      const info = pm.getProcs().get('gen');
+      pm.close();
+      return [pm.results().gen, info?.cache ?? null];
+    };
+    project.write('in.txt', 'content');
+    expect(await once(project.dir, { env: 'dev' })).toEqual(['for dev', null]);
+    await inSecondCheckout({ 'in.txt': 'content' }, async (dir) => {
+      expect(await once(dir, { env: 'prod' })).toEqual(['for prod', null]);
+    });
+    await inSecondCheckout({ 'in.txt': 'content' }, async (dir) => {
+      expect(await once(dir, { env: 'dev' })).toEqual(['for dev', 'remote']);
+    });
+  });
+
   test('glob outputs: the files they match are shared, and restored elsewhere', async () => {
     const define = (pm: ProcManager, runs: string[]) =>
       pm.proc('many', { inputs: ['in.txt'], outputs: ['out/**/*.txt'] }, () => {
