@@ -96,6 +96,8 @@ export class CommandError extends Error {
     readonly stderr: string,
     /** Everything the command wrote to stdout. */
     readonly stdout: string = '',
+    /** Why it could not be started, when it never ran (a missing program or working directory; exit code 127 or 126, as a shell says). */
+    readonly notStarted: string | null = null,
   ) {
     super(`Command failed with exit code ${exitCode}: ${command}`);
     brand(this, 'command');

@@ -316,7 +316,7 @@ function spawnOrFail(cmd: string[], spec: CommandSpec, log: OutputSink, options:
     // As a shell says it: 126 for a program found but not runnable (no permission, a directory,
     // not an executable format), 127 for one not found.
     const code = (err as { code?: unknown } | null)?.code;
-    throw new CommandError(display(spec), dir === null && (code === 'EACCES' || code === 'EPERM' || code === 'ENOEXEC') ? 126 : 127, msg);
+    throw new CommandError(display(spec), dir === null && (code === 'EACCES' || code === 'EPERM' || code === 'ENOEXEC') ? 126 : 127, msg, '', msg);
   }
 }
 

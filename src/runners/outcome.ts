@@ -41,10 +41,11 @@ export function outcomeFromError(err: unknown, log: JobLog): Outcome {
       if (message) log.line(message, 'stderr');
       return { state: 'failed', error: 'failed', moreInfo: message || null, output: null };
     case 'command': {
-      const code = (err as { exitCode: number }).exitCode;
-      const msg = `Command failed with exit code ${code}`;
-      log.line(`${msg}: ${(err as { command: string }).command}`, 'stderr');
-      return { state: 'failed', error: 'failed', moreInfo: msg, output: null };
+      const { exitCode, command, notStarted } = err as { exitCode: number; command: string; notStarted?: string | null };
+      const msg = `Command failed with exit code ${exitCode}`;
+      log.line(`${msg}: ${command}`, 'stderr');
+      // A command that never started says why (its log has it too), not just "exit code 127".
+      return { state: 'failed', error: 'failed', moreInfo: notStarted ?? msg, output: null };
     }
     default: {
       const stack = err instanceof Error && err.stack ? userStack(err.stack) : message;

@@ -159,6 +159,9 @@ describe('command output', () => {
     const log = (name: string) => readFileSync(q.pm.getProcs().get(name)!.logFile!, 'utf8');
     expect(log('argv')).toBe(`the working directory ${missing} does not exist\nCommand failed with exit code 127: pwd\n`);
     expect(log('shell')).toStartWith(`the working directory ${file} is not a directory\n`);
+    // The end line says why it never ran, not just "exit code 127".
+    expect(q.pm.getProcs().get('argv')!.moreInfo).toBe(`the working directory ${missing} does not exist`);
+    expect(q.pm.getProcs().get('shell')!.moreInfo).toBe(`the working directory ${file} is not a directory`);
   });
 
   test('a program that cannot run exits 126 as in a shell (no permission, a directory); one not found 127', async () => {
@@ -174,6 +177,7 @@ describe('command output', () => {
     expect(last('noexec')).toBe(`Command failed with exit code 126: ${script}`);
     expect(last('dir')).toBe(`Command failed with exit code 126: ${q.dir}`);
     expect(last('missing')).toBe(`Command failed with exit code 127: ${join(q.dir, 'nothere')}`);
+    expect(q.pm.getProcs().get('missing')!.moreInfo).toMatch(/nothere/);
   });
 
   test('a capture file has no name, is reused once emptied, and is not made on a nearly full disk', () => {
