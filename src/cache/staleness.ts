@@ -31,7 +31,7 @@ export function decide(f: StalenessFacts): Verdict {
   if (f.full) return always('full run');
   if (f.noSkip) return always('noSkip');
   if (!f.hasStore) return always('no task DB');
-  if (!f.hasDeps && !f.hasInputs) return always('no deps or inputs (never skipped)');
+  if (!f.hasDeps && !f.hasInputs) return always('no deps or inputs: never skipped');
   if (f.changedDep !== null) return run(`dep ${f.changedDep} ran`);
   if (f.cached === null) return run('no cached result');
   if (f.cached.definition !== f.definition) return run(onlyParamsDiffer(f.cached.definition, f.definition) ? 'params changed' : 'definition changed');

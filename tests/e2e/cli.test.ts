@@ -280,7 +280,7 @@ proc('default', { deps: ['second', 'late'], wave: 1 }, () => 1);
     const r = await rig.exec(['-n']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      'Dry run, in start order (nothing was run):\n  run         first  (no deps or inputs (never skipped))\n  run         second  (dep first ran)\n  run         late  (no deps or inputs (never skipped))\n  run         default  (dep second ran)\nExpected total: unknown (no history yet)\n',
+      'Dry run, in start order (nothing was run):\n  run         first  (no deps or inputs: never skipped)\n  run         second  (dep first ran)\n  run         late  (no deps or inputs: never skipped)\n  run         default  (dep second ran)\nExpected total: unknown (no history yet)\n',
     );
     expect(existsSync(join(rig.dir, 'ran-first'))).toBe(false);
     expect(existsSync(join(rig.dir, 'ran-second'))).toBe(false);

@@ -131,7 +131,7 @@ describe('staleness rules', () => {
     const again = await runOnce(d, ['withInput', 'forced', 'bare']);
     expect(Project.states(again)).toEqual({ withInput: 'up-to-date', forced: 'succeeded', bare: 'succeeded' });
     expect(again.reasonOf('forced')).toBe('noSkip');
-    expect(again.reasonOf('bare')).toBe('no deps or inputs (never skipped)');
+    expect(again.reasonOf('bare')).toBe('no deps or inputs: never skipped');
     const { pm } = p.manager();
     d(pm);
     pm.run('withInput', { full: true });
