@@ -8,6 +8,7 @@ import { setDefaultManager } from '../index.ts';
 import { ProcManager } from '../manager.ts';
 import { closestNames } from '../util/closest.ts';
 import { globToRegex } from '../graph/pattern.ts';
+import { stoppedAtTopLevel } from '../runners/top-level-stop.ts';
 import { CliError } from './errors.ts';
 import { findTaskFile, loadTaskFile } from './task-file.ts';
 import type { LoadRecord } from './load-tracker.ts';
@@ -117,7 +118,9 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
         }
       }
       const hint = closestNames(t, candidates(pm));
-      throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}`);
+      // A task file written as a script stops at its top-level wait: what it defines below is not seen.
+      const stopped = stoppedAtTopLevel() ? '; the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen' : '';
+      throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}${stopped}`);
     }
   }
   return out;

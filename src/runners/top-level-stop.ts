@@ -51,6 +51,11 @@ export function stopHere<T>(value: T): Promise<T> {
   });
 }
 
+/** Whether a module's top level is stopped at a wait now (what it registers after it is not seen). */
+export function stoppedAtTopLevel(): boolean {
+  return (g[KEY]?.stopped.length ?? 0) > 0;
+}
+
 /** Resolves at the next stop of a module's top level. */
 export function nextTopLevelStop(): Promise<void> {
   return new Promise((resolve) => stops().onStop.push(resolve));

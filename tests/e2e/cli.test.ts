@@ -135,6 +135,12 @@ proc('where', () => process.cwd());
     expect(parseNdjson(x.stdout).summary.procs.map((p) => `${p.name}:${p.state}`)).toEqual(['a:succeeded']);
     expect(existsSync(join(rig.dir, 'report.txt'))).toBe(false);
     expect((await rig.exec(['-f', 'exits.ts', '-n'])).stdout).toContain('Dry run');
+    // A target defined below the wait is unknown, and the error says why.
+    rig.write({ 'late.ts': `import { proc, waitForAll } from 'parproc';\nproc('a', () => 'A');\nawait waitForAll();\nproc('b', () => 'B');\n` });
+    const late = await rig.exec(['-f', 'late.ts', 'b']);
+    expect([late.code, late.stderr]).toEqual([2, 'parproc: unknown target "b" (did you mean a?); the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen\n']);
+    rig.write({ 'plain.ts': `import { proc } from 'parproc';\nproc('a', () => 'A');\n` });
+    expect((await rig.exec(['-f', 'plain.ts', 'b'])).stderr).toBe('parproc: unknown target "b" (did you mean a?)\n');
     const w = await rig.exec(['-f', 'waits.ts']);
     expect(w.code).toBe(2);
     expect(w.stderr).toContain('procs do not run while the parproc CLI loads the task file');
