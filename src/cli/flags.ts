@@ -70,6 +70,40 @@ function flagTable(def: ArgsDef): Map<string, Flag> {
   return flags;
 }
 
+/**
+ * `argv` without the flags `global` defines and `def` does not, with their values: `run`'s flags
+ * given before another sub-command are global (`parproc -j 4 list`, from an alias of the
+ * shell's), accepted and unused there. What neither knows stays, for the parser to report.
+ */
+export function withoutGlobalFlags(argv: string[], def: ArgsDef, global: ArgsDef): string[] {
+  const own = flagTable(def);
+  const theirs = flagTable(global);
+  const knows = (table: Map<string, Flag>, name: string) => table.has(name) || (name.startsWith('no-') && table.has(name.slice(3)));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      out.push(arg);
+      continue;
+    }
+    const long = arg[1] === '-' || arg.length === 2 || !theirs.has(arg[1] as string);
+    const body = arg.replace(/^--?/, '');
+    const name = long ? (body.split('=')[0] as string) : (arg[1] as string);
+    if (knows(own, name) || !knows(theirs, name)) {
+      out.push(arg);
+      continue;
+    }
+    // run's, not this command's: left out, with its value when that is the next word.
+    const flag = theirs.get(name);
+    if (flag?.type === 'string' && long && !body.includes('=')) i++;
+  }
+  return out;
+}
+
 /** Parses `rawArgs` against `def`; a flag `def` does not know is an error naming it. */
 export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command: string): ParsedArgs<T> {
   const out: Record<string, unknown> = { _: [] };

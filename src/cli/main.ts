@@ -72,6 +72,12 @@ export function commandIndex(argv: string[]): number {
   return -1;
 }
 
+/** `words` (before the sub-command) without run's flags that `entry`'s command does not take. */
+async function globalFlags(words: string[], entry: Entry): Promise<string[]> {
+  const [{ withoutGlobalFlags }, own, run] = await Promise.all([import('./flags.ts'), entry.def(), (COMMANDS.run as Entry).def()]);
+  return withoutGlobalFlags(words, own.args ?? {}, run.args ?? {});
+}
+
 export async function main(argv: string[]): Promise<number> {
   // Global flags may come before the sub-command: `parproc -C dir list`, `parproc -j 2 run x`.
   const at = commandIndex(argv);
@@ -79,7 +85,9 @@ export async function main(argv: string[]): Promise<number> {
   const name = word === undefined ? undefined : (ALIASES[word] ?? word);
   const explicit = name !== undefined && name in COMMANDS;
   const entry = COMMANDS[explicit ? (name as string) : 'run'] as Entry;
-  const rest = explicit ? [...argv.slice(0, at), ...argv.slice(at + 1)] : argv;
+  // run's flags before another sub-command are global: that command leaves them out.
+  const before = explicit && at > 0 && name !== 'run' ? await globalFlags(argv.slice(0, at), entry) : argv.slice(0, at);
+  const rest = explicit ? [...before, ...argv.slice(at + 1)] : argv;
   const first = argv[0];
   if (!explicit && (first === '--help' || first === '-h')) {
     writeStdout(TOP_HELP);

@@ -474,7 +474,7 @@ proc('stubborn', ['sh', '-c', "trap 'echo got-term-${marker}; touch ${termed}' T
 });
 
 describe('the CLI as users meet it (issue 13)', () => {
-  test('global flags before the sub-command: -C dir list, -j 2 run x, -f file run y', async () => {
+  test("global flags before the sub-command: -C dir list, -j 2 run x, -f file run y; run's flags before list", async () => {
     await using rig = await CliRig.create();
     rig.write({ 'sub/parproc.ts': BASIC, 'other.ts': `import { proc } from 'parproc';\nproc('deploy', () => console.log('deployed'));\n` });
     const ls = await rig.exec(['-C', 'sub', 'list']);
@@ -486,6 +486,15 @@ describe('the CLI as users meet it (issue 13)', () => {
     const other = await rig.exec(['-f', 'other.ts', 'run', 'deploy']);
     expect(other.code, other.stderr).toBe(0);
     expect(other.stdout).toContain('deploy');
+    // run's flags before another sub-command are global: accepted there and unused
+    // (`alias pp='parproc -j 4 --mode worker'`, then `pp list`).
+    for (const words of [['-j', '4', '--mode', 'worker', '-p', 'k=v', '-C', 'sub', 'list'], ['-j4', '--no-db', '-C', 'sub', 'graph', 'b'], ['--fail-fast', '-C', 'sub', 'history']]) {
+      const r = await rig.exec(words);
+      expect([r.code, r.stderr], words.join(' ')).toEqual([0, '']);
+    }
+    // After the sub-command, and a flag no command knows, stay errors.
+    expect((await rig.exec(['-C', 'sub', 'list', '-j', '4'])).stderr).toBe('parproc: list: unknown option "-j" (see parproc list --help)\n');
+    expect((await rig.exec(['-j', '4', '--jsno', '-C', 'sub', 'list'])).stderr).toBe('parproc: list: unknown option "--jsno" (see parproc list --help)\n');
   });
 
   test('an invalid arg choice says what is allowed', async () => {
