@@ -32,13 +32,14 @@ export async function openSession(
 ): Promise<Session> {
   if (flags.cwd !== undefined) {
     const dir = resolve(flags.cwd);
-    let ok = false;
+    let st;
     try {
-      ok = statSync(dir).isDirectory();
+      st = statSync(dir, { throwIfNoEntry: false });
     } catch {
-      ok = false;
+      st = undefined; // out of reach: a file on the way, no permission
     }
-    if (!ok) throw new CliError(`-C: not a directory: ${flags.cwd}`);
+    if (st === undefined) throw new CliError(`-C: no such directory: ${flags.cwd}`);
+    if (!st.isDirectory()) throw new CliError(`-C: not a directory: ${flags.cwd}`);
     process.chdir(dir);
   }
   const invokedIn = process.cwd();

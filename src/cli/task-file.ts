@@ -18,7 +18,7 @@ import { nextTopLevelStop, watchTopLevelStops } from '../runners/top-level-stop.
 export function findTaskFile(cwd: string, explicit?: string): string {
   const found = locateTaskFile(cwd, explicit);
   if (found !== null) return found;
-  if (explicit !== undefined) throw new CliError(`task file not found: ${explicit}`);
+  if (explicit !== undefined) throw new CliError(isDirectory(resolve(cwd, explicit)) ? `task file ${explicit} is a directory (name a file in it with -f, or use -C ${explicit})` : `task file not found: ${explicit}`);
   throw new CliError(`no task file: none of ${TASK_FILE_NAMES.join(', ')} in ${cwd} or its parents (use -f, or parproc init)`);
 }
 
@@ -44,6 +44,14 @@ export async function loadTaskFile(path: string, stdoutToStderr = false): Promis
     unwatch();
   }
   return stopTracking();
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
 }
 
 function describeLoadError(path: string, err: unknown): string {

@@ -80,6 +80,12 @@ proc('where', () => process.cwd());
     const f = await rig.exec(['-f', 'nope.ts']);
     expect(f.code).toBe(2);
     expect(f.stderr.trim()).toBe('parproc: task file not found: nope.ts');
+    // A directory where a file or directory is wanted, and a missing one, each said as it is.
+    rig.write({ 'sub/x.txt': '', 'afile': '' });
+    const said = async (words: string[]) => (await rig.exec(words)).stderr.trim();
+    expect(await said(['-f', 'sub'])).toBe('parproc: task file sub is a directory (name a file in it with -f, or use -C sub)');
+    expect(await said(['-C', 'nope'])).toBe('parproc: -C: no such directory: nope');
+    expect(await said(['-C', 'afile'])).toBe('parproc: -C: not a directory: afile');
   });
 
   test('a syntax error is one line with file and line, exit 2', async () => {
