@@ -138,7 +138,8 @@ export class InlineRunner implements ProcRunner {
         await tracker.killAll();
         // The function may ignore its signal and go on: the scheduler keeps its locks until it
         // settles (SPEC 3: lock holders never overlap).
-        return { state: 'failed', error: ended.kind, moreInfo: ended.message, output: null, lingering: work };
+        // An interrupt's error says it all ("interrupted: interrupted" said it twice); a timeout says after how long.
+        return { state: 'failed', error: ended.kind, moreInfo: ended.kind === 'timeout' ? ended.message : null, output: null, lingering: work };
       }
       // Commands started but not awaited must not outlive their proc.
       if (tracker.size > 0) await tracker.killAll();

@@ -158,7 +158,7 @@ export function runRemote(job: ProcJob, spec: JobSpec, channel: Channel): Promis
     const grace = setTimeout(() => channel.kill(), STOP_GRACE_MS);
     grace.unref?.();
     const lingering = remoteEnded.promise.finally(() => clearTimeout(grace));
-    finish({ state: 'failed', error: kind, moreInfo: message, output: null, lingering });
+    finish({ state: 'failed', error: kind, moreInfo: kind === 'timeout' ? message : null, output: null, lingering });
   };
   const onInterrupt = (): void => stop('interrupted', 'interrupted');
 

@@ -417,8 +417,10 @@ proc('never', { deps: ['sleeper'] }, () => 1);
     expect(processesMatching(`sleep ${marker}`)).toEqual([]);
     const { summary } = parseNdjson(stdout);
     expect(summary.ok).toBe(false);
-    expect(summary.procs.find((p) => p.name === 'sleeper')).toMatchObject({ state: 'failed', error: 'interrupted' });
-    expect(summary.procs.find((p) => p.name === 'never')).toMatchObject({ state: 'failed', error: 'interrupted' });
+    // A running proc's interrupt is its error alone (not "interrupted: interrupted"); one that never started says so.
+    expect(summary.procs.find((p) => p.name === 'sleeper')).toMatchObject({ state: 'failed', error: 'interrupted', moreInfo: null });
+    expect(summary.procs.find((p) => p.name === 'never')).toMatchObject({ state: 'failed', error: 'interrupted', moreInfo: 'interrupted before it started' });
+    expect(stderr).toMatch(/^✗ sleeper \d+ms interrupted$/m);
   });
   test('a second Ctrl+C kills what ignores SIGTERM, keeps logs and history, exits 130', async () => {
     await using rig = await CliRig.create();

@@ -62,7 +62,7 @@ proc('busy-child', { mode: 'process' }, () => { console.log('ready-busy'); for (
     child.kill('SIGINT');
     expect(await child.exited).toBe(130);
     const { summary } = parseNdjson(await out.rest());
-    expect(summary.procs.map((p) => [p.name, p.error])).toEqual(expect.arrayContaining([['w', 'interrupted'], ['p', 'interrupted'], ['busy-child', 'interrupted']]));
+    expect(summary.procs.map((p) => [p.name, p.error, p.moreInfo])).toEqual(expect.arrayContaining([['w', 'interrupted', null], ['p', 'interrupted', null], ['busy-child', 'interrupted', null]]));
     expect(processesMatching(`sleep ${marker}`)).toEqual([]);
     expect(processesMatching(`${process.execPath} ${join(rig.dir, '..')}`).filter((l) => l.includes('child-entry'))).toEqual([]);
     expect(processesMatching('').filter((l) => l.includes('runners/child-entry.ts'))).toEqual([]);
