@@ -1,10 +1,11 @@
 /**
  * The task DB's file: opened (created if missing) in WAL mode with a busy timeout, and migrated
  * to this parproc's schema under the write lock. A DB written by a newer parproc, or one that
- * cannot be opened, is a warning: the run goes on without cache.
+ * cannot be opened, is a warning: the run goes on without cache. A damaged one is moved aside
+ * and made anew (`openDatabase`).
  */
 import { Database, constants } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
 import { fsErrorText } from '../util/fs.ts';
 import { dirname } from '../util/path.ts';
 import { STATS_MIGRATION } from './run-stats.ts';
@@ -78,8 +79,63 @@ function useWal(db: Database): void {
   }
 }
 
-/** Opens the DB at `path`: a handle in WAL mode at the current schema, or why not. */
-export function openDatabase(path: string): { db: Database; warning: null } | { db: null; warning: string } {
+/** A handle (with a warning when the DB was made anew), or why there is none. */
+export type Opened = { db: Database; warning: string | null } | { db: null; warning: string };
+
+/** SQLite's word for a file that is not a database, or one whose pages are damaged. */
+const isDamaged = (err: unknown): boolean => /^SQLITE_(NOTADB|CORRUPT)/.test(String((err as { code?: unknown } | null)?.code ?? ''));
+
+/**
+ * Opens the DB at `path`: a handle in WAL mode at the current schema, or why not. A file that is
+ * not a database, or a damaged one (a power cut without fsync, a stray write), is moved aside with
+ * its WAL — kept, not deleted — and a new DB is made in its place: one warning and a full rebuild,
+ * not a warning at every run from then on.
+ */
+export function openDatabase(path: string): Opened {
+  const first = openOnce(path);
+  if (first.db !== null || !first.damaged) return first.db !== null ? first : { db: null, warning: first.warning };
+  const aside = moveAside(path, first.stamp);
+  if (aside === null) return { db: null, warning: first.warning };
+  const again = openOnce(path);
+  const said = `task DB ${path} was damaged (${first.reason}); kept it as ${aside} and started a new one`;
+  return again.db !== null ? { db: again.db, warning: said } : { db: null, warning: `${said}, which is unusable too (${again.reason}); running without cache` };
+}
+
+/** The file as it was: a rename happens only if it is still that file (another process may have moved it already). */
+type Stamp = { ino: number; size: number; mtimeMs: number } | null;
+
+function stampOf(path: string): Stamp {
+  try {
+    const st = statSync(path);
+    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+/** Moves a damaged DB and its WAL files aside; the new name, or `null` when it could not be (or was moved already). */
+function moveAside(path: string, was: Stamp): string | null {
+  const now = stampOf(path);
+  if (was === null || now === null || now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs) return null;
+  const aside = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return null;
+  }
+  for (const ext of ['-wal', '-shm']) {
+    try {
+      renameSync(path + ext, aside + ext);
+    } catch {
+      // not there: nothing to keep
+    }
+  }
+  return aside;
+}
+
+type Attempt = { db: Database; warning: null } | { db: null; warning: string; reason: string; damaged: boolean; stamp: Stamp };
+
+function openOnce(path: string): Attempt {
   let db: Database | null = null;
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -91,7 +147,7 @@ export function openDatabase(path: string): { db: Database; warning: null } | { 
     const version = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version > SCHEMA_VERSION) {
       db.close();
-      return { db: null, warning: `task DB ${path} was written by a newer parproc (schema ${version}); running without cache` };
+      return { db: null, warning: `task DB ${path} was written by a newer parproc (schema ${version}); running without cache`, reason: 'newer', damaged: false, stamp: null };
     }
     // No fsync: the task DB is a cache and a history. Commits and checkpoints are safe against a
     // crash of parproc (the OS has the pages); a power cut may damage the file, which costs one
@@ -129,6 +185,7 @@ export function openDatabase(path: string): { db: Database; warning: null } | { 
     } catch {
       // closing a broken handle may fail too; nothing more to do
     }
-    return { db: null, warning: `task DB ${path} is unusable (${fsErrorText(err)}); running without cache` };
+    const reason = fsErrorText(err);
+    return { db: null, warning: `task DB ${path} is unusable (${reason}); running without cache`, reason, damaged: isDamaged(err), stamp: isDamaged(err) ? stampOf(path) : null };
   }
 }

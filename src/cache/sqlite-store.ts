@@ -40,12 +40,13 @@ export interface CachedRow {
   key: string | null;
 }
 
-type Opened = { store: SqliteStore; warning: null } | { store: null; warning: string };
+/** A store (with a warning when its DB was made anew: a damaged one moved aside), or why there is none. */
+type Opened = { store: SqliteStore; warning: string | null } | { store: null; warning: string };
 
 /** Opens (creating and migrating) the DB at `path` as a store; never throws. `tuning`: how it keeps history and statistics. */
 export function openStore(path: string, tuning?: StatsTuning): Opened {
   const opened = openDatabase(path);
-  return opened.db === null ? { store: null, warning: opened.warning } : { store: new SqliteStore(opened.db, path, tuning), warning: null };
+  return opened.db === null ? { store: null, warning: opened.warning } : { store: new SqliteStore(opened.db, path, tuning), warning: opened.warning };
 }
 
 export class SqliteStore implements TaskStore {

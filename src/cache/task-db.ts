@@ -44,6 +44,7 @@ export class TaskDb {
       this.#host.warn(opened.warning);
       return null;
     }
+    if (opened.warning !== null) this.#host.warn(opened.warning);
     opened.store.onError((m) => this.#host.warn(m));
     this.#store = opened.store;
     this.#storePath = abs;

@@ -1,5 +1,5 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliRig, parseNdjson } from '../helpers/cli-rig.ts';
 
@@ -202,12 +202,18 @@ proc('default', { deps: ['s0', 's1', 's2', 's3', 'c2'] }, () => 1);
     expect(new Set(h.map((r: { runId: string }) => r.runId)).size).toBe(2);
   });
 
-  test('a corrupt DB: one warning, the run goes on', async () => {
+  test('a corrupt DB: one warning, kept aside, a new one made; history warns too', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '', '.parproc/parproc.db': 'garbage'.repeat(1000) });
     const r = await rig.exec([]);
     expect(r.code).toBe(0);
-    expect(r.stdout.match(/⚠ task DB .* is unusable/g)).toHaveLength(1);
+    expect(r.stdout.match(/⚠ task DB .* was damaged \(file is not a database\); kept it as .*parproc\.db\.damaged-.* and started a new one/g)).toHaveLength(1);
+    const again = await rig.exec([]);
+    expect([again.code, again.stdout.includes('⚠')]).toEqual([0, false]);
+    rig.write({ '.parproc/parproc.db': 'garbage'.repeat(1000) });
+    const h = await rig.exec(['history']);
+    expect([h.code, h.stderr]).toEqual([0, expect.stringMatching(/^⚠ task DB .* was damaged .*\n$/)]);
+    expect(readdirSync(join(rig.dir, '.parproc')).filter((f) => /^parproc\.db\.damaged-[^.]*Z$/.test(f))).toHaveLength(2);
   });
 
   test('a file where a directory should be: --db, --trace and -f get one clear line each, never an internal error', async () => {

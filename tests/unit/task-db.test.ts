@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, SCHEMA_VERSION, weightedMean } from '../../src/cache/sqlite-store.ts';
 import { ProcFailedError, type RunEvent } from '../../src/index.ts';
@@ -383,19 +383,29 @@ describe('the task DB', () => {
     expect(rows(p.db, "SELECT count(*) AS n FROM runs WHERE proc = 'a'")[0]).toEqual({ n: 2 });
   });
 
-  test('a corrupt DB file gives one warning and the run goes on without cache', async () => {
+  test('a damaged DB file is kept aside and made anew: one warning, then the cache works again', async () => {
     mkdirSync(join(p.dir, '.parproc'), { recursive: true });
-    writeFileSync(p.db, 'this is not a sqlite database, just garbage bytes \u0000\u0001\u0002'.repeat(200));
+    const garbage = 'this is not a sqlite database, just garbage bytes \u0000\u0001\u0002'.repeat(200);
+    writeFileSync(p.db, garbage);
+    writeFileSync(`${p.db}-wal`, 'a stale WAL');
     p.write('in.txt', 'x');
-    const { pm, events } = p.manager();
-    pm.proc('a', { inputs: ['in.txt'] }, () => 1);
-    pm.proc('b', { inputs: ['in.txt'] }, () => 2);
-    pm.start('a', 'b');
-    expect(await pm.waitForAll()).toBe(true);
-    const warnings = events.filter((e) => e.type === 'warning');
-    expect(warnings).toHaveLength(1);
-    expect((warnings[0] as { message: string }).message).toContain(`task DB ${p.db} is unusable`);
-    expect(pm.reasonOf('a')).toBe('no task DB');
+    const once = async () => {
+      const { pm, events } = p.manager();
+      pm.proc('a', { inputs: ['in.txt'] }, () => 1);
+      pm.start('a');
+      expect(await pm.waitForAll()).toBe(true);
+      pm.close();
+      return { state: pm.getProcs().get('a')?.state, warnings: events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message) };
+    };
+    const first = await once();
+    expect(first.state).toBe('succeeded');
+    expect(first.warnings).toHaveLength(1);
+    const aside = /kept it as (\S+) and started a new one$/.exec(first.warnings[0] as string)?.[1] as string;
+    expect(first.warnings[0]).toStartWith(`task DB ${p.db} was damaged (file is not a database); kept it as ${p.db}.damaged-`);
+    // Kept as it was, WAL and all: nothing is lost.
+    expect(readFileSync(aside, 'utf8')).toBe(garbage);
+    expect(readFileSync(`${aside}-wal`, 'utf8')).toBe('a stale WAL');
+    expect(await once()).toEqual({ state: 'up-to-date', warnings: [] });
   });
 
   test('an unwritable DB path gives a warning and the run goes on', async () => {
@@ -419,6 +429,7 @@ describe('the task DB', () => {
     const opened = openStore(p.db);
     expect(opened.store).toBeNull();
     expect(opened.warning).toContain('newer parproc');
+    expect(readdirSync(join(p.dir, '.parproc')).filter((f) => f.includes('damaged'))).toEqual([]);
   });
 
   test('several processes share one DB at once', async () => {

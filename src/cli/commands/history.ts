@@ -4,7 +4,7 @@ import { resolve } from '../../util/path.ts';
 import pc from '../../ui/colors.ts';
 import { openStore, type SqliteStore } from '../../cache/sqlite-store.ts';
 import { formatDuration } from '../../ui/format.ts';
-import { writeStdout } from '../../util/stdio.ts';
+import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { closestNames } from '../../util/closest.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { defineCommand, DB_ARG, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
@@ -30,6 +30,7 @@ export function openCliStore(flags: { db?: string | undefined; file?: string | u
   const path = flags.db !== undefined ? resolve(base, flags.db) : cliDefaults(findTaskFile(base, flags.file)).taskDbPath;
   const opened = openStore(path);
   if (!opened.store) throw new CliError(opened.warning);
+  if (opened.warning !== null) writeStderr(`⚠ ${opened.warning}\n`);
   return opened.store;
 }
 
