@@ -5,7 +5,8 @@
  * and made anew (`openDatabase`).
  */
 import { Database, constants } from 'bun:sqlite';
-import { mkdirSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { isDamaged, moveAside, stampOf, type Stamp } from './damage.ts';
 import { fsErrorText } from '../util/fs.ts';
 import { dirname } from '../util/path.ts';
 import { STATS_MIGRATION } from './run-stats.ts';
@@ -82,9 +83,6 @@ function useWal(db: Database): void {
 /** A handle (with a warning when the DB was made anew), or why there is none. */
 export type Opened = { db: Database; warning: string | null } | { db: null; warning: string };
 
-/** SQLite's word for a file that is not a database, or one whose pages are damaged. */
-const isDamaged = (err: unknown): boolean => /^SQLITE_(NOTADB|CORRUPT)/.test(String((err as { code?: unknown } | null)?.code ?? ''));
-
 /**
  * Opens the DB at `path`: a handle in WAL mode at the current schema, or why not. A file that is
  * not a database, or a damaged one (a power cut without fsync, a stray write), is moved aside with
@@ -99,38 +97,6 @@ export function openDatabase(path: string): Opened {
   const again = openOnce(path);
   const said = `task DB ${path} was damaged (${first.reason}); kept it as ${aside} and started a new one`;
   return again.db !== null ? { db: again.db, warning: said } : { db: null, warning: `${said}, which is unusable too (${again.reason}); running without cache` };
-}
-
-/** The file as it was: a rename happens only if it is still that file (another process may have moved it already). */
-type Stamp = { ino: number; size: number; mtimeMs: number } | null;
-
-function stampOf(path: string): Stamp {
-  try {
-    const st = statSync(path);
-    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
-  } catch {
-    return null;
-  }
-}
-
-/** Moves a damaged DB and its WAL files aside; the new name, or `null` when it could not be (or was moved already). */
-function moveAside(path: string, was: Stamp): string | null {
-  const now = stampOf(path);
-  if (was === null || now === null || now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs) return null;
-  const aside = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  try {
-    renameSync(path, aside);
-  } catch {
-    return null;
-  }
-  for (const ext of ['-wal', '-shm']) {
-    try {
-      renameSync(path + ext, aside + ext);
-    } catch {
-      // not there: nothing to keep
-    }
-  }
-  return aside;
 }
 
 type Attempt = { db: Database; warning: null } | { db: null; warning: string; reason: string; damaged: boolean; stamp: Stamp };

@@ -5,14 +5,16 @@
  * warning and the run goes on without cache.
  */
 import type { Database } from 'bun:sqlite';
-import type { ProcKey } from '../remote/keys.ts';
 import { RunStats, type StatsTuning } from './run-stats.ts';
+import { isFingerprints, parseKey, type CachedRow } from './cached-row.ts';
+import { Damage } from './damage.ts';
 import { isBusy, openDatabase } from './schema.ts';
 import { inTransaction } from './transaction.ts';
 
 export { SCHEMA_VERSION } from './schema.ts';
 
 export { weightedMean } from './run-stats.ts';
+export type { CachedRow } from './cached-row.ts';
 import type { CachedResult, InputFingerprints, RunRecord, TaskStore } from './task-store.ts';
 
 /** History rows per INSERT statement. */
@@ -31,14 +33,6 @@ const RETRY_MS = 50;
 const END_RETRY_MS = 3000;
 
 
-/** A cached result as stored: JSON text. */
-export interface CachedRow {
-  output: string;
-  at: number;
-  inputs: string;
-  definition: string;
-  key: string | null;
-}
 
 /** A store (with a warning when its DB was made anew: a damaged one moved aside), or why there is none. */
 type Opened = { store: SqliteStore; warning: string | null } | { store: null; warning: string };
@@ -59,11 +53,14 @@ export class SqliteStore implements TaskStore {
   #insertStatements = new Map<number, ReturnType<Database['prepare']>>();
   #onError: (message: string) => void = () => {};
   #stats: RunStats;
+  /** Damage found while in use: one warning, nothing more read or written, moved aside at close. */
+  #damage: Damage;
 
   constructor(db: Database, path: string, tuning?: StatsTuning) {
     this.#db = db;
     this.path = path;
     this.#stats = new RunStats(db, tuning);
+    this.#damage = new Damage(path, (m) => this.#onError(m));
   }
 
   /** Where write failures are reported (they never fail a run). */
@@ -78,7 +75,7 @@ export class SqliteStore implements TaskStore {
       try {
         for (const r of this.#db.query('SELECT proc, output, at, inputs, definition, key FROM results').all() as (CachedRow & { proc: string })[]) this.#cache.set(r.proc, r);
       } catch (err) {
-        this.#onError(`task DB ${this.path}: reading the cache failed (${(err as Error).message}); running without it`);
+        if (!this.#damage.note(err)) this.#onError(`task DB ${this.path}: reading the cache failed (${(err as Error).message}); running without it`);
       }
     }
     return this.#cache;
@@ -158,7 +155,7 @@ export class SqliteStore implements TaskStore {
     try {
       this.#stats.fold();
     } catch (err) {
-      if (!isBusy(err)) this.#onError(`task DB ${this.path}: updating run statistics failed (${(err as Error).message})`);
+      if (!isBusy(err) && !this.#damage.note(err)) this.#onError(`task DB ${this.path}: updating run statistics failed (${(err as Error).message})`);
     }
   }
 
@@ -173,6 +170,12 @@ export class SqliteStore implements TaskStore {
       this.#timer = null;
     }
     if (this.#runs.length === 0 && this.#results.size === 0) return;
+    if (this.#damage.found) {
+      // Said once already: what this run would write goes nowhere.
+      this.#runs = [];
+      this.#results = new Map();
+      return;
+    }
     const runs = this.#runs;
     const results = this.#results;
     this.#runs = [];
@@ -192,7 +195,7 @@ export class SqliteStore implements TaskStore {
         this.#schedule(RETRY_MS);
         return;
       }
-      this.#onError(`task DB ${this.path}: writing failed (${(err as Error).message}); this run's results are not cached`);
+      if (!this.#damage.note(err)) this.#onError(`task DB ${this.path}: writing failed (${(err as Error).message}); this run's results are not cached`);
     }
   }
 
@@ -226,7 +229,7 @@ export class SqliteStore implements TaskStore {
       return true;
     } catch (err) {
       this.#foldFailed = true;
-      this.#onError(`task DB ${this.path}: updating run statistics failed (${(err as Error).message})`);
+      if (!this.#damage.note(err)) this.#onError(`task DB ${this.path}: updating run statistics failed (${(err as Error).message})`);
       return false;
     }
   }
@@ -295,9 +298,13 @@ export class SqliteStore implements TaskStore {
   history(name: string | null, limit: number): RunRecord[] {
     this.flush();
     const sql = `SELECT run_id, proc, started, ended, status, cache FROM runs ${name === null ? '' : /[*?]/.test(name) ? 'WHERE proc GLOB ?' : 'WHERE proc = ?'} ORDER BY started DESC, id DESC LIMIT ?`;
-    const rows = (name === null ? this.#db.query(sql).all(limit) : this.#db.query(sql).all(name, limit)) as {
-      run_id: string; proc: string; started: number; ended: number; status: RunRecord['status']; cache: string | null;
-    }[];
+    let rows: { run_id: string; proc: string; started: number; ended: number; status: RunRecord['status']; cache: string | null }[];
+    try {
+      rows = (name === null ? this.#db.query(sql).all(limit) : this.#db.query(sql).all(name, limit)) as typeof rows;
+    } catch (err) {
+      if (this.#damage.note(err)) return [];
+      throw err;
+    }
     return rows.map((r) => ({ runId: r.run_id, name: r.proc, startedAt: r.started, endedAt: r.ended, status: r.status, cache: r.cache === 'remote' ? 'remote' : null }));
   }
 
@@ -309,6 +316,15 @@ export class SqliteStore implements TaskStore {
   forget(names: string[] | null): { count: number; forgotten: string[]; uncached: string[]; remaining: string[] } {
     this.flush();
     this.#cache = null;
+    try {
+      return this.#forget(names);
+    } catch (err) {
+      if (this.#damage.note(err)) return { count: 0, forgotten: [], uncached: [], remaining: [] };
+      throw err;
+    }
+  }
+
+  #forget(names: string[] | null): { count: number; forgotten: string[]; uncached: string[]; remaining: string[] } {
     if (names === null) return { count: this.#db.run('DELETE FROM results').changes, forgotten: [], uncached: [], remaining: [] };
     const del = this.#db.prepare('DELETE FROM results WHERE proc = ?');
     const forgotten: string[] = [];
@@ -361,29 +377,6 @@ export class SqliteStore implements TaskStore {
     } catch {
       // already closed
     }
+    this.#damage.setAside();
   }
-}
-
-/** A stored cache key with its parts, or `null` (none, or not in the expected shape). */
-function parseKey(text: string | null): ProcKey | null {
-  if (text === null) return null;
-  try {
-    const k = JSON.parse(text) as ProcKey;
-    const p = k?.parts;
-    if (typeof k.key !== 'string' || typeof p?.definition !== 'string' || typeof p.inputs !== 'object' || typeof p.deps !== 'object') return null;
-    return k;
-  } catch {
-    return null;
-  }
-}
-
-/** Whether a parsed `inputs` column has the shape of `InputFingerprints`. */
-function isFingerprints(x: unknown): x is InputFingerprints {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
-  for (const v of Object.values(x)) {
-    if (v === null) continue;
-    if (!Array.isArray(v) || v.length < 2 || v.length > 3) return false;
-    if (typeof v[0] !== 'number' || typeof v[1] !== 'number' || (v.length === 3 && typeof v[2] !== 'string')) return false;
-  }
-  return true;
 }

@@ -214,6 +214,15 @@ proc('default', { deps: ['s0', 's1', 's2', 's3', 'c2'] }, () => 1);
     const h = await rig.exec(['history']);
     expect([h.code, h.stderr]).toEqual([0, expect.stringMatching(/^⚠ task DB .* was damaged .*\n$/)]);
     expect(readdirSync(join(rig.dir, '.parproc')).filter((f) => /^parproc\.db\.damaged-[^.]*Z$/.test(f))).toHaveLength(2);
+    // Damaged pages under a good header: history is one warning, not an internal error.
+    for (let i = 0; i < 3; i++) expect((await rig.exec(['--full'])).code).toBe(0);
+    const db = join(rig.dir, '.parproc', 'parproc.db');
+    const bytes = readFileSync(db);
+    for (let at = 4096; at < bytes.length; at++) bytes[at] = 0x5a;
+    writeFileSync(db, bytes);
+    const broken = await rig.exec(['history']);
+    expect([broken.code, broken.stdout, broken.stderr]).toEqual([0, 'No recorded runs.\n', expect.stringMatching(/^⚠ task DB .* is damaged \(.*\); running without it, and the next run starts a new one .*\n$/)]);
+    expect((await rig.exec(['history'])).stderr).toBe('');
   });
 
   test('a file where a directory should be: --db, --trace and -f get one clear line each, never an internal error', async () => {

@@ -408,6 +408,33 @@ describe('the task DB', () => {
     expect(await once()).toEqual({ state: 'up-to-date', warnings: [] });
   });
 
+  test('a DB found damaged in use (its pages, not its header): one warning, the run goes on, the file is set aside at close', async () => {
+    p.write('in.txt', 'x');
+    const once = async () => {
+      const { pm, events } = p.manager();
+      for (let i = 0; i < 50; i++) pm.proc(`p${i}`, { inputs: ['in.txt'] }, () => 'x'.repeat(200));
+      pm.start(Array.from({ length: 50 }, (_, i) => `p${i}`));
+      expect(await pm.waitForAll()).toBe(true);
+      pm.close();
+      return { states: new Set([...pm.getProcs().values()].map((i) => i.state)), warnings: events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message) };
+    };
+    await once();
+    // Every page but the first (the header, which opening reads) overwritten.
+    const bytes = readFileSync(p.db);
+    expect(bytes.length).toBeGreaterThan(4096);
+    for (let at = 4096; at < bytes.length; at++) bytes[at] = (at * 7919) % 251;
+    writeFileSync(p.db, bytes);
+    const damaged = await once();
+    expect(damaged.states).toEqual(new Set(['succeeded']));
+    expect(damaged.warnings).toEqual([expect.stringMatching(new RegExp(`^task DB ${p.db} is damaged \\(.*\\); running without it, and the next run starts a new one`))]);
+    const aside = readdirSync(join(p.dir, '.parproc')).filter((f) => /^parproc\.db\.damaged-[^.]*Z$/.test(f));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(p.dir, '.parproc', aside[0] as string)).equals(bytes)).toBe(true);
+    // A new DB: everything runs once, then the cache works again.
+    expect(await once()).toEqual({ states: new Set(['succeeded']), warnings: [] });
+    expect(await once()).toEqual({ states: new Set(['up-to-date']), warnings: [] });
+  });
+
   test('an unwritable DB path gives a warning and the run goes on', async () => {
     mkdirSync(p.path('ro'));
     chmodSync(p.path('ro'), 0o500);

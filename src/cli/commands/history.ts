@@ -30,7 +30,9 @@ export function openCliStore(flags: { db?: string | undefined; file?: string | u
   const path = flags.db !== undefined ? resolve(base, flags.db) : cliDefaults(findTaskFile(base, flags.file)).taskDbPath;
   const opened = openStore(path);
   if (!opened.store) throw new CliError(opened.warning);
-  if (opened.warning !== null) writeStderr(`⚠ ${opened.warning}\n`);
+  const warn = (message: string) => writeStderr(`⚠ ${message}\n`);
+  if (opened.warning !== null) warn(opened.warning);
+  opened.store.onError(warn);
   return opened.store;
 }
 
