@@ -163,6 +163,9 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
     } else if (d.type === 'enum' && out[name] !== undefined && d.options?.length && !d.options.includes(out[name] as string)) {
       throw new CliError(`${command}: --${name} must be one of ${d.options.join(', ')}, got "${String(out[name])}"`);
     } else if (d.required && out[name] === undefined) throw new CliError(`${command}: option --${name} is required`);
+    // A path given as '' (an unset shell variable: `-f "$TASKS"`) names nothing: said, not taken for "here".
+    const hint = (d as { valueHint?: string }).valueHint;
+    if (out[name] === '' && (hint === 'path' || hint === 'file' || hint === 'dir')) throw new CliError(`${command}: --${name} expects a ${hint === 'dir' ? 'directory' : 'path'}, got an empty string`);
   }
   // Every flag under its kebab-case and camelCase names, as citty's result has them.
   for (const [name, d] of Object.entries(def)) {

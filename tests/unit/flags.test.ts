@@ -64,6 +64,11 @@ describe('parseFlags', () => {
     expect(problem(() => parseFlags(['--db'], def, 'run'))).toBe('run: option "--db" needs a value');
     expect(problem(() => parseFlags(['--format', 'svg'], def, 'graph'))).toBe('graph: --format must be one of json, dot, got "svg"');
     expect(problem(() => parseFlags([], { shell: { type: 'positional' } }, 'completion'))).toBe('completion: missing argument SHELL');
+    // An empty path (an unset variable: -f "$TASKS") is said, not taken for "here".
+    expect(problem(() => parseFlags(['-f', ''], runArgs, 'run'))).toBe('run: --file expects a path, got an empty string');
+    expect(problem(() => parseFlags(['-C='], runArgs, 'run'))).toBe('run: --cwd expects a directory, got an empty string');
+    expect(problem(() => parseFlags(['--trace='], runArgs, 'run'))).toBe('run: --trace expects a path, got an empty string');
+    expect(parseFlags(['--no-db'], runArgs, 'run').db as unknown).toBe(false);
   });
 
   test("the run command's flags: every flag of `parproc run --help` parses", () => {
