@@ -83,13 +83,18 @@ export class WatchSession {
     );
     const offRunEnd = this.#host.onRunEnd(() => this.#runFollowUp());
     const offProcEnd = this.#host.onProcEnd((n) => this.#procEnded(n));
+    if (this.#plans.every((p) => p.roots.length === 0)) this.#host.warn('watch: none of the watched procs has inputs, so no input change can rebuild anything');
     this.#host.emit({ type: 'watch-ready', at: Date.now() });
+    // Watching holds the process open even with nothing to watch: a pending promise alone does
+    // not, and the process would end as if the watch were over.
+    const alive = setInterval(() => {}, 1 << 30);
     try {
       await new Promise<void>((resolveAbort) => {
         if (!signal) return; // watch for ever
         signal.addEventListener('abort', () => resolveAbort(), { once: true });
       });
     } finally {
+      clearInterval(alive);
       watcher.close();
       offRunEnd();
       offProcEnd();

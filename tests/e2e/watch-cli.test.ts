@@ -1,10 +1,13 @@
 /**
  * `parproc run --watch` from the CLI (issue 10): rebuilds in --json, the task file reloading when
  * edited (a syntax error is one line and watching goes on), and Ctrl+C ending it with exit 130 and
- * nothing left running.
+ * nothing left running; with no inputs to watch, a warning, and it still waits for Ctrl+C.
  */
 import { describe, setDefaultTimeout, test } from 'bun:test';
-import { CliRig } from '../helpers/cli-rig.ts';
+import { expect } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliRig, StreamReader } from '../helpers/cli-rig.ts';
 import { watchFlow } from '../helpers/watch-flow.ts';
 
 setDefaultTimeout(60_000);
@@ -13,5 +16,22 @@ describe('parproc run --watch', () => {
   test('rebuilds, task-file reloads, a syntax error, Ctrl+C (bun src/cli.ts)', async () => {
     await using rig = await CliRig.create();
     await watchFlow(rig);
+  });
+
+  test('with no inputs to watch: a warning, and it stays up for task-file edits until Ctrl+C', async () => {
+    await using rig = await CliRig.create();
+    const file = (v: string) => `import { proc } from 'parproc';\nproc('default', () => '${v}');\n`;
+    rig.write({ 'parproc.ts': file('v1') });
+    const child = rig.spawn(['-w', '--json', '--no-db']);
+    const out = new StreamReader(child.stdout);
+    const err = new StreamReader(child.stderr);
+    await out.until((t) => t.includes('"type":"watch-ready"'));
+    expect(out.text).toContain('"message":"watch: none of the watched procs has inputs, so no input change can rebuild anything"');
+    writeFileSync(join(rig.dir, 'parproc.ts'), file('v2'));
+    await err.until((t) => t.includes('parproc.ts changed: reloading'));
+    await out.until((t) => t.split('"type":"watch-ready"').length === 3);
+    child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+    expect(await out.rest()).toContain('"output":"v2"');
   });
 });

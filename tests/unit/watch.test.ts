@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcManager, UserError, type RunEvent } from '../../src/index.ts';
+import { runScript } from '../helpers/script.ts';
 
 setDefaultTimeout(30_000);
 
@@ -93,6 +94,22 @@ describe('arming', () => {
     await w.start('p');
     expect(w.events.filter((e) => e.type === 'watch-ready')).toHaveLength(1);
     await w.stop(); // resolves: watchers closed, no timers left (the test would hang otherwise)
+  });
+
+  test('with nothing to watch, watch() says so and still holds the process until its signal aborts', async () => {
+    // An unref'd timer keeps nothing alive: it fires only if watching holds the process.
+    const r = await runScript(`import { ProcManager } from LIB;
+const pm = new ProcManager({ display: false, watch: true, logDir: DIR + '/logs' });
+pm.onEvent((e) => { if (e.type === 'warning') console.log('warning:', e.message); });
+pm.proc('p', () => 1);
+pm.start('p');
+await pm.waitForAll();
+const ac = new AbortController();
+setTimeout(() => { console.log('still watching'); ac.abort(); }, 100).unref();
+await pm.watch(undefined, { signal: ac.signal });
+console.log('watch over');
+`);
+    expect([r.code, r.stdout]).toEqual([0, 'warning: watch: none of the watched procs has inputs, so no input change can rebuild anything\nstill watching\nwatch over\n']);
   });
 });
 
