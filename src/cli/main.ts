@@ -96,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
   if (rest.includes('--help') || rest.includes('-h')) {
     const def = await entry.def();
     const { renderUsage } = await import('citty');
-    writeStdout(`${Bun.stripANSI(await renderUsage(def))}\n`);
+    // citty pads every option line to the widest one: trailing blanks wrap a narrow terminal.
+    writeStdout(`${Bun.stripANSI(await renderUsage(def)).replace(/[ \t]+$/gm, '')}\n`);
     return EXIT.ok;
   }
   try {

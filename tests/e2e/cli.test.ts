@@ -745,10 +745,12 @@ proto('q::[xy]', () => 4);
     const top = await rig.exec(['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('Usage: parproc [command]');
-    for (const cmd of ['run', 'list', 'ls', 'graph', 'init', 'history', 'clean']) {
+    for (const cmd of ['run', 'list', 'ls', 'graph', 'init', 'history', 'clean', 'types', 'completion']) {
       const h = await rig.exec([cmd, '--help']);
       expect(h.code).toBe(0);
       expect(h.stdout.length).toBeGreaterThan(20);
+      // No line padded with blanks to the widest (they wrap a narrow terminal).
+      expect(h.stdout.split('\n').filter((l) => / $/.test(l)), cmd).toEqual([]);
     }
     expect((await rig.exec(['run', '--help'])).stdout).toContain('--dry-run');
     const v = await rig.exec(['--version']);
