@@ -313,7 +313,7 @@ export class Incremental {
   /** Verifies declared outputs after success (SPEC 6). */
   verifyOutputs(node: ProcNode): string | null {
     if (node.opts.outputs.length === 0) return null;
-    const problem = verifyOutputs(resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), resolve(node.opts.cwd ?? '.')));
+    const problem = verifyOutputs(resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), resolve(node.opts.cwd ?? '.')), undefined, true);
     return problem ? describeOutputProblem(problem) : null;
   }
 

@@ -45,14 +45,17 @@ export function resolveOutputs(specs: readonly (string | OutputSpec | FileSpecFn
 /**
  * Problems with outputs (after a run, or when checking a cached result): `null` when all are there
  * and fresh enough. `stat` may share stats between checks (`StatPass`); after a run, stat afresh.
+ * When checking, an output older than its `maxAge` makes the proc stale whatever
+ * `enforceFreshness` says (SPEC 6); after a run (`afterRun`), only with `enforceFreshness` does
+ * one that was not refreshed fail the proc.
  */
-export function verifyOutputs(outputs: readonly OutputSpec[], stat: (abs: string) => FileStat | undefined = statFile): { missing: string[]; stale: string[] } | null {
+export function verifyOutputs(outputs: readonly OutputSpec[], stat: (abs: string) => FileStat | undefined = statFile, afterRun = false): { missing: string[]; stale: string[] } | null {
   let problem: { missing: string[]; stale: string[] } | null = null;
   let now: number | undefined;
   for (const o of outputs) {
     const st = stat(o.path); // missing, or not reachable: missing as well
     if (st === undefined) (problem ??= { missing: [], stale: [] }).missing.push(o.path);
-    else if (o.maxAge !== null && o.enforceFreshness && st.mtimeMs < (now ??= Date.now()) - o.maxAge * 1000) (problem ??= { missing: [], stale: [] }).stale.push(o.path);
+    else if (o.maxAge !== null && (o.enforceFreshness || !afterRun) && st.mtimeMs < (now ??= Date.now()) - o.maxAge * 1000) (problem ??= { missing: [], stale: [] }).stale.push(o.path);
   }
   return problem;
 }

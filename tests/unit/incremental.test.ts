@@ -219,6 +219,23 @@ describe('output verification', () => {
     expect(lax.getProcs().get('l')?.state).toBe('succeeded');
   });
 
+  test('an output older than maxAge makes its proc stale, with or without enforceFreshness', async () => {
+    p.write('in.txt', 'x');
+    let runs = 0;
+    for (const enforceFreshness of [true, false]) {
+      const define = (m: ProcManager) => m.proc('gen', { inputs: ['in.txt'], outputs: [output('out.js', { maxAge: '4s', enforceFreshness })] }, () => {
+        p.write('out.js', 'fresh');
+        return ++runs;
+      });
+      await runOnce(define, ['gen']);
+      expect(Project.states(await runOnce(define, ['gen']))).toEqual({ gen: 'up-to-date' });
+      p.age('out.js', 60);
+      const pm = await runOnce(define, ['gen']);
+      expect([Project.states(pm).gen, pm.reasonOf('gen')]).toEqual(['succeeded', `output older than maxAge: ${p.path('out.js')}`]);
+    }
+    expect(runs).toBe(3); // the second definition found the first one's fresh result
+  });
+
   test('a glob output stands for the files it matches: none is a missing output; each is checked for age; a later run reruns when they are gone', async () => {
     const counter = { n: 0 };
     const define = (m: ProcManager) => {
