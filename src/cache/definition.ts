@@ -30,11 +30,23 @@ function bodyText(node: ProcNode, sourceRoot: string | null): string {
  * helper, or other args rerun. One source hash for every function proc: cheap (no per-proc
  * work), and conservative (an edit anywhere in the task file's modules reruns its functions).
  * A function proc's also covers the params (`paramsHash`, `''` with none): it may read
- * `ctx.params`. A command's does not: its text and args are all it gets.
+ * `ctx.params`. A command's does not: its text, args, `env` and `cwd` are all it gets. Every
+ * proc's covers its `env` and `cwd`.
  */
 export function definitionHash(node: ProcNode, sourceRoot: string | null, paramsHash = ''): string {
-  const own = ownHash(node, sourceRoot);
+  const own = ownHash(node, sourceRoot) + placeHash(node);
   return paramsHash === '' || node.body.kind !== 'fn' ? own : `${own}${PARAMS}${paramsHash}`;
+}
+
+/**
+ * A proc's `env` and `cwd`, which change what its commands do (`MODE=dev` → `MODE=prod`), as a
+ * suffix; `''` without them (definitions made before they counted stay valid).
+ */
+function placeHash(node: ProcNode): string {
+  const { env, cwd } = node.opts;
+  if (env === null && cwd === null) return '';
+  const sorted = env === null ? null : Object.keys(env).sort().map((k) => [k, env[k]]);
+  return `:e${Bun.hash(JSON.stringify([sorted, cwd])).toString(16)}`;
 }
 
 /** Between a function proc's own definition and the hash of the params it ran under. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
-import { rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { StatPass } from '../../src/files/stat-pass.ts';
 import { compareFingerprints, contentHash, fingerprintFiles } from '../../src/files/fingerprint.ts';
 import { Project } from '../helpers/project.ts';
@@ -117,6 +117,23 @@ describe('staleness rules', () => {
     pm = await runOnce(d({}), ['fn', 'cmd']);
     expect(pm.reasonOf('fn')).toBe('params changed');
     expect(seen).toEqual([null, 'a', 'b', null]);
+  });
+
+  test("a command proc's env or cwd changed reruns it ('definition changed'); the same env in another order does not", async () => {
+    p.write('in.txt', 'x');
+    p.write('sub/.keep', '');
+    const d = (env: Record<string, string>, cwd?: string) => (pm: ProcManager) => {
+      pm.proc('cmd', { inputs: [cwd ? '../in.txt' : 'in.txt'], env, ...(cwd ? { cwd } : {}) }, 'echo "$A $B" > out.txt');
+    };
+    await runOnce(d({ A: '1', B: '2' }), ['cmd']);
+    let pm = await runOnce(d({ B: '2', A: '1' }), ['cmd']);
+    expect(Project.states(pm)).toEqual({ cmd: 'up-to-date' });
+    pm = await runOnce(d({ A: '1', B: '3' }), ['cmd']);
+    expect([Project.states(pm).cmd, pm.reasonOf('cmd')]).toEqual(['succeeded', 'definition changed']);
+    expect(readFileSync(p.path('out.txt'), 'utf8')).toBe('1 3\n');
+    pm = await runOnce(d({ A: '1', B: '3' }, 'sub'), ['cmd']);
+    expect([Project.states(pm).cmd, pm.reasonOf('cmd')]).toEqual(['succeeded', 'definition changed']);
+    expect(readFileSync(p.path('sub/out.txt'), 'utf8')).toBe('1 3\n');
   });
 
   test('full, noSkip, no DB, and procs with neither deps nor inputs always run', async () => {
