@@ -134,6 +134,7 @@ export class Incremental {
             base,
           },
           this.#context(node),
+          this.#pass.stat,
         );
         node.inputs = fingerprintFiles(paths, (p) => displayPath(p, base), o.fingerprint, cached?.inputs ?? null, this.#pass.stat);
       }
@@ -186,7 +187,10 @@ export class Incremental {
     if (!row) return null;
     try {
       const c = this.#context(node);
-      const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, c);
+      const paths = resolveInputs({ inputs: node.opts.inputs, ignore: node.opts.inputsIgnore, trackImports: false, importRoots: [], base }, c, this.#pass.stat);
+      // A directory stood for the files under it: a file added deeper down changes no stat taken
+      // here, so the full check decides (and the no-op seal is not written).
+      if (paths.length !== node.opts.inputs.length) return null;
       const inputs = unchangedInputs(paths, (p) => displayPath(p, base), o.fingerprint, row.inputs, this.#pass.stat);
       if (inputs === null || row.definition !== definitionHash(node, this.#host.sourceRoot(), this.#host.paramsHash())) return null;
       if (verifyOutputs(resolveOutputs(node.opts.outputs, c, base), this.#pass.stat) !== null) return null;

@@ -1,6 +1,6 @@
 /**
  * A proc's inputs (SPEC 6): paths, globs (`**` recursive, Bun.Glob) and FileSpecFns, expanded at
- * check time; minus `inputsIgnore` and `globalInputsIgnore` (a path removes a whole directory;
+ * check time (a directory: the files under it); minus `inputsIgnore` and `globalInputsIgnore` (a path removes a whole directory;
  * ignore globs are matched, never expanded on disk); plus, with `trackImports`, the first-party
  * modules the TS/JS inputs import.
  */
@@ -10,6 +10,7 @@ import { hasGlob } from '../graph/pattern.ts';
 import type { DepContext, FileSpecFn } from '../types.ts';
 import { trackedImports } from './imports.ts';
 import { allStrings } from '../util/lists.ts';
+import { statFile, type FileStat } from './stat-pass.ts';
 
 export interface InputSpec {
   inputs: readonly (string | FileSpecFn)[];
@@ -61,17 +62,27 @@ export function ignoreMatcher(specs: string[], base: string): (abs: string) => b
 
 const ignoreNothing = (): boolean => false;
 
-/** Absolute paths of the resolved inputs, sorted, without duplicates. */
-export function resolveInputs(spec: InputSpec, c: DepContext): string[] {
+/**
+ * Absolute paths of the resolved inputs, sorted, without duplicates. A directory stands for every
+ * file under it (as `dir/**` would), not for its own mtime, which changes only when an entry is
+ * added or removed; parproc's own `.parproc` directories and `.git` inside it are left out.
+ * `stat` may be a pass's (the fingerprints stat the same paths next).
+ */
+export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string) => FileStat | undefined = statFile): string[] {
   // The common case — one path, nothing ignored — without sets and sorting.
   const only = spec.inputs.length === 1 && spec.ignore.length === 0 && !spec.trackImports ? spec.inputs[0] : undefined;
-  if (typeof only === 'string' && !hasGlob(only)) return [resolve(spec.base, only)];
+  if (typeof only === 'string' && !hasGlob(only)) {
+    const abs = resolve(spec.base, only);
+    return isDirectory(stat(abs)) ? filesUnder(abs).sort() : [abs];
+  }
   const ignored = ignoreMatcher(expandSpecs(spec.ignore, c, 'inputsIgnore'), spec.base);
   const found = new Set<string>();
   for (const s of expandSpecs(spec.inputs, c, 'inputs')) {
     if (!hasGlob(s)) {
       const abs = resolve(spec.base, s);
-      if (!ignored(abs)) found.add(abs);
+      if (ignored(abs)) continue;
+      if (!isDirectory(stat(abs))) found.add(abs);
+      else for (const f of filesUnder(abs)) if (!ignored(f)) found.add(f);
       continue;
     }
     for (const abs of scanGlob(s, spec.base)) if (!ignored(abs)) found.add(abs);
@@ -96,6 +107,18 @@ export function scanGlob(glob: string, base: string): string[] {
     // No root (yet): the glob matches nothing.
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+  }
+  return out;
+}
+
+const isDirectory = (st: FileStat | undefined): boolean => (st as { isDirectory?: () => boolean } | undefined)?.isDirectory?.() === true;
+
+/** The files under a directory (absolute), without parproc's own `.parproc` and VCS's `.git`. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const abs of scanGlob('**', dir)) {
+    const rel = abs.slice(dir.length);
+    if (!rel.includes('/.parproc/') && !rel.includes('/.git/')) out.push(abs);
   }
   return out;
 }

@@ -80,6 +80,19 @@ describe('the no-op seal', () => {
     expect(missing.ran).toContain('copy-c');
   });
 
+  test('a directory input: a file changed or added deep under it runs the proc; such a run is never sealed', async () => {
+    await using rig = await project(`import { proc } from 'parproc';\nproc('default', { inputs: ['src'] }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}).length);\n`, { 'src/deep/d.txt': 'D' });
+    expect((await run(rig)).ran).toEqual(['default']);
+    const noop = await run(rig);
+    expect([noop.way, noop.ran]).toEqual(['full', []]);
+    rig.write({ 'src/deep/d.txt': 'D2' });
+    expect((await run(rig)).ran).toEqual(['default']);
+    expect((await run(rig)).ran).toEqual([]);
+    rig.write({ 'src/deep/er/e.txt': 'E' });
+    const added = await run(rig, ['--json']);
+    expect(added.stdout).toContain('"output":5');
+  });
+
   test('an input touched back to its old time but with other content still counts (size), and a same-size edit with a new mtime too', async () => {
     await using rig = await project();
     await sealed(rig);

@@ -136,6 +136,21 @@ describe('staleness rules', () => {
     expect(readFileSync(p.path('sub/out.txt'), 'utf8')).toBe('1 3\n');
   });
 
+  test('a directory input stands for every file under it (inputsIgnore applies; .parproc and .git inside are left out)', async () => {
+    const files = { 'src/a.txt': 'a', 'src/deep/b.txt': 'b', 'src/gen/skip.txt': 's', 'src/.parproc/logs/x.log': 'log', 'src/.git/HEAD': 'ref' };
+    for (const [f, text] of Object.entries(files)) p.write(f, text);
+    const d = (pm: ProcManager) => pm.proc('dir', { inputs: ['src'], inputsIgnore: ['src/gen'] }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}));
+    const alone = (pm: ProcManager) => pm.proc('dir', { inputs: ['src'] }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}));
+    expect((await runOnce(d, ['dir'])).results().dir).toEqual(['src/a.txt', 'src/deep/b.txt']);
+    expect((await runOnce(alone, ['dir'])).results().dir).toEqual(['src/a.txt', 'src/deep/b.txt', 'src/gen/skip.txt']);
+    p.write('src/deep/b.txt', 'b2');
+    expect((await runOnce(alone, ['dir'])).reasonOf('dir')).toBe('input changed: src/deep/b.txt');
+    p.write('src/deep/er/c.txt', 'c');
+    expect((await runOnce(alone, ['dir'])).reasonOf('dir')).toBe('input added: src/deep/er/c.txt');
+    p.write('src/.parproc/logs/x.log', 'log 2');
+    expect(Project.states(await runOnce(alone, ['dir']))).toEqual({ dir: 'up-to-date' });
+  });
+
   test('full, noSkip, no DB, and procs with neither deps nor inputs always run', async () => {
     p.write('in.txt', 'x');
     const c = { n: 0 };
