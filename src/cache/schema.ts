@@ -103,6 +103,9 @@ type Attempt = { db: Database; warning: null } | { db: null; warning: string; re
 
 function openOnce(path: string): Attempt {
   let db: Database | null = null;
+  // The file as found before opening: if it proves damaged, it is moved only if it is still this
+  // one (another process may have moved it and made a new one meanwhile).
+  const before = stampOf(path);
   try {
     mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { create: true });
@@ -152,6 +155,6 @@ function openOnce(path: string): Attempt {
       // closing a broken handle may fail too; nothing more to do
     }
     const reason = fsErrorText(err);
-    return { db: null, warning: `task DB ${path} is unusable (${reason}); running without cache`, reason, damaged: isDamaged(err), stamp: isDamaged(err) ? stampOf(path) : null };
+    return { db: null, warning: `task DB ${path} is unusable (${reason}); running without cache`, reason, damaged: isDamaged(err), stamp: before };
   }
 }
