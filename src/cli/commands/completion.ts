@@ -68,7 +68,7 @@ function flagsOf(def: ArgsDef): string[] {
     if (d.type === 'positional') continue;
     const text = d.description ?? '';
     if (!text.includes(`default; --no-${name}`)) out.push(`--${name}`);
-    if (text.includes(`--no-${name}`) || name === 'dynamic') out.push(`--no-${name}`);
+    if (text.includes(`--no-${name}`)) out.push(`--no-${name}`);
   }
   return out;
 }

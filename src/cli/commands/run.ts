@@ -27,7 +27,7 @@ export const runArgs = {
   mode: { type: 'string', description: 'where proc functions run: inline (this process), worker (Bun Workers) or process (a child process each)', valueHint: 'inline|worker|process' },
   param: { type: 'string', alias: 'p', description: 'a param for ctx.params (repeatable)', valueHint: 'k=v' },
   'dry-run': { type: 'boolean', alias: 'n', description: 'print what would run, in start order; run nothing' },
-  dynamic: { type: 'boolean', description: 'live display (default: on a TTY without CI)' },
+  dynamic: { type: 'boolean', description: 'live display (default: on a TTY without CI; --no-dynamic: the plain one)' },
   'full-log': { type: 'boolean', description: 'print the whole log of failed procs' },
   stream: { type: 'boolean', description: "print procs' output live, each line prefixed with the proc's name" },
   snippets: { type: 'string', description: 'which procs get log snippets: all (capped), failures, none', valueHint: 'all|failures|none' },
