@@ -111,7 +111,7 @@ export function scanGlob(glob: string, base: string): string[] {
   return out;
 }
 
-const isDirectory = (st: FileStat | undefined): boolean => (st as { isDirectory?: () => boolean } | undefined)?.isDirectory?.() === true;
+const isDirectory = (st: FileStat | undefined): boolean => st?.isDirectory?.() === true;
 
 /** The files under a directory (absolute), without parproc's own `.parproc` and VCS's `.git`. */
 function filesUnder(dir: string): string[] {

@@ -12,6 +12,8 @@ import { fs } from '../util/fs.ts';
 export interface FileStat {
   mtimeMs: number;
   size: number;
+  /** There on a real stat (a directory input stands for the files under it). */
+  isDirectory?: () => boolean;
 }
 
 /** Stats a path: `undefined` when it is missing, or cannot be reached (not a directory on the way, no permission). */
