@@ -6,7 +6,8 @@
 import { resolve } from '../util/path.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
-import { displayPath, resolveInputs } from '../files/inputs.ts';
+import { displayPath, resolveInputs, type InputSpec } from '../files/inputs.ts';
+import { withOwnOutputs } from './own-outputs.ts';
 import { StatPass, type FileStat } from '../files/stat-pass.ts';
 import { fillSpecs } from '../graph/proc-specs.ts';
 import { definitionHash } from './definition.ts';
@@ -18,7 +19,7 @@ import { decide, type StalenessFacts, type Verdict } from './staleness.ts';
 import { plainFiles, unchangedInputs } from './quick-check.ts';
 import type { CheckVerdict } from '../scheduler/host.ts';
 import type { SqliteStore } from './sqlite-store.ts';
-import type { RunRecord } from './task-store.ts';
+import type { InputFingerprints, RunRecord } from './task-store.ts';
 import { TaskDb } from './task-db.ts';
 import { procKey, type ProcKey } from '../remote/keys.ts';
 import type { RemoteCache } from '../remote/remote-cache.ts';
@@ -123,19 +124,7 @@ export class Incremental {
     node.inputs = null;
     try {
       if (node.opts.inputs.length > 0) {
-        const trackImports = node.opts.trackImports ?? o.trackImports;
-        const ignore = node.opts.inputsIgnore.length === 0 && !o.globalInputsIgnore?.length ? node.opts.inputsIgnore : [...node.opts.inputsIgnore, ...(o.globalInputsIgnore ?? [])];
-        const paths = resolveInputs(
-          {
-            inputs: fillSpecs(node.opts.inputs, node),
-            ignore: fillSpecs(ignore, node),
-            trackImports,
-            importRoots: trackImports ? (o.importRoots ?? [process.cwd()]) : [],
-            base,
-          },
-          this.#context(node),
-          this.#pass.stat,
-        );
+        const paths = resolveInputs(this.#inputSpec(node, o, base), this.#context(node), this.#pass.stat);
         node.inputs = fingerprintFiles(paths, (p) => displayPath(p, base), o.fingerprint, cached?.inputs ?? null, this.#pass.stat);
       }
       if (cached !== null && node.opts.outputs.length > 0) {
@@ -297,6 +286,28 @@ export class Incremental {
     });
   }
 
+  /** What a proc's inputs are made of, filled out with its args. */
+  #inputSpec(node: ProcNode, o: Readonly<Options>, base: string): InputSpec {
+    const trackImports = node.opts.trackImports ?? o.trackImports;
+    const ignore = node.opts.inputsIgnore.length === 0 && !o.globalInputsIgnore?.length ? node.opts.inputsIgnore : [...node.opts.inputsIgnore, ...(o.globalInputsIgnore ?? [])];
+    return { inputs: fillSpecs(node.opts.inputs, node), ignore: fillSpecs(ignore, node), trackImports, importRoots: trackImports ? (o.importRoots ?? [process.cwd()]) : [], base };
+  }
+
+  /** The input fingerprints to cache after a successful run: its own outputs among them as it left them (own-outputs.ts). */
+  #inputsAfterRun(node: ProcNode): InputFingerprints {
+    const before = node.inputs ?? {};
+    if (node.opts.outputs.length === 0 || node.opts.inputs.length === 0) return before;
+    try {
+      const o = this.#host.options();
+      const base = node.opts.cwd === null ? process.cwd() : resolve(node.opts.cwd);
+      const c = this.#context(node);
+      const outputs = resolveOutputs(fillSpecs(node.opts.outputs, node), c, base, false).map((s) => s.path);
+      return withOwnOutputs(before, this.#inputSpec(node, o, base), outputs, c, o.fingerprint, (p) => displayPath(p, base));
+    } catch {
+      return before; // inputs that cannot be read again now: as the check took them
+    }
+  }
+
   /** `ctx.inputFingerprint` of a checked proc. */
   inputMtimes(node: ProcNode): Record<string, number> | null {
     return node.inputs === null ? null : mtimesOf(node.inputs);
@@ -310,7 +321,7 @@ export class Incremental {
     store.recordRun({ runId: this.runId, name: node.name, startedAt, endedAt, status });
     // Procs with neither deps nor inputs are never skipped: caching them would be wasted work.
     if (outcome.state !== 'failed' && (node.depNames.length > 0 || node.opts.inputs.length > 0)) {
-      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: node.inputs ?? {}, definition: definitionHash(node, this.#host.sourceRoot(), this.#host.paramsHash()), key: node.key });
+      store.putCached(node.name, { output: outcome.output, at: endedAt, inputs: this.#inputsAfterRun(node), definition: definitionHash(node, this.#host.sourceRoot(), this.#host.paramsHash()), key: node.key });
     }
   }
 

@@ -4,7 +4,7 @@
  * ignore globs are matched, never expanded on disk); plus, with `trackImports`, the first-party
  * modules the TS/JS inputs import.
  */
-import { isAbsolute, relative, resolve, sep } from '../util/path.ts';
+import { dirname, isAbsolute, relative, resolve, sep } from '../util/path.ts';
 import { UserError } from '../errors.ts';
 import { hasGlob } from '../graph/pattern.ts';
 import type { DepContext, FileSpecFn } from '../types.ts';
@@ -121,6 +121,14 @@ function filesUnder(dir: string): string[] {
     if (!rel.includes('/.parproc/') && !rel.includes('/.git/')) out.push(abs);
   }
   return out;
+}
+
+/** The non-glob directory a glob starts from (absolute). */
+export function globRoot(glob: string, base: string): string {
+  const at = glob.search(/[*?[{]/);
+  const prefix = glob.slice(0, at < 0 ? glob.length : at);
+  const dir = prefix.endsWith('/') ? prefix : dirname(prefix);
+  return resolve(base, dir === '.' ? '' : dir);
 }
 
 /** How a path is shown and keyed: relative to `base` when inside it. */

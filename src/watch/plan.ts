@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from '../util/path.ts';
 import { fillSpecs } from '../graph/proc-specs.ts';
-import { expandSpecs, ignoreMatcher, resolveInputs } from '../files/inputs.ts';
+import { expandSpecs, globRoot, ignoreMatcher, resolveInputs } from '../files/inputs.ts';
 import { hasGlob } from '../graph/pattern.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import type { DepContext } from '../types.ts';
@@ -21,14 +21,6 @@ export interface ProcWatch {
   owns(path: string): boolean;
   /** The input files on disk now (globs expanded; absolute paths). */
   current(): string[];
-}
-
-/** The non-glob directory a glob starts from. */
-function globRoot(glob: string, base: string): string {
-  const at = glob.search(/[*?[{]/);
-  const prefix = glob.slice(0, at < 0 ? glob.length : at);
-  const dir = prefix.endsWith('/') ? prefix : dirname(prefix);
-  return resolve(base, dir === '.' ? '' : dir);
 }
 
 const isDir = (p: string): boolean => {

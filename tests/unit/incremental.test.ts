@@ -151,6 +151,39 @@ describe('staleness rules', () => {
     expect(Project.states(await runOnce(alone, ['dir']))).toEqual({ dir: 'up-to-date' });
   });
 
+  test("a proc's own outputs among its inputs do not make it stale at the next run; other inputs changed during its run do", async () => {
+    p.write('src/a.ts', 'a');
+    let runs = 0;
+    const gen = (pm: ProcManager) => pm.proc('gen', { inputs: ['src/**/*.ts'], outputs: ['src/gen.ts'] }, () => {
+      p.write('src/gen.ts', `// ${++runs}`);
+    });
+    await runOnce(gen, ['gen']);
+    expect(Project.states(await runOnce(gen, ['gen']))).toEqual({ gen: 'up-to-date' });
+    p.write('src/a.ts', 'a2');
+    expect((await runOnce(gen, ['gen'])).reasonOf('gen')).toBe('input changed: src/a.ts');
+    expect(Project.states(await runOnce(gen, ['gen']))).toEqual({ gen: 'up-to-date' });
+    // A formatter: its outputs are its inputs.
+    const fmt = (pm: ProcManager) => pm.proc('fmt', { inputs: ['lib/*.ts'], outputs: ['lib/*.ts'] }, () => {
+      p.write('lib/x.ts', 'formatted');
+      p.age('lib/x.ts', -5); // as a slow formatter would leave it: later than the check
+    });
+    p.write('lib/x.ts', 'raw');
+    await runOnce(fmt, ['fmt']);
+    expect(Project.states(await runOnce(fmt, ['fmt']))).toEqual({ fmt: 'up-to-date' });
+    p.write('lib/x.ts', 'edited by hand');
+    expect((await runOnce(fmt, ['fmt'])).reasonOf('fmt')).toBe('input changed: lib/x.ts');
+    // An input that is not its output, changed while it ran: the run did not see that, so it reruns.
+    const racy = (pm: ProcManager) => pm.proc('racy', { inputs: ['in/*.txt'], outputs: ['in/out.txt'] }, () => {
+      p.write('in/out.txt', 'o');
+      p.write('in/a.txt', 'changed meanwhile');
+      p.age('in/a.txt', -5);
+    });
+    p.write('in/a.txt', 'a');
+    await runOnce(racy, ['racy']);
+    expect((await runOnce(racy, ['racy'])).reasonOf('racy')).toBe('input changed: in/a.txt');
+    expect(runs).toBe(2);
+  });
+
   test('full, noSkip, no DB, and procs with neither deps nor inputs always run', async () => {
     p.write('in.txt', 'x');
     const c = { n: 0 };
