@@ -65,6 +65,33 @@ export async function openSession(
   return { pm, taskFile, load, invokedIn };
 }
 
+/**
+ * Where a project keeps its task DB and logs, for the commands that read them without running
+ * (`history`, `clean`): as the task file sets them (`setOptions({ taskDbPath, logDir })`, absolute
+ * paths), else the CLI's defaults beside it — also when the file does not load (a syntax error:
+ * its history is still there to read). Its top-level output goes to stderr.
+ */
+export interface ProjectPlaces {
+  taskFile: string;
+  taskDbPath: string | null;
+  logDir: string;
+}
+
+export async function projectPlaces(flags: { file?: string | undefined; cwd?: string | undefined }): Promise<ProjectPlaces> {
+  const taskFile = findTaskFile(resolve(flags.cwd ?? '.'), flags.file);
+  const here = process.cwd();
+  try {
+    const { pm } = await openSession({ ...flags, json: true });
+    const o = pm.getOptions();
+    pm.close();
+    return { taskFile, taskDbPath: o.taskDbPath === null ? null : resolve(o.taskDbPath), logDir: resolve(o.logDir ?? cliDefaults(taskFile).logDir) };
+  } catch {
+    return { taskFile, ...cliDefaults(taskFile) };
+  } finally {
+    process.chdir(here);
+  }
+}
+
 /** The CLI's defaults beside the task file: logs in `.parproc/logs`, the task DB `.parproc/parproc.db`. */
 export function cliDefaults(taskFile: string): { logDir: string; taskDbPath: string } {
   const dir = join(dirname(taskFile), '.parproc');

@@ -127,10 +127,35 @@ describe('CLI and the task DB', () => {
     expect(typo.stderr).toBe('parproc: nothing was cached for "uze" (did you mean "use"?)\nparproc: nothing was cached for "nope"\n');
     expect(states((await rig.exec(['--json'])).stdout)).toEqual({ default: 'succeeded', use: 'succeeded', gen: 'succeeded' });
     expect(existsSync(join(rig.dir, '.parproc', 'logs', 'gen.log'))).toBe(true);
+    const logs = readdirSync(join(rig.dir, '.parproc', 'logs')).filter((f) => f.endsWith('.log'));
     const all = await rig.exec(['clean', '--logs']);
-    expect(all.stdout).toBe('Forgot 3 cached results; removed the logs.\n');
-    expect(existsSync(join(rig.dir, '.parproc', 'logs'))).toBe(false);
+    expect(all.stdout).toBe(`Forgot 3 cached results; removed ${logs.length} log${logs.length === 1 ? '' : 's'}.\n`);
+    expect(readdirSync(join(rig.dir, '.parproc', 'logs')).filter((f) => f.endsWith('.log'))).toEqual([]);
     expect(states((await rig.exec(['--json'])).stdout).gen).toBe('succeeded');
+  });
+
+  test("history and clean use the task DB and log dir the task file sets; clean --logs removes log files only", async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc, setOptions } from 'parproc';
+setOptions({ taskDbPath: 'custom.db', logDir: 'build' });
+console.log('top-level output');
+proc('gen', { inputs: ['parproc.ts'] }, () => { console.log('generating'); return 1; });
+`,
+      'build/keep.txt': 'not a log',
+      'sub/.keep': '',
+    });
+    expect((await rig.exec(['gen'])).code).toBe(0);
+    const h = await rig.exec(['-C', 'sub', 'history', '--json']);
+    expect(h.stderr).toBe('top-level output\n');
+    expect(JSON.parse(h.stdout).map((r: { name: string }) => r.name)).toEqual(['gen']);
+    expect((await rig.exec(['clean', '--logs'])).stdout).toBe('Forgot 1 cached result; removed 1 log.\n');
+    expect(readdirSync(join(rig.dir, 'build'))).toEqual(['keep.txt']);
+    expect(existsSync(join(rig.dir, '.parproc', 'parproc.db'))).toBe(false);
+    rig.write({ 'parproc.ts': `import { setOptions } from 'parproc';\nsetOptions({ taskDbPath: null });\n` });
+    const off = await rig.exec(['history']);
+    expect([off.code, off.stderr]).toEqual([2, 'parproc: the task file turns the task DB off (taskDbPath: null): no runs are recorded (--db names one to read)\n']);
+    expect(JSON.parse((await rig.exec(['history', '--db', 'custom.db', '--json'])).stdout)).toHaveLength(1);
   });
 
   test("clean and history take globs ('build::*'): the results and, with --logs, the logs of the procs they match; their runs", async () => {

@@ -8,16 +8,14 @@ import { closestNames } from '../../util/closest.ts';
 import { globToRegex } from '../../graph/pattern.ts';
 import { EXIT } from '../errors.ts';
 import { defineCommand, DB_ARG, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
-import { cliDefaults } from '../session.ts';
-import { findTaskFile } from '../task-file.ts';
+import { projectPlaces } from '../session.ts';
 import { openCliStore } from './history.ts';
 import { removeSeals } from '../noop-seal.ts';
-import { locateTaskFile } from '../locate-task-file.ts';
 
 export const cleanArgs = {
   ...TASK_FILE_ARGS,
   names: { type: 'positional', required: false, description: "procs to forget, or globs ('build::*'; default: all)" },
-  logs: { type: 'boolean', description: 'also delete their logs (.parproc/logs)' },
+  logs: { type: 'boolean', description: "also delete their log files (in .parproc/logs, or the task file's logDir)" },
   ...DB_ARG,
 } satisfies ArgsDef;
 
@@ -29,7 +27,8 @@ export const cleanCommand = defineCommand({
 export async function runClean(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, cleanArgs, 'clean');
   const names = args._.length > 0 ? args._ : null;
-  const store = openCliStore(args);
+  const places = await projectPlaces(args);
+  const store = await openCliStore(args, places);
   let forgotten: number;
   try {
     const f = store.forget(names);
@@ -44,20 +43,23 @@ export async function runClean(rawArgs: string[]): Promise<number> {
     store.close();
   }
   // The no-op seals rest on the results just forgotten (their DB stamp would turn them away too).
-  const taskFile = locateTaskFile(resolve(args.cwd ?? '.'), args.file);
-  if (taskFile !== null) removeSeals(taskFile);
+  removeSeals(places.taskFile);
   let removed = 0;
   if (args.logs) {
-    const logDir = cliDefaults(taskFile ?? findTaskFile(resolve(args.cwd ?? '.'), args.file)).logDir;
-    const targets = names === null ? [logDir] : logsOf(logDir, names);
-    for (const t of targets) {
+    // Log files only, never the directory with whatever else it holds (a task file's logDir may be 'build').
+    for (const t of names === null ? allLogs(places.logDir) : logsOf(places.logDir, names)) {
       if (!existsSync(t)) continue;
-      rmSync(t, { recursive: true, force: true });
+      rmSync(t, { force: true });
       removed++;
     }
   }
-  writeStdout(`Forgot ${forgotten} cached result${forgotten === 1 ? '' : 's'}${args.logs ? `; removed ${names === null ? (removed ? 'the logs' : 'no logs') : `${removed} log${removed === 1 ? '' : 's'}`}` : ''}.\n`);
+  writeStdout(`Forgot ${forgotten} cached result${forgotten === 1 ? '' : 's'}${args.logs ? `; removed ${removed} log${removed === 1 ? '' : 's'}` : ''}.\n`);
   return EXIT.ok;
+}
+
+/** Every log file in `logDir` (`*.log`, shortened names too). */
+function allLogs(logDir: string): string[] {
+  return existsSync(logDir) ? readdirSync(logDir).filter((f) => f.endsWith('.log')).map((f) => join(logDir, f)) : [];
 }
 
 /** The log files of `names`: a name's own, and for a glob (`build::*`) every log whose proc it matches. */

@@ -8,8 +8,7 @@ import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { closestNames } from '../../util/closest.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { defineCommand, DB_ARG, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
-import { cliDefaults } from '../session.ts';
-import { findTaskFile } from '../task-file.ts';
+import { projectPlaces, type ProjectPlaces } from '../session.ts';
 
 export const historyArgs = {
   ...TASK_FILE_ARGS,
@@ -24,10 +23,12 @@ export const historyCommand = defineCommand({
   args: historyArgs,
 });
 
-/** Opens the task DB named by `--db`, or the default one beside the task file. */
-export function openCliStore(flags: { db?: string | undefined; file?: string | undefined; cwd?: string | undefined }): SqliteStore {
-  const base = resolve(flags.cwd ?? '.');
-  const path = flags.db !== undefined ? resolve(base, flags.db) : cliDefaults(findTaskFile(base, flags.file)).taskDbPath;
+/** Opens the task DB named by `--db`, or the one the task file uses (projectPlaces). */
+export async function openCliStore(flags: { db?: string | undefined; file?: string | undefined; cwd?: string | undefined }, places?: ProjectPlaces): Promise<SqliteStore> {
+  let path: string | null;
+  if (flags.db !== undefined) path = resolve(resolve(flags.cwd ?? '.'), flags.db);
+  else path = (places ?? (await projectPlaces(flags))).taskDbPath;
+  if (path === null) throw new CliError('the task file turns the task DB off (taskDbPath: null): no runs are recorded (--db names one to read)');
   const opened = openStore(path);
   if (!opened.store) throw new CliError(opened.warning);
   const warn = (message: string) => writeStderr(`⚠ ${message}\n`);
@@ -39,7 +40,7 @@ export function openCliStore(flags: { db?: string | undefined; file?: string | u
 export async function runHistory(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, historyArgs, 'history');
   const limit = positiveInt(args.limit, '--limit') ?? 20;
-  const store = openCliStore(args);
+  const store = await openCliStore(args);
   try {
     const rows = store.history(args.name ?? null, limit);
     // The same weighted mean of recent successful runs as the progress bars, once per proc.
