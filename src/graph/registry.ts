@@ -164,9 +164,12 @@ export class Registry {
   }
 
   #createFromName(name: string, procName?: string, explicitArgs?: Record<string, unknown>): string[] {
-    const existing = this.procs.get(procName ?? name);
+    const existing = procName === undefined ? this.procs.get(name) : undefined;
     if (existing) return [existing.name];
     const match = this.findProto(name);
+    if (!match && procName !== undefined && this.procs.has(name)) {
+      throw new UserError(`create("${name}", "${procName}"): "${name}" is a proc, not a proto's name; only a proto's procs can be made under a name of their own`, 'E_ARGS');
+    }
     if (!match) {
       const hint = closestNames(name, this.procs.keys());
       throw new UserError(`No proto found matching "${name}"${hint.length ? ` (nor a proc: did you mean ${hint.join(', ')}?)` : ''}`, 'E_NO_PROTO');
@@ -190,6 +193,9 @@ export class Registry {
     const c: DepContext = { procName: name, params: this.#host.params(), args: { ...defaults, ...raw } };
     const choices = resolveChoices(owner, proto.opts.argChoices, c);
     const combos = expandChoices(owner, proto.pattern.params, raw, choices);
+    if (procName !== undefined && combos.length > 1) {
+      throw new UserError(`create("${name}", "${procName}"): a procName names one proc, but "${name}" makes ${combos.length}`, 'E_ARGS');
+    }
     const out: string[] = [];
     for (const combo of combos) {
       const args: Record<string, unknown> = { ...defaults };
@@ -206,6 +212,10 @@ export class Registry {
       const procNameHere = combos.length === 1 && procName ? procName : filled;
       const prior = this.procs.get(procNameHere);
       if (prior) {
+        // Under its own name, a proc must be this one again (idempotent), not another that has the name.
+        if (procNameHere !== filled && (prior.proto !== proto.pattern.source || !sameArgs(prior.args, args))) {
+          throw new UserError(`create("${name}", "${procName}"): proc "${procName}" already exists, ${prior.proto === null ? 'a proc of its own' : `made as ${fillPattern(prior.proto, stringArgs(prior.args), owner, true)}`}`, 'E_DUPLICATE');
+        }
         out.push(prior.name);
         continue;
       }
@@ -282,4 +292,15 @@ export class Registry {
     if (this.protos.size > 0 && this.findProto(s)) return this.#createFromName(s);
     return [s];
   }
+}
+
+/** Args as a name shows them. */
+const stringArgs = (args: Record<string, unknown>): Record<string, string> => Object.fromEntries(Object.entries(args).map(([k, v]) => [k, String(v)]));
+
+/** Whether two procs' args are the same values. */
+function sameArgs(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (!Object.is(a[k], b[k]) && JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
+  return true;
 }

@@ -33,7 +33,29 @@ describe('patterns and create', () => {
     expect(r.pm.create('b::prod', 'my-build')).toEqual(['my-build']);
     expect(r.pm.getProcs().get('my-build')?.args).toEqual({ env: 'prod' });
     expect(r.pm.getProcs().get('my-build')?.proto).toBe('b::[env]');
-    expect(r.pm.create('b::other', 'my-build')).toEqual(['my-build']);
+    expect(r.pm.create('b::prod', 'my-build')).toEqual(['my-build']); // the same again: idempotent
+  });
+
+  test('a procName already taken by another proc, a glob with a procName, and a plain proc under a new name are UserErrors', () => {
+    using r = rig();
+    r.pm.proto('b::[env]', { argChoices: { env: ['dev', 'prod'] } }, () => 1);
+    r.pm.proc('plain', () => 1);
+    r.pm.create('b::prod', 'my-build');
+    const problem = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        expect(err).toBeInstanceOf(UserError);
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    expect(problem(() => r.pm.create('b::dev', 'my-build'))).toBe('create("b::dev", "my-build"): proc "my-build" already exists, made as b::prod');
+    expect(problem(() => r.pm.create('b::dev', 'plain'))).toBe('create("b::dev", "plain"): proc "plain" already exists, a proc of its own');
+    expect(problem(() => r.pm.create('b::*', 'both'))).toBe('create("b::*", "both"): a procName names one proc, but "b::*" makes 2');
+    expect(problem(() => r.pm.run('b::dev', { procName: 'my-build' }))).toStartWith('create("b::dev", "my-build")');
+    expect(problem(() => r.pm.create('plain', 'p2'))).toBe('create("plain", "p2"): "plain" is a proc, not a proto\'s name; only a proto\'s procs can be made under a name of their own');
+    expect([...r.pm.getProcs().keys()].sort()).toEqual(['my-build', 'plain']);
   });
 
   test('pattern + args fills the pattern; a missing arg is an error', () => {
