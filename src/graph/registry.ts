@@ -284,7 +284,16 @@ export class Registry {
       s = fillPattern(s, args, owner, true);
       if (hasPlaceholders(s)) {
         // Still a pattern: only a proto with exactly this pattern and default args can fill it.
-        if (this.protos.has(s)) return this.#createFromName(s);
+        if (this.protos.has(s)) {
+          try {
+            return this.#createFromName(s);
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'E_MISSING_ARG') throw err;
+            // Say whose dep it is: the proto's own defaults do not fill it, nor do this proc's args.
+            const missing = /requires argument "([^"]+)"/.exec((err as Error).message)?.[1] ?? '';
+            throw new UserError(`${owner}: dep "${spec}" needs argument "${missing}", which ${owner} does not have (name one proc, or a glob such as ${s.replace(`[${missing}]`, '*')})`, 'E_MISSING_ARG');
+          }
+        }
         fillPattern(s, args, owner); // throws "requires argument"
       }
     }

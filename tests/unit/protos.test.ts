@@ -36,6 +36,17 @@ describe('patterns and create', () => {
     expect(r.pm.create('b::prod', 'my-build')).toEqual(['my-build']); // the same again: idempotent
   });
 
+  test("a dep pattern whose placeholder the proc's args do not fill names the proc at fault", () => {
+    using r = rig();
+    r.pm.proto('build::[env]', { argChoices: { env: ['dev', 'prod'] } }, () => 1);
+    r.pm.proto('test::[env]', { deps: ['build::[env]'] }, () => 1);
+    expect(r.pm.create('test::dev')).toEqual(['test::dev']);
+    expect(r.pm.getProcs().get('test::dev')?.deps).toEqual(['build::dev']);
+    expect(() => r.pm.proc('x', { deps: ['build::[env]'] }, () => 1)).toThrow(
+      new UserError('proc "x": dep "build::[env]" needs argument "env", which proc "x" does not have (name one proc, or a glob such as build::*)'),
+    );
+  });
+
   test('a procName already taken by another proc, a glob with a procName, and a plain proc under a new name are UserErrors', () => {
     using r = rig();
     r.pm.proto('b::[env]', { argChoices: { env: ['dev', 'prod'] } }, () => 1);
