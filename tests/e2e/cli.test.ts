@@ -379,7 +379,7 @@ proc('after', async () => { await later; return 'still here'; });
     expect(e.stderr.trim()).toBe('parproc: a target name cannot be empty');
   });
 
-  test('usage errors exit 2: unknown flags, bad numbers, bad modes', async () => {
+  test('usage errors exit 2: unknown flags, bad numbers, bad modes, flags that do not go together', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': BASIC });
     for (const [args, msg] of [
@@ -388,6 +388,8 @@ proc('after', async () => { await later; return 'still here'; });
       [['-p', 'novalue'], '--param expects key=value'],
       [['--mode', 'thread'], '--mode must be inline, worker or process'],
       [['history', '--limit', 'x'], '--limit expects a whole number'],
+      [['-n', '-w'], '--watch and --dry-run do not go together'],
+      [['--explain'], '--explain goes with -n (--dry-run)'],
     ] as const) {
       const r = await rig.exec([...args]);
       expect(r.code, args.join(' ')).toBe(2);

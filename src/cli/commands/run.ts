@@ -54,16 +54,19 @@ function signalNumber(sig: (typeof SIGNALS)[number]): number {
   return (require('node:os') as typeof import('node:os')).constants.signals[sig] ?? 2;
 }
 
-function checkMode(args: Record<string, unknown>): void {
+/** Flag values and combinations that cannot mean anything: one line each, before anything loads. */
+function checkFlags(args: Record<string, unknown>): void {
   if (args.mode !== undefined && args.mode !== 'inline' && args.mode !== 'worker' && args.mode !== 'process') {
     throw new CliError(`--mode must be inline, worker or process, got "${String(args.mode)}"`);
   }
+  if (args['dry-run'] && args.watch) throw new CliError('--watch and --dry-run do not go together: a dry run runs nothing to watch');
+  if (args.explain && !args['dry-run']) throw new CliError('--explain goes with -n (--dry-run): it explains what a dry run would do');
 }
 
 export async function runRun(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, runArgs, 'run');
-  checkMode(args);
-  if (args.watch && process.env[WATCH_CHILD_ENV] !== '1' && !args['dry-run']) {
+  checkFlags(args);
+  if (args.watch && process.env[WATCH_CHILD_ENV] !== '1') {
     // The supervisor: runs this command again as a child, restarted when the task file changes.
     const dir = args.cwd === undefined ? process.cwd() : resolve(args.cwd);
     return superviseWatch(findTaskFile(dir, args.file));
