@@ -3,8 +3,9 @@
  * `process.chdir` and `process.env` changes never leak between procs. Under the compiled binary
  * the child is the binary itself (`__parproc-child`); under bun, bun with the child entry. The
  * child's stdout and stderr are read at the descriptor level into the proc's log, so the output
- * of programs it starts lands there too. Start-up is hidden by keeping up to `parallel` children
- * (at most 8) started ahead, with the proc's module already imported; a child never runs two procs.
+ * of programs it starts lands there too. Start-up is hidden by keeping children started ahead,
+ * with the proc's module already imported — as many as procs of this mode run at once, up to
+ * `parallel` and at most 8; a child never runs two procs.
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,6 +146,8 @@ export class ProcessRunner implements ProcRunner {
   #live = new Set<ChildProc>();
   #parallel: () => number;
   #command: string[];
+  /** Procs of this runner running now. */
+  #running = 0;
 
   constructor(parallel: () => number, command: string[]) {
     this.#parallel = parallel;
@@ -157,8 +160,9 @@ export class ProcessRunner implements ProcRunner {
     const child = this.#take(spec.module);
     child.log = job.log;
     child.preload(spec.module);
+    this.#running++;
     this.#topUp(spec.module);
-    const outcome = await runRemote(job, spec, child);
+    const outcome = await runRemote(job, spec, child).finally(() => this.#running--);
     if (outcome.lingering) {
       void outcome.lingering.then(() => child.end());
       return outcome;
@@ -185,9 +189,14 @@ export class ProcessRunner implements ProcRunner {
     return c;
   }
 
-  /** Starts children ahead (up to `parallel`, at most 8), importing `module` meanwhile. */
+  /**
+   * Starts children ahead, importing `module` meanwhile: as many as procs of this mode run now (a
+   * chain needs one ready for its next link, a burst of 8 eight), up to `parallel` and at most 8.
+   * Each imports the task file, top-level side effects and all: a run with one such proc starts
+   * one spare, not eight.
+   */
   #topUp(module: string): void {
-    const target = Math.min(this.#parallel(), MAX_WARM);
+    const target = Math.min(this.#parallel(), MAX_WARM, this.#running);
     while (this.#warm.length < target) {
       const c = this.#spawn();
       c.preload(module);

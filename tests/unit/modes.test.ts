@@ -172,6 +172,20 @@ process.exit(ok ? 0 : 1);
     expect(JSON.parse(lines[0] as string)).toEqual({ ok: true, w: 'from a worker', c: 'from a child' });
   });
 
+  test('one process-mode proc starts one spare child, not a pool of eight: each child imports the script again', async () => {
+    const r = await runScript(`import { proc, start, waitForAll } from LIB;
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+appendFileSync(join(DIR, 'report.txt'), 'x');
+proc('c', { mode: 'process' }, () => 'from a child');
+start('c');
+await waitForAll();
+`);
+    expect(r.code, r.stderr).toBe(0);
+    // This script, the child that ran the proc, and at most one started ahead.
+    expect(r.report.length).toBeLessThanOrEqual(3);
+  });
+
   test('a proc registered after a top-level wait still runs there: the top level goes on to it', async () => {
     // The first wait is in a helper of another module.
     const r = await runScript(`import { proc, start, waitForAll, getProcs } from LIB;
