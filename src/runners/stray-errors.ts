@@ -11,6 +11,11 @@
  * - anything else (the script's own code, a promise nobody awaited) is not a proc's to take: it
  *   goes on to where it would have gone (`throwOn`) — but under the CLI, whose process is the
  *   run's, it is a warning (`warnOfStrays`).
+ *
+ * Likewise `process.exit` called by a proc's code (in its body, or a timer it set): it would end
+ * the run with no summary and no history. Meanwhile it throws `ProcExitError` there instead, so
+ * the proc fails with `'exception'` (or, from a proc that has ended, a warning); called by any
+ * other code it exits as ever.
  */
 import { currentSink } from '../util/stdio.ts';
 
@@ -23,6 +28,14 @@ export interface StrayOwner {
   fail(err: unknown): void;
   /** A warning of the run the proc is in. */
   warn(message: string): void;
+}
+
+/** A proc's code asked to end the process: it may end its proc, never the run. */
+export class ProcExitError extends Error {
+  override name = 'ProcExitError';
+  constructor(readonly code: number) {
+    super(`the proc called process.exit with code ${code}: a proc ends by returning or throwing; the process is the run's`);
+  }
 }
 
 const running = new Set<StrayOwner>();
@@ -59,16 +72,28 @@ export function warnOfStrays(warn: (message: string) => void): () => void {
   };
 }
 
+/** `process.exit` as it was, while procs' calls to it are turned into `ProcExitError`s. */
+let realExit: typeof process.exit | null = null;
+
 function listen(): void {
   if (listening) return;
   listening = true;
   process.on('uncaughtException', onStray);
+  const real = process.exit;
+  realExit = real;
+  process.exit = function exit(code?: number | string | null): never {
+    const sink = currentSink();
+    if (sink !== undefined && bySink.has(sink)) throw new ProcExitError(Number(code ?? process.exitCode ?? 0) || 0);
+    return real.call(process, code);
+  } as typeof process.exit;
 }
 
 function stopListening(): void {
   if (!listening) return;
   listening = false;
   process.off('uncaughtException', onStray);
+  if (realExit !== null) process.exit = realExit;
+  realExit = null;
 }
 
 function onStray(err: unknown): void {

@@ -280,4 +280,22 @@ await waitForAll();
     expect(r.stderr).toMatch(/at .*script\.ts:\d+:\d+/);
     expect(r.stderr).not.toContain('stray-errors');
   });
+
+  test("process.exit in a proc's code fails that proc (in its body or a timer it set); the others finish, and the script's own exit still exits", async () => {
+    const r = await runScript(`import { proc, start, waitForAll, getProcs } from LIB;
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+proc('body', async () => { await Bun.sleep(1); process.exit(3); });
+proc('timer', async () => { setTimeout(() => process.exit(4), 0); await new Promise(() => {}); });
+proc('other', async () => { await Bun.sleep(30); return 'finished'; });
+start('body', 'timer', 'other');
+const ok = await waitForAll({ throwOnFailure: false });
+const info = (n) => [getProcs().get(n).state, getProcs().get(n).error, getProcs().get(n).moreInfo];
+writeFileSync(join(DIR, 'report.txt'), JSON.stringify({ ok, body: info('body'), timer: info('timer'), other: getProcs().get('other').output }));
+process.exit(5);
+`);
+    expect(r.code, r.stderr).toBe(5);
+    const why = (code: number) => `the proc called process.exit with code ${code}: a proc ends by returning or throwing; the process is the run's`;
+    expect(JSON.parse(r.report)).toEqual({ ok: false, body: ['failed', 'exception', why(3)], timer: ['failed', 'exception', why(4)], other: 'finished' });
+  });
 });
