@@ -16,7 +16,8 @@ export function outcomeFromValue(value: unknown, log: JobLog): Outcome {
   return { state: 'failed', error: 'not-serializable', moreInfo: msg, output: null };
 }
 
-const text = (x: unknown): string => (x instanceof Error ? x.message : String(x));
+/** What a thrown value says: an Error's message; an object thrown as it is, shown as Bun shows it (not "[object Object]"). */
+const text = (x: unknown): string => (x instanceof Error ? x.message : typeof x === 'object' && x !== null ? Bun.inspect(x, { compact: true, colors: false } as never) : String(x));
 
 const isFrame = (l: string): boolean => /^\s+at /.test(l);
 /** A frame of the runtime's own (`at replace (unknown)`, `at map (native)`): no place to look. */

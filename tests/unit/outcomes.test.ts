@@ -42,6 +42,19 @@ describe('outcomes', () => {
     expect(p.get('after-skip')).toMatchObject({ state: 'succeeded', output: false });
   });
 
+  test('a thrown value that is not an Error says what it is: an object as Bun shows it, not [object Object]', async () => {
+    using r = rig();
+    r.pm.proc('obj', () => {
+      throw { code: 42, why: 'object' };
+    });
+    r.pm.proc('str', () => {
+      throw 'just a string';
+    });
+    r.pm.start('obj', 'str');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect([r.pm.getProcs().get('obj')?.moreInfo, r.pm.getProcs().get('str')?.moreInfo]).toEqual(['{ code: 42, why: "object" }', 'just a string']);
+  });
+
   test("a logged stack leaves out parproc's own frames, the compiled binary's source-mapped ones too", () => {
     // The binary's frames, as it prints them when built in the project or elsewhere.
     expect(isOwnStackLine('    at Ze (src/runners/inline.ts:28:26)')).toBe(true);
