@@ -134,9 +134,50 @@ function patch(s: StdioState): void {
     (console as unknown as Record<string, unknown>)[method] = function captured(...args: unknown[]): void {
       const sink = s.als.getStore() ?? s.fallback;
       if (!sink) return original.apply(console, args);
+      // Inside a console.group of the proc's: its own console indents.
+      const own = consoles.get(sink);
+      if (own) return (own[method] as (...a: unknown[]) => void)(...args);
       sink.write(stream, `${formatValues(args)}\n`);
     };
   }
+  for (const method of RARE_METHODS) {
+    const original = console[method] as (...a: unknown[]) => void;
+    (console as unknown as Record<string, unknown>)[method] = function captured(...args: unknown[]): void {
+      const sink = s.als.getStore() ?? s.fallback;
+      if (!sink) return original.apply(console, args);
+      (consoleOf(sink)[method] as (...a: unknown[]) => void)(...args);
+    };
+  }
+}
+
+/** Console methods beyond the common six: tables, groups, counters, timers, assertions. */
+const RARE_METHODS = ['table', 'dir', 'dirxml', 'count', 'countReset', 'group', 'groupCollapsed', 'groupEnd', 'time', 'timeEnd', 'timeLog', 'assert'] as const;
+
+/**
+ * A proc's own console (node:console's `Console` writing to its sink), made when its code first
+ * uses one of `RARE_METHODS`: its groups indent, its counters and timers are its own. Loaded only
+ * then (node:console and node:stream cost a run that never uses them nothing).
+ */
+type OwnConsole = import('node:console').Console;
+const consoles = new WeakMap<OutputSink, OwnConsole>();
+
+function consoleOf(sink: OutputSink): OwnConsole {
+  let own = consoles.get(sink);
+  if (own === undefined) {
+    const { Console: ConsoleClass } = require('node:console') as typeof import('node:console');
+    const { Writable } = require('node:stream') as typeof import('node:stream');
+    const stream = (name: 'stdout' | 'stderr') =>
+      new Writable({
+        write(chunk: unknown, _encoding: unknown, done: () => void) {
+          sink.write(name, toText(chunk));
+          done();
+        },
+      });
+    const made: OwnConsole = new ConsoleClass({ stdout: stream('stdout'), stderr: stream('stderr'), colorMode: false });
+    consoles.set(sink, made);
+    return made;
+  }
+  return own;
 }
 
 /** Runs `fn` with console and process stdio output redirected to `sink`. */

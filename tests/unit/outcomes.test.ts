@@ -5,6 +5,7 @@ import { CommandError, ProcFailedError, ProcNoChangeError, ProcSkippedError, Use
 import { outcomeFromError } from '../../src/runners/outcome.ts';
 import { isOwnStackLine } from '../../src/runners/site.ts';
 import { alive, rig } from '../helpers/manager.ts';
+import { runScript } from '../helpers/script.ts';
 
 // Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
 setDefaultTimeout(20_000);
@@ -254,6 +255,33 @@ describe('ProcContext', () => {
     expect(readFileSync(r.pm.getProcs().get('chatty')!.logFile!, 'utf8')).toBe(
       'via ctx.log { a: 1 }\nvia console.log\nvia console.error\nraw stdout\nraw stderr\n',
     );
+  });
+
+  test('console.table, group, count, time, assert and dir go to the log too (a group indents), never the terminal', async () => {
+    const r = await runScript(`import { proc, start, waitForAll, getProcs } from LIB;
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+proc('rare', () => {
+  console.table([{ x: 1 }]);
+  console.group('G');
+  console.log('in group');
+  console.groupEnd();
+  console.count('n');
+  console.count('n');
+  console.assert(false, 'assertion here');
+  console.dir({ deep: 1 });
+  console.time('t');
+  console.timeEnd('t');
+});
+start('rare');
+await waitForAll();
+writeFileSync(join(DIR, 'report.txt'), readFileSync(getProcs().get('rare').logFile, 'utf8'));
+`);
+    expect(r.code, r.stderr).toBe(0);
+    for (const leak of ['│', 'in group', 'n: 1', 'Assertion failed', 'deep', 't: ']) expect(r.stdout + r.stderr).not.toContain(leak);
+    const log = r.report;
+    for (const part of ['│ x │', 'G\n  in group\n', 'n: 1\nn: 2\n', 'Assertion failed: assertion here', '{ deep: 1 }']) expect(log).toContain(part);
+    expect(log).toMatch(/^t: [\d.]+ms$/m);
   });
 
   test('parallel procs never mix their logs', async () => {
