@@ -65,18 +65,19 @@ export async function openSession(
   return { pm, taskFile, load, invokedIn };
 }
 
-/**
- * Where a project keeps its task DB and logs, for the commands that read them without running
- * (`history`, `clean`): as the task file sets them (`setOptions({ taskDbPath, logDir })`, absolute
- * paths), else the CLI's defaults beside it — also when the file does not load (a syntax error:
- * its history is still there to read). Its top-level output goes to stderr.
- */
+/** Where a project keeps its task DB (`null`: turned off) and its logs, as absolute paths. */
 export interface ProjectPlaces {
   taskFile: string;
   taskDbPath: string | null;
   logDir: string;
 }
 
+/**
+ * Where a project keeps its task DB and logs, for the commands that read them without running
+ * (`history`, `clean`): as the task file sets them (`setOptions({ taskDbPath, logDir })`), else
+ * the CLI's defaults beside it — also when the file does not load (a syntax error: its history is
+ * still there to read). Its top-level output goes to stderr.
+ */
 export async function projectPlaces(flags: { file?: string | undefined; cwd?: string | undefined }): Promise<ProjectPlaces> {
   const taskFile = findTaskFile(resolve(flags.cwd ?? '.'), flags.file);
   const here = process.cwd();

@@ -162,7 +162,7 @@ type OwnConsole = import('node:console').Console;
 const consoles = new WeakMap<OutputSink, OwnConsole>();
 
 function consoleOf(sink: OutputSink): OwnConsole {
-  let own = consoles.get(sink);
+  const own = consoles.get(sink);
   if (own === undefined) {
     const { Console: ConsoleClass } = require('node:console') as typeof import('node:console');
     const { Writable } = require('node:stream') as typeof import('node:stream');
