@@ -8,12 +8,12 @@ import type { ProcNode } from '../graph/proc-node.ts';
 export function criticalPath(procs: Iterable<ProcNode>, since: number): { name: string; durationMs: number }[] {
   const ran = (n: ProcNode): boolean => n.executed && n.startedAt !== null && n.endedAt !== null && n.startedAt >= since;
   let last: ProcNode | null = null;
-  for (const n of procs) if (ran(n) && (last === null || (n.endedAt as number) > (last.endedAt as number))) last = n;
+  for (const n of procs) if (ran(n) && (last === null || endsAfter(n, last))) last = n;
   const chain: ProcNode[] = [];
   for (let cur = last; cur !== null; ) {
     chain.push(cur);
     let next: ProcNode | null = null;
-    for (const d of cur.depNodes) if (ran(d) && !chain.includes(d) && (next === null || (d.endedAt as number) > (next.endedAt as number))) next = d;
+    for (const d of cur.depNodes) if (ran(d) && !chain.includes(d) && (next === null || endsAfter(d, next))) next = d;
     cur = next;
   }
   const out: { name: string; durationMs: number }[] = [];
@@ -22,4 +22,15 @@ export function criticalPath(procs: Iterable<ProcNode>, since: number): { name: 
     out.push({ name: n.name, durationMs: (n.endedAt as number) - (n.startedAt as number) });
   }
   return out;
+}
+
+/**
+ * Whether `a` ended after `b`. Times are whole milliseconds, so quick procs often tie: then the
+ * later start, then the one that needs the other (a dep and its dependent ending in the same
+ * millisecond: the dependent ended last).
+ */
+function endsAfter(a: ProcNode, b: ProcNode): boolean {
+  if (a.endedAt !== b.endedAt) return (a.endedAt as number) > (b.endedAt as number);
+  if (a.startedAt !== b.startedAt) return (a.startedAt as number) > (b.startedAt as number);
+  return a.depNodes.includes(b);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { NO_FAILURES, ProcFailedError, UserError, whenScheduled, whenTargetScheduled } from '../../src/index.ts';
+import { NO_FAILURES, ProcFailedError, ProcManager, UserError, whenScheduled, whenTargetScheduled } from '../../src/index.ts';
 import { gate, rig, waitForEvent } from '../helpers/manager.ts';
 
 // Procs spawn real processes: generous per-test limits for a loaded 2-core machine.
@@ -382,4 +382,23 @@ test('a proc that fails to register leaves no rdep rule behind', async () => {
   r.pm.start('target');
   await r.pm.waitForAll();
   expect(r.pm.getProcs().get('target')?.deps).toEqual([]);
+});
+
+describe('the critical path', () => {
+  test('procs ending in the same millisecond still make one chain, each after the dep it waited for', async () => {
+    // Trivial procs end within a millisecond of each other: ties in endedAt are the usual case.
+    for (let round = 0; round < 5; round++) {
+      const pm = new ProcManager({ display: false });
+      const ends: { name: string }[][] = [];
+      pm.onEvent((e) => e.type === 'run-end' && ends.push(e.criticalPath));
+      pm.proc('a', () => 1);
+      pm.proc('side', () => 1);
+      pm.proc('b', { deps: ['a'] }, () => 1);
+      pm.proc('c', { deps: ['b', 'side'] }, () => 1);
+      pm.start('c');
+      await pm.waitForAll();
+      expect(ends.map((p) => p.map((x) => x.name).join(' → '))).toEqual([expect.stringMatching(/^(a → b|side) → c$/)]);
+      expect(ends[0]?.at(-1)?.name).toBe('c');
+    }
+  });
 });
