@@ -284,15 +284,14 @@ export class Registry {
       s = fillPattern(s, args, owner, true);
       if (hasPlaceholders(s)) {
         // Still a pattern: only a proto with exactly this pattern and default args can fill it.
-        if (this.protos.has(s)) {
-          try {
-            return this.#createFromName(s);
-          } catch (err) {
-            if ((err as { code?: string }).code !== 'E_MISSING_ARG') throw err;
-            // Say whose dep it is: the proto's own defaults do not fill it, nor do this proc's args.
-            const missing = /requires argument "([^"]+)"/.exec((err as Error).message)?.[1] ?? '';
+        const proto = this.protos.get(s);
+        if (proto) {
+          // Say whose dep it is when neither the proto's defaults nor this proc's args fill it.
+          const missing = proto.pattern.params.find((p) => proto.opts.args[p] === undefined);
+          if (missing !== undefined) {
             throw new UserError(`${owner}: dep "${spec}" needs argument "${missing}", which ${owner} does not have (name one proc, or a glob such as ${s.replace(`[${missing}]`, '*')})`, 'E_MISSING_ARG');
           }
+          return this.#createFromName(s);
         }
         fillPattern(s, args, owner); // throws "requires argument"
       }
