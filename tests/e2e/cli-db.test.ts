@@ -1,5 +1,6 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliRig, parseNdjson } from '../helpers/cli-rig.ts';
 
@@ -156,6 +157,17 @@ proc('gen', { inputs: ['parproc.ts'] }, () => { console.log('generating'); retur
     const off = await rig.exec(['history']);
     expect([off.code, off.stderr]).toEqual([2, 'parproc: the task file turns the task DB off (taskDbPath: null): no runs are recorded (--db names one to read)\n']);
     expect(JSON.parse((await rig.exec(['history', '--db', 'custom.db', '--json'])).stdout)).toHaveLength(1);
+    // With --db, history and clean need no task file (somewhere none is found).
+    const elsewhere = mkdtempSync(join(tmpdir(), 'parproc-notask-'));
+    try {
+      const db = join(rig.dir, 'custom.db');
+      expect(JSON.parse((await rig.exec(['-C', elsewhere, 'history', '--db', db, '--json'])).stdout)).toHaveLength(1);
+      expect((await rig.exec(['-C', elsewhere, 'clean', '--db', db])).stdout).toBe('Forgot 0 cached results.\n');
+      const logs = await rig.exec(['-C', elsewhere, 'clean', '--db', db, '--logs']);
+      expect([logs.code, logs.stderr]).toEqual([2, 'parproc: clean --logs needs the task file, to know where its logs are (none found here)\n']);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   test("clean and history take globs ('build::*'): the results and, with --logs, the logs of the procs they match; their runs", async () => {

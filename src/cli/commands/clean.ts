@@ -6,11 +6,12 @@ import { fileSafeName, procNameOf } from '../../util/file-safe.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { closestNames } from '../../util/closest.ts';
 import { globToRegex } from '../../graph/pattern.ts';
-import { EXIT } from '../errors.ts';
+import { CliError, EXIT } from '../errors.ts';
 import { defineCommand, DB_ARG, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { projectPlaces } from '../session.ts';
 import { openCliStore } from './history.ts';
 import { removeSeals } from '../noop-seal.ts';
+import { locateTaskFile } from '../locate-task-file.ts';
 
 export const cleanArgs = {
   ...TASK_FILE_ARGS,
@@ -27,8 +28,11 @@ export const cleanCommand = defineCommand({
 export async function runClean(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, cleanArgs, 'clean');
   const names = args._.length > 0 ? args._ : null;
-  const places = await projectPlaces(args);
-  const store = await openCliStore(args, places);
+  // With --db and no task file here, the DB alone: no seals or logs of a project to touch.
+  const noProject = args.db !== undefined && locateTaskFile(resolve(args.cwd ?? '.'), args.file) === null;
+  const places = noProject ? null : await projectPlaces(args);
+  if (places === null && args.logs) throw new CliError('clean --logs needs the task file, to know where its logs are (none found here)');
+  const store = await openCliStore(args, places ?? undefined);
   let forgotten: number;
   try {
     const f = store.forget(names);
@@ -43,9 +47,9 @@ export async function runClean(rawArgs: string[]): Promise<number> {
     store.close();
   }
   // The no-op seals rest on the results just forgotten (their DB stamp would turn them away too).
-  removeSeals(places.taskFile);
+  if (places !== null) removeSeals(places.taskFile);
   let removed = 0;
-  if (args.logs) {
+  if (args.logs && places !== null) {
     // Log files only, never the directory with whatever else it holds (a task file's logDir may be 'build').
     for (const t of names === null ? allLogs(places.logDir) : logsOf(places.logDir, names)) {
       if (!existsSync(t)) continue;
