@@ -290,7 +290,18 @@ export class Incremental {
   #inputSpec(node: ProcNode, o: Readonly<Options>, base: string): InputSpec {
     const trackImports = node.opts.trackImports ?? o.trackImports;
     const ignore = node.opts.inputsIgnore.length === 0 && !o.globalInputsIgnore?.length ? node.opts.inputsIgnore : [...node.opts.inputsIgnore, ...(o.globalInputsIgnore ?? [])];
-    return { inputs: fillSpecs(node.opts.inputs, node), ignore: fillSpecs(ignore, node), trackImports, importRoots: trackImports ? (o.importRoots ?? [process.cwd()]) : [], base };
+    return { inputs: fillSpecs(node.opts.inputs, node), ignore: fillSpecs(ignore, node), trackImports, importRoots: trackImports ? (o.importRoots ?? [process.cwd()]) : [], base, own: this.#ownPaths(o) };
+  }
+
+  /** parproc's own files (the log dir, the task DB and its WAL), made once per setting. */
+  #own: { of: string; paths: string[] } | null = null;
+  #ownPaths(o: Readonly<Options>): string[] {
+    const of = `${o.logDir}\0${o.taskDbPath}`;
+    if (this.#own?.of !== of) {
+      const db = o.taskDbPath === null ? [] : ['', '-wal', '-shm'].map((ext) => resolve(o.taskDbPath as string) + ext);
+      this.#own = { of, paths: o.logDir === null ? db : [resolve(o.logDir), ...db] };
+    }
+    return this.#own.paths;
   }
 
   /** The input fingerprints to cache after a successful run: its own outputs among them as it left them (own-outputs.ts). */

@@ -19,6 +19,8 @@ export interface InputSpec {
   importRoots: readonly string[];
   /** Relative paths and globs are taken from here. */
   base: string;
+  /** parproc's own files and directories (its logs, the task DB): never inputs found by expanding a directory. */
+  own?: readonly string[];
 }
 
 export function expandSpecs(specs: readonly (string | FileSpecFn)[], c: DepContext, what: string): string[] {
@@ -73,7 +75,7 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
   const only = spec.inputs.length === 1 && spec.ignore.length === 0 && !spec.trackImports ? spec.inputs[0] : undefined;
   if (typeof only === 'string' && !hasGlob(only)) {
     const abs = resolve(spec.base, only);
-    return isDirectory(stat(abs)) ? filesUnder(abs).sort() : [abs];
+    return isDirectory(stat(abs)) ? filesUnder(abs, spec.own).sort() : [abs];
   }
   const ignored = ignoreMatcher(expandSpecs(spec.ignore, c, 'inputsIgnore'), spec.base);
   const found = new Set<string>();
@@ -82,7 +84,7 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
       const abs = resolve(spec.base, s);
       if (ignored(abs)) continue;
       if (!isDirectory(stat(abs))) found.add(abs);
-      else for (const f of filesUnder(abs)) if (!ignored(f)) found.add(f);
+      else for (const f of filesUnder(abs, spec.own)) if (!ignored(f)) found.add(f);
       continue;
     }
     for (const abs of scanGlob(s, spec.base)) if (!ignored(abs)) found.add(abs);
@@ -113,12 +115,17 @@ export function scanGlob(glob: string, base: string): string[] {
 
 const isDirectory = (st: FileStat | undefined): boolean => st?.isDirectory?.() === true;
 
-/** The files under a directory (absolute), without parproc's own `.parproc` and VCS's `.git`. */
-function filesUnder(dir: string): string[] {
+/**
+ * The files under a directory (absolute), without parproc's own `.parproc` and VCS's `.git`, nor
+ * `own` (a log dir or task DB set elsewhere in the tree): they change at every run.
+ */
+function filesUnder(dir: string, own: readonly string[] = []): string[] {
   const out: string[] = [];
   for (const abs of scanGlob('**', dir)) {
     const rel = abs.slice(dir.length);
-    if (!rel.includes('/.parproc/') && !rel.includes('/.git/')) out.push(abs);
+    if (rel.includes('/.parproc/') || rel.includes('/.git/')) continue;
+    if (own.some((o) => abs === o || abs.startsWith(`${o}/`))) continue;
+    out.push(abs);
   }
   return out;
 }

@@ -151,6 +151,17 @@ describe('staleness rules', () => {
     expect(Project.states(await runOnce(alone, ['dir']))).toEqual({ dir: 'up-to-date' });
   });
 
+  test("a directory input leaves out parproc's own log dir and task DB, wherever they are set", async () => {
+    p.write('tree/a.txt', 'a');
+    const d = (pm: ProcManager) => pm.proc('all', { inputs: ['tree'] }, (ctx) => {
+      console.log('a line in the log');
+      return Object.keys(ctx.inputFingerprint ?? {});
+    });
+    const opts = { logDir: p.path('tree/logs'), taskDbPath: p.path('tree/state/tasks.db') };
+    expect((await runOnce(d, ['all'], opts)).results().all).toEqual(['tree/a.txt']);
+    expect(Project.states(await runOnce(d, ['all'], opts))).toEqual({ all: 'up-to-date' });
+  });
+
   test("a proc's own outputs among its inputs do not make it stale at the next run; other inputs changed during its run do", async () => {
     p.write('src/a.ts', 'a');
     let runs = 0;
