@@ -87,7 +87,7 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
       else for (const f of filesUnder(abs, spec.own)) if (!ignored(f)) found.add(f);
       continue;
     }
-    for (const abs of scanGlob(s, spec.base)) if (!ignored(abs)) found.add(abs);
+    for (const abs of scanGlob(s, spec.base)) if (!ignored(abs) && !isOwn(abs, spec.base, spec.own)) found.add(abs);
   }
   if (spec.trackImports) {
     for (const dep of trackedImports([...found], spec.importRoots)) if (!ignored(dep)) found.add(dep);
@@ -121,13 +121,17 @@ const isDirectory = (st: FileStat | undefined): boolean => st?.isDirectory?.() =
  */
 function filesUnder(dir: string, own: readonly string[] = []): string[] {
   const out: string[] = [];
-  for (const abs of scanGlob('**', dir)) {
-    const rel = abs.slice(dir.length);
-    if (rel.includes('/.parproc/') || rel.includes('/.git/')) continue;
-    if (own.some((o) => abs === o || abs.startsWith(`${o}/`))) continue;
-    out.push(abs);
-  }
+  for (const abs of scanGlob('**', dir)) if (!abs.slice(dir.length).includes('/.git/') && !isOwn(abs, dir, own)) out.push(abs);
   return out;
+}
+
+/**
+ * Whether a file found under `root` is parproc's own: under a `.parproc` directory below `root`,
+ * or in `own` (a log dir, the task DB). A glob (`**\/*`) never takes it either.
+ */
+function isOwn(abs: string, root: string, own: readonly string[] = []): boolean {
+  if (abs.startsWith(root) && abs.slice(root.length).includes('/.parproc/')) return true;
+  return own.some((o) => abs === o || abs.startsWith(`${o}/`));
 }
 
 /** The non-glob directory a glob starts from (absolute). */

@@ -160,6 +160,14 @@ describe('staleness rules', () => {
     const opts = { logDir: p.path('tree/logs'), taskDbPath: p.path('tree/state/tasks.db') };
     expect((await runOnce(d, ['all'], opts)).results().all).toEqual(['tree/a.txt']);
     expect(Project.states(await runOnce(d, ['all'], opts))).toEqual({ all: 'up-to-date' });
+    // Nor does a glob that would match them (**/* with dot files), nor .parproc below its root.
+    p.write('tree/.parproc/x.log', 'x');
+    const g = (pm: ProcManager) => pm.proc('glob', { inputs: ['tree/**/*'] }, (ctx) => {
+      console.log('a line in the log');
+      return Object.keys(ctx.inputFingerprint ?? {});
+    });
+    expect((await runOnce(g, ['glob'], opts)).results().glob).toEqual(['tree/a.txt']);
+    expect(Project.states(await runOnce(g, ['glob'], opts))).toEqual({ glob: 'up-to-date' });
   });
 
   test("a proc's own outputs among its inputs do not make it stale at the next run; other inputs changed during its run do", async () => {
