@@ -75,8 +75,7 @@ export class StaticReporter {
   #unstarted = new UnstartedLines();
 
   constructor(opts: StaticReporterOptions) {
-    const buffered = bufferedWriter(opts.write);
-    this.#write = opts.color === false ? (t) => buffered(Bun.stripANSI(t)) : buffered;
+    this.#write = bufferedWriter(opts.write, opts.color === false);
     this.#formatters = {
       warning: (e) => pc.yellow(`⚠ ${e.message}`),
       'run-start': () => {
