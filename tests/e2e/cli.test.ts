@@ -555,7 +555,7 @@ for (let i = 0; i < 5; i++) proc('later' + i, { deps: ['slow'] }, () => i);
     expect(procs.filter((p) => p.name.startsWith('later')).every((p) => p.state === 'failed-dep')).toBe(true);
   });
 
-  test('init adds .parproc/ to .gitignore (creating it or appending), never twice', async () => {
+  test('init adds .parproc/ to .gitignore (creating it or appending), never twice; makes a new directory', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'a/x': '', 'b/.gitignore': 'node_modules/' });
     expect((await rig.exec(['init', '-C', 'a'])).code).toBe(0);
@@ -565,6 +565,14 @@ for (let i = 0; i < 5; i++) proc('later' + i, { deps: ['slow'] }, () => i);
     rmSync(join(rig.dir, 'b', 'parproc.ts'));
     expect((await rig.exec(['init', '-C', 'b'])).code).toBe(0);
     expect(readFileSync(join(rig.dir, 'b', '.gitignore'), 'utf8')).toBe('node_modules/\n.parproc/\n');
+    // A new project's directory is made; a file in its place, or types for a missing one, is one line.
+    expect((await rig.exec(['init', '-C', 'new/proj'])).code).toBe(0);
+    expect(existsSync(join(rig.dir, 'new', 'proj', 'parproc.ts'))).toBe(true);
+    const onFile = await rig.exec(['init', '-C', 'a/x']);
+    expect([onFile.code, onFile.stderr]).toEqual([2, expect.stringMatching(/^parproc: init: cannot write .*a\/x\/parproc\.ts: .*\n$/)]);
+    const types = await rig.exec(['types', '-C', 'nowhere']);
+    expect([types.code, types.stderr]).toEqual([2, 'parproc: types: -C: no such directory: nowhere\n']);
+    expect(existsSync(join(rig.dir, 'nowhere'))).toBe(false);
   });
 
   test('a typo in a literal dep is a definition error at load: run, -n, list and graph exit 2 with "did you mean"', async () => {

@@ -1,13 +1,14 @@
 /** `parproc init`: a starter parproc.ts that runs as is (never overwrites), types for editors, `.parproc/` in .gitignore. */
 import type { ArgsDef } from 'citty';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from '../../util/path.ts';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fsErrorText } from '../../util/fs.ts';
+import { join, resolve } from '../../util/path.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { CliError } from '../errors.ts';
 import { defineCommand, parseFlags } from '../flags.ts';
 
 export const initArgs = {
-  cwd: { type: 'string', alias: 'C', description: 'write it in this directory', valueHint: 'dir' },
+  cwd: { type: 'string', alias: 'C', description: 'write it in this directory (made if missing)', valueHint: 'dir' },
 } satisfies ArgsDef;
 
 export const initCommand = defineCommand({
@@ -33,10 +34,17 @@ proc('default', { description: 'everything', deps: ['hello', 'greet::world', 'gr
 
 export async function runInit(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, initArgs, 'init');
-  const path = join(args.cwd ?? process.cwd(), 'parproc.ts');
+  const dir = resolve(args.cwd ?? process.cwd());
+  const path = join(dir, 'parproc.ts');
   if (existsSync(path)) throw new CliError(`init: ${path} already exists; not overwriting it`);
-  writeFileSync(path, STARTER, { flag: 'wx' });
-  const ignored = ignoreParprocDir(join(args.cwd ?? process.cwd(), '.gitignore'));
+  try {
+    // A new project's directory is made, as `git init dir` makes it.
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, STARTER, { flag: 'wx' });
+  } catch (err) {
+    throw new CliError(`init: cannot write ${path}: ${fsErrorText(err)}`);
+  }
+  const ignored = ignoreParprocDir(join(dir, '.gitignore'));
   const { createConsola } = await import('consola');
   // Through parproc's synchronous writes: lines given to process.stdout (a pipe) could still be
   // queued when the CLI exits, and were lost.
@@ -47,7 +55,7 @@ export async function runInit(rawArgs: string[]): Promise<number> {
   if (ignored) say.success(`added .parproc/ to ${ignored}`);
   // Types for editors and tsc, so `import … from 'parproc'` type-checks with the single binary too.
   const { writeTypes } = await import('./types.ts');
-  const types = await writeTypes(args.cwd ?? process.cwd());
+  const types = await writeTypes(dir);
   if ('dir' in types) say.success(`wrote parproc's types to ${types.dir} (for editors and tsc)`);
   else say.info(`types: ${types.skipped}`);
   say.info('run it with: parproc   (list what it defines: parproc list)');

@@ -5,7 +5,7 @@
  * embeds dist/types.json); a checkout uses the dist/types.json its build made.
  */
 import type { ArgsDef } from 'citty';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from '../../util/path.ts';
 import pkg from '../../../package.json' with { type: 'json' };
 import { writeStdout } from '../../util/stdio.ts';
@@ -68,7 +68,9 @@ export async function writeTypes(project: string): Promise<{ dir: string } | { s
 
 export async function runTypes(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, typesArgs, 'types');
-  const done = await writeTypes(args.cwd ?? '.');
+  const project = resolve(args.cwd ?? '.');
+  if (!statSync(project, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`types: -C: no such directory: ${args.cwd}`);
+  const done = await writeTypes(project);
   if ('skipped' in done) throw new CliError(`types: ${done.skipped}`);
   writeStdout(`Wrote parproc's types to ${done.dir} (import 'parproc' in task files now type-checks; Bun's own types come from @types/bun).\n`);
   return 0;
