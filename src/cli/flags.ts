@@ -167,6 +167,12 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
     const hint = (d as { valueHint?: string }).valueHint;
     if (out[name] === '' && (hint === 'path' || hint === 'file' || hint === 'dir')) throw new CliError(`${command}: --${name} expects a ${hint === 'dir' ? 'directory' : 'path'}, got an empty string`);
   }
+  // A command that names its one positional (history NAME, list PATTERN) takes no second one; one
+  // named in the plural (clean's names) takes the rest, as do those that name none (run, graph).
+  const named = Object.entries(def).filter(([, d]) => d.type === 'positional');
+  if (named.length > 0 && positionals.length > named.length && !named.some(([n]) => n.endsWith('s'))) {
+    throw new CliError(`${command}: unexpected argument "${positionals[named.length]}" (${command} takes one ${(named[0] as [string, unknown])[0].toUpperCase()})`);
+  }
   // Every flag under its kebab-case and camelCase names, as citty's result has them.
   for (const [name, d] of Object.entries(def)) {
     if (d.type === 'positional' || !(name in out)) continue;

@@ -390,6 +390,10 @@ proc('after', async () => { await later; return 'still here'; });
       [['history', '--limit', 'x'], '--limit expects a whole number'],
       [['-n', '-w'], '--watch and --dry-run do not go together'],
       [['--explain'], '--explain goes with -n (--dry-run)'],
+      [['history', 'a', 'b'], 'history: unexpected argument "b" (history takes one NAME)'],
+      [['list', 'a', 'b'], 'list: unexpected argument "b" (list takes one PATTERN)'],
+      [['init', 'here'], 'init: unexpected argument "here" (init takes no arguments)'],
+      [['completion', 'bash', 'zsh'], 'completion: unexpected argument "zsh" (completion takes one SHELL)'],
     ] as const) {
       const r = await rig.exec([...args]);
       expect(r.code, args.join(' ')).toBe(2);

@@ -16,7 +16,7 @@ const def = {
   db: { type: 'string' },
   limit: { type: 'string', default: '20' },
   format: { type: 'enum', options: ['json', 'dot'] },
-  name: { type: 'positional', required: false },
+  names: { type: 'positional', required: false }, // plural: takes the rest
 } satisfies ArgsDef;
 
 const problem = (f: () => unknown): string => thrownMessage(f, CliError);
@@ -29,7 +29,7 @@ describe('parseFlags', () => {
     expect(a.parallel).toBe('4');
     expect(a.db).toBe('my.db');
     expect(a._).toEqual(['x', '--not-a-flag', 'y']);
-    expect(a.name).toBe('x');
+    expect(a.names).toBe('x');
     expect(a.limit).toBe('20');
     const b = parseFlags(['-j', '2', '--dry-run=false', '--limit=5', '-'], def, 'run');
     expect(b.parallel).toBe('2');
@@ -69,6 +69,9 @@ describe('parseFlags', () => {
     expect(problem(() => parseFlags(['-C='], runArgs, 'run'))).toBe('run: --cwd expects a directory, got an empty string');
     expect(problem(() => parseFlags(['--trace='], runArgs, 'run'))).toBe('run: --trace expects a path, got an empty string');
     expect(parseFlags(['--no-db'], runArgs, 'run').db as unknown).toBe(false);
+    // One named positional takes one word; a plural one takes the rest.
+    expect(problem(() => parseFlags(['a', 'b'], { name: { type: 'positional', required: false } }, 'history'))).toBe('history: unexpected argument "b" (history takes one NAME)');
+    expect(parseFlags(['a', 'b'], def, 'clean')._).toEqual(['a', 'b']);
   });
 
   test("the run command's flags: every flag of `parproc run --help` parses", () => {

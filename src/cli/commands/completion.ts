@@ -51,7 +51,9 @@ complete -c parproc -f -a '(parproc __complete (commandline -cp) 2>/dev/null)'
 };
 
 export async function runCompletion(rawArgs: string[]): Promise<number> {
-  const shell = rawArgs.find((a) => !a.startsWith('-'));
+  const words = rawArgs.filter((a) => !a.startsWith('-'));
+  if (words.length > 1) throw new CliError(`completion: unexpected argument "${words[1]}" (completion takes one SHELL)`);
+  const shell = words[0];
   const script = shell === undefined ? undefined : SCRIPTS[shell];
   if (!script) throw new CliError(`completion: expected bash, zsh or fish, got ${shell === undefined ? 'nothing' : `"${shell}"`}`);
   writeStdout(script);

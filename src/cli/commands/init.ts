@@ -34,6 +34,7 @@ proc('default', { description: 'everything', deps: ['hello', 'greet::world', 'gr
 
 export async function runInit(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, initArgs, 'init');
+  if (args._.length > 0) throw new CliError(`init: unexpected argument "${args._[0]}" (init takes no arguments)`);
   const dir = resolve(args.cwd ?? process.cwd());
   const path = join(dir, 'parproc.ts');
   if (existsSync(path)) throw new CliError(`init: ${path} already exists; not overwriting it`);

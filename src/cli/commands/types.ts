@@ -68,6 +68,7 @@ export async function writeTypes(project: string): Promise<{ dir: string } | { s
 
 export async function runTypes(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, typesArgs, 'types');
+  if (args._.length > 0) throw new CliError(`types: unexpected argument "${args._[0]}" (types takes no arguments)`);
   const project = resolve(args.cwd ?? '.');
   if (!statSync(project, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`types: -C: no such directory: ${args.cwd}`);
   const done = await writeTypes(project);
