@@ -46,12 +46,14 @@ describe('--mode from the CLI', () => {
   });
 
   test('Ctrl+C leaves no worker, child process or grandchild behind', async () => {
+    // "ready" once the background sleep has exec'd (a forked shell not yet: ps would not show it).
+    const UNTIL_EXEC = 'until [ "$(cat /proc/$!/comm 2>/dev/null)" = sleep ]; do :; done;';
     await using rig = await CliRig.create();
     const marker = `64.${process.pid}${Date.now() % 1000}`;
     rig.write({
       'parproc.ts': `import { proc } from 'parproc';
-proc('w', { mode: 'worker' }, async (ctx) => { await ctx.$\`sleep ${marker} & echo ready-w; wait\`; });
-proc('p', { mode: 'process' }, async (ctx) => { await ctx.$\`sleep ${marker} & echo ready-p; wait\`; });
+proc('w', { mode: 'worker' }, async (ctx) => { await ctx.$\`sleep ${marker} & ${UNTIL_EXEC} echo ready-w; wait\`; });
+proc('p', { mode: 'process' }, async (ctx) => { await ctx.$\`sleep ${marker} & ${UNTIL_EXEC} echo ready-p; wait\`; });
 proc('busy-child', { mode: 'process' }, () => { console.log('ready-busy'); for (;;) {} });
 `,
     });
