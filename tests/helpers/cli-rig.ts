@@ -41,14 +41,19 @@ export class CliRig implements AsyncDisposable {
   }
 
   /** Starts the CLI; the caller owns the child. */
+  /** CLIs spawned by `spawn`: one a failed test left running is ended at dispose. */
+  #spawned: Bun.Subprocess[] = [];
+
   spawn(args: string[], opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}) {
-    return Bun.spawn([...this.command, ...args], {
+    const child = Bun.spawn([...this.command, ...args], {
       cwd: opts.cwd ? join(this.dir, opts.cwd) : this.dir,
       env: { ...process.env, NO_COLOR: '1', CI: '1', ...opts.env },
       stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin),
       stdout: 'pipe',
       stderr: 'pipe',
     });
+    this.#spawned.push(child);
+    return child;
   }
 
   /** Runs the CLI to completion. */
@@ -59,6 +64,16 @@ export class CliRig implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    // A test that failed before it stopped its CLI (say, an expect before the Ctrl+C) must not
+    // leave it, or what it started, running: two Ctrl+Cs end the CLI and every process group of
+    // its procs at once; then SIGKILL if it still lives.
+    for (const child of this.#spawned) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      child.kill('SIGINT');
+      child.kill('SIGINT');
+      const gone = await Promise.race([child.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
+      if (!gone) child.kill('SIGKILL');
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
