@@ -66,15 +66,19 @@ export class CliRig implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     // A test that failed before it stopped its CLI (say, an expect before the Ctrl+C) must not
     // leave it, or what it started, running: two Ctrl+Cs end the CLI and every process group of
-    // its procs at once; then SIGKILL if it still lives.
+    // its procs at once; then SIGKILL if it still lives. A test that passed with a CLI still
+    // running fails here (the house style's rig: nothing outlives its test).
+    const left: string[] = [];
     for (const child of this.#spawned) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
+      left.push(String(child.pid));
       child.kill('SIGINT');
       child.kill('SIGINT');
       const gone = await Promise.race([child.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
       if (!gone) child.kill('SIGKILL');
     }
     rmSync(this.dir, { recursive: true, force: true });
+    if (left.length > 0) throw new Error(`the test left ${left.length} parproc CLI process(es) running (pid ${left.join(', ')}); ended at dispose`);
   }
 }
 
