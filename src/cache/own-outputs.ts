@@ -8,20 +8,19 @@
 import { fingerprintFiles } from '../files/fingerprint.ts';
 import { globRoot, ignoreMatcher, resolveInputs, type InputSpec } from '../files/inputs.ts';
 import { hasGlob } from '../graph/pattern.ts';
-import { resolve } from '../util/path.ts';
+import { isWithin, resolve } from '../util/path.ts';
 import type { DepContext } from '../types.ts';
 import type { InputFingerprints } from './task-store.ts';
 
 /** Where a spec's files can be: its path, or a glob's non-glob root; `null` for a function (anywhere). */
 const rootOf = (spec: unknown, base: string): string | null => (typeof spec !== 'string' ? null : hasGlob(spec) ? globRoot(spec, base) : resolve(base, spec));
-const within = (a: string, b: string): boolean => a === b || a.startsWith(b.endsWith('/') ? b : `${b}/`);
 
 /** Whether some output (absolute paths and globs) may lie among the inputs: the cheap test first. */
 function mayOverlap(inputs: InputSpec['inputs'], outputs: readonly string[], base: string): boolean {
   const inRoots = inputs.map((s) => rootOf(s, base));
   if (inRoots.includes(null)) return true;
   const outRoots = outputs.map((o) => rootOf(o, '/') as string);
-  return inRoots.some((i) => outRoots.some((o) => within(o, i as string) || within(i as string, o)));
+  return inRoots.some((i) => outRoots.some((o) => isWithin(o, i as string) || isWithin(i as string, o)));
 }
 
 /**

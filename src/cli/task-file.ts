@@ -4,7 +4,7 @@
  * over a local install — through a Bun runtime plugin's virtual module, so there is one registry.
  * (The default manager also lives on `globalThis`, so even a second copy would share it.)
  */
-import { existsSync, statSync } from 'node:fs';
+import { isDirectory } from '../util/fs.ts';
 import { dirname, join, relative, resolve } from '../util/path.ts';
 import { registerSelfModule } from '../self-module.ts';
 import { withFallbackSink, writeStderr } from '../util/stdio.ts';
@@ -44,14 +44,6 @@ export async function loadTaskFile(path: string, stdoutToStderr = false): Promis
     unwatch();
   }
   return stopTracking();
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
-  } catch {
-    return false;
-  }
 }
 
 function describeLoadError(path: string, err: unknown): string {

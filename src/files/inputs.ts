@@ -4,7 +4,7 @@
  * ignore globs are matched, never expanded on disk); plus, with `trackImports`, the first-party
  * modules the TS/JS inputs import.
  */
-import { dirname, isAbsolute, relative, resolve, sep } from '../util/path.ts';
+import { dirname, isAbsolute, isWithin, relative, resolve, sep } from '../util/path.ts';
 import { UserError } from '../errors.ts';
 import { hasGlob } from '../graph/pattern.ts';
 import type { DepContext, FileSpecFn } from '../types.ts';
@@ -54,7 +54,7 @@ export function ignoreMatcher(specs: string[], base: string): (abs: string) => b
     else dirs.push(resolve(base, s));
   }
   return (abs) => {
-    for (const d of dirs) if (abs === d || abs.startsWith(d + sep)) return true;
+    for (const d of dirs) if (isWithin(abs, d)) return true;
     if (globs.length === 0) return false;
     const rel = relative(base, abs).split(sep).join('/');
     for (const g of globs) if (g.match(rel) || g.match(abs)) return true;
@@ -131,7 +131,7 @@ function filesUnder(dir: string, own: readonly string[] = []): string[] {
  */
 function isOwn(abs: string, root: string, own: readonly string[] = []): boolean {
   if (abs.startsWith(root) && abs.slice(root.length).includes('/.parproc/')) return true;
-  return own.some((o) => abs === o || abs.startsWith(`${o}/`));
+  return own.some((o) => isWithin(abs, o));
 }
 
 /** The non-glob directory a glob starts from (absolute). */

@@ -9,6 +9,15 @@ export function fs(): typeof import('node:fs') {
   return loaded;
 }
 
+/** Whether `path` is a directory now (missing or out of reach: no). */
+export function isDirectory(path: string): boolean {
+  try {
+    return fs().statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** What a code means for the path it names (`EEXIST` from `mkdir` is handled apart). */
 const IN_WORDS: Record<string, (path: string) => string> = {
   ENOTDIR: (p) => `a part of ${p} is a file, not a directory`,

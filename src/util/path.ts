@@ -129,3 +129,6 @@ export const extname: Path['extname'] = WIN
       if (dot <= 0 || base === '..') return '';
       return base.slice(dot);
     };
+
+/** Whether `path` is `dir` or lies under it (both absolute and normalised). */
+export const isWithin = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);

@@ -6,6 +6,7 @@
  * runs out of watch handles (ENOSPC, EMFILE), it falls back to polling with one warning.
  */
 import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { isDirectory } from '../util/fs.ts';
 import { dirname, join, sep } from '../util/path.ts';
 import { walkFiles } from '../util/walk.ts';
 
@@ -28,14 +29,6 @@ export function outermost(roots: readonly string[]): string[] {
   for (const r of sorted) if (!out.some((o) => r === o || r.startsWith(o.endsWith(sep) ? o : o + sep))) out.push(r);
   return out;
 }
-
-const isDir = (p: string): boolean => {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Every file under `dir` (recursive), for polling and for a re-created root: no symlink followed,
@@ -69,7 +62,7 @@ export class FileWatcher {
 
   #arm(root: string): void {
     if (this.#closed || this.#polling) return;
-    if (!isDir(root)) {
+    if (!isDirectory(root)) {
       this.#awaitCreation(root);
       return;
     }
@@ -95,14 +88,14 @@ export class FileWatcher {
   /** Watches the nearest existing parent (not recursively) until `root` exists, then arms it. */
   #awaitCreation(root: string): void {
     let parent = dirname(root);
-    while (!isDir(parent) && dirname(parent) !== parent) parent = dirname(parent);
+    while (!isDirectory(parent) && dirname(parent) !== parent) parent = dirname(parent);
     const key = `${root}\0await`;
     if (this.#watchers.has(key)) return;
     try {
       const w = watch(parent, () => {
-        if (!isDir(root)) {
+        if (!isDirectory(root)) {
           // An intermediate directory appeared: follow it down.
-          if (!isDir(parent) || [...this.#ancestorsBetween(parent, root)].some(isDir)) {
+          if (!isDirectory(parent) || [...this.#ancestorsBetween(parent, root)].some(isDirectory)) {
             this.#disarm(key);
             this.#awaitCreation(root);
           }

@@ -5,7 +5,7 @@
  * check (FileSpecFns, trackImports) are matched exactly. `inputsIgnore` and `globalInputsIgnore`
  * apply. Pure but for one `stat` per plain path (is it a directory?).
  */
-import { statSync } from 'node:fs';
+import { isDirectory } from '../util/fs.ts';
 import { dirname, isAbsolute, relative, resolve, sep } from '../util/path.ts';
 import { fillSpecs } from '../graph/proc-specs.ts';
 import { expandSpecs, globRoot, ignoreMatcher, resolveInputs } from '../files/inputs.ts';
@@ -23,14 +23,6 @@ export interface ProcWatch {
   current(): string[];
 }
 
-const isDir = (p: string): boolean => {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-};
-
 export function planProc(node: ProcNode, params: Record<string, unknown>, globalIgnore: readonly string[]): ProcWatch {
   const base = resolve(node.opts.cwd ?? '.');
   const c: DepContext = { procName: node.name, params, args: node.args };
@@ -47,7 +39,7 @@ export function planProc(node: ProcNode, params: Record<string, unknown>, global
       continue;
     }
     const abs = resolve(base, spec);
-    if (isDir(abs)) {
+    if (isDirectory(abs)) {
       roots.push(abs);
       dirs.push(abs);
     } else {

@@ -5,7 +5,8 @@
  * embeds dist/types.json); a checkout uses the dist/types.json its build made.
  */
 import type { ArgsDef } from 'citty';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isDirectory } from '../../util/fs.ts';
 import { dirname, join, resolve } from '../../util/path.ts';
 import pkg from '../../../package.json' with { type: 'json' };
 import { writeStdout } from '../../util/stdio.ts';
@@ -70,7 +71,7 @@ export async function runTypes(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, typesArgs, 'types');
   if (args._.length > 0) throw new CliError(`types: unexpected argument "${args._[0]}" (types takes no arguments)`);
   const project = resolve(args.cwd ?? '.');
-  if (!statSync(project, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`types: -C: no such directory: ${args.cwd}`);
+  if (!isDirectory(project)) throw new CliError(`types: -C: no such directory: ${args.cwd}`);
   const done = await writeTypes(project);
   if ('skipped' in done) throw new CliError(`types: ${done.skipped}`);
   writeStdout(`Wrote parproc's types to ${done.dir} (import 'parproc' in task files now type-checks; Bun's own types come from @types/bun).\n`);
