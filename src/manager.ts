@@ -26,18 +26,8 @@ import { RemoteCacheHolder } from './remote/holder.ts';
 import { explainKey } from './remote/keys.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { launchDeps, schedulerHost, watchHost, type ManagerParts } from './wiring.ts';
-import type {
-  ArgType,
-  PatternArgs,
-  ProcFn,
-  ProcInfo,
-  ProcOptions,
-  ProtoInfo,
-  ProtoOptions,
-  PatternParams,
-  RunOptions,
-  WaitOptions,
-} from './types.ts';
+import type { ArgType, PatternArgs, PatternParams, ProcFn, ProcInfo, ProcOptions, ProtoInfo, ProtoOptions } from './types.ts';
+import type { RunOptions, WaitOptions } from './types.ts';
 import type { ReporterContext } from './ui/static-reporter.ts';
 import { LogPlace } from './log-place.ts';
 import { Outputs } from './outputs.ts';

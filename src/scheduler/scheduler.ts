@@ -23,8 +23,6 @@ import { RunScope } from './run-scope.ts';
 import { Slots } from './slots.ts';
 import { ReadyQueue } from './ready-queue.ts';
 
-export type { CheckVerdict, SchedulerHost } from './host.ts';
-
 export class Scheduler {
   #host: SchedulerHost;
   #queue = new ReadyQueue();
@@ -284,13 +282,8 @@ export class Scheduler {
     this.#queue.acquire(node);
     node.executed = true;
     transition(this.#host, node, 'running');
-    let launched: Promise<Outcome>;
-    try {
-      launched = this.#host.launch(node);
-    } catch (err) {
-      launched = Promise.reject(err);
-    }
-    launched.then(
+    // A launch that throws at once settles the proc like one that rejects.
+    new Promise<Outcome>((resolve) => resolve(this.#host.launch(node))).then(
       (outcome) => this.#finish(node, outcome),
       (err: unknown) =>
         this.#finish(node, { state: 'failed', error: 'exception', moreInfo: `${internalError(String(err)).message}`, output: null }),
