@@ -2,12 +2,13 @@
  * The child process of `mode: 'process'`, one per proc: replay mode on, the `parproc` virtual
  * module registered, jobs and replies over Bun's IPC channel. A proc's output — `console.*`,
  * `process.stdout/stderr.write` and the programs it starts — goes to this process's stdout and
- * stderr, which the parent reads into the proc's log. When the parent goes away, so does the child.
+ * stderr, which the parent reads into the proc's log. When the parent goes away, so does the child (parent-death.ts).
  */
 import { registerSelfModule } from '../self-module.ts';
 import type { ToRemote } from './protocol.ts';
 import { RemoteExecutor, type LogFactory } from './remote-exec.ts';
 import { enterReplay } from './replay.ts';
+import { dieWithParent } from './parent-death.ts';
 
 /**
  * Output written synchronously to the real descriptors, in order with subprocess output. node:fs
@@ -30,6 +31,7 @@ const fdLog: LogFactory = () => ({
 
 /** Starts the child side (called by the CLI for `__parproc-child`, or as a script under bun). */
 export function runChild(): void {
+  dieWithParent();
   enterReplay();
   const ready = registerSelfModule(() => import('./replay-api.ts'));
   const send = (m: unknown) => process.send?.(m);

@@ -7,7 +7,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliRig, parseNdjson, processesMatching, StreamReader } from '../helpers/cli-rig.ts';
+import { CliRig, parseNdjson, processesIn, processesMatching, StreamReader } from '../helpers/cli-rig.ts';
 import { MODES_TASK_FILE } from '../helpers/task-files.ts';
 
 setDefaultTimeout(60_000);
@@ -70,5 +70,30 @@ proc('busy-child', { mode: 'process' }, () => { console.log('ready-busy'); for (
     expect(processesMatching('').filter((l) => l.includes('runners/child-entry.ts'))).toEqual([]);
     // From the sources, children run a bundle of child-main.ts (process-runner.ts): none is left either.
     expect(processesMatching('').filter((l) => l.includes(join(tmpdir(), 'parproc-child-bundles')))).toEqual([]);
+  });
+  test('a CLI killed outright (SIGKILL) leaves no process-mode child spinning', async () => {
+    // A child busy in a synchronous loop never reads its IPC channel, so only the kernel's
+    // parent-death signal (runners/parent-death.ts) can end it; an idle child ends on 'disconnect'.
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('busy', { mode: 'process' }, () => { console.log('pid=' + process.pid); for (;;) {} });
+proc('idle', { mode: 'process' }, async () => { console.log('pid=' + process.pid); await new Promise(() => setInterval(() => {}, 1000)); });
+`,
+    });
+    const child = rig.spawn(['busy', 'idle', '--json']);
+    const out = new StreamReader(child.stdout);
+    await out.until((t) => (t.match(/pid=\d+/g) ?? []).length === 2);
+    const pids = [...out.text.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+    expect(pids.every((pid) => processesIn(rig.dir).some((l) => l.startsWith(`${pid} `)))).toBe(true);
+    child.kill('SIGKILL');
+    await child.exited;
+    // Waits for the event (the children gone), polling /proc for up to 20 s; a failing run ends
+    // what it found, so no spinning child outlives the test.
+    const alive = () => pids.filter((pid) => processesIn(rig.dir).some((l) => l.startsWith(`${pid} `)));
+    for (const until = Date.now() + 20_000; alive().length > 0 && Date.now() < until; ) await Bun.sleep(20);
+    const left = alive();
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
   });
 });
