@@ -149,7 +149,9 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
       const hint = closestNames(t, candidates(pm));
       // A task file written as a script stops at its top-level wait: what it defines below is not seen.
       const stopped = stoppedAtTopLevel() ? '; the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen' : '';
-      throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}${stopped}`);
+      // `parproc help` (no proc of that name): where the usage is.
+      const usage = t === 'help' ? '; parproc --help shows the usage' : '';
+      throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}${stopped}${usage}`);
     }
   }
   return out;

@@ -147,6 +147,10 @@ proc('where', () => process.cwd());
     expect([late.code, late.stderr]).toEqual([2, 'parproc: unknown target "b" (did you mean a?); the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen\n']);
     rig.write({ 'plain.ts': `import { proc } from 'parproc';\nproc('a', () => 'A');\n` });
     expect((await rig.exec(['-f', 'plain.ts', 'b'])).stderr).toBe('parproc: unknown target "b" (did you mean a?)\n');
+    // `parproc help` with no proc of that name says where the usage is; a task file's own `help` proc runs.
+    expect((await rig.exec(['-f', 'plain.ts', 'help'])).stderr).toBe('parproc: unknown target "help"; parproc --help shows the usage\n');
+    rig.write({ 'helpful.ts': `import { proc } from 'parproc';\nproc('help', () => 'the project help');\n` });
+    expect((await rig.exec(['-f', 'helpful.ts', 'help'])).code).toBe(0);
     const w = await rig.exec(['-f', 'waits.ts']);
     expect(w.code).toBe(2);
     expect(w.stderr).toContain('procs do not run while the parproc CLI loads the task file');
