@@ -13,6 +13,7 @@ import { onAbort } from '../util/abort-fanout.ts';
 import { errorKind } from '../errors.ts';
 import { outcomeFromError, outcomeFromValue } from './outcome.ts';
 import { hearStrays } from './stray-errors.ts';
+import { after } from '../util/timer.ts';
 import type { JobLog, Outcome, ProcJob, ProcRunner } from './runner.ts';
 
 /** Why a proc's own signal was aborted. */
@@ -91,7 +92,7 @@ export class InlineRunner implements ProcRunner {
     const timer =
       job.timeoutMs === null
         ? null
-        : setTimeout(() => abort(new AbortReason('timeout', `timed out after ${formatSeconds(job.timeoutMs as number)}`)), job.timeoutMs);
+        : after(job.timeoutMs, () => abort(new AbortReason('timeout', `timed out after ${formatSeconds(job.timeoutMs as number)}`)));
 
     // An error the function's code throws where nothing catches it (a timer, a handler) fails
     // this proc, not the whole process (./stray-errors.ts).
@@ -146,7 +147,7 @@ export class InlineRunner implements ProcRunner {
       // Failed by a stray error while its function still runs: its locks wait for that, as above.
       return (stray as Outcome | null) === ended ? { ...ended, lingering: work } : ended;
     } finally {
-      if (timer !== null) clearTimeout(timer);
+      timer?.clear();
       stopHearing();
       stopStrays?.();
     }

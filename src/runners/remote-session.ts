@@ -10,6 +10,7 @@ import { ChildTracker } from './command.ts';
 import type { FromRemote, JobSpec, ToRemote } from './protocol.ts';
 import type { Outcome, ProcJob } from './runner.ts';
 import { resolveSite } from './site.ts';
+import { after, type Timer } from '../util/timer.ts';
 
 /** A worker or child process, as the session sees it. */
 export interface Channel {
@@ -71,12 +72,12 @@ export function runRemote(job: ProcJob, spec: JobSpec, channel: Channel): Promis
   const reaped = new Map<number, () => void>();
   const remoteEnded = Promise.withResolvers<void>();
   let ended = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timer: Timer | null = null;
 
   const finish = (outcome: Outcome): void => {
     if (ended) return;
     ended = true;
-    if (timer !== null) clearTimeout(timer);
+    timer?.clear();
     job.runSignal.removeEventListener('abort', onInterrupt);
     resolve(outcome);
   };
@@ -164,7 +165,7 @@ export function runRemote(job: ProcJob, spec: JobSpec, channel: Channel): Promis
 
   if (job.timeoutMs !== null) {
     const ms = job.timeoutMs;
-    timer = setTimeout(() => stop('timeout', `timed out after ${formatSeconds(ms)}`), ms);
+    timer = after(ms, () => stop('timeout', `timed out after ${formatSeconds(ms)}`));
   }
   if (job.runSignal.aborted) onInterrupt();
   else job.runSignal.addEventListener('abort', onInterrupt, { once: true });

@@ -10,6 +10,7 @@ const UNITS: Record<string, number> = {
   m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
   h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
   d: 86400, day: 86400, days: 86400,
+  w: 604800, wk: 604800, wks: 604800, week: 604800, weeks: 604800,
 };
 
 /** Seconds, or `null` when `value` is not a valid non-negative duration. */

@@ -20,6 +20,7 @@ import { isFinished, type ProcNode } from '../graph/proc-node.ts';
 import type { RunEvent } from '../events.ts';
 import { FileWatcher } from './file-watcher.ts';
 import { planProc, type ProcWatch } from './plan.ts';
+import { after, type Timer } from '../util/timer.ts';
 
 /** How far a file's mtime may lag the clock that timed the proc. */
 const MTIME_SLACK_MS = 20;
@@ -58,7 +59,7 @@ export class WatchSession {
   #pending = new Set<string>();
   /** Files procs created during their own runs (`name\0path` → mtime), see `#procEnded`. */
   #ownWrites = new Map<string, number>();
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: Timer | null = null;
   /** Finished procs (and the changes) waiting for the current rebuild to end. */
   #followUp: { procs: Set<ProcNode>; changed: Set<string> } | null = null;
   /** Changed paths are shown relative to this. */
@@ -98,7 +99,7 @@ export class WatchSession {
       watcher.close();
       offRunEnd();
       offProcEnd();
-      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer?.clear();
     }
   }
 
@@ -139,8 +140,8 @@ export class WatchSession {
   #enqueue(path: string): void {
     if (this.#ignored(path)) return;
     this.#pending.add(path);
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, this.#host.debounce() * 1000));
+    this.#timer?.clear();
+    this.#timer = after(this.#host.debounce() * 1000, () => this.#fire());
   }
 
   #fire(): void {

@@ -169,6 +169,23 @@ describe('outcomes', () => {
     expect(ps).not.toMatch(/^sleep 6[01]$/m);
   });
 
+  test('a timeout longer than one timer can wait (24.8 days) does not fire at once, in every mode', async () => {
+    // setTimeout fires a delay over 2^31 - 1 ms at once: `timeout: '30d'` failed its procs in 1 ms.
+    const r = await runScript(`import { proc, start, waitForAll, getProcs } from LIB;
+import { writeFileSync } from 'node:fs';
+export const slow = async () => { await Bun.sleep(150); return 1; };
+proc('inline', { timeout: '30d' }, slow);
+proc('worker', { timeout: '30d', mode: 'worker' }, slow);
+proc('process', { timeout: '30d', mode: 'process' }, slow);
+proc('cmd', { timeout: '30d' }, 'sleep 0.15');
+start('inline', 'worker', 'process', 'cmd');
+await waitForAll({ throwOnFailure: false });
+writeFileSync('report.txt', [...getProcs().values()].map((p) => p.name + ':' + p.state).sort().join(' '));
+`);
+    expect(r.report, r.stderr).toBe('cmd:succeeded inline:succeeded process:succeeded worker:succeeded');
+    expect(r.stderr).not.toContain('TimeoutOverflowWarning');
+  });
+
   test('a timed-out proc fails its dependents, and a proc that returns on abort still counts as timeout', async () => {
     using r = rig();
     r.pm.proc('t', { timeout: 0.05 }, (ctx) => new Promise((res) => ctx.signal.addEventListener('abort', () => res('late'))));

@@ -139,7 +139,7 @@ describe('bad input', () => {
 
 describe('durations', () => {
   test('seconds, a number with a unit, and sums of them (as formatDuration prints: 2m05s); anything else is refused', () => {
-    const good: [unknown, number][] = [[90, 90], ['0.5', 0.5], ['300ms', 0.3], ['4 minutes', 240], ['1h30m', 5400], ['2m05s', 125], ['1 hour 30 minutes', 5400], [' 1h 30m 10s ', 5410]];
+    const good: [unknown, number][] = [[90, 90], ['0.5', 0.5], ['300ms', 0.3], ['4 minutes', 240], ['1h30m', 5400], ['2m05s', 125], ['1 hour 30 minutes', 5400], [' 1h 30m 10s ', 5410], ['2w', 1209600], ['1 week 1 day', 691200]];
     for (const [d, seconds] of good) expect([d, output('x', { maxAge: d as string }).maxAge]).toEqual([d, seconds]);
     for (const d of ['1h30', '4x', '1h30mx', 'h1', '', '-1s', 'PT4S']) {
       expect(() => new ProcManager({ display: false }).proc('p', { timeout: d }, () => 1)).toThrow(/option "timeout" expected a non-negative duration/);
