@@ -7,6 +7,7 @@
 import { ArtifactError, ARTIFACT_FORMAT, packArtifact, restoreArtifact, type ArtifactMeta } from './artifact.ts';
 import { RemoteClient, RemoteFault, SignatureMismatch, displayUrl, type RemoteConfig } from './client.ts';
 import { fs } from '../util/fs.ts';
+import { after, type Timer } from '../util/timer.ts';
 
 /** Concurrent downloads and uploads. */
 const DOWNLOADS = 8;
@@ -146,12 +147,12 @@ export class RemoteCache {
   /** Waits for uploads under way, at most `boundMs`; what is left then is given up, with a warning. */
   async drain(boundMs = this.client.config.timeoutMs): Promise<void> {
     if (this.#pending.size === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: Timer | undefined;
     const late = new Promise<'late'>((r) => {
-      timer = setTimeout(() => r('late'), boundMs);
+      timer = after(boundMs, () => r('late'));
     });
     const how = await Promise.race([Promise.all([...this.#pending]).then(() => 'done' as const), late]);
-    clearTimeout(timer);
+    timer?.clear();
     if (how === 'late') {
       const n = this.#pending.size;
       this.#off ??= 'uploads given up';
