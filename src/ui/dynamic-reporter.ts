@@ -12,7 +12,7 @@
 import pc from './colors.ts';
 import type { ProcStateEvent, RunEvent } from '../events.ts';
 import { onPrompt } from '../prompt.ts';
-import { REMOTE_NOTE, formatDuration, stateIcon } from './format.ts';
+import { REMOTE_NOTE, formatDuration, rebuildLine, stateIcon } from './format.ts';
 import { columnsOf, framedSnippet, keepEnds, plainSnippet } from './frame.ts';
 import { extractSnippet } from './snippets.ts';
 import type { ReporterContext } from './static-reporter.ts';
@@ -117,7 +117,7 @@ export class DynamicReporter {
         this.#flushNow();
         return;
       case 'watch-rebuild':
-        this.#queued.push(`${pc.cyan('↻')} ${e.changed.length} change(s): rebuilding ${e.procs.join(', ')}`);
+        this.#queued.push(rebuildLine(e.changed, e.procs));
         return;
       default:
         return unreachableEvent(e);

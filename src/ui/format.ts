@@ -37,3 +37,11 @@ function makeIcon(state: ProcState, error: ProcError): string {
 /** After the name of a proc restored from the remote cache. */
 export const REMOTE_NOTE = '(restored from remote cache)';
 
+
+/** A watch rebuild's line: `↻ src/a.ts changed: rebuilding build, test` (at most 3 paths named). */
+export function rebuildLine(changed: readonly string[], procs: readonly string[]): string {
+  const shown = changed.slice(0, 3).join(', ');
+  const more = changed.length > 3 ? ` and ${changed.length - 3} more` : '';
+  const what = changed.length === 0 ? 'inputs changed' : `${shown}${more} changed`;
+  return `${pc.cyan('↻')} ${what}: rebuilding ${procs.join(', ')}`;
+}

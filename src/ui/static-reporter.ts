@@ -8,7 +8,7 @@ import pc from './colors.ts';
 import type { RunEvent } from '../events.ts';
 import type { LogIgnoreRule } from '../types.ts';
 import { plainSnippet } from './frame.ts';
-import { REMOTE_NOTE, formatDuration, stateIcon } from './format.ts';
+import { REMOTE_NOTE, formatDuration, rebuildLine, stateIcon } from './format.ts';
 import { bufferedWriter } from './line-buffer.ts';
 import { extractSnippet } from './snippets.ts';
 import { Tally } from './summary.ts';
@@ -92,7 +92,7 @@ export class StaticReporter {
       'proc-output': (e) => (opts.options().debug ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
       'run-end': (e) => [this.#unstarted.rest(), this.#tally.line(e.ok, e.durationMs, e.criticalPath)].filter((l) => l !== null).join('\n'),
       'watch-ready': () => pc.dim('Watching for changes…'),
-      'watch-rebuild': (e) => `${pc.cyan('↻')} ${e.changed.length} change(s): rebuilding ${e.procs.join(', ')}`,
+      'watch-rebuild': (e) => rebuildLine(e.changed, e.procs),
     };
   }
 

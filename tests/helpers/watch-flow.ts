@@ -18,7 +18,10 @@ export async function watchFlow(rig: CliRig, step: (s: string) => void = () => {
   writeFileSync(join(rig.dir, 'src/a.txt'), 'two\n');
   await out.until((t) => t.includes('"type":"watch-rebuild"') && t.includes('a sees two'));
   step('2');
-  expect(out.text).toMatch(/"type":"watch-rebuild","at":\d+,"changed":\["src\/a.txt"\],"procs":\["(a","default|default","a)"\]/);
+  expect(out.text).toMatch(/"type":"watch-rebuild","at":\d+,"changed":\["src\/a.txt"\],"procs":\["a","default"\]/);
+  // The display (stderr under --json) names the changed file and the procs in dependency order.
+  await err.until((t) => t.includes('↻ '));
+  expect(err.text).toContain('↻ src/a.txt changed: rebuilding a, default\n');
 
   writeFileSync(join(rig.dir, 'parproc.ts'), 'this is ((( not TypeScript\n');
   await err.until((t) => t.includes('still watching'));

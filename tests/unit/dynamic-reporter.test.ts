@@ -32,6 +32,18 @@ const state = (name: string, s: ProcStateEvent['state'], extra: Partial<ProcStat
 });
 
 describe('the live display', () => {
+  test('a watch rebuild names what changed (at most three paths) and the procs it reruns', () => {
+    const t = fakeTerminal(200, 20);
+    const r = new DynamicReporter(t.term, ctx);
+    r.onEvent({ type: 'watch-rebuild', at: Date.now(), changed: ['src/a.ts'], procs: ['build', 'test'] });
+    r.onEvent({ type: 'watch-rebuild', at: Date.now(), changed: ['a', 'b', 'c', 'd', 'e'], procs: ['build'] });
+    r.onEvent({ type: 'watch-ready', at: Date.now() }); // flushes the queued lines
+    r.dispose();
+    const text = Bun.stripANSI(t.writes.join(''));
+    expect(text).toContain('↻ src/a.ts changed: rebuilding build, test\n');
+    expect(text).toContain('↻ a, b, c and 2 more changed: rebuilding build\n');
+  });
+
   test('frames are as wide as the terminal when they are drawn, and follow a resize', () => {
     const t = fakeTerminal(60, 20);
     const r = new DynamicReporter(t.term, ctx);
