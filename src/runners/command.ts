@@ -203,7 +203,8 @@ export function templateToShell(strings: TemplateStringsArray, values: unknown[]
   return out;
 }
 
-const display = (spec: CommandSpec): string => ('shell' in spec ? spec.shell : spec.argv.join(' '));
+// An argv command shown as a shell would take it back: `sh -c 'exit 3'`, not `sh -c exit 3`.
+const display = (spec: CommandSpec): string => ('shell' in spec ? spec.shell : shellQuote(spec.argv));
 
 /**
  * Runs a command to completion; a non-zero exit throws `CommandError`. Not an async function

@@ -40,13 +40,16 @@ describe('command output', () => {
     q.pm.proc('mixed', ['sh', '-c', INTERLEAVED]);
     q.pm.proc('silent', ['true']);
     q.pm.proc('fails', 'echo partial; echo broken >&2; exit 4');
-    q.pm.start('mixed', 'silent', 'fails');
+    q.pm.proc('argv-fails', ['sh', '-c', "exit 5 # it's"]);
+    q.pm.start('mixed', 'silent', 'fails', 'argv-fails');
     await q.pm.waitForAll({ throwOnFailure: false });
     const p = q.pm.getProcs();
     expect(readFileSync(p.get('mixed')!.logFile!, 'utf8')).toBe(ORDERED);
     expect(p.get('silent')).toMatchObject({ state: 'succeeded', logFile: null });
     expect(p.get('fails')).toMatchObject({ state: 'failed', moreInfo: 'Command failed with exit code 4' });
     expect(readFileSync(p.get('fails')!.logFile!, 'utf8')).toBe('partial\nbroken\nCommand failed with exit code 4: echo partial; echo broken >&2; exit 4\n');
+    // An argv command is shown quoted, as a shell would take it back.
+    expect(readFileSync(p.get('argv-fails')!.logFile!, 'utf8')).toBe(`Command failed with exit code 5: sh -c 'exit 5 # it'\\''s'\n`);
     expect(q.events.some((e) => e.type === 'proc-output')).toBe(false);
   });
 
