@@ -48,5 +48,8 @@ if (extra.includes('--lib')) {
   // Bytecode (ESM) halves start-up: the bundle is not parsed at each launch; with splitting, each
   // command's code is a chunk of its own, loaded when that command runs (--version: 30 → 21 ms).
   // The JIT starts reluctant (src/cli/jit-policy.ts: a run still going after 50 ms gets the normal one).
-  run([process.execPath, 'build', '--compile', '--minify', '--bytecode', '--format=esm', '--splitting', '--sourcemap', `--compile-jit-policy=${JIT_AT_START}`, join(root, 'src', 'cli.ts'), join(root, 'src', 'runners', 'worker-entry.ts'), ...outfile, ...extra]);
+  // A task file imports packages from its project's node_modules and may use tsconfig `paths`: a
+  // compiled Bun resolves neither unless it reads package.json and tsconfig.json files at run time.
+  const resolving = ['--compile-autoload-package-json', '--compile-autoload-tsconfig'];
+  run([process.execPath, 'build', '--compile', '--minify', '--bytecode', '--format=esm', '--splitting', '--sourcemap', `--compile-jit-policy=${JIT_AT_START}`, ...resolving, join(root, 'src', 'cli.ts'), join(root, 'src', 'runners', 'worker-entry.ts'), ...outfile, ...extra]);
 }

@@ -53,6 +53,29 @@ describe('dist/parproc', () => {
     expect(events.some((e) => e.type === 'proc-output' && e.text === 'from-shell\n')).toBe(true);
   });
 
+  test("a task file imports its project's packages (ESM, CommonJS, nested) and tsconfig paths, in every mode", async () => {
+    // A compiled Bun resolves neither node_modules packages nor tsconfig paths at run time unless
+    // built to read package.json and tsconfig.json files (build.ts): "Cannot find package" before.
+    await using rig = await CliRig.create({ bin });
+    rig.write({
+      'package.json': '{ "name": "app", "type": "module" }',
+      'tsconfig.json': '{ "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["lib/*"] } } }',
+      'node_modules/shout/package.json': '{ "name": "shout", "type": "module", "exports": { ".": "./index.js" } }',
+      'node_modules/shout/index.js': "import { bang } from 'bang';\nexport const shout = (s) => s.toUpperCase() + bang;\n",
+      'node_modules/bang/package.json': '{ "name": "bang", "main": "bang.cjs" }',
+      'node_modules/bang/bang.cjs': "exports.bang = '!';\n",
+      'lib/helper.ts': "export const greet = (s: string) => 'hello ' + s;\n",
+      'parproc.ts': `import { proc } from 'parproc';\nimport { shout } from 'shout';\nimport { greet } from '@lib/helper';\nexport const say = () => shout(greet('world'));\nfor (const mode of ['inline', 'worker', 'process'] as const) proc(mode, { mode }, say);\n`,
+    });
+    const r = await rig.exec(['inline', 'worker', 'process', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseNdjson(r.stdout).summary.procs.map((p) => [p.name, (p as { output?: unknown }).output]).sort()).toEqual([
+      ['inline', 'HELLO WORLD!'],
+      ['process', 'HELLO WORLD!'],
+      ['worker', 'HELLO WORLD!'],
+    ]);
+  });
+
   test('list, graph, unknown targets and syntax errors behave as with bun src/cli.ts', async () => {
     await using rig = await CliRig.create({ bin });
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('build::prod', () => 1);\nproc('deploy', { deps: ['build::prod'] }, () => 2);\n` });
