@@ -121,7 +121,7 @@ describe('outcomes', () => {
     });
     r.pm.start('catch');
     await r.pm.waitForAll();
-    expect(r.pm.results().catch).toEqual([true, 4, 'nope\n', 'sh -c echo nope >&2; exit 4']);
+    expect(r.pm.results().catch).toEqual([true, 4, 'nope\n', "sh -c 'echo nope >&2; exit 4'"]);
   });
 
   test('results that are not plain data fail with not-serializable', async () => {
