@@ -7,6 +7,7 @@
 import { registerSelfModule } from '../self-module.ts';
 import type { ToRemote } from './protocol.ts';
 import { RemoteExecutor, type LogFactory } from './remote-exec.ts';
+import { lineLog } from './runner.ts';
 import { enterReplay } from './replay.ts';
 import { dieWithParent } from './parent-death.ts';
 
@@ -15,23 +16,33 @@ import { dieWithParent } from './parent-death.ts';
  * is loaded on the first write: it costs Bun several ms per process, and most procs write nothing.
  */
 let writeSync: ((fd: number, text: string) => number) | null = null;
-const fdLog: LogFactory = () => ({
-  write: (stream, text) => {
+/** Whether the output so far ends mid-line: a failure's message then starts a line of its own. */
+const output = { midLine: false };
+const fdLog: LogFactory = () =>
+  lineLog((stream, text) => {
     try {
       writeSync ??= (require('node:fs') as typeof import('node:fs')).writeSync;
       writeSync(stream === 'stdout' ? 1 : 2, text);
     } catch {
       // the parent stopped reading: nothing left to tell
     }
-  },
-  line(text, stream = 'stdout') {
-    this.write(stream, text.endsWith('\n') ? text : `${text}\n`);
-  },
-});
+  }, output);
+
+/** Notes where the proc's own `process.stdout/stderr.write` left the output (console.* ends lines). */
+function noteWrites(stream: NodeJS.WriteStream): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? new TextDecoder().decode(chunk.subarray(-1)) : '';
+    if (text.length > 0) output.midLine = !text.endsWith('\n');
+    return write(chunk, ...rest);
+  }) as typeof stream.write;
+}
 
 /** Starts the child side (called by the CLI for `__parproc-child`, or as a script under bun). */
 export function runChild(): void {
   dieWithParent();
+  noteWrites(process.stdout);
+  noteWrites(process.stderr);
   enterReplay();
   const ready = registerSelfModule(() => import('./replay-api.ts'));
   const send = (m: unknown) => process.send?.(m);

@@ -12,6 +12,7 @@
 import type { OutputSink } from '../util/stdio.ts';
 import { fs, fsErrorText } from '../util/fs.ts';
 import { drainCaptures } from './capture-file.ts';
+import { lineText } from './runner.ts';
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 250;
@@ -36,6 +37,8 @@ export class ProcLog implements OutputSink {
   #broken = false;
   /** Characters written so far (a cheap "is there anything to look at" for displays). */
   written = 0;
+  /** The output so far ends mid-line: a `line` starts a new one. */
+  #midLine = false;
   #onOutput: ((stream: 'stdout' | 'stderr', text: string) => void) | null;
   #onError: (message: string) => void;
 
@@ -101,6 +104,7 @@ export class ProcLog implements OutputSink {
   write(stream: 'stdout' | 'stderr', text: string): void {
     if (this.#closed || text.length === 0) return;
     this.written += text.length;
+    this.#midLine = !text.endsWith('\n');
     this.#onOutput?.(stream, text);
     if (this.#broken) return;
     this.#chunks.push(text);
@@ -112,9 +116,9 @@ export class ProcLog implements OutputSink {
     }
   }
 
-  /** Writes one line (a trailing newline is added when missing). */
+  /** Writes one line (a trailing newline is added when missing), on a line of its own. */
   line(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
-    this.write(stream, text.endsWith('\n') ? text : `${text}\n`);
+    this.write(stream, lineText(text, this.#midLine));
   }
 
   /** Writes buffered output to the file; a failure is reported once and turns the file off. */

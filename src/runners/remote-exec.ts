@@ -14,20 +14,13 @@ import { outcomeFromError } from './outcome.ts';
 import type { FromRemote, JobSpec, RemoteMethod, ToRemote } from './protocol.ts';
 import { replayedBody } from './replay.ts';
 import { goOn, nextTopLevelStop } from './top-level-stop.ts';
-import type { ContextServices, JobLog } from './runner.ts';
+import { lineLog, type ContextServices, type JobLog } from './runner.ts';
 
 /** How output leaves this side: as messages (worker) or to the real stdout/stderr (child). */
 export type LogFactory = (id: number, send: (m: FromRemote) => void) => JobLog;
 
 /** A log that sends each write to the parent as an `output` message. */
-export const messageLog: LogFactory = (id, send) => ({
-  write: (stream, text) => {
-    if (text.length > 0) send({ type: 'output', id, stream, text });
-  },
-  line(text, stream = 'stdout') {
-    this.write(stream, text.endsWith('\n') ? text : `${text}\n`);
-  },
-});
+export const messageLog: LogFactory = (id, send) => lineLog((stream, text) => send({ type: 'output', id, stream, text }));
 
 const discard = { write: () => {} };
 /** How often a module's top level may stop at a wait and go on before its proc counts as not defined there. */

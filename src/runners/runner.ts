@@ -20,6 +20,32 @@ export interface JobLog extends OutputSink {
   captureDir?: () => string | null;
 }
 
+/**
+ * The text `line(text)` writes: `text` with a trailing newline, and on a line of its own when the
+ * log's output so far ends mid-line (`printf 'no newline'; exit 2` then the failure's message).
+ */
+export function lineText(text: string, midLine: boolean): string {
+  const ended = text.endsWith('\n') ? text : `${text}\n`;
+  return midLine ? `\n${ended}` : ended;
+}
+
+/**
+ * A `JobLog` over `write` whose `line` starts a new line when the last output ended mid-line:
+ * its own writes, and others noted in `state` (a child's `process.stdout.write`).
+ */
+export function lineLog(write: (stream: 'stdout' | 'stderr', text: string) => void, state = { midLine: false }): JobLog {
+  return {
+    write(stream, text) {
+      if (text.length === 0) return;
+      state.midLine = !text.endsWith('\n');
+      write(stream, text);
+    },
+    line(text, stream = 'stdout') {
+      this.write(stream, lineText(text, state.midLine));
+    },
+  };
+}
+
 /** What a proc's context may ask of the manager (async so it works from every mode). */
 export interface ContextServices {
   /** Results of procs completed so far (a snapshot). */
