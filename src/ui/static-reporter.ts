@@ -47,7 +47,7 @@ export function endLines(e: Extract<RunEvent, { type: 'proc-state' }>, ctx: Repo
   } else if (e.cache === 'remote') {
     why = ` ${REMOTE_NOTE}`;
   }
-  const lines = [`${stateIcon(e.state, e.error)} ${e.name}${dur}${bad ? pc.red(why) : pc.dim(why)}`, ...detail];
+  const lines = [`${stateIcon(e.state, e.error)} ${e.name}${dur}${why === '' ? '' : bad ? pc.red(why) : pc.dim(why)}`, ...detail];
   if (withSnippet && wantsSnippet(e, ctx) && e.logFile !== null) {
     const snippet = extractSnippet(e.logFile, {
       state: e.state,
