@@ -107,6 +107,10 @@ function scan(file: string): { imports: string[]; packages: string[] } {
     if (/^(\.{1,2}\/|\/)/.test(p)) {
       const path = resolveSpecifier(file, p);
       if (path !== null) imports.push(path);
+    } else if (p === 'parproc') {
+      // The running parproc (self-module.ts), even where a tsconfig `paths` entry aliases it to
+      // sources (parproc's own checkout does): never a module of the project's to follow.
+      packages.push(p);
     } else if (!/^(node:|bun:|bun$)/.test(p) && !isBuiltin(p.split('/')[0] as string)) {
       const path = resolveAlias(file, p);
       if (path !== null) imports.push(path);

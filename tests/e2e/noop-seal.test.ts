@@ -149,6 +149,17 @@ proc('default', { deps: all }, () => null);
     expect(edited.ran).toContain('late');
   });
 
+  test("a tsconfig `paths` alias for 'parproc' is not followed: the import is the running parproc", async () => {
+    // parproc's own checkout aliases it to its sources; following the alias took parproc's modules
+    // (one imports by a computed name) for the project's, and no run was ever sealed.
+    await using rig = await project(copies(), {
+      'tsconfig.json': '{ "compilerOptions": { "paths": { "parproc": ["./vendor/parproc.ts"] } } }',
+      'vendor/parproc.ts': "const name = 'node:path';\nexport const loaded = await import(name);\n",
+    });
+    await sealed(rig);
+    expect((await run(rig)).way).toBe('replayed');
+  });
+
   test('a package the task file imports: a changed entry or package.json reloads it; so does a new tsconfig.json', async () => {
     await using rig = await project(
       `import { proc } from 'parproc';
