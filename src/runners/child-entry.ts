@@ -16,8 +16,6 @@ import { dieWithParent } from './parent-death.ts';
  * is loaded on the first write: it costs Bun several ms per process, and most procs write nothing.
  */
 let writeSync: ((fd: number, text: string) => number) | null = null;
-/** Whether the output so far ends mid-line: a failure's message then starts a line of its own. */
-const output = { midLine: false };
 const fdLog: LogFactory = () =>
   lineLog((stream, text) => {
     try {
@@ -26,23 +24,11 @@ const fdLog: LogFactory = () =>
     } catch {
       // the parent stopped reading: nothing left to tell
     }
-  }, output);
-
-/** Notes where the proc's own `process.stdout/stderr.write` left the output (console.* ends lines). */
-function noteWrites(stream: NodeJS.WriteStream): void {
-  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? new TextDecoder().decode(chunk.subarray(-1)) : '';
-    if (text.length > 0) output.midLine = !text.endsWith('\n');
-    return write(chunk, ...rest);
-  }) as typeof stream.write;
-}
+  });
 
 /** Starts the child side (called by the CLI for `__parproc-child`, or as a script under bun). */
 export function runChild(): void {
   dieWithParent();
-  noteWrites(process.stdout);
-  noteWrites(process.stderr);
   enterReplay();
   const ready = registerSelfModule(() => import('./replay-api.ts'));
   const send = (m: unknown) => process.send?.(m);
