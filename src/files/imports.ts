@@ -1,9 +1,9 @@
 /**
  * `trackImports`: the first-party modules TS/JS inputs import, transitively. Specifiers come from
  * Bun.Transpiler's import scanner (not regexes); relative and absolute specifiers, and aliases
- * resolved as Bun resolves them — tsconfig.json `paths` (`@/lib/util`) and package.json
- * `imports` (`#lib/util`) — count when they land under an import root; not packages
- * (node_modules), not `node:`/`bun:` built-ins.
+ * resolved as Bun resolves them — tsconfig.json `paths` (`@/lib/util`), package.json
+ * `imports` (`#lib/util`), and workspace packages linked into node_modules — count when they
+ * land under an import root; not installed packages, not `node:`/`bun:` built-ins.
  */
 import { dirname, extname, join, resolve, sep } from '../util/path.ts';
 import { fs } from '../util/fs.ts';
@@ -80,6 +80,34 @@ function resolveAlias(from: string, spec: string): string | null {
   }
 }
 
+/**
+ * A bare specifier naming a workspace package of the project's own (`node_modules/@acme/util`, a
+ * symlink into `packages/util`, as bun, npm, pnpm and yarn workspaces link them), resolved as Bun
+ * does; `null` for an installed package, or none. Its modules are the project's code.
+ */
+function resolveWorkspace(from: string, spec: string): string | null {
+  const parts = spec.split('/');
+  const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+  for (let d = dirname(from); ; d = dirname(d)) {
+    let linked: boolean | null = null;
+    try {
+      linked = fs().lstatSync(join(d, 'node_modules', name)).isSymbolicLink();
+    } catch {
+      // not installed here: look further up
+    }
+    if (linked === false) return null;
+    if (linked === true) {
+      try {
+        const path = Bun.resolveSync(spec, dirname(from));
+        return path.startsWith('/') && !path.split(sep).includes('node_modules') ? path : null;
+      } catch {
+        return null;
+      }
+    }
+    if (dirname(d) === d) return null;
+  }
+}
+
 /** What `file` imports: first-party modules (resolved), and the bare specifiers of packages. */
 function scan(file: string): { imports: string[]; packages: string[] } {
   const none = { imports: [], packages: [] };
@@ -112,7 +140,7 @@ function scan(file: string): { imports: string[]; packages: string[] } {
       // sources (parproc's own checkout does): never a module of the project's to follow.
       packages.push(p);
     } else if (!/^(node:|bun:|bun$)/.test(p) && !isBuiltin(p.split('/')[0] as string)) {
-      const path = resolveAlias(file, p);
+      const path = resolveAlias(file, p) ?? resolveWorkspace(file, p);
       if (path !== null) imports.push(path);
       else packages.push(p);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliRig, parseNdjson } from '../helpers/cli-rig.ts';
@@ -67,6 +67,27 @@ describe('CLI and the task DB', () => {
     expect(lines.at(-1)).toMatchObject({ type: 'summary', ok: true, dryRun: true, procs: [{ name: 'gen', action: 'run' }, { name: 'use', action: 'run' }, { name: 'default', action: 'run' }] });
     expect(typeof lines.at(-1).expectedMs).toBe('number');
     expect(j.stderr).toContain('Dry run, in start order');
+  });
+
+  test("editing a workspace package the task file imports (node_modules/@acme/util linked to packages/util) reruns its function procs", async () => {
+    // Its modules are the project's code, as the task file's helpers are: before, it counted as an
+    // installed package, and the proc stayed up to date with a result the new code would not give.
+    await using rig = await CliRig.create();
+    rig.write({
+      'package.json': '{ "name": "root", "private": true, "workspaces": ["packages/*"] }',
+      'packages/util/package.json': '{ "name": "@acme/util", "type": "module", "main": "src/index.ts" }',
+      'packages/util/src/index.ts': "export { twice } from './twice.ts';\n",
+      'packages/util/src/twice.ts': 'export const twice = (n: number): number => n * 2;\n',
+      'in.txt': 'x',
+      'parproc.ts': `import { proc } from 'parproc';\nimport { twice } from '@acme/util';\nproc('default', { inputs: ['in.txt'] }, () => twice(21));\n`,
+    });
+    mkdirSync(join(rig.dir, 'node_modules', '@acme'), { recursive: true });
+    symlinkSync('../../packages/util', join(rig.dir, 'node_modules', '@acme', 'util'));
+    expect(parseNdjson((await rig.exec(['--json'])).stdout).summary.procs[0]).toMatchObject({ state: 'succeeded', output: 42 });
+    expect(states((await rig.exec(['--json'])).stdout)).toEqual({ default: 'up-to-date' });
+    rig.write({ 'packages/util/src/twice.ts': 'export const twice = (n: number): number => n * 3;\n' });
+    expect((await rig.exec(['-n'])).stdout).toContain('  run         default  (definition changed)\n');
+    expect(parseNdjson((await rig.exec(['--json'])).stdout).summary.procs[0]).toMatchObject({ state: 'succeeded', output: 63 });
   });
 
   test('--json with nothing to run: the list on stderr, a summary line on stdout', async () => {
