@@ -4,7 +4,7 @@
  * else said, writes the seal the next identical command replays.
  */
 import { ignoresOutput, type RunEvent } from '../events.ts';
-import { importsByComputedName, packageImports, trackedImports } from '../files/imports.ts';
+import { importsByComputedName, packageImports, projectModules } from '../files/imports.ts';
 import type { ProcManager } from '../manager.ts';
 import { formatDuration } from '../ui/format.ts';
 import { fs } from '../util/fs.ts';
@@ -134,7 +134,7 @@ export class RunSealer {
  * the modules import (its entry and package.json), and what loading read. A module that imports by a computed name leaves the graph's modules unknown: `null`.
  */
 function loadedFiles(load: LoadRecord): Set<string> | null {
-  const modules = [load.taskFile, ...trackedImports([load.taskFile], ['/'])];
+  const modules = projectModules(load.taskFile);
   // How Bun compiles and resolves them, missing or not.
   const dir = dirname(load.taskFile);
   const config = ['tsconfig.json', 'bunfig.toml', 'package.json'].map((f) => join(dir, f));

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, relative } from '../util/path.ts';
-import { trackedImports } from '../files/imports.ts';
+import { projectModules } from '../files/imports.ts';
 import { writeStderr } from '../util/stdio.ts';
 import { FileWatcher } from '../watch/file-watcher.ts';
 
@@ -42,7 +42,7 @@ function syntaxError(file: string): string | null {
 
 /** Runs the CLI child and restarts it when the task file or its modules change; returns the exit code. */
 export async function superviseWatch(taskFile: string): Promise<number> {
-  const files = (): string[] => [taskFile, ...trackedImports([taskFile], [dirname(taskFile)])];
+  const files = (): string[] => projectModules(taskFile);
   let watched = new Set(files());
   let child = start();
   let stopping = false;

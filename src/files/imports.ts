@@ -172,6 +172,14 @@ export function packageImports(file: string): string[] {
   return scan(file).packages;
 }
 
+/**
+ * A task file and the project's modules it imports, transitively, wherever they are (a helper in
+ * `../lib`, a workspace package): everything but installed packages and built-ins.
+ */
+export function projectModules(file: string): string[] {
+  return [file, ...trackedImports([file], ['/'])];
+}
+
 /** First-party modules imported (transitively) by `files`, excluding the files themselves. */
 export function trackedImports(files: readonly string[], roots: readonly string[]): string[] {
   const absRoots = roots.map((r) => resolve(r));

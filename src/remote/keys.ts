@@ -6,8 +6,8 @@
  * commit in different directories agree. The parts are kept so `-n --explain` can say what
  * changed since the last run.
  */
-import { dirname, resolve } from '../util/path.ts';
-import { trackedImports } from '../files/imports.ts';
+import { dirname, relative, resolve } from '../util/path.ts';
+import { projectModules } from '../files/imports.ts';
 import { displayPath } from '../files/inputs.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import { fs, readInChunks } from '../util/fs.ts';
@@ -39,17 +39,18 @@ export function projectPath(abs: string, root: string): string {
 const sourceHashes = new Map<string, string>();
 
 /**
- * A content hash of a module and the first-party modules it imports (transitively, under its
- * directory), with paths relative to that directory: the same in any checkout. Once per process.
+ * A content hash of a module and the project's modules it imports (transitively, in or outside its
+ * directory), with paths relative to that directory (`../lib/x.ts`): the same in any checkout.
+ * Once per process.
  */
 export function sourceHash(file: string): string {
   let h = sourceHashes.get(file);
   if (h === undefined) {
     const root = dirname(file);
-    const files = [file, ...trackedImports([file], [root])].sort();
+    const files = projectModules(file).sort();
     const hasher = new Bun.CryptoHasher('sha256');
     for (const f of files) {
-      hasher.update(`${projectPath(f, root)}\0`);
+      hasher.update(`${projectPath(f, root).startsWith('/') ? relative(root, f) : projectPath(f, root)}\0`);
       try {
         hasher.update(fs().readFileSync(f));
       } catch {

@@ -90,6 +90,21 @@ describe('CLI and the task DB', () => {
     expect(parseNdjson((await rig.exec(['--json'])).stdout).summary.procs[0]).toMatchObject({ state: 'succeeded', output: 63 });
   });
 
+  test('editing a module the task file imports from outside its directory (../lib) reruns its function procs', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'lib/helper.ts': 'export const v = 1;\n',
+      'tools/in.txt': 'x',
+      'tools/parproc.ts': `import { proc } from 'parproc';\nimport { v } from '../lib/helper.ts';\nproc('default', { inputs: ['in.txt'] }, () => v);\n`,
+    });
+    const at = ['-C', 'tools'];
+    expect(parseNdjson((await rig.exec([...at, '--json'])).stdout).summary.procs[0]).toMatchObject({ state: 'succeeded', output: 1 });
+    expect(states((await rig.exec([...at, '--json'])).stdout)).toEqual({ default: 'up-to-date' });
+    rig.write({ 'lib/helper.ts': 'export const v = 2;\n' });
+    expect((await rig.exec([...at, '-n'])).stdout).toContain('  run         default  (definition changed)\n');
+    expect(parseNdjson((await rig.exec([...at, '--json'])).stdout).summary.procs[0]).toMatchObject({ state: 'succeeded', output: 2 });
+  });
+
   test('--json with nothing to run: the list on stderr, a summary line on stdout', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('a', () => 1);\n` });
