@@ -50,7 +50,8 @@ export function sourceHash(file: string): string {
     const files = projectModules(file).sort();
     const hasher = new Bun.CryptoHasher('sha256');
     for (const f of files) {
-      hasher.update(`${projectPath(f, root).startsWith('/') ? relative(root, f) : projectPath(f, root)}\0`);
+      const shown = projectPath(f, root);
+      hasher.update(`${shown.startsWith('/') ? relative(root, f) : shown}\0`);
       try {
         hasher.update(fs().readFileSync(f));
       } catch {
