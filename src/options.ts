@@ -198,10 +198,24 @@ function checkObject(owner: string, opts: unknown): void {
 /** The list of an option not given, shared by every proc (nothing changes a proc's option lists). */
 const NONE = Object.freeze([]) as unknown as never[];
 
-function normaliseProc(o: V.InferOutput<Schemas['procSchema']>): ValidProcOptions {
+const isExclusion = (s: unknown): s is string => typeof s === 'string' && s.startsWith('!');
+
+/**
+ * `inputs` with `'!glob'` exclusions (as wireit and turbo write them) moved to `inputsIgnore`. In
+ * `outputs` an exclusion has no meaning here: a `UserError`, not a glob that never matches.
+ */
+function exclusions(owner: string, o: ValidProcOptions): ValidProcOptions {
+  const bad = o.outputs.find(isExclusion);
+  if (bad !== undefined) throw new UserError(`${owner}: option "outputs" takes no exclusions, got "${bad}" (list what the proc writes; exclusions are for inputs)`, 'E_OPTION');
+  if (!o.inputs.some(isExclusion)) return o;
+  const ignore = o.inputs.filter(isExclusion).map((s) => s.slice(1));
+  return { ...o, inputs: o.inputs.filter((s) => !isExclusion(s)), inputsIgnore: [...o.inputsIgnore, ...ignore] };
+}
+
+function normaliseProc(owner: string, o: V.InferOutput<Schemas['procSchema']>): ValidProcOptions {
   const list = <T>(x: T[] | ((...a: never[]) => unknown) | undefined): T[] =>
     x === undefined ? NONE : typeof x === 'function' ? [x as unknown as T] : x;
-  return {
+  return exclusions(owner, {
     deps: (o.deps ?? NONE) as ValidProcOptions['deps'],
     rdeps: o.rdeps ?? NONE,
     locks: o.locks ?? NONE,
@@ -220,7 +234,7 @@ function normaliseProc(o: V.InferOutput<Schemas['procSchema']>): ValidProcOption
     description: o.description ?? null,
     cwd: o.cwd ?? null,
     env: o.env ?? null,
-  };
+  });
 }
 
 const MODES = ['inline', 'worker', 'process'] as const;
@@ -241,10 +255,10 @@ export function parseProcOptions(name: string, opts: unknown): ValidProcOptions 
   const owner = `proc "${name}"`;
   checkObject(owner, opts);
   const simple = simpleShape((opts ?? {}) as Record<string, unknown>, PROC_KINDS);
-  if (simple !== null) return normaliseProc(simple);
+  if (simple !== null) return normaliseProc(owner, simple);
   const r = vb().safeParse(schemas().procSchema, opts ?? {});
   if (!r.success) failOn(owner, r.issues, schemas().procSchema);
-  return normaliseProc(r.output);
+  return normaliseProc(owner, r.output);
 }
 
 /** Validates `proto()` options. */
@@ -255,7 +269,7 @@ export function parseProtoOptions(pattern: string, opts: unknown): ValidProtoOpt
   if (!r.success) failOn(owner, r.issues, schemas().protoSchema);
   const o = r.output;
   return {
-    ...normaliseProc(o),
+    ...normaliseProc(owner, o),
     args: o.args ?? {},
     argChoices: (o.argChoices ?? null) as ValidProtoOptions['argChoices'],
     argTypes: (o.argTypes ?? {}) as Record<string, ArgType>,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { output, ProcNoChangeError, ProcSkippedError, regexFiles, type ProcManager } from '../../src/index.ts';
+import { output, ProcNoChangeError, ProcSkippedError, regexFiles, ProcManager } from '../../src/index.ts';
 import { readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { StatPass } from '../../src/files/stat-pass.ts';
 import { compareFingerprints, contentHash, fingerprintFiles } from '../../src/files/fingerprint.ts';
@@ -363,6 +363,18 @@ describe('inputs', () => {
       { globalInputsIgnore: ['src/tmp'] },
     );
     expect(pm.results()['lint::extra']).toEqual(['README.md', 'extra/f.txt', 'src/a.ts', 'src/deep/b.ts']);
+  });
+
+  test("'!glob' among the inputs excludes, as in wireit and turbo; in outputs it is a UserError", async () => {
+    // Before, '!src/**/*.test.ts' was a glob matching nothing: the tests stayed inputs.
+    p.write('src/a.ts', '');
+    p.write('src/a.test.ts', '');
+    p.write('src/deep/b.test.ts', '');
+    const pm = await runOnce((m) => m.proc('lint', { inputs: ['src/**/*.ts', '!src/**/*.test.ts'] }, (ctx) => Object.keys(ctx.inputFingerprint ?? {})), ['lint']);
+    expect(pm.results().lint).toEqual(['src/a.ts']);
+    expect(() => new ProcManager().proc('bundle', { outputs: ['dist/**', '!dist/**/*.map'] }, () => 1)).toThrow(
+      'proc "bundle": option "outputs" takes no exclusions, got "!dist/**/*.map" (list what the proc writes; exclusions are for inputs)',
+    );
   });
 
   test('regexFiles lists files under a root by POSIX relative path; bad regex and bad root are UserErrors', async () => {
