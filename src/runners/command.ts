@@ -215,9 +215,11 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): Promise<Com
   try {
     if (opts.scope.aborted) throw opts.scope.reason;
     const cmd = 'shell' in spec ? ['sh', '-c', spec.shell] : spec.argv;
-    const env: Record<string, string | undefined> = { ...process.env, ...opts.env, TERM: 'dumb', NO_COLOR: '1' };
+    // No terminal, no colour (SPEC 5) — unless the proc's own `env` says otherwise: it wins.
+    const env: Record<string, string | undefined> = { ...process.env, TERM: 'dumb', NO_COLOR: '1' };
     // (A delete only when there is one: it turns the object into a slower kind for Bun.spawn to read.)
     if (env.FORCE_COLOR !== undefined) delete env.FORCE_COLOR;
+    if (opts.env !== undefined) Object.assign(env, opts.env);
     if (opts.interactive) return runInteractive(cmd, spec, env, opts);
     // Its own process group (`detached`), so a timeout or interrupt can end everything it started.
     const own = { cwd: opts.cwd, env, stdin: opts.stdin === undefined ? 'ignore' : new TextEncoder().encode(opts.stdin), detached: true } as const;
@@ -275,7 +277,8 @@ async function runToFile(cmd: string[], spec: CommandSpec, opts: CommandOptions,
  * terminal — in parproc's own (foreground) process group, not a group of its own.
  */
 async function runInteractive(cmd: string[], spec: CommandSpec, env: Record<string, string | undefined>, opts: CommandOptions): Promise<CommandResult> {
-  const child = spawnOrFail(cmd, spec, opts.log, { cwd: opts.cwd, env: { ...env, TERM: process.env.TERM, NO_COLOR: process.env.NO_COLOR }, stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
+  const terminal = { TERM: process.env.TERM, NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
+  const child = spawnOrFail(cmd, spec, opts.log, { cwd: opts.cwd, env: { ...env, ...terminal, ...opts.env }, stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
   const onAbort = () => child.kill('SIGTERM');
   const signal = opts.scope.signal;
   signal.addEventListener('abort', onAbort, { once: true });

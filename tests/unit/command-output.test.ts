@@ -53,6 +53,23 @@ describe('command output', () => {
     expect(q.events.some((e) => e.type === 'proc-output')).toBe(false);
   });
 
+  test("commands get TERM=dumb and NO_COLOR=1 and no FORCE_COLOR, unless the proc's env sets them: it wins", async () => {
+    using q = quiet();
+    const show = 'echo "TERM=$TERM NO_COLOR=[$NO_COLOR] FORCE_COLOR=[$FORCE_COLOR]"';
+    q.pm.proc('plain', show);
+    q.pm.proc('colour', { env: { TERM: 'xterm-256color', NO_COLOR: '', FORCE_COLOR: '1' } }, show);
+    q.pm.proc('exec', async (ctx) => (await ctx.exec(['sh', '-c', show])).stdout);
+    q.pm.proc('exec-env', { env: { FORCE_COLOR: '3' } }, async (ctx) => (await ctx.exec(['sh', '-c', show], { env: { TERM: 'vt100' } })).stdout);
+    q.pm.start('plain', 'colour', 'exec', 'exec-env');
+    await q.pm.waitForAll();
+    const log = (name: string) => readFileSync(q.pm.getProcs().get(name)!.logFile!, 'utf8');
+    expect(log('plain')).toBe('TERM=dumb NO_COLOR=[1] FORCE_COLOR=[]\n');
+    // Before, parproc's TERM and NO_COLOR overwrote the proc's own, and its FORCE_COLOR was dropped.
+    expect(log('colour')).toBe('TERM=xterm-256color NO_COLOR=[] FORCE_COLOR=[1]\n');
+    expect(q.pm.results().exec).toBe('TERM=dumb NO_COLOR=[1] FORCE_COLOR=[]\n');
+    expect(q.pm.results()['exec-env']).toBe('TERM=vt100 NO_COLOR=[1] FORCE_COLOR=[3]\n');
+  });
+
   test('with a listener: output arrives as events, each line with its stream', async () => {
     using q = quiet();
     const seen: RunEvent[] = [];
