@@ -139,7 +139,9 @@ export function extractSnippet(path: string, input: SnippetInput): Snippet | nul
   };
   const maxLines = failed ? FAILURE_LINES : SUCCESS_LINES;
   const maxRanges = failed ? Infinity : SUCCESS_RANGES;
-  const ok = forEachLine(path, (text, n) => {
+  const ok = forEachLine(path, (raw, n) => {
+    // A tool's colours (a proc's env may ask for them) would hide its `error` from the keywords.
+    const text = raw.includes('\x1b') ? Bun.stripANSI(raw) : raw;
     if (ignore.length > 0 && ignore.some((re) => ignores(re, text))) return;
     // `--full-log` asked for the whole log: its lines are not clipped.
     const line: [number, string] = [n, wantWhole ? text : clipLine(text)];

@@ -24,6 +24,11 @@ describe('snippet extraction', () => {
     expect(extractSnippet(path, ok)).toBeNull();
   });
 
+  test("a coloured keyword counts (a tool's ANSI codes around `error`), and the snippet shows its lines plain", () => {
+    const s = extractSnippet(log(numbered(10, { 3: '\x1b[2mdim\x1b[22m', 5: '\x1b[33mwarning\x1b[39m: careful' })), ok);
+    expect(s?.ranges[0]?.lines.map(([, t]) => t)).toEqual(['dim', 'line 4', 'warning: careful', 'line 6', 'line 7']);
+  });
+
   test('each keyword, any case, with 2 lines of context either side', () => {
     for (const word of ['Exception', 'ERROR', 'warning', 'Notice', 'deprecated', 'DEPRECATION']) {
       const s = extractSnippet(log(numbered(10, { 5: `a ${word}: here` })), ok);
