@@ -65,10 +65,12 @@ const isOwn = (file: string): boolean =>
   file.startsWith(`${ownDirectory()}/`) || file.startsWith('/$bunfs/') || file.startsWith('node:') || file.startsWith('/../');
 
 /**
- * Frames captured: the user's frame is within the first few (parproc's capture, body, proc, the
- * module-level wrapper). Fewer frames are also much cheaper where parproc runs from bytecode.
+ * Frames captured: the user's frame is within the first few — parproc's own (the capture, body,
+ * proc, and in a bundled child the module-level wrapper: four), then any native ones between
+ * (`map`, `forEach` when procs are made in a loop's callback), then the user's. Fewer frames are
+ * also cheaper where parproc runs from bytecode; 5 cut a child's stack short of a `.map` caller.
  */
-const SITE_FRAMES = 5;
+const SITE_FRAMES = 10;
 
 /** Captures the current stack for `resolveSite`. */
 export function captureSite(): SiteCapture {

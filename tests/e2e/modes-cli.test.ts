@@ -36,6 +36,27 @@ describe('--mode from the CLI', () => {
     });
   }
 
+  test("procs made in a loop's callback (map, forEach, a helper) run in workers and children", async () => {
+    // A child's stack holds four frames of parproc's bundle, then map's: capturing five lost the
+    // caller, and every such proc failed "its function is not defined at the top level".
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+export const twice = (ctx: { procName: string }) => Number(ctx.procName.split('-')[2]) * 2;
+const define = (name: string, mode: 'worker' | 'process') => proc(name, { mode }, twice);
+for (const mode of ['worker', 'process'] as const) {
+  [0, 1].map((i) => proc(mode + '-map-' + i, { mode }, twice));
+  [2, 3].forEach((i) => define(mode + '-each-' + i, mode));
+}
+`,
+    });
+    const r = await rig.exec(['*-*-*', '--json']);
+    expect(Object.fromEntries(parseNdjson(r.stdout).summary.procs.map((p) => [p.name, p.state === 'succeeded' ? (p as { output?: unknown }).output : p.moreInfo]))).toEqual({
+      'worker-map-0': 0, 'worker-map-1': 2, 'worker-each-2': 4, 'worker-each-3': 6,
+      'process-map-0': 0, 'process-map-1': 2, 'process-each-2': 4, 'process-each-3': 6,
+    });
+  });
+
   test('ctx.prompt in a child process asks on the parent terminal', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('ask', { mode: 'process' }, async (ctx) => 'hi ' + await ctx.prompt('Name?'));\n` });
