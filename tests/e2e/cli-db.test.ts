@@ -150,6 +150,19 @@ describe('CLI and the task DB', () => {
     expect((await rig.exec(['list'])).stdout).toMatch(/gen +\(last \d+ms\)/);
   });
 
+  test('history and clean never create a task DB: a fresh project, or a --db that names none (a typo)', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': TASKS });
+    expect((await rig.exec(['history'])).stdout).toBe('No recorded runs.\n');
+    expect((await rig.exec(['history', 'gen', '--json'])).stdout).toBe('[]\n');
+    expect((await rig.exec(['clean'])).stdout).toBe('Forgot 0 cached results.\n');
+    const typo = await rig.exec(['history', '--db', 'typo.db']);
+    expect([typo.code, typo.stdout, typo.stderr]).toEqual([0, 'No recorded runs.\n', `parproc: no task DB at ${join(rig.dir, 'typo.db')}\n`]);
+    expect((await rig.exec(['clean', '--db', 'typo.db'])).stdout).toBe('Forgot 0 cached results.\n');
+    // Before, each made .parproc/parproc.db (or typo.db) with its WAL files.
+    expect(readdirSync(rig.dir).sort()).toEqual(['parproc.ts']);
+  });
+
   test('clean forgets cached results (by name or all); --logs deletes logs', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': TASKS, 'src/a.txt': 'a', 'out/.keep': '' });

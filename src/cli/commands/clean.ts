@@ -33,9 +33,9 @@ export async function runClean(rawArgs: string[]): Promise<number> {
   const places = noProject ? null : await projectPlaces(args);
   if (places === null && args.logs) throw new CliError('clean --logs needs the task file, to know where its logs are (none found here)');
   const store = await openCliStore(args, places ?? undefined);
-  let forgotten: number;
+  let forgotten = 0;
   try {
-    const f = store.forget(names);
+    const f = store?.forget(names) ?? { count: 0, uncached: names ?? [], remaining: [] };
     forgotten = f.count;
     // A name with nothing cached is not an error (it is not cached now either), but a typo should
     // not pass for a clean.
@@ -44,7 +44,7 @@ export async function runClean(rawArgs: string[]): Promise<number> {
       writeStderr(`parproc: nothing was cached for "${name}"${near.length > 0 ? ` (did you mean ${near.map((n) => `"${n}"`).join(' or ')}?)` : ''}\n`);
     }
   } finally {
-    store.close();
+    store?.close();
   }
   // The no-op seals rest on the results just forgotten (their DB stamp would turn them away too).
   if (places !== null) removeSeals(places.taskFile);

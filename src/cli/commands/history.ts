@@ -1,5 +1,6 @@
 /** `parproc history [name]`: recorded runs (start, duration, status) and expected durations. */
 import type { ArgsDef } from 'citty';
+import { existsSync } from 'node:fs';
 import { resolve } from '../../util/path.ts';
 import pc from '../../ui/colors.ts';
 import { openStore, type SqliteStore } from '../../cache/sqlite-store.ts';
@@ -23,12 +24,19 @@ export const historyCommand = defineCommand({
   args: historyArgs,
 });
 
-/** Opens the task DB named by `--db`, or the one the task file uses (projectPlaces). */
-export async function openCliStore(flags: { db?: string | undefined; file?: string | undefined; cwd?: string | undefined }, places?: ProjectPlaces): Promise<SqliteStore> {
+/**
+ * Opens the task DB named by `--db`, or the one the task file uses (projectPlaces); `null` when
+ * there is none yet — reading history or cleaning never creates one (a `--db` typo made a DB).
+ */
+export async function openCliStore(flags: { db?: string | undefined; file?: string | undefined; cwd?: string | undefined }, places?: ProjectPlaces): Promise<SqliteStore | null> {
   let path: string | null;
   if (flags.db !== undefined) path = resolve(resolve(flags.cwd ?? '.'), flags.db);
   else path = (places ?? (await projectPlaces(flags))).taskDbPath;
   if (path === null) throw new CliError('the task file turns the task DB off (taskDbPath: null): no runs are recorded (--db names one to read)');
+  if (!existsSync(path)) {
+    if (flags.db !== undefined) writeStderr(`parproc: no task DB at ${path}\n`);
+    return null;
+  }
   const opened = openStore(path);
   if (!opened.store) throw new CliError(opened.warning);
   const warn = (message: string) => writeStderr(`⚠ ${message}\n`);
@@ -41,6 +49,10 @@ export async function runHistory(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, historyArgs, 'history');
   const limit = positiveInt(args.limit, '--limit') ?? 20;
   const store = await openCliStore(args);
+  if (store === null) {
+    writeStdout(args.json ? '[]\n' : args.name ? `No recorded runs of ${args.name}.\n` : 'No recorded runs.\n');
+    return EXIT.ok;
+  }
   try {
     const rows = store.history(args.name ?? null, limit);
     // The same weighted mean of recent successful runs as the progress bars, once per proc.
