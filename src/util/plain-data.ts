@@ -62,7 +62,7 @@ function convert(value: unknown, seen: Set<object>, path: string): unknown {
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       const ctor = (proto as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-      throw new NotPlain(`${path} is a ${ctor} instance, not a plain object`);
+      throw new NotPlain(`${path} is ${/^[AEIOU]/.test(ctor) ? 'an' : 'a'} ${ctor} instance, not a plain object`);
     }
     const res: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) res[k] = convert(v, seen, `${path}.${k}`);

@@ -142,6 +142,11 @@ describe('outcomes', () => {
       expect(info.moreInfo).toStartWith('Return value is not serializable:');
     }
     expect(r.pm.getProcs().get('fn')!.moreInfo).toBe('Return value is not serializable: result.f is a function');
+    expect(r.pm.getProcs().get('map')!.moreInfo).toBe('Return value is not serializable: result is a Map instance, not a plain object');
+    r.pm.proc('error', () => ({ e: new Error('x') }));
+    r.pm.start('error');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect(r.pm.getProcs().get('error')!.moreInfo).toBe('Return value is not serializable: result.e is an Error instance, not a plain object');
   });
 
   test('timeout aborts ctx.signal and kills the commands the proc started, process group included', async () => {
