@@ -282,7 +282,8 @@ export class ProcManager {
   cacheKeyOf(name: string): { key: string; why: string } | null {
     const key = this.#registry.procs.get(name)?.key ?? null;
     if (key === null) return null;
-    return { key: key.key, why: explainKey(key, this.#incremental.store()?.getCached(name)?.key ?? null) };
+    const sharing = this.#remote.get(this.#options.remoteCache) !== null;
+    return { key: key.key, why: explainKey(key, this.#incremental.store()?.getCached(name)?.key ?? null, sharing) };
   }
 
   /** Why a proc ran (or would run in a dry run); `null` when it was up to date or not checked. */

@@ -136,9 +136,12 @@ export function procKey(node: ProcNode, root: string, sourceRoot: string | null,
   return { key: sha(JSON.stringify([KEY_FORMAT, node.name, parts])), parts };
 }
 
-/** Why `now` differs from `before` (the last run's key), in a few words. */
-export function explainKey(now: ProcKey, before: ProcKey | null): string {
-  if (before === null) return 'no key recorded yet';
+/**
+ * Why `now` differs from `before` (the last run's key), in a few words. Runs record keys only
+ * with a remote cache (`sharing`): without one, there is never a key to compare.
+ */
+export function explainKey(now: ProcKey, before: ProcKey | null, sharing = true): string {
+  if (before === null) return sharing ? 'no key recorded yet' : 'no key recorded: runs keep keys only with a remote cache';
   if (before.key === now.key) return 'same key as the last run';
   const why: string[] = [];
   if (before.parts.definition !== now.parts.definition) why.push('definition changed');

@@ -139,6 +139,10 @@ describe('remote cache: two checkouts share one turborepo-remote-cache server', 
     const explain = await b.exec(['-n', '--explain'], { env });
     expect(explain.stdout).toMatch(/run {9}g2 .*\n {14}key [0-9a-f]{16} {2}\(input changed: src\/b\.txt\)/);
     expect(explain.stdout).toMatch(/up-to-date {2}g1\n {14}key [0-9a-f]{16} {2}\(same key as the last run\)/);
+    // Without a remote cache, runs keep no keys: it says so, not "no key recorded yet" forever.
+    await using c = await checkout();
+    await c.exec(['--json']);
+    expect((await c.exec(['-n', '--explain'])).stdout).toMatch(/up-to-date {2}g1\n {14}key [0-9a-f]{16} {2}\(no key recorded: runs keep keys only with a remote cache\)/);
   });
 
   test('read-only (flag or environment): restores, never uploads', async () => {
