@@ -100,10 +100,15 @@ export function cliDefaults(taskFile: string): { logDir: string; taskDbPath: str
 }
 
 /** Names a target could have meant: procs, and proto names filled from static choices. */
-export function candidates(pm: ProcManager): string[] {
+export function candidates(pm: ProcManager, target?: string): string[] {
   const out = pm.procNames();
+  const sep = pm.getOptions().nameParamSeparator;
+  const given = target?.split(sep);
   for (const p of pm.getProtos().values()) {
     out.push(p.pattern);
+    // The pattern filled from the target's own segments: `chld::5` is near `child::[n]` as `child::5`.
+    const parts = p.pattern.split(sep);
+    if (given !== undefined && parts.length === given.length) out.push(parts.map((s, i) => (/^\[\w+\]$/.test(s) ? given[i] : s)).join(sep));
     if (!p.argChoices || typeof p.argChoices === 'function') continue;
     let names = [p.pattern];
     for (const param of p.params) {
@@ -146,7 +151,7 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
           continue;
         }
       }
-      const hint = closestNames(t, candidates(pm));
+      const hint = closestNames(t, candidates(pm, t));
       // A task file written as a script stops at its top-level wait: what it defines below is not seen.
       const stopped = stoppedAtTopLevel() ? '; the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen' : '';
       // `parproc help` (no proc of that name): where the usage is.

@@ -381,6 +381,9 @@ proc('after', async () => { await later; return 'still here'; });
     const e = await rig.exec(['']);
     expect(e.code).toBe(2);
     expect(e.stderr.trim()).toBe('parproc: a target name cannot be empty');
+    // A misspelt proto name with a value: the pattern filled with it is the suggestion.
+    rig.write({ 'protos.ts': `import { proto } from 'parproc';\nproto('child::[n]', (_c, { n }) => n);\n` });
+    expect((await rig.exec(['-f', 'protos.ts', 'chld::5'])).stderr).toBe('parproc: unknown target "chld::5" (did you mean child::5?)\n');
   });
 
   test('usage errors exit 2: unknown flags, bad numbers, bad modes, flags that do not go together', async () => {
