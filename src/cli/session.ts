@@ -100,6 +100,22 @@ export function cliDefaults(taskFile: string): { logDir: string; taskDbPath: str
 }
 
 /** Names a target could have meant: procs, and proto names filled from static choices. */
+/**
+ * Protos a target names without their args (`build` for `build::[env]`): as a glob over their
+ * choices (`build::*`) when every param has a list of them, else as the pattern.
+ */
+function protosNamed(pm: ProcManager, target: string): string[] {
+  const prefix = target + pm.getOptions().nameParamSeparator;
+  const out: string[] = [];
+  for (const p of pm.getProtos().values()) {
+    if (!p.pattern.startsWith(prefix)) continue;
+    const choices = p.argChoices;
+    const all = choices !== null && (typeof choices === 'function' || p.params.every((k) => k in choices));
+    out.push(all ? p.pattern.replace(/\[\w+\]/g, '*') : p.pattern);
+  }
+  return out;
+}
+
 export function candidates(pm: ProcManager, target?: string): string[] {
   const out = pm.procNames();
   const sep = pm.getOptions().nameParamSeparator;
@@ -151,7 +167,7 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
           continue;
         }
       }
-      const hint = closestNames(t, candidates(pm, t));
+      const hint = [...protosNamed(pm, t), ...closestNames(t, candidates(pm, t))];
       // A task file written as a script stops at its top-level wait: what it defines below is not seen.
       const stopped = stoppedAtTopLevel() ? '; the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen' : '';
       // `parproc help` (no proc of that name): where the usage is.

@@ -6,7 +6,7 @@ import type { Registry } from './registry.ts';
 export interface UnknownDep {
   proc: string;
   dep: string;
-  /** The closest proc names. */
+  /** Protos it names without their args, then the closest proc names. */
   hint: string[];
 }
 
@@ -17,7 +17,10 @@ export function unknownDeps(registry: Registry): UnknownDep[] {
   for (const n of registry.procs.values()) {
     for (const dep of n.depNames) {
       if (registry.procs.has(dep) || hasPlaceholders(dep) || registry.findProto(dep)) continue;
-      out.push({ proc: n.name, dep, hint: closestNames(dep, (names ??= [...registry.procs.keys()])) });
+      // `build` for `build::[env]`: a proto named without its args.
+      const prefix = dep + registry.separator();
+      const protos = [...registry.protos.keys()].filter((p) => p.startsWith(prefix));
+      out.push({ proc: n.name, dep, hint: [...protos, ...closestNames(dep, (names ??= [...registry.procs.keys()]))] });
     }
   }
   return out;

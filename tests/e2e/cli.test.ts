@@ -384,6 +384,12 @@ proc('after', async () => { await later; return 'still here'; });
     // A misspelt proto name with a value: the pattern filled with it is the suggestion.
     rig.write({ 'protos.ts': `import { proto } from 'parproc';\nproto('child::[n]', (_c, { n }) => n);\n` });
     expect((await rig.exec(['-f', 'protos.ts', 'chld::5'])).stderr).toBe('parproc: unknown target "chld::5" (did you mean child::5?)\n');
+    // A proto named without its args: its glob when it has choices, else its pattern; a dep too.
+    rig.write({ 'named.ts': `import { proc, proto } from 'parproc';\nproto('build::[env]', { argChoices: { env: ['dev', 'prod'] } }, (_c, { env }) => env);\nproto('test::[x]', (_c, { x }) => x);\n` });
+    expect((await rig.exec(['-f', 'named.ts', 'build'])).stderr).toBe('parproc: unknown target "build" (did you mean build::*?)\n');
+    expect((await rig.exec(['-f', 'named.ts', 'test'])).stderr).toBe('parproc: unknown target "test" (did you mean test::[x]?)\n');
+    rig.write({ 'dep.ts': `import { proc, proto } from 'parproc';\nproto('build::[env]', (_c, { env }) => env);\nproc('a', { deps: ['build'] }, () => 1);\n` });
+    expect((await rig.exec(['-f', 'dep.ts', 'a'])).stderr).toBe('parproc: proc "a": dependency "build" is not a proc or a proto name (did you mean build::[env]?)\n');
   });
 
   test('usage errors exit 2: unknown flags, bad numbers, bad modes, flags that do not go together', async () => {
