@@ -105,7 +105,9 @@ export function cliDefaults(taskFile: string): { logDir: string; taskDbPath: str
  * choices (`build::*`) when every param has a list of them, else as the pattern.
  */
 function protosNamed(pm: ProcManager, target: string): string[] {
-  const prefix = target + pm.getOptions().nameParamSeparator;
+  const sep = pm.getOptions().nameParamSeparator;
+  // `build::` (a value left out) names it too.
+  const prefix = target.endsWith(sep) ? target : target + sep;
   const out: string[] = [];
   for (const p of pm.getProtos().values()) {
     if (!p.pattern.startsWith(prefix)) continue;
@@ -124,7 +126,7 @@ export function candidates(pm: ProcManager, target?: string): string[] {
     out.push(p.pattern);
     // The pattern filled from the target's own segments: `chld::5` is near `child::[n]` as `child::5`.
     const parts = p.pattern.split(sep);
-    if (given !== undefined && parts.length === given.length) out.push(parts.map((s, i) => (/^\[\w+\]$/.test(s) ? given[i] : s)).join(sep));
+    if (given !== undefined && parts.length === given.length && !given.includes('')) out.push(parts.map((s, i) => (/^\[\w+\]$/.test(s) ? given[i] : s)).join(sep));
     if (!p.argChoices || typeof p.argChoices === 'function') continue;
     let names = [p.pattern];
     for (const param of p.params) {
@@ -167,7 +169,7 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
           continue;
         }
       }
-      const hint = [...protosNamed(pm, t), ...closestNames(t, candidates(pm, t))];
+      const hint = [...protosNamed(pm, t), ...closestNames(t, candidates(pm, t))].filter((h) => h !== t);
       // A task file written as a script stops at its top-level wait: what it defines below is not seen.
       const stopped = stoppedAtTopLevel() ? '; the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen' : '';
       // `parproc help` (no proc of that name): where the usage is.

@@ -388,6 +388,7 @@ proc('after', async () => { await later; return 'still here'; });
     rig.write({ 'named.ts': `import { proc, proto } from 'parproc';\nproto('build::[env]', { argChoices: { env: ['dev', 'prod'] } }, (_c, { env }) => env);\nproto('test::[x]', (_c, { x }) => x);\n` });
     expect((await rig.exec(['-f', 'named.ts', 'build'])).stderr).toBe('parproc: unknown target "build" (did you mean build::*?)\n');
     expect((await rig.exec(['-f', 'named.ts', 'test'])).stderr).toBe('parproc: unknown target "test" (did you mean test::[x]?)\n');
+    expect((await rig.exec(['-f', 'named.ts', 'build::'])).stderr).toBe('parproc: unknown target "build::" (did you mean build::*?)\n');
     rig.write({ 'dep.ts': `import { proc, proto } from 'parproc';\nproto('build::[env]', (_c, { env }) => env);\nproc('a', { deps: ['build'] }, () => 1);\n` });
     expect((await rig.exec(['-f', 'dep.ts', 'a'])).stderr).toBe('parproc: proc "a": dependency "build" is not a proc or a proto name (did you mean build::[env]?)\n');
   });
