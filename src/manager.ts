@@ -227,6 +227,11 @@ export class ProcManager {
     this.#params.set(params);
   }
 
+  /** The CLI's `-p`: set before the task file loads, so its deps and choices see them, and kept over its `setParams`. */
+  pinParams(params: Record<string, unknown>): void {
+    this.#params.set(params, true);
+  }
+
   getProcs(): ReadonlyMap<string, ProcInfo> {
     const out = new Map<string, ProcInfo>();
     for (const n of this.#registry.procs.values()) out.set(n.name, procInfo(n));

@@ -8,6 +8,8 @@ import { UserError } from './errors.ts';
 
 export class Params {
   #record: Record<string, unknown> = {};
+  /** Keys the command line set (`-p`): the task file's `setParams` leaves them as they are. */
+  #pinned = new Set<string>();
   /** The hash of `#record`, made on first need after each change (`''` with no params). */
   #hash: string | null = '';
 
@@ -16,17 +18,22 @@ export class Params {
     return this.#record;
   }
 
-  set(params: Record<string, unknown>): void {
+  set(params: Record<string, unknown>, pin = false): void {
     if (typeof params !== 'object' || params === null || Array.isArray(params)) {
       throw new UserError('setParams: expected an object of params', 'E_ARGS');
     }
     // Defined, not assigned: a param named `__proto__` (`-p __proto__=x`, parsed JSON) is a param.
-    for (const k of Object.keys(params)) Object.defineProperty(this.#record, k, { value: params[k], enumerable: true, writable: true, configurable: true });
+    for (const k of Object.keys(params)) {
+      if (pin) this.#pinned.add(k);
+      else if (this.#pinned.has(k)) continue;
+      Object.defineProperty(this.#record, k, { value: params[k], enumerable: true, writable: true, configurable: true });
+    }
     this.#hash = null;
   }
 
   clear(): void {
     this.#record = {};
+    this.#pinned.clear();
     this.#hash = '';
   }
 

@@ -19,6 +19,11 @@ export const TASK_FILE_ARGS = {
   cwd: { type: 'string', alias: 'C', description: 'change to this directory first', valueHint: 'dir' },
 } satisfies ArgsDef;
 
+/** `-p k=v` (repeatable): params, set before the task file loads (run, list, graph). */
+export const PARAM_ARG = {
+  param: { type: 'string', alias: 'p', description: 'a param for ctx.params (repeatable)', valueHint: 'k=v' },
+} satisfies ArgsDef;
+
 /** `--db <path>`, for the commands that read the task DB without running. */
 export const DB_ARG = {
   db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },

@@ -267,6 +267,28 @@ proc('default', { deps: ['w0','w1','w2','w3','w4','w5'] }, (ctx) => { console.lo
     expect(JSON.parse(line.text)).toEqual({ peak: 1, params: { env: 'dev' } });
   });
 
+  test('-p is set before the task file loads: deps and arg choices made from params see it (run, -n, list, graph), and it wins over the file\'s setParams', async () => {
+    // Before, the task file's deps were resolved with no params, and only the targets saw -p.
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc, proto, setParams } from 'parproc';
+setParams({ tag: 'from-file', kept: 'yes' });
+proto('deploy::[env]', { argChoices: (c) => ({ env: String(c.params.envs ?? 'dev,prod').split(',') }) }, (c, a) => a.env + ':' + c.params.tag);
+proc('default', { deps: ['deploy::*'] }, (ctx) => ctx.params);
+`,
+    });
+    const r = await rig.exec(['-p', 'envs=a,b', '-p', 'tag=cli', '--json', '--no-db']);
+    const procs = parseNdjson(r.stdout).summary.procs as { name: string; output?: unknown }[];
+    expect(procs.map((p) => [p.name, p.output])).toEqual([
+      ['default', { envs: 'a,b', tag: 'cli', kept: 'yes' }],
+      ['deploy::a', 'a:cli'],
+      ['deploy::b', 'b:cli'],
+    ]);
+    expect((await rig.exec(['-n', '-p', 'envs=x'])).stdout).toContain('  run         deploy::x  ');
+    expect((await rig.exec(['list', '-p', 'envs=x,y'])).stdout).toContain('default    ← deploy::x, deploy::y');
+    expect((await rig.exec(['-p', 'envs=q', 'graph', '--format', 'dot'])).stdout).toContain('"deploy::q" -> "default";');
+  });
+
   test('no targets: the default proc; else the now: true procs; else the list', async () => {
     await using rig = await CliRig.create();
     rig.write({

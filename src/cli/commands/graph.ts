@@ -3,11 +3,12 @@ import type { ArgsDef } from 'citty';
 import type { ProcManager } from '../../manager.ts';
 import { writeStdout } from '../../util/stdio.ts';
 import { CliError } from '../errors.ts';
-import { defineCommand, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, PARAM_ARG, parseFlags, parseParams, repeated, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 
 export const graphArgs = {
   ...TASK_FILE_ARGS,
+  ...PARAM_ARG,
   format: { type: 'string', default: 'mermaid', description: 'mermaid, dot or json', valueHint: 'mermaid|dot|json' },
 } satisfies ArgsDef;
 
@@ -56,7 +57,8 @@ export async function runGraph(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, graphArgs, 'graph');
   const format = args.format ?? 'mermaid';
   if (!['mermaid', 'dot', 'json'].includes(format)) throw new CliError(`graph: --format must be mermaid, dot or json, got "${format}"`);
-  const { pm } = await openSession(args);
+  const params = parseParams(repeated(rawArgs, ['p', 'param']));
+  const { pm } = await openSession(args, (m) => m.pinParams(params));
   const targets = args._.length > 0 ? resolveTargets(pm, args._) : (defaultTargets(pm) ?? [...pm.getProcs().keys()]);
   pm.start(targets);
   const g = graphData(pm);

@@ -7,11 +7,12 @@ import { formatDuration } from '../../ui/format.ts';
 import type { ProcManager } from '../../manager.ts';
 import type { DepContext } from '../../types.ts';
 import { writeStdout } from '../../util/stdio.ts';
-import { defineCommand, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, PARAM_ARG, parseFlags, parseParams, repeated, TASK_FILE_ARGS } from '../flags.ts';
 import { openSession } from '../session.ts';
 
 export const listArgs = {
   ...TASK_FILE_ARGS,
+  ...PARAM_ARG,
   pattern: { type: 'positional', required: false, description: 'only names matching this glob (* and ?)' },
   json: { type: 'boolean', description: 'print { procs: [...], protos: [...] } as JSON' },
 } satisfies ArgsDef;
@@ -26,9 +27,9 @@ export interface ListJson {
   protos: { pattern: string; params: string[]; description: string | null; deps: string[]; argChoices: Record<string, unknown[]> | null }[];
 }
 
-function staticChoices(choices: unknown, pattern: string): Record<string, unknown[]> | null {
+function staticChoices(choices: unknown, pattern: string, params: Record<string, unknown>): Record<string, unknown[]> | null {
   if (!choices) return null;
-  const c: DepContext = { procName: pattern, params: {}, args: {} };
+  const c: DepContext = { procName: pattern, params, args: {} };
   try {
     const table = typeof choices === 'function' ? (choices as (c: DepContext) => Record<string, unknown>)(c) : (choices as Record<string, unknown>);
     const out: Record<string, unknown[]> = {};
@@ -43,7 +44,7 @@ function staticChoices(choices: unknown, pattern: string): Record<string, unknow
 }
 
 /** The list as data. */
-export function listData(pm: ProcManager, pattern?: string): ListJson {
+export function listData(pm: ProcManager, pattern?: string, params: Record<string, unknown> = {}): ListJson {
   const re = pattern ? globToRegex(pattern) : null;
   const keep = (n: string) => re === null || re.test(n);
   // The task DB is only opened when it exists: listing never creates one.
@@ -60,7 +61,7 @@ export function listData(pm: ProcManager, pattern?: string): ListJson {
         params: p.params,
         description: p.description,
         deps: p.deps.map((d) => (typeof d === 'string' ? d : typeof d === 'function' ? '<function>' : 'NO_FAILURES')),
-        argChoices: staticChoices(p.argChoices, p.pattern),
+        argChoices: staticChoices(p.argChoices, p.pattern, params),
       })),
   };
 }
@@ -100,8 +101,9 @@ export function printList(data: ListJson, pattern?: string, write: (text: string
 
 export async function runList(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, listArgs, 'list');
-  const { pm } = await openSession(args);
-  const data = listData(pm, args.pattern);
+  const params = parseParams(repeated(rawArgs, ['p', 'param']));
+  const { pm } = await openSession(args, (m) => m.pinParams(params));
+  const data = listData(pm, args.pattern, params);
   pm.close();
   if (args.json) writeStdout(`${JSON.stringify(data, null, 2)}\n`);
   else printList(data, args.pattern);

@@ -11,7 +11,7 @@ import { medianDuration } from '../../scheduler/priority.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { isTerminal } from '../../util/tty.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { defineCommand, parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, PARAM_ARG, parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV } from '../watch-supervisor.ts';
@@ -25,7 +25,7 @@ export const runArgs = {
   ...TASK_FILE_ARGS,
   parallel: { type: 'string', alias: 'j', description: 'max procs running at once', valueHint: 'n' },
   mode: { type: 'string', description: 'where proc functions run: inline (this process), worker (Bun Workers) or process (a child process each)', valueHint: 'inline|worker|process' },
-  param: { type: 'string', alias: 'p', description: 'a param for ctx.params (repeatable)', valueHint: 'k=v' },
+  ...PARAM_ARG,
   'dry-run': { type: 'boolean', alias: 'n', description: 'print what would run, in start order; run nothing' },
   dynamic: { type: 'boolean', description: 'live display (default: on a TTY without CI; --no-dynamic: the plain one)' },
   'full-log': { type: 'boolean', description: 'print the whole log of failed procs' },
@@ -104,6 +104,8 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     for (const e of early.splice(0)) for (const l of listeners) l(e);
   };
   const { pm, taskFile, load, invokedIn } = await openSession(args, (m) => {
+    // Before the task file loads: the deps and arg choices it resolves see them (and keep them).
+    m.pinParams(params);
     if (!args['dry-run']) recording = m.onEvent((e) => early.push(e));
   });
   sealer.loaded(load);
@@ -124,7 +126,6 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (args.mode !== undefined) pm.setOptions({ mode: args.mode as 'inline' | 'worker' | 'process' });
   const db = dbFlag(rawArgs, args.db);
   if (db !== undefined) pm.setOptions({ taskDbPath: db === null ? null : given(db) });
-  pm.setParams(params);
   if (args.json) pm.refuseInteractive('--json is on (stdout is for NDJSON)');
   if (args.watch) pm.setOptions({ watch: true });
   const remote = remoteCacheFlags(pm.getOptions().remoteCache, args, rawArgs);
@@ -135,9 +136,9 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   if (targets === null) {
     // Nothing to run: the list, for people (on stderr with --json, whose stdout ends as always).
     if (json) {
-      printList(listData(pm), undefined, writeStderr);
+      printList(listData(pm, undefined, params), undefined, writeStderr);
       json.summary(true, {});
-    } else printList(listData(pm));
+    } else printList(listData(pm, undefined, params));
     return EXIT.ok;
   }
   pm.start(targets);
