@@ -91,12 +91,23 @@ export class ProcLog implements OutputSink {
   #open(): void {
     try {
       this.#prepare();
-      this.#fd = fs().openSync(this.path, 'w');
+      this.#fd = this.#openFile();
     } catch (err) {
       this.#broken = true;
       this.#chunks = [];
       this.#size = 0;
       this.#onError(`cannot write log ${this.path}: ${fsErrorText(err)}`);
+    }
+  }
+
+  /** Opens the file; a log dir removed since it was made (`rm -rf .parproc` while watching) is made again. */
+  #openFile(): number {
+    try {
+      return fs().openSync(this.path, 'w');
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      fs().mkdirSync(this.path.slice(0, Math.max(this.path.lastIndexOf('/'), 1)), { recursive: true });
+      return fs().openSync(this.path, 'w');
     }
   }
 

@@ -70,6 +70,24 @@ describe('command output', () => {
     expect(q.pm.results()['exec-env']).toBe('TERM=vt100 NO_COLOR=[1] FORCE_COLOR=[3]\n');
   });
 
+  test('a log dir removed between runs (rm -rf .parproc while watching) is made again for the next logs', async () => {
+    using q = quiet();
+    q.pm.proc('fn', () => console.log('from a function'));
+    q.pm.proc('cmd', 'echo from a command; exit 3');
+    q.pm.start('fn', 'cmd');
+    await q.pm.waitForAll({ throwOnFailure: false });
+    rmSync(join(q.dir, 'logs'), { recursive: true });
+    q.pm.clear();
+    q.pm.proc('fn', () => console.log('again'));
+    q.pm.proc('cmd', 'echo again; exit 3');
+    q.pm.start('fn', 'cmd');
+    await q.pm.waitForAll({ throwOnFailure: false });
+    // Before, each open failed (ENOENT): one warning, and no log for the rest of the session.
+    expect(q.events.filter((e) => e.type === 'warning')).toEqual([]);
+    expect(readFileSync(join(q.dir, 'logs', 'fn.log'), 'utf8')).toBe('again\n');
+    expect(readFileSync(join(q.dir, 'logs', 'cmd.log'), 'utf8')).toBe('again\nCommand failed with exit code 3: echo again; exit 3\n');
+  });
+
   test('with a listener: output arrives as events, each line with its stream', async () => {
     using q = quiet();
     const seen: RunEvent[] = [];
