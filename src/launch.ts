@@ -92,9 +92,13 @@ class Services implements ContextServices, Caller {
   }
 
   async wait(names: string[]): Promise<void> {
-    // The scheduler lends the proc's slot while it waits (if it still holds one).
-    await this.scheduler.waitFor(this.#d.api.nodes(names, 'ctx.wait'), this.#node);
-    this.#mark = this.scheduler.resultLog.length;
+    try {
+      // The scheduler lends the proc's slot while it waits (if it still holds one).
+      await this.scheduler.waitFor(this.#d.api.nodes(names, 'ctx.wait'), this.#node);
+    } finally {
+      // A wait that throws (a waited proc failed) still shows what the others gave.
+      this.#mark = this.scheduler.resultLog.length;
+    }
   }
 
   prompt(message: string, opts: { password?: boolean }, signal: AbortSignal): Promise<string> {

@@ -70,8 +70,11 @@ export function makeContext(job: ProcJob, scope: AbortScope, command: CommandFn)
     start: (...names) => job.services.start(flat(names)),
     run: (name: string, opts?: RunOptions) => job.services.run(name, opts),
     wait: async (...names) => {
-      await job.services.wait(flat(names));
-      results = null; // merge newer results in on next read
+      try {
+        await job.services.wait(flat(names));
+      } finally {
+        results = null; // merge newer results in on next read (after a failed wait too)
+      }
     },
     prompt: (message, opts = {}) => job.services.prompt(message, opts, scope.signal),
   };

@@ -47,7 +47,7 @@ export type ToRemote =
   | { type: 'cancel'; id: number; reason: 'timeout' | 'interrupted' }
   /** The answer to a `call`. */
   | { type: 'reply'; callId: number; ok: true; value: unknown }
-  | { type: 'reply'; callId: number; ok: false; error: { message: string; name: string; code: string | null; failed: string[] | null } };
+  | { type: 'reply'; callId: number; ok: false; error: { message: string; name: string; code: string | null; failed: string[] | null; results?: Record<string, unknown> } };
 
 /** Worker/child → parent. */
 export type FromRemote =

@@ -23,6 +23,9 @@ export type LogFactory = (id: number, send: (m: FromRemote) => void) => JobLog;
 export const messageLog: LogFactory = (id, send) => lineLog((stream, text) => send({ type: 'output', id, stream, text }));
 
 const discard = { write: () => {} };
+/** Where a failed `wait`'s error carries the results after it (a symbol: no field user code sees). */
+const RESULTS = Symbol('results');
+
 /** How often a module's top level may stop at a wait and go on before its proc counts as not defined there. */
 const MAX_STOPS = 1000;
 
@@ -69,7 +72,7 @@ export class RemoteExecutor {
         if (!call) return;
         this.#calls.delete(msg.callId);
         if (msg.ok) call.resolve(msg.value);
-        else call.reject(rebuildError(msg.error));
+        else call.reject(Object.assign(rebuildError(msg.error), msg.error.results ? { [RESULTS]: msg.error.results } : {}));
         return;
       }
     }
@@ -168,8 +171,14 @@ export class RemoteExecutor {
       start: async (names) => void (await call('start', [names])),
       run: (name: string, opts?: RunOptions) => call('run', [name, opts]) as Promise<string[]>,
       wait: async (names) => {
-        // The reply carries the results as they are after the wait.
-        results = (await call('wait', [names])) as Record<string, unknown>;
+        // The reply carries the results as they are after the wait (a failed one's error too).
+        try {
+          results = (await call('wait', [names])) as Record<string, unknown>;
+        } catch (err) {
+          const after = (err as { [RESULTS]?: Record<string, unknown> })[RESULTS];
+          if (after) results = after;
+          throw err;
+        }
       },
       prompt: (message, opts) => call('prompt', [message, opts]) as Promise<string>,
     };

@@ -105,6 +105,8 @@ export function runRemote(job: ProcJob, spec: JobSpec, channel: Channel): Promis
             name: kind === 'process' ? 'ProcessError' : kind === 'user' ? 'UserError' : e.name,
             code: (e as { code?: string }).code ?? null,
             failed: (e as { failed?: string[] }).failed ?? null,
+            // A wait that threw: what the other waited procs gave still reaches `ctx.results`.
+            ...(m.method === 'wait' ? { results: s.results() } : {}),
           },
         });
       },

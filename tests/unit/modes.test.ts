@@ -61,6 +61,13 @@ for (const mode of ['worker', 'process'] as const) {
       expect(pm.results().outer).toEqual({ inner: 21, square: 16, made: ['square::4'] });
     });
 
+    test('a ctx.wait that throws (a waited proc failed) still merges the results of the others', async () => {
+      pm.start('waits-on-a-failure');
+      await pm.waitForAll({ throwOnFailure: false });
+      // Before, ctx.results kept its old snapshot: square::5 was missing.
+      expect(pm.results()['waits-on-a-failure']).toEqual({ failed: ['fails'], square: 25 });
+    });
+
     test('ctx.run and ctx.create with their options left out', async () => {
       pm.start('runs-bare');
       await pm.waitForAll({ throwOnFailure: false });

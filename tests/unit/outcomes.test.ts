@@ -228,6 +228,24 @@ process.exit(0); // the timed-out proc's sleep would hold the process
 });
 
 describe('ProcContext', () => {
+  test('a ctx.wait that throws (a waited proc failed) still merges the results of the others into ctx.results', async () => {
+    using r = rig();
+    r.pm.proc('good', () => 'g');
+    r.pm.proc('bad', () => {
+      throw new Error('x');
+    });
+    r.pm.proc('waiter', async (ctx) => {
+      try {
+        await ctx.wait('good', 'bad');
+      } catch {
+        return ctx.results.good ?? 'missing';
+      }
+    });
+    r.pm.start('waiter');
+    await r.pm.waitForAll({ throwOnFailure: false });
+    expect(r.pm.results().waiter).toBe('g');
+  });
+
   test('procName, args, params, results, depsChanged, changedDeps, inputFingerprint', async () => {
     using r = rig();
     r.pm.setParams({ region: 'eu' });
