@@ -7,20 +7,22 @@
  */
 
 const PR_SET_PDEATHSIG = 1;
-const SIGKILL = 9;
+const SIGNALS = { SIGKILL: 9, SIGTERM: 15 } as const;
 
 /**
- * Asks the kernel to SIGKILL this process when its parent dies. A no-op off Linux or without glibc
- * (musl): the IPC channel's 'disconnect' still ends a child that is not busy. If the parent died
- * before this call, the channel is already closed, and the child, which has no job yet, exits on it.
+ * Asks the kernel to send this process `signal` when its parent dies: SIGKILL for a process-mode
+ * child (it may be busy), SIGTERM for the CLI under the watch supervisor (it stops as after
+ * Ctrl+C, ending what it started). A no-op off Linux or without glibc (musl): a child's IPC
+ * channel's 'disconnect' still ends it when it is not busy. If the parent died before this call,
+ * the channel is already closed, and the child, which has no job yet, exits on it.
  */
-export function dieWithParent(): void {
+export function dieWithParent(signal: keyof typeof SIGNALS = 'SIGKILL'): void {
   if (process.platform !== 'linux') return;
   try {
     const { dlopen, FFIType } = require('bun:ffi') as typeof import('bun:ffi');
     const { i32, u64 } = FFIType;
     const libc = dlopen('libc.so.6', { prctl: { args: [i32, u64, u64, u64, u64], returns: i32 } });
-    libc.symbols.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    libc.symbols.prctl(PR_SET_PDEATHSIG, SIGNALS[signal], 0, 0, 0);
     libc.close();
   } catch {
     // no glibc or no FFI here: the 'disconnect' handler is all there is

@@ -5,9 +5,9 @@
  */
 import { describe, setDefaultTimeout, test } from 'bun:test';
 import { expect } from 'bun:test';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliRig, StreamReader } from '../helpers/cli-rig.ts';
+import { CliRig, processesIn, StreamReader } from '../helpers/cli-rig.ts';
 import { watchFlow } from '../helpers/watch-flow.ts';
 
 setDefaultTimeout(60_000);
@@ -16,6 +16,25 @@ describe('parproc run --watch', () => {
   test('rebuilds, task-file reloads, a syntax error, Ctrl+C (bun src/cli.ts)', async () => {
     await using rig = await CliRig.create();
     await watchFlow(rig);
+  });
+
+  test('the supervisor killed outright (kill -9) does not leave its watching child behind', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('default', { inputs: ['a.txt'] }, () => 1);\n`, 'a.txt': '1' });
+    const supervisor = rig.spawn(['-w', '--json', '--no-db']);
+    const out = new StreamReader(supervisor.stdout);
+    await out.until((t) => t.includes('"type":"watch-ready"'));
+    const children = readFileSync(`/proc/${supervisor.pid}/task/${supervisor.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(children.length).toBe(1);
+    supervisor.kill('SIGKILL');
+    await supervisor.exited;
+    // Before, the child went on watching for good. Now its parent's death stops it as Ctrl+C
+    // would; waits for that (polling /proc, 20 s at most), and ends it itself if it did not.
+    const alive = () => processesIn(rig.dir).some((l) => l.startsWith(`${children[0]} `));
+    for (const until = Date.now() + 20_000; alive() && Date.now() < until; ) await Bun.sleep(20);
+    const left = alive();
+    if (left) process.kill(children[0] as number, 'SIGKILL');
+    expect(left).toBe(false);
   });
 
   test('with no inputs to watch: a warning, and it stays up for task-file edits until Ctrl+C', async () => {

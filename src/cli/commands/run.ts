@@ -15,6 +15,7 @@ import { defineCommand, PARAM_ARG, parseFlags, parseParams, positiveInt, repeate
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV } from '../watch-supervisor.ts';
+import { dieWithParent } from '../../runners/parent-death.ts';
 import { listData, printList } from './list.ts';
 import { REMOTE_ARGS, remoteCacheFlags } from '../remote-flags.ts';
 import { RunSealer } from '../run-sealer.ts';
@@ -71,6 +72,9 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     const dir = args.cwd === undefined ? process.cwd() : resolve(args.cwd);
     return superviseWatch(findTaskFile(dir, args.file));
   }
+  // Under the watch supervisor: a supervisor killed outright (`kill -9`) must not leave this
+  // process watching for good. Its parent's death ends it as Ctrl+C would.
+  if (args.watch) dieWithParent('SIGTERM');
   const parallel = positiveInt(args.parallel, '--parallel');
   const params = parseParams(repeated(rawArgs, ['p', 'param']));
   const human = args.json ? writeStderr : writeStdout;
