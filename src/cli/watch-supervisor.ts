@@ -15,6 +15,8 @@ import { FileWatcher } from '../watch/file-watcher.ts';
 
 /** Set in the child's environment: it runs and watches inputs, and is not a supervisor itself. */
 export const WATCH_CHILD_ENV = 'PARPROC_WATCH_CHILD';
+/** Set beside it: the supervisor's pid, for the child to see whether it is still its parent. */
+export const WATCH_PARENT_ENV = 'PARPROC_WATCH_PARENT';
 /** A repeated signal within this long is the same press (terminal + supervisor deliver it twice). */
 export const SAME_SIGNAL_MS = 300;
 /** The signal the supervisor sends for a reload; the child stops quietly. */
@@ -51,7 +53,7 @@ export async function superviseWatch(taskFile: string): Promise<number> {
   const finished = Promise.withResolvers<number>();
 
   function start() {
-    const c = Bun.spawn(selfCommand(), { stdio: ['inherit', 'inherit', 'inherit'], env: { ...process.env, [WATCH_CHILD_ENV]: '1' } });
+    const c = Bun.spawn(selfCommand(), { stdio: ['inherit', 'inherit', 'inherit'], env: { ...process.env, [WATCH_CHILD_ENV]: '1', [WATCH_PARENT_ENV]: String(process.pid) } });
     void c.exited.then((code) => {
       if (c !== child) return;
       if (reloading) {

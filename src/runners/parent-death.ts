@@ -14,9 +14,10 @@ const SIGNALS = { SIGKILL: 9, SIGTERM: 15 } as const;
  * child (it may be busy), SIGTERM for the CLI under the watch supervisor (it stops as after
  * Ctrl+C, ending what it started). A no-op off Linux or without glibc (musl): a child's IPC
  * channel's 'disconnect' still ends it when it is not busy. If the parent died before this call,
- * the channel is already closed, and the child, which has no job yet, exits on it.
+ * the channel is already closed, and the child, which has no job yet, exits on it; given
+ * `parent`, a process whose parent is already another gets `signal` at once.
  */
-export function dieWithParent(signal: keyof typeof SIGNALS = 'SIGKILL'): void {
+export function dieWithParent(signal: keyof typeof SIGNALS = 'SIGKILL', parent?: number): void {
   if (process.platform !== 'linux') return;
   try {
     const { dlopen, FFIType } = require('bun:ffi') as typeof import('bun:ffi');
@@ -24,6 +25,7 @@ export function dieWithParent(signal: keyof typeof SIGNALS = 'SIGKILL'): void {
     const libc = dlopen('libc.so.6', { prctl: { args: [i32, u64, u64, u64, u64], returns: i32 } });
     libc.symbols.prctl(PR_SET_PDEATHSIG, SIGNALS[signal], 0, 0, 0);
     libc.close();
+    if (parent !== undefined && process.ppid !== parent) process.kill(process.pid, signal);
   } catch {
     // no glibc or no FFI here: the 'disconnect' handler is all there is
   }

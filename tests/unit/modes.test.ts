@@ -133,6 +133,25 @@ for (const mode of ['worker', 'process'] as const) {
   });
 }
 
+describe('parent death', () => {
+  test('a process whose parent is already not the one it was told of gets the signal at once', async () => {
+    // The window between a child's start and its prctl call: a parent gone by then sends nothing.
+    const lib = JSON.stringify(join(import.meta.dir, '..', '..', 'src', 'runners', 'parent-death.ts'));
+    const code = (parent: number) => `import { dieWithParent } from ${lib};\ndieWithParent('SIGTERM', ${parent});\nconsole.log('armed');\nawait Bun.sleep(10_000);\n`;
+    const gone = Bun.spawn([process.execPath, '-e', code(process.pid + 1_000_000)], { stdout: 'pipe', stderr: 'pipe' });
+    expect(await gone.exited).not.toBe(0);
+    expect(gone.signalCode).toBe('SIGTERM');
+    expect(await new Response(gone.stdout).text()).toBe('');
+    // With the right parent it goes on past the check (ended here).
+    const kept = Bun.spawn([process.execPath, '-e', code(process.pid)], { stdout: 'pipe', stderr: 'pipe' });
+    const reader = kept.stdout.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect([first, kept.exitCode]).toEqual(['armed\n', null]);
+    kept.kill('SIGKILL');
+    await kept.exited;
+  });
+});
+
 describe('isolation and definition sites', () => {
   test('process mode: globals, env and cwd changes do not leak between procs', async () => {
     const pm = managers.process;

@@ -14,7 +14,7 @@ import { CliError, EXIT } from '../errors.ts';
 import { defineCommand, PARAM_ARG, parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
-import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV } from '../watch-supervisor.ts';
+import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV, WATCH_PARENT_ENV } from '../watch-supervisor.ts';
 import { dieWithParent } from '../../runners/parent-death.ts';
 import { listData, printList } from './list.ts';
 import { REMOTE_ARGS, remoteCacheFlags } from '../remote-flags.ts';
@@ -74,7 +74,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   }
   // Under the watch supervisor: a supervisor killed outright (`kill -9`) must not leave this
   // process watching for good. Its parent's death ends it as Ctrl+C would.
-  if (args.watch) dieWithParent('SIGTERM');
+  if (args.watch) dieWithParent('SIGTERM', Number(process.env[WATCH_PARENT_ENV]) || undefined);
   const parallel = positiveInt(args.parallel, '--parallel');
   const params = parseParams(repeated(rawArgs, ['p', 'param']));
   const human = args.json ? writeStderr : writeStdout;
