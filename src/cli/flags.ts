@@ -24,6 +24,9 @@ export const PARAM_ARG = {
   param: { type: 'string', alias: 'p', description: 'a param for ctx.params (repeatable)', valueHint: 'k=v' },
 } satisfies ArgsDef;
 
+/** The `-p k=v` params of a command line. */
+export const paramsOf = (rawArgs: string[]): Record<string, string> => parseParams(repeated(rawArgs, ['p', 'param']));
+
 /** `--db <path>`, for the commands that read the task DB without running. */
 export const DB_ARG = {
   db: { type: 'string', description: 'the task DB (default .parproc/parproc.db beside the task file)', valueHint: 'path' },

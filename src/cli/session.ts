@@ -8,6 +8,7 @@ import { setDefaultManager } from '../index.ts';
 import { ProcManager } from '../manager.ts';
 import { closestNames } from '../util/closest.ts';
 import { globToRegex } from '../graph/pattern.ts';
+import { protosNamedWithoutArgs } from '../graph/unknown-deps.ts';
 import { stoppedAtTopLevel } from '../runners/top-level-stop.ts';
 import { CliError } from './errors.ts';
 import { findTaskFile, loadTaskFile } from './task-file.ts';
@@ -100,24 +101,6 @@ export function cliDefaults(taskFile: string): { logDir: string; taskDbPath: str
 }
 
 /** Names a target could have meant: procs, and proto names filled from static choices. */
-/**
- * Protos a target names without their args (`build` for `build::[env]`): as a glob over their
- * choices (`build::*`) when every param has a list of them, else as the pattern.
- */
-function protosNamed(pm: ProcManager, target: string): string[] {
-  const sep = pm.getOptions().nameParamSeparator;
-  // `build::` (a value left out) names it too.
-  const prefix = target.endsWith(sep) ? target : target + sep;
-  const out: string[] = [];
-  for (const p of pm.getProtos().values()) {
-    if (!p.pattern.startsWith(prefix)) continue;
-    const choices = p.argChoices;
-    const all = choices !== null && (typeof choices === 'function' || p.params.every((k) => k in choices));
-    out.push(all ? p.pattern.replace(/\[\w+\]/g, '*') : p.pattern);
-  }
-  return out;
-}
-
 export function candidates(pm: ProcManager, target?: string): string[] {
   const out = pm.procNames();
   const sep = pm.getOptions().nameParamSeparator;
@@ -169,7 +152,8 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
           continue;
         }
       }
-      const hint = [...protosNamed(pm, t), ...closestNames(t, candidates(pm, t))].filter((h) => h !== t);
+      const named = protosNamedWithoutArgs(t, pm.getProtos().values(), pm.getOptions().nameParamSeparator);
+      const hint = [...named, ...closestNames(t, candidates(pm, t))].filter((h) => h !== t);
       // A task file written as a script stops at its top-level wait: what it defines below is not seen.
       const stopped = stoppedAtTopLevel() ? '; the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen' : '';
       // `parproc help` (no proc of that name): where the usage is.

@@ -64,6 +64,9 @@ function tsconfigAliases(dir: string): RegExp[] {
   return found;
 }
 
+/** A resolved path when it is the project's own module (absolute, not in `node_modules`), else `null`. */
+const ownModule = (path: string): string | null => (path.startsWith('/') && !path.split(sep).includes('node_modules') ? path : null);
+
 /**
  * A bare specifier that is an alias of the project's own (`#…`, or one of tsconfig's `paths`),
  * resolved as Bun does; `null` for a package. Only aliases are resolved: resolving a package
@@ -74,7 +77,7 @@ function resolveAlias(from: string, spec: string): string | null {
   if (!spec.startsWith('#') && !tsconfigAliases(dir).some((re) => re.test(spec))) return null;
   try {
     const path = Bun.resolveSync(spec, dir);
-    return path.startsWith('/') && !path.split(sep).includes('node_modules') ? path : null;
+    return ownModule(path);
   } catch {
     return null;
   }
@@ -99,7 +102,7 @@ function resolveWorkspace(from: string, spec: string): string | null {
     if (linked === true) {
       try {
         const path = Bun.resolveSync(spec, dirname(from));
-        return path.startsWith('/') && !path.split(sep).includes('node_modules') ? path : null;
+        return ownModule(path);
       } catch {
         return null;
       }

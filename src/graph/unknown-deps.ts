@@ -10,6 +10,29 @@ export interface UnknownDep {
   hint: string[];
 }
 
+/** What a suggestion needs to know of a proto. */
+interface ProtoShape {
+  readonly pattern: string;
+  readonly params: readonly string[];
+  readonly argChoices: unknown;
+}
+
+/**
+ * Protos `name` names without their args (`build`, or `build::`, for `build::[env]`): as a glob
+ * over their choices (`build::*`) when every param has a list of them, else as the pattern.
+ */
+export function protosNamedWithoutArgs(name: string, protos: Iterable<ProtoShape>, separator: string): string[] {
+  const prefix = name.endsWith(separator) ? name : name + separator;
+  const out: string[] = [];
+  for (const p of protos) {
+    if (!p.pattern.startsWith(prefix)) continue;
+    const choices = p.argChoices as Record<string, unknown> | ((...a: never[]) => unknown) | null;
+    const all = choices !== null && (typeof choices === 'function' || p.params.every((k) => k in choices));
+    out.push(all ? p.pattern.replace(/\[\w+\]/g, '*') : p.pattern);
+  }
+  return out;
+}
+
 /** Literal deps that name no proc and match no proto, with the closest names. */
 export function unknownDeps(registry: Registry): UnknownDep[] {
   const out: UnknownDep[] = [];
@@ -17,10 +40,9 @@ export function unknownDeps(registry: Registry): UnknownDep[] {
   for (const n of registry.procs.values()) {
     for (const dep of n.depNames) {
       if (registry.procs.has(dep) || hasPlaceholders(dep) || registry.findProto(dep)) continue;
-      // `build` for `build::[env]`: a proto named without its args.
-      const prefix = dep + registry.separator();
-      const protos = [...registry.protos.keys()].filter((p) => p.startsWith(prefix));
-      out.push({ proc: n.name, dep, hint: [...protos, ...closestNames(dep, (names ??= [...registry.procs.keys()]))] });
+      const protos = [...registry.protos.values()].map((p) => ({ pattern: p.pattern.source, params: p.pattern.params, argChoices: p.opts.argChoices }));
+      const named = protosNamedWithoutArgs(dep, protos, registry.separator());
+      out.push({ proc: n.name, dep, hint: [...named, ...closestNames(dep, (names ??= [...registry.procs.keys()]))] });
     }
   }
   return out;

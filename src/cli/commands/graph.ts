@@ -3,7 +3,7 @@ import type { ArgsDef } from 'citty';
 import type { ProcManager } from '../../manager.ts';
 import { writeStdout } from '../../util/stdio.ts';
 import { CliError } from '../errors.ts';
-import { defineCommand, PARAM_ARG, parseFlags, parseParams, repeated, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, PARAM_ARG, paramsOf, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 
 export const graphArgs = {
@@ -57,7 +57,7 @@ export async function runGraph(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, graphArgs, 'graph');
   const format = args.format ?? 'mermaid';
   if (!['mermaid', 'dot', 'json'].includes(format)) throw new CliError(`graph: --format must be mermaid, dot or json, got "${format}"`);
-  const params = parseParams(repeated(rawArgs, ['p', 'param']));
+  const params = paramsOf(rawArgs);
   const { pm } = await openSession(args, (m) => m.pinParams(params));
   const targets = args._.length > 0 ? resolveTargets(pm, args._) : (defaultTargets(pm) ?? [...pm.getProcs().keys()]);
   pm.start(targets);

@@ -7,7 +7,7 @@ import { formatDuration } from '../../ui/format.ts';
 import type { ProcManager } from '../../manager.ts';
 import type { DepContext } from '../../types.ts';
 import { writeStdout } from '../../util/stdio.ts';
-import { defineCommand, PARAM_ARG, parseFlags, parseParams, repeated, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, PARAM_ARG, paramsOf, parseFlags, TASK_FILE_ARGS } from '../flags.ts';
 import { openSession } from '../session.ts';
 
 export const listArgs = {
@@ -101,7 +101,7 @@ export function printList(data: ListJson, pattern?: string, write: (text: string
 
 export async function runList(rawArgs: string[]): Promise<number> {
   const args = parseFlags(rawArgs, listArgs, 'list');
-  const params = parseParams(repeated(rawArgs, ['p', 'param']));
+  const params = paramsOf(rawArgs);
   const { pm } = await openSession(args, (m) => m.pinParams(params));
   const data = listData(pm, args.pattern, params);
   pm.close();

@@ -11,7 +11,7 @@ import { medianDuration } from '../../scheduler/priority.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { isTerminal } from '../../util/tty.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { defineCommand, PARAM_ARG, parseFlags, parseParams, positiveInt, repeated, TASK_FILE_ARGS } from '../flags.ts';
+import { defineCommand, PARAM_ARG, paramsOf, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
 import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV, WATCH_PARENT_ENV } from '../watch-supervisor.ts';
@@ -76,7 +76,7 @@ export async function runRun(rawArgs: string[]): Promise<number> {
   // process watching for good. Its parent's death ends it as Ctrl+C would.
   if (args.watch) dieWithParent('SIGTERM', Number(process.env[WATCH_PARENT_ENV]) || undefined);
   const parallel = positiveInt(args.parallel, '--parallel');
-  const params = parseParams(repeated(rawArgs, ['p', 'param']));
+  const params = paramsOf(rawArgs);
   const human = args.json ? writeStderr : writeStdout;
   const json = args.json ? new JsonReporter(writeStdout) : null;
   const sealer = new RunSealer(sealRefusal(args, rawArgs));
