@@ -98,6 +98,25 @@ for (const mode of ['worker', 'process'] as const) {
       expect(pm.results()['after-crash']).toBe('still running');
     });
 
+    test('a flood of output reaches the log whole and in order, in few events; lines before a busy stretch are not lost', async () => {
+      let events = 0;
+      const off = pm.onEvent((e) => {
+        if (e.type === 'proc-output' && e.name === 'chatty') events++;
+      });
+      try {
+        pm.start('chatty', 'says-then-busy');
+        await pm.waitForAll({ throwOnFailure: false });
+      } finally {
+        off();
+      }
+      const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`).join('');
+      expect(log('chatty')).toBe(`${lines}to stderr\ntail\n`);
+      // A worker posted a message per line before (20,002 events).
+      if (mode === 'worker') expect(events).toBeLessThan(1_000);
+      expect(info('says-then-busy').error).toBe('timeout');
+      expect(log('says-then-busy')).toStartWith('before the loop 0\nbefore the loop 1\nbefore the loop 2\n');
+    });
+
     if (mode === 'process') {
       test('a child killed with kill -9 fails its proc with the exit code', async () => {
         pm.start('killed');
