@@ -22,8 +22,18 @@ export function plainSnippet(s: Snippet, indent = '    '): string[] {
  * (colours, cursor moves, a cleared screen, a window title) or other control characters; tabs kept.
  */
 export function printable(text: string): string {
-  const cr = text.lastIndexOf('\r');
-  return Bun.stripANSI(cr >= 0 ? text.slice(cr + 1) : text).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  return Bun.stripANSI(afterCarriageReturn(text)).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+}
+
+/**
+ * What a terminal shows of one line written over with carriage returns: its last state, the last
+ * non-empty part (`\r20%\r40%` → `40%`; a CRLF line's `\r` changes nothing).
+ */
+export function afterCarriageReturn(line: string): string {
+  if (!line.includes('\r')) return line;
+  const parts = line.split('\r');
+  for (let i = parts.length - 1; i >= 0; i--) if (parts[i] !== '') return parts[i] as string;
+  return '';
 }
 
 /** The columns `s` takes on a terminal: a wide character (emoji, CJK) 2, an escape sequence 0. */

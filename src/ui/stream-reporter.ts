@@ -6,6 +6,7 @@
  */
 import pc from './colors.ts';
 import type { RunEvent } from '../events.ts';
+import { afterCarriageReturn } from './frame.ts';
 import { bufferedWriter } from './line-buffer.ts';
 
 const PALETTE = [pc.cyan, pc.magenta, pc.yellow, pc.green, pc.blue, pc.red];
@@ -44,12 +45,13 @@ export class StreamReporter {
       }
       this.#partial.set(key, text.slice(end + 1));
       const prefix = this.#prefix(e.name);
-      this.#write(text.slice(0, end).split('\n').map((l) => `${prefix}${l}\n`).join(''));
+      // A progress counter (`\r40%`) shows its last state: a bare `\r` would write over the prefix.
+      this.#write(text.slice(0, end).split('\n').map((l) => `${prefix}${afterCarriageReturn(l)}\n`).join(''));
     } else if (e.type === 'proc-state' && e.state !== 'running' && e.state !== 'wanted') {
       for (const stream of ['stdout', 'stderr']) {
         const key = `${e.name}\0${stream}`;
         const rest = this.#partial.get(key);
-        if (rest) this.#write(`${this.#prefix(e.name)}${rest}\n`);
+        if (rest) this.#write(`${this.#prefix(e.name)}${afterCarriageReturn(rest)}\n`);
         this.#partial.delete(key);
       }
     }

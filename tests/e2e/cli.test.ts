@@ -671,6 +671,21 @@ proc('b', ['sh', '-c', 'echo b out; echo b err >&2; printf "no newline"']);
     expect((await rig.exec(['a', 'b'])).stdout).not.toContain('a one');
   });
 
+  test('--stream shows a progress counter written over with \\r at its last state, after the prefix; CRLF lines whole', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';
+proc('p', ['sh', '-c', 'printf "\\\\r20%%"; sleep 0.05; printf "\\\\r60%%\\\\r100%%\\\\n"; printf "crlf line\\\\r\\\\n"; printf "\\\\rlast\\\\r"']);
+`,
+    });
+    const r = await rig.exec(['p', '--stream']);
+    expect(r.code, r.stderr).toBe(0);
+    // Before, the raw line went out: on a terminal its \r wrote '100%' over the 'p | ' prefix.
+    expect(r.stdout).not.toContain('\r');
+    const lines = r.stdout.split('\n');
+    for (const l of ['p | 100%', 'p | crlf line', 'p | last']) expect(lines).toContain(l);
+  });
+
   test('--snippets all|failures|none chooses which procs get snippets; the summary names failed procs with their logs', async () => {
     await using rig = await CliRig.create();
     rig.write({
