@@ -11,6 +11,7 @@ import { plainSnippet } from './frame.ts';
 import { REMOTE_NOTE, formatDuration, rebuildLine, stateIcon } from './format.ts';
 import { bufferedWriter } from './line-buffer.ts';
 import { extractSnippet } from './snippets.ts';
+import { StreamReporter } from './stream-reporter.ts';
 import { Tally } from './summary.ts';
 import { UnstartedLines } from './unstarted.ts';
 
@@ -73,8 +74,12 @@ export class StaticReporter {
   #formatters: Formatters;
   #tally = new Tally();
   #unstarted = new UnstartedLines();
+  /** `debug`'s echo of proc output, a line at a time (made on first output). */
+  #echo: StreamReporter | null = null;
+  #opts: StaticReporterOptions;
 
   constructor(opts: StaticReporterOptions) {
+    this.#opts = opts;
     this.#write = bufferedWriter(opts.write, opts.color === false);
     this.#formatters = {
       warning: (e) => pc.yellow(`⚠ ${e.message}`),
@@ -89,7 +94,7 @@ export class StaticReporter {
         this.#tally.add(e);
         return this.#unstarted.show(e) ? endLines(e, opts).join('\n') : null;
       },
-      'proc-output': (e) => (opts.options().debug ? `${pc.dim(`[${e.name}]`)} ${e.text.replace(/\n$/, '')}` : null),
+      'proc-output': () => null,
       'run-end': (e) => [this.#unstarted.rest(), this.#tally.line(e.ok, e.durationMs, e.criticalPath)].filter((l) => l !== null).join('\n'),
       'watch-ready': () => pc.dim('Watching for changes…'),
       'watch-rebuild': (e) => rebuildLine(e.changed, e.procs),
@@ -97,6 +102,9 @@ export class StaticReporter {
   }
 
   onEvent = (e: RunEvent): void => {
+    // Output echoed in `debug` goes first: a proc's last partial line before its end line.
+    if (e.type === 'proc-output' && this.#opts.options().debug) this.#echo ??= new StreamReporter(this.#opts.write, true, (name) => `${pc.dim(`[${name}]`)} `);
+    if (this.#echo !== null && (e.type === 'proc-output' || e.type === 'proc-state')) this.#echo.onEvent(e);
     const line = (this.#formatters[e.type] as (e: RunEvent) => string | null)(e);
     if (line !== null) this.#write(`${line}\n`);
   };

@@ -17,13 +17,18 @@ export class StreamReporter {
   #partial = new Map<string, string>();
   #colors = new Map<string, (s: string) => string>();
 
-  constructor(write: (text: string) => void, color: boolean) {
+  #label: ((name: string) => string) | null;
+
+  /** `label` makes each line's prefix (the plain display's debug echo: `[name] `). */
+  constructor(write: (text: string) => void, color: boolean, label: ((name: string) => string) | null = null) {
     // The display's buffer when it writes to the same stream: lines stay in event order.
     this.#write = bufferedWriter(write);
     this.#color = color;
+    this.#label = label;
   }
 
   #prefix(name: string): string {
+    if (this.#label !== null) return this.#label(name);
     if (!this.#color) return `${name} | `;
     let paint = this.#colors.get(name);
     if (!paint) {

@@ -686,6 +686,23 @@ proc('p', ['sh', '-c', 'printf "\\\\r20%%"; sleep 0.05; printf "\\\\r60%%\\\\r10
     for (const l of ['p | 100%', 'p | crlf line', 'p | last']) expect(lines).toContain(l);
   });
 
+  test("debug echoes procs' output a whole line at a time, each line prefixed, a partial line before the end line", async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc, setOptions } from 'parproc';
+setOptions({ debug: true });
+proc('multi', ['sh', '-c', 'printf "one\\\\ntwo\\\\nthr"; sleep 0.05; printf "ee\\\\nfour\\\\ntail"']);
+proc('fn', () => { process.stdout.write('part-'); console.log('whole'); console.log('a\\nb'); });
+`,
+    });
+    const r = await rig.exec(['multi', 'fn']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    // Before, a chunk was echoed as it came: 'two' without its prefix, 'thr' and 'ee' apart.
+    for (const l of ['[multi] one', '[multi] two', '[multi] three', '[multi] four', '[fn] part-whole', '[fn] a', '[fn] b']) expect(lines).toContain(l);
+    expect(lines.indexOf('[multi] tail')).toBe(lines.findIndex((l) => l.startsWith('✓ multi')) - 1);
+  });
+
   test('--snippets all|failures|none chooses which procs get snippets; the summary names failed procs with their logs', async () => {
     await using rig = await CliRig.create();
     rig.write({
