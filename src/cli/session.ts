@@ -137,6 +137,7 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
       out.push(...pm.create(t));
     } catch (err) {
       const code = (err as { code?: string }).code;
+      if (code === 'E_MISSING_ARG' && pm.getProtos().has(t)) throw new CliError(patternAsTarget(pm, t));
       if (code !== 'E_NO_PROTO' && code !== 'E_CHOICE') throw err;
       // A value outside a proto's choices: say what is allowed (and a close name, if one exists).
       if (code === 'E_CHOICE') {
@@ -162,6 +163,20 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
     }
   }
   return out;
+}
+
+/** A proto's pattern named as a target without defaults for its args: which names to give instead. */
+function patternAsTarget(pm: ProcManager, pattern: string): string {
+  const proto = pm.getProtos().get(pattern)!;
+  const sep = pm.getOptions().nameParamSeparator;
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const filled = new RegExp(`^${pattern.split(/\[\w+\]/).map(esc).join(`(?:(?!${esc(sep)}).)+`)}$`);
+  const examples = [...new Set(candidates(pm))].filter((n) => n !== pattern && filled.test(n));
+  const choices = proto.argChoices;
+  const glob = choices !== null && (typeof choices === 'function' || proto.params.every((k) => k in choices)) ? [pattern.replace(/\[\w+\]/g, '*')] : [];
+  const instead = [...examples.slice(0, 3), ...(examples.length > 3 ? ['…'] : []), ...glob];
+  const args = proto.params.map((k) => `"${k}"`).join(' and ');
+  return `target "${pattern}" is a proto's pattern: name its ${args} in the target${instead.length ? ` (${instead.join(', ')})` : ''}`;
 }
 
 /**

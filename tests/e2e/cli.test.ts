@@ -411,6 +411,9 @@ proc('after', async () => { await later; return 'still here'; });
     expect((await rig.exec(['-f', 'named.ts', 'build'])).stderr).toBe('parproc: unknown target "build" (did you mean build::*?)\n');
     expect((await rig.exec(['-f', 'named.ts', 'test'])).stderr).toBe('parproc: unknown target "test" (did you mean test::[x]?)\n');
     expect((await rig.exec(['-f', 'named.ts', 'build::'])).stderr).toBe('parproc: unknown target "build::" (did you mean build::*?)\n');
+    // The pattern itself, with no defaults for its args: which names to give (before: 'create("build::[env]") requires argument "env"').
+    expect((await rig.exec(['-f', 'named.ts', 'build::[env]'])).stderr).toBe('parproc: target "build::[env]" is a proto\'s pattern: name its "env" in the target (build::dev, build::prod, build::*)\n');
+    expect((await rig.exec(['-f', 'named.ts', 'test::[x]'])).stderr).toBe('parproc: target "test::[x]" is a proto\'s pattern: name its "x" in the target\n');
     rig.write({ 'dep.ts': `import { proc, proto } from 'parproc';\nproto('build::[env]', (_c, { env }) => env);\nproc('a', { deps: ['build'] }, () => 1);\n` });
     expect((await rig.exec(['-f', 'dep.ts', 'a'])).stderr).toBe('parproc: proc "a": dependency "build" is not a proc or a proto name (did you mean build::[env]?)\n');
   });
