@@ -17,8 +17,11 @@ export interface ProcWatch {
   readonly node: ProcNode;
   /** Directories to watch (recursively). */
   readonly roots: string[];
-  /** Whether an absolute path is one of the proc's inputs. */
-  owns(path: string): boolean;
+  /**
+   * Whether an absolute path is one of the proc's inputs; a `gone` path (deleted, or moved away)
+   * also when the inputs of the proc's last check were under it: a directory that took them along.
+   */
+  owns(path: string, gone?: boolean): boolean;
   /** The input files on disk now (globs expanded; absolute paths). */
   current(): string[];
 }
@@ -57,9 +60,13 @@ export function planProc(node: ProcNode, params: Record<string, unknown>, global
     node,
     roots,
     current: () => resolveInputs({ inputs: fillSpecs(node.opts.inputs, node), ignore: ignoreSpecs, trackImports: false, importRoots: [], base }, c),
-    owns(path) {
+    owns(path, gone = false) {
       if (ignored(path)) return false;
       if (exact.has(path)) return true;
+      if (gone) {
+        const under = path + sep;
+        for (const p of exact) if (p.startsWith(under)) return true;
+      }
       for (const d of dirs) if (path.startsWith(d + sep)) return true;
       if (globs.length === 0) return false;
       const rel = relative(base, path).split(sep).join('/');

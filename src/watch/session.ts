@@ -146,10 +146,12 @@ export class WatchSession {
 
   #fire(): void {
     this.#timer = null;
+    const gone = new Set<string>();
     const changed = [...this.#pending].filter((p) => {
       try {
         return !statSync(p).isDirectory(); // directory-only events do not count
       } catch {
+        gone.add(p);
         return true; // deleted: a change
       }
     });
@@ -159,7 +161,7 @@ export class WatchSession {
     const owners = new Map<string, ProcNode[]>();
     for (const path of changed) {
       for (const plan of this.#plans) {
-        if (!plan.owns(path)) continue;
+        if (!plan.owns(path, gone.has(path))) continue;
         // A proc's own new files (a generator writing into its input dir) do not count for it.
         if (this.#ownWrite(plan.node, path)) continue;
         affected.add(plan.node);

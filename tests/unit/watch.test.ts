@@ -342,6 +342,28 @@ describe('robustness and incremental runs', () => {
     await w.stop();
   });
 
+  test('an input directory moved away is a change (its files went with it), and moved back, another', async () => {
+    write('src/a.ts', '1');
+    write('src/deep/b.ts', '2');
+    const w = watching();
+    w.pm.proc('p', { inputs: ['src/**/*.ts'] }, (ctx) => void w.runs.push(`p ${Object.keys(ctx.inputFingerprint ?? {}).length}`));
+    w.pm.proc('q', { inputs: ['src/a.ts'] }, () => void w.runs.push('q'));
+    await w.start('p', 'q');
+    // Before, a rename of the root made no rebuild: only its own path was reported, which no glob matches.
+    const away = w.nextRebuild();
+    renameSync(join(dir, 'src'), join(dir, 'elsewhere'));
+    expect((await away).procs.sort()).toEqual(['p', 'q']);
+    await w.nextRunEnd();
+    expect(w.runs.slice(0, 2).sort()).toEqual(['p 2', 'q']);
+    expect(w.runs.slice(2).sort()).toEqual(['p 0', 'q']);
+    const back = w.nextRebuild();
+    renameSync(join(dir, 'elsewhere'), join(dir, 'src'));
+    expect((await back).procs.sort()).toEqual(['p', 'q']);
+    await w.nextRunEnd();
+    expect(w.runs.slice(4).sort()).toEqual(['p 2', 'q']);
+    await w.stop();
+  });
+
   /** Under polling (PARPROC_WATCH_POLL=1, as after ENOSPC/EMFILE), a write to `file` rebuilds the proc with `inputs`. */
   async function pollingSees(inputs: string[], file: string): Promise<void> {
     process.env.PARPROC_WATCH_POLL = '1';
