@@ -12,6 +12,7 @@ import { CliError } from './errors.ts';
 import { locateTaskFile, TASK_FILE_NAMES } from './locate-task-file.ts';
 import { startTracking, stopTracking, type LoadRecord } from './load-tracker.ts';
 import { nextTopLevelStop, watchTopLevelStops } from '../runners/top-level-stop.ts';
+import { onStall } from '../runners/stall.ts';
 
 
 /** The task file: `explicit` (relative to cwd), else the first default name here or in a parent. */
@@ -32,7 +33,12 @@ export async function loadTaskFile(path: string, stdoutToStderr = false): Promis
   // A file written as a script (`await waitForAll()` at its top level, then maybe a report or
   // `process.exit`) stops at that wait: the CLI runs what it registered, and what follows never
   // runs before the run it was written to follow (top-level-stop.ts).
-  const load = () => Promise.race([import(path), nextTopLevelStop()]);
+  // A top-level await that nothing can settle: the event loop runs empty (the process would end, exit 0).
+  let stopStall = (): unknown => undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    stopStall = onStall(() => reject(new Error('it never finished loading: a top-level await waits on a promise that nothing left (no timer, I/O or process) can settle')));
+  });
+  const load = () => Promise.race([import(path), nextTopLevelStop(), stalled]);
   const unwatch = watchTopLevelStops();
   startTracking(path);
   try {
@@ -42,6 +48,7 @@ export async function loadTaskFile(path: string, stdoutToStderr = false): Promis
     throw new CliError(describeLoadError(path, err));
   } finally {
     unwatch();
+    stopStall();
   }
   return stopTracking();
 }

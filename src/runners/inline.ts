@@ -12,13 +12,14 @@ import { ExecutionScope } from './exec-scope.ts';
 import { onAbort } from '../util/abort-fanout.ts';
 import { errorKind } from '../errors.ts';
 import { outcomeFromError, outcomeFromValue } from './outcome.ts';
+import { onStall } from './stall.ts';
 import { hearStrays } from './stray-errors.ts';
 import { after } from '../util/timer.ts';
 import type { JobLog, Outcome, ProcJob, ProcRunner } from './runner.ts';
 
 /** Why a proc's own signal was aborted. */
 class AbortReason extends Error {
-  constructor(readonly kind: 'timeout' | 'interrupted', message: string) {
+  constructor(readonly kind: 'timeout' | 'interrupted' | 'stalled', message: string) {
     super(message);
   }
 }
@@ -58,6 +59,8 @@ export function commandText(body: ProcBody, args: Record<string, unknown>, name:
 /** Where an outcome's explanation goes when it has nothing to add. */
 const UNHEARD: JobLog = { write() {}, line() {} };
 
+const STALLED = 'never settled: it waits on a promise that nothing left (no timer, I/O or process) can settle';
+
 const formatSeconds = (ms: number): string => `${+(ms / 1000).toFixed(3)}s`;
 
 export class InlineRunner implements ProcRunner {
@@ -94,6 +97,7 @@ export class InlineRunner implements ProcRunner {
         ? null
         : after(job.timeoutMs, () => abort(new AbortReason('timeout', `timed out after ${formatSeconds(job.timeoutMs as number)}`)));
 
+    const stopStall = job.body.kind === 'fn' ? onStall(() => abort(new AbortReason('stalled', STALLED))) : null;
     // An error the function's code throws where nothing catches it (a timer, a handler) fails
     // this proc, not the whole process (./stray-errors.ts).
     let stray: Outcome | null = null;
@@ -135,11 +139,12 @@ export class InlineRunner implements ProcRunner {
       const ended = await first;
       if (ended instanceof AbortReason) {
         tracker.drain(); // what the commands printed before comes first
-        job.log.line(ended.kind === 'timeout' ? `Timed out: ${ended.message}` : 'Interrupted', 'stderr');
+        job.log.line(ended.kind === 'timeout' ? `Timed out: ${ended.message}` : ended.kind === 'stalled' ? ended.message : 'Interrupted', 'stderr');
         await tracker.killAll();
         // The function may ignore its signal and go on: the scheduler keeps its locks until it
         // settles (SPEC 3: lock holders never overlap).
         // An interrupt's error says it all ("interrupted: interrupted" said it twice); a timeout says after how long.
+        if (ended.kind === 'stalled') return { state: 'failed', error: 'exception', moreInfo: ended.message, output: null, lingering: work };
         return { state: 'failed', error: ended.kind, moreInfo: ended.kind === 'timeout' ? ended.message : null, output: null, lingering: work };
       }
       // Commands started but not awaited must not outlive their proc.
@@ -148,6 +153,7 @@ export class InlineRunner implements ProcRunner {
       return (stray as Outcome | null) === ended ? { ...ended, lingering: work } : ended;
     } finally {
       timer?.clear();
+      stopStall?.();
       stopHearing();
       stopStrays?.();
     }

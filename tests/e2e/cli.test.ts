@@ -113,6 +113,23 @@ proc('where', () => process.cwd());
     expect(r.stderr.trim()).toMatch(/^parproc: error in task file parproc\.ts: Cannot find module '\.\/helpers\/missing\.ts' imported from \S+parproc\.ts$/);
   });
 
+  test('a promise nothing can settle: at the top level one line, exit 2; in a proc, the proc fails, exit 1 (both exited 0 in silence)', async () => {
+    await using rig = await CliRig.create();
+    rig.write({
+      'parproc.ts': `import { proc } from 'parproc';\nproc('default', () => 1);\nawait new Promise(() => {});\n`,
+      'stuck.ts': `import { proc } from 'parproc';\nproc('stuck', async () => { console.log('waiting'); await new Promise(() => {}); });\nproc('default', { deps: ['stuck'] }, () => 1);\n`,
+    });
+    const r = await rig.exec([]);
+    expect([r.code, r.stderr.trim()]).toEqual([2, 'parproc: error in task file parproc.ts: it never finished loading: a top-level await waits on a promise that nothing left (no timer, I/O or process) can settle']);
+    const s = await rig.exec(['-f', 'stuck.ts', '--json']);
+    expect(s.code, s.stderr).toBe(1);
+    const summary = JSON.parse(s.stdout.trim().split('\n').at(-1) as string);
+    expect(summary.procs.map((p: { name: string; state: string; moreInfo: string | null }) => [p.name, p.state, p.moreInfo]).sort()).toEqual([
+      ['default', 'failed-dep', 'canceled due to failure of "stuck"'],
+      ['stuck', 'failed', 'never settled: it waits on a promise that nothing left (no timer, I/O or process) can settle'],
+    ]);
+  });
+
   test('a bad definition in the task file is a one-line UserError, exit 2', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('x', { timeout: 'soon' }, () => 1);\n` });

@@ -299,3 +299,29 @@ process.exit(5);
     expect(JSON.parse(r.report)).toEqual({ ok: false, body: ['failed', 'exception', why(3)], timer: ['failed', 'exception', why(4)], other: 'finished' });
   });
 });
+
+describe('a proc whose promise can never settle (inline)', () => {
+  test('when the event loop runs empty it fails, naming why; its dependents are canceled and the script goes on', async () => {
+    // Before, the process just ended with exit code 0: no summary, `.then` never called.
+    const r = await runScript(`import { proc, start, waitForAll, getProcs } from LIB;
+import { writeFileSync } from 'node:fs';
+proc('ok', () => 1);
+proc('stuck', { deps: ['ok'] }, async () => { await new Promise(() => {}); });
+proc('after', { deps: ['stuck'] }, () => 2);
+proc('sleeper', async () => { await Bun.sleep(50); return 'slept'; });
+start('after', 'sleeper');
+waitForAll({ throwOnFailure: false }).then((ok) => {
+  const p = (n) => getProcs().get(n);
+  writeFileSync('report.txt', JSON.stringify({ ok, stuck: [p('stuck').state, p('stuck').error, p('stuck').moreInfo], after: p('after').state, sleeper: p('sleeper').state }));
+  process.exitCode = 4;
+});
+`);
+    expect(r.code, r.stderr).toBe(4);
+    expect(JSON.parse(r.report)).toEqual({
+      ok: false,
+      stuck: ['failed', 'exception', 'never settled: it waits on a promise that nothing left (no timer, I/O or process) can settle'],
+      after: 'failed-dep',
+      sleeper: 'succeeded',
+    });
+  });
+});
