@@ -84,7 +84,7 @@ export function regexFiles(root: string, pattern: string | RegExp): FileSpecFn {
   return () => {
     checkRoot();
     const out: string[] = [];
-    // Regular files, no symlink followed (util/walk.ts).
+    // Files (a symlink to a file too); no symlinked directory entered (util/walk.ts).
     walkFiles(root, (path, rel) => {
       re.lastIndex = 0; // a /g or /y pattern keeps its place between tests
       if (re.test(rel)) out.push(path);

@@ -75,7 +75,7 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
   const only = spec.inputs.length === 1 && spec.ignore.length === 0 && !spec.trackImports ? spec.inputs[0] : undefined;
   if (typeof only === 'string' && !hasGlob(only)) {
     const abs = resolve(spec.base, only);
-    return isDirectory(stat(abs)) ? filesUnder(abs, spec.own).sort() : [abs];
+    return isDirectory(stat(abs)) ? filesUnder(abs, spec.own, stat).sort() : [abs];
   }
   const ignored = ignoreMatcher(expandSpecs(spec.ignore, c, 'inputsIgnore'), spec.base);
   const found = new Set<string>();
@@ -84,10 +84,10 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
       const abs = resolve(spec.base, s);
       if (ignored(abs)) continue;
       if (!isDirectory(stat(abs))) found.add(abs);
-      else for (const f of filesUnder(abs, spec.own)) if (!ignored(f)) found.add(f);
+      else for (const f of filesUnder(abs, spec.own, stat)) if (!ignored(f)) found.add(f);
       continue;
     }
-    for (const abs of scanGlob(s, spec.base)) if (!ignored(abs) && !isOwn(abs, spec.base, spec.own)) found.add(abs);
+    for (const abs of scanGlob(s, spec.base, stat)) if (!ignored(abs) && !isOwn(abs, spec.base, spec.own)) found.add(abs);
   }
   if (spec.trackImports) {
     for (const dep of trackedImports([...found], spec.importRoots)) if (!ignored(dep)) found.add(dep);
@@ -97,14 +97,21 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
 
 /**
  * The files a glob matches (relative to `base`, or absolute), as absolute paths: scanned from the
- * glob's non-glob root, so absolute globs work too.
+ * glob's non-glob root, so absolute globs work too. A symlink to a file is a file (its target's
+ * stat is its fingerprint); no symlink to a directory is followed, so a loop of them is no error.
+ * `stat` sorts files from directories: a pass's, whose stats the fingerprints reuse.
  */
-export function scanGlob(glob: string, base: string): string[] {
+export function scanGlob(glob: string, base: string, stat: (abs: string) => FileStat | undefined = statFile): string[] {
   const root = isAbsolute(glob) ? glob.slice(0, glob.search(/[*?[{]/)).replace(/[^/]*$/, '') || '/' : base;
   const pattern = isAbsolute(glob) ? glob.slice(root.length) : glob;
   const out: string[] = [];
   try {
-    for (const rel of new Bun.Glob(pattern).scanSync({ cwd: root, onlyFiles: true, dot: true })) out.push(resolve(root, rel));
+    // `onlyFiles` would leave symlinks out: every entry is taken, and directories dropped.
+    for (const rel of new Bun.Glob(pattern).scanSync({ cwd: root, onlyFiles: false, dot: true })) {
+      const abs = resolve(root, rel);
+      const st = stat(abs);
+      if (st !== undefined && !isDirectory(st)) out.push(abs);
+    }
   } catch (err) {
     // No root (yet): the glob matches nothing.
     const code = (err as NodeJS.ErrnoException).code;
@@ -119,9 +126,9 @@ const isDirectory = (st: FileStat | undefined): boolean => st?.isDirectory?.() =
  * The files under a directory (absolute), without parproc's own `.parproc` and VCS's `.git`, nor
  * `own` (a log dir or task DB set elsewhere in the tree): they change at every run.
  */
-function filesUnder(dir: string, own: readonly string[] = []): string[] {
+function filesUnder(dir: string, own: readonly string[] = [], stat: (abs: string) => FileStat | undefined = statFile): string[] {
   const out: string[] = [];
-  for (const abs of scanGlob('**', dir)) if (!abs.slice(dir.length).includes('/.git/') && !isOwn(abs, dir, own)) out.push(abs);
+  for (const abs of scanGlob('**', dir, stat)) if (!abs.slice(dir.length).includes('/.git/') && !isOwn(abs, dir, own)) out.push(abs);
   return out;
 }
 

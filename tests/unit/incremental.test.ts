@@ -394,16 +394,43 @@ describe('inputs', () => {
     expect(pm.results().pngs).toBe(2);
   });
 
-  test('regexFiles does not follow symlinks (a loop of them is no error), and a /g pattern matches every file', async () => {
+  test('regexFiles takes a symlink to a file but enters no symlinked directory (a loop of them is no error), and a /g pattern matches every file', async () => {
     p.write('tree/a/b/f.txt', '');
     p.write('tree/a/g.txt', '');
-    p.write('tree/a/h.txt', '');
+    p.write('elsewhere/h.txt', '');
     symlinkSync('../..', p.path('tree/a/b/loop'));
-    symlinkSync('/nonexistent', p.path('tree/dangling'));
+    symlinkSync('/nonexistent.txt', p.path('tree/dangling.txt'));
+    symlinkSync('../../elsewhere/h.txt', p.path('tree/a/h.txt'));
     const ctx = { procName: 'x', params: {}, args: {} };
     expect(regexFiles(p.path('tree'), /\.txt$/)(ctx)).toEqual([p.path('tree/a/b/f.txt'), p.path('tree/a/g.txt'), p.path('tree/a/h.txt')]);
     // A global regex keeps `lastIndex` between tests: each file is tested afresh.
     expect(regexFiles(p.path('tree'), /\.txt$/g)(ctx)).toHaveLength(3);
+  });
+
+  test('a symlink to a file is an input (its target decides) for a glob and a directory; symlinked directories and dangling links are not', async () => {
+    p.write('shared/config.json', '1');
+    p.write('src/a.txt', 'a');
+    symlinkSync('../shared/config.json', p.path('src/config.json'));
+    symlinkSync('..', p.path('src/up'));
+    symlinkSync('gone.txt', p.path('src/dangling.txt'));
+    const c = { glob: 0, dir: 0 };
+    const define = (m: ProcManager) => {
+      m.proc('glob', { inputs: ['src/*'] }, (ctx) => {
+        c.glob++;
+        return Object.keys(ctx.inputFingerprint ?? {});
+      });
+      m.proc('dir', { inputs: ['src'] }, (ctx) => {
+        c.dir++;
+        return Object.keys(ctx.inputFingerprint ?? {});
+      });
+    };
+    let pm = await runOnce(define, ['glob', 'dir']);
+    // Before, the symlink was left out: editing the config it points to changed nothing.
+    expect([pm.results().glob, pm.results().dir]).toEqual([['src/a.txt', 'src/config.json'], ['src/a.txt', 'src/config.json']]);
+    utimesSync(p.path('shared/config.json'), new Date(), new Date(Date.now() + 5_000));
+    pm = await runOnce(define, ['glob', 'dir']);
+    expect([pm.reasonOf('glob'), pm.reasonOf('dir')]).toEqual(['input changed: src/config.json', 'input changed: src/config.json']);
+    expect(c).toEqual({ glob: 2, dir: 2 });
   });
 
   test('a glob under a directory that does not exist (yet) matches nothing, relative or absolute', async () => {

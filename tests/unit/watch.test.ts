@@ -364,6 +364,21 @@ describe('robustness and incremental runs', () => {
     await w.stop();
   });
 
+  test('an input that is a symlink: an edit of the file it leads to, outside the watched directory, rebuilds', async () => {
+    write('shared/config.json', '1');
+    write('src/a.ts', '1');
+    symlinkSync('../shared/config.json', join(dir, 'src/config.json'));
+    const w = watching();
+    w.pm.proc('p', { inputs: ['src/*'] }, () => void w.runs.push('p'));
+    await w.start('p');
+    const rebuilt = w.nextRebuild();
+    write('shared/config.json', '2');
+    expect((await rebuilt).changed).toEqual(['shared/config.json']);
+    await w.nextRunEnd();
+    expect(w.count('p')).toBe(2);
+    await w.stop();
+  });
+
   /** Under polling (PARPROC_WATCH_POLL=1, as after ENOSPC/EMFILE), a write to `file` rebuilds the proc with `inputs`. */
   async function pollingSees(inputs: string[], file: string): Promise<void> {
     process.env.PARPROC_WATCH_POLL = '1';
