@@ -77,6 +77,13 @@ function watching(opts: { debounce?: number; db?: boolean; fingerprint?: 'hash' 
       pm.close();
     },
     count: (name: string) => runs.filter((r) => r === name).length,
+    /** Writes `rel` and waits for the rebuild (which must name just `rel` as changed) to end. */
+    async rebuildsOn(rel: string, text: string) {
+      const rebuilt = next((e) => e.type === 'watch-rebuild') as Promise<Rebuild>;
+      write(rel, text);
+      expect((await rebuilt).changed).toEqual([rel]);
+      await next((e) => e.type === 'run-end');
+    },
   };
 }
 
@@ -316,10 +323,7 @@ describe('changes during a run', () => {
     write('src/a.ts', '2');
     await ended;
     // Its own new file (written during its run) did not trigger: the next rebuild is ours.
-    const rebuilt = w.nextRebuild();
-    write('src/a.ts', '3');
-    expect((await rebuilt).changed).toEqual(['src/a.ts']);
-    await w.nextRunEnd();
+    await w.rebuildsOn('src/a.ts', '3');
     expect(w.count('gen')).toBe(3);
     await w.stop();
   });
@@ -371,10 +375,7 @@ describe('robustness and incremental runs', () => {
     const w = watching();
     w.pm.proc('p', { inputs: ['src/*'] }, () => void w.runs.push('p'));
     await w.start('p');
-    const rebuilt = w.nextRebuild();
-    write('shared/config.json', '2');
-    expect((await rebuilt).changed).toEqual(['shared/config.json']);
-    await w.nextRunEnd();
+    await w.rebuildsOn('shared/config.json', '2');
     expect(w.count('p')).toBe(2);
     await w.stop();
   });
@@ -386,10 +387,7 @@ describe('robustness and incremental runs', () => {
       const w = watching();
       w.pm.proc('p', { inputs }, () => void w.runs.push('p'));
       await w.start('p');
-      const rebuilt = w.nextRebuild();
-      write(file, '22');
-      expect((await rebuilt).changed).toEqual([file]);
-      await w.nextRunEnd();
+      await w.rebuildsOn(file, '22');
       expect(w.count('p')).toBe(2);
       await w.stop();
     } finally {
