@@ -6,6 +6,7 @@ import { formatValues } from '../util/format-values.ts';
 import type { CommandResult, ExecOptions, ProcContext, RunOptions } from '../types.ts';
 import { runCommand, templateToShell, type ChildTracker, type CommandSpec } from './command.ts';
 import type { AbortScope } from './exec-scope.ts';
+import type { HandedPromises } from './handed.ts';
 import type { ProcJob } from './runner.ts';
 import { allStrings } from '../util/lists.ts';
 
@@ -36,8 +37,9 @@ export function commandFor(job: ProcJob, scope: AbortScope, tracker: ChildTracke
  * Builds the context of one execution of a function proc; `scope` is the proc's own (timeout +
  * interrupt; `ctx.signal` is made on first read), `command` its `commandFor`.
  */
-export function makeContext(job: ProcJob, scope: AbortScope, command: CommandFn): ProcContext {
+export function makeContext(job: ProcJob, scope: AbortScope, command: CommandFn, handed: HandedPromises): ProcContext {
   let results: Record<string, unknown> | null = null;
+  const hand = handed.hand.bind(handed);
   const ctx: ProcContext = {
     procName: job.name,
     args: job.args,
@@ -58,25 +60,29 @@ export function makeContext(job: ProcJob, scope: AbortScope, command: CommandFn)
       if (!Array.isArray(strings) || !('raw' in strings)) {
         return Promise.reject(new UserError(`proc "${job.name}": ctx.$ is a template tag: write ctx.$\`cmd\``, 'E_USAGE'));
       }
-      return command({ shell: templateToShell(strings, values) });
+      return hand('ctx.$', command({ shell: templateToShell(strings, values) }));
     },
     exec: (argv: string[], o?: ExecOptions) => {
       if (!Array.isArray(argv) || argv.length === 0 || !allStrings(argv)) {
         return Promise.reject(new UserError(`proc "${job.name}": ctx.exec needs a non-empty array of strings`, 'E_USAGE'));
       }
-      return command({ argv }, o);
+      return hand('ctx.exec', command({ argv }, o));
     },
-    create: (n, a) => job.services.create(n, a),
-    start: (...names) => job.services.start(flat(names)),
-    run: (name: string, opts?: RunOptions) => job.services.run(name, opts),
-    wait: async (...names) => {
-      try {
-        await job.services.wait(flat(names));
-      } finally {
-        results = null; // merge newer results in on next read (after a failed wait too)
-      }
-    },
-    prompt: (message, opts = {}) => job.services.prompt(message, opts, scope.signal),
+    create: (n, a) => hand('ctx.create', job.services.create(n, a)),
+    start: (...names) => hand('ctx.start', job.services.start(flat(names))),
+    run: (name: string, opts?: RunOptions) => hand('ctx.run', job.services.run(name, opts)),
+    wait: (...names) =>
+      hand(
+        'ctx.wait',
+        (async () => {
+          try {
+            await job.services.wait(flat(names));
+          } finally {
+            results = null; // merge newer results in on next read (after a failed wait too)
+          }
+        })(),
+      ),
+    prompt: (message, opts = {}) => hand('ctx.prompt', job.services.prompt(message, opts, scope.signal)),
   };
   return ctx;
 }

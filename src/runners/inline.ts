@@ -12,6 +12,7 @@ import { ExecutionScope } from './exec-scope.ts';
 import { onAbort } from '../util/abort-fanout.ts';
 import { errorKind } from '../errors.ts';
 import { outcomeFromError, outcomeFromValue } from './outcome.ts';
+import { HandedPromises } from './handed.ts';
 import { onStall } from './stall.ts';
 import { hearStrays } from './stray-errors.ts';
 import { after } from '../util/timer.ts';
@@ -58,6 +59,14 @@ export function commandText(body: ProcBody, args: Record<string, unknown>, name:
 
 /** Where an outcome's explanation goes when it has nothing to add. */
 const UNHEARD: JobLog = { write() {}, line() {} };
+
+/** A proc whose context's promise rejected with nobody awaiting it fails as if it had thrown that. */
+function droppedOutcome(dropped: { method: string; error: unknown }, log: JobLog): Outcome {
+  log.line(`${dropped.method} failed and nothing awaited it:`, 'stderr');
+  const outcome = outcomeFromError(dropped.error, log);
+  const moreInfo = `${outcome.moreInfo ?? 'failed'} (${dropped.method}, not awaited)`;
+  return { ...outcome, state: 'failed', error: outcome.error === 'failed' ? 'failed' : 'exception', moreInfo };
+}
 
 const STALLED = 'never settled: it waits on a promise that nothing left (no timer, I/O or process) can settle';
 
@@ -118,7 +127,9 @@ export class InlineRunner implements ProcRunner {
           });
     const command = commandFor(job, scope, tracker);
     // A command proc needs no context: none is made.
-    const call = () => callBody(job.body, () => makeContext(job, scope, command), command, job);
+    // What the context hands out: a rejected promise nobody awaited fails the proc (handed.ts).
+    const handed = new HandedPromises();
+    const call = () => callBody(job.body, () => makeContext(job, scope, command, handed), command, job);
     // An interactive proc has the terminal: its console is not captured. A command runs no code
     // of the user's here: nothing to capture.
     // The outcome settles the race in the same reaction that makes it (not one turn later).
@@ -147,8 +158,11 @@ export class InlineRunner implements ProcRunner {
         if (ended.kind === 'stalled') return { state: 'failed', error: 'exception', moreInfo: ended.message, output: null, lingering: work };
         return { state: 'failed', error: ended.kind, moreInfo: ended.kind === 'timeout' ? ended.message : null, output: null, lingering: work };
       }
+      // Taken before the kill below: a command it left running fails only because it is killed.
+      const dropped = ended.state === 'failed' ? null : handed.dropped();
       // Commands started but not awaited must not outlive their proc.
       if (tracker.size > 0) await tracker.killAll();
+      if (dropped !== null) return droppedOutcome(dropped, job.log);
       // Failed by a stray error while its function still runs: its locks wait for that, as above.
       return (stray as Outcome | null) === ended ? { ...ended, lingering: work } : ended;
     } finally {

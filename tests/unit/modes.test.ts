@@ -152,6 +152,25 @@ for (const mode of ['worker', 'process'] as const) {
   });
 }
 
+describe('a promise of ctx that nobody awaited', () => {
+  for (const mode of ['inline', 'worker', 'process'] as const) {
+    test(`rejected before the function settled, fails the proc as its throw would (mode: '${mode}')`, async () => {
+      const pm = managers[mode];
+      pm.setOptions({ logDir: join(logDir, `dropped-${mode}`), parallel: 8 });
+      pm.start('drops-a-command', 'awaits-later', 'leaves-a-command', 'drops-a-wait');
+      await pm.waitForAll({ throwOnFailure: false });
+      const info = (name: string) => pm.getProcs().get(name)!;
+      // Before, both succeeded: a warning under the CLI, an unhandled rejection in a script.
+      expect([info('drops-a-command').state, info('drops-a-command').error, info('drops-a-command').moreInfo]).toEqual(['failed', 'failed', 'Command failed with exit code 3 (ctx.$, not awaited)']);
+      expect(readFileSync(info('drops-a-command').logFile!, 'utf8')).toContain('ctx.$ failed and nothing awaited it:\nCommand failed with exit code 3: exit 3\n');
+      expect([info('drops-a-wait').state, info('drops-a-wait').error, info('drops-a-wait').moreInfo]).toEqual(['failed', 'exception', 'Process error: 1 proc(s) failed: fails (ctx.wait, not awaited)']);
+      // Awaited later, or still running when the function returned (killed then): no failure.
+      expect(pm.results()['awaits-later']).toBe('handled');
+      expect(pm.results()['leaves-a-command']).toBe('left it running');
+    });
+  }
+});
+
 describe('parent death', () => {
   test('a process whose parent is already not the one it was told of gets the signal at once', async () => {
     // The window between a child's start and its prctl call: a parent gone by then sends nothing.
