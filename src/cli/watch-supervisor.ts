@@ -42,6 +42,16 @@ function syntaxError(file: string): string | null {
   }
 }
 
+/** `parproc.ts changed: reloading`, or for modules it imports, `lib/a.ts changed: reloading parproc.ts`. */
+export function reloadLine(taskFile: string, changed: ReadonlySet<string>): string {
+  const shown = (f: string) => relative(process.cwd(), f) || f;
+  const others = [...changed].filter((f) => f !== taskFile).sort();
+  if (others.length === 0) return `${shown(taskFile)} changed: reloading`;
+  const names = [...(changed.has(taskFile) ? [taskFile] : []), ...others].map(shown);
+  const list = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+  return `${list} changed: reloading ${shown(taskFile)}`;
+}
+
 /** Runs the CLI child and restarts it when the task file or its modules change; returns the exit code. */
 export async function superviseWatch(taskFile: string): Promise<number> {
   const files = (): string[] => projectModules(taskFile);
@@ -50,6 +60,8 @@ export async function superviseWatch(taskFile: string): Promise<number> {
   let stopping = false;
   let reloading = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** The modules changed since the last reload. */
+  let changed = new Set<string>();
   const finished = Promise.withResolvers<number>();
 
   function start() {
@@ -79,7 +91,8 @@ export async function superviseWatch(taskFile: string): Promise<number> {
       return;
     }
     watched = new Set(files());
-    writeStderr(`parproc: ${relative(process.cwd(), taskFile) || taskFile} changed: reloading\n`);
+    writeStderr(`parproc: ${reloadLine(taskFile, changed)}\n`);
+    changed = new Set();
     loadedOnce = true;
     if (child.exitCode !== null || child.signalCode !== null) {
       child = start();
@@ -92,6 +105,7 @@ export async function superviseWatch(taskFile: string): Promise<number> {
   const watcher = new FileWatcher([...new Set([...watched].map((f) => dirname(f)))], {
     onChange: (path) => {
       if (!watched.has(path)) return;
+      changed.add(path);
       if (timer !== null) clearTimeout(timer);
       timer = setTimeout(reload, DEBOUNCE_MS);
     },

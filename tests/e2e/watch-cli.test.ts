@@ -37,6 +37,23 @@ describe('parproc run --watch', () => {
     expect(left).toBe(false);
   });
 
+  test('an edit of a module the task file imports reloads it, naming the module', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nimport { v } from './lib/v.ts';\nproc('default', () => v);\n`, 'lib/v.ts': `export const v = 'v1';\n` });
+    const child = rig.spawn(['-w', '--json', '--no-db']);
+    const out = new StreamReader(child.stdout);
+    const err = new StreamReader(child.stderr);
+    await out.until((t) => t.includes('"type":"watch-ready"'));
+    writeFileSync(join(rig.dir, 'lib/v.ts'), `export const v = 'v2';\n`);
+    // Before: 'parproc.ts changed: reloading', though the task file was as it was.
+    await err.until((t) => t.includes('changed: reloading'));
+    expect(err.text).toContain('parproc: lib/v.ts changed: reloading parproc.ts\n');
+    await out.until((t) => t.split('"type":"watch-ready"').length === 3);
+    child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+    expect(await out.rest()).toContain('"output":"v2"');
+  });
+
   test('with no inputs to watch: a warning, and it stays up for task-file edits until Ctrl+C', async () => {
     await using rig = await CliRig.create();
     const file = (v: string) => `import { proc } from 'parproc';\nproc('default', () => '${v}');\n`;
