@@ -4,7 +4,8 @@
  * first-party modules it imports. When one of them changes, the child is stopped and started
  * again — a fresh process, so the graph is rebuilt from the new definitions, and the originally
  * requested targets run again. A syntax error in the edited file is one clear line, and watching
- * goes on (the running child keeps watching with the old definitions). Ctrl+C ends the child's
+ * goes on (the running child keeps watching with the old definitions); one at the start is waited
+ * out the same way, with no child until it is fixed. Ctrl+C ends the child's
  * procs, and the supervisor exits with the child's code.
  */
 import { readFileSync } from 'node:fs';
@@ -56,7 +57,9 @@ export function reloadLine(taskFile: string, changed: ReadonlySet<string>): stri
 export async function superviseWatch(taskFile: string): Promise<number> {
   const files = (): string[] => projectModules(taskFile);
   let watched = new Set(files());
-  let child = start();
+  // A syntax error at the start (the file mid-edit) is waited out as one later would be.
+  const broken = syntaxError(taskFile) ?? [...watched].map(syntaxError).find((p) => p !== null) ?? null;
+  let child: ReturnType<typeof start> | null = broken ? null : start();
   let stopping = false;
   let reloading = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -94,7 +97,7 @@ export async function superviseWatch(taskFile: string): Promise<number> {
     writeStderr(`parproc: ${reloadLine(taskFile, changed)}\n`);
     changed = new Set();
     loadedOnce = true;
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (child === null || child.exitCode !== null || child.signalCode !== null) {
       child = start();
       return;
     }
@@ -111,12 +114,15 @@ export async function superviseWatch(taskFile: string): Promise<number> {
     },
     onWarning: (m) => writeStderr(`parproc: warning: ${m}\n`),
   });
+  // Said once the watcher is armed: a fix made upon reading it is seen.
+  if (broken) writeStderr(`parproc: ${broken} (watching for a fix)\n`);
 
   // Signals are passed on to the child; its exit code is ours. (Ctrl+C in a terminal reaches
   // both at once: the child takes a repeat within a moment as the same press.)
   const onSignal = (sig: NodeJS.Signals): void => {
     stopping = true;
-    child.kill(sig);
+    if (child !== null) child.kill(sig);
+    else finished.resolve(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   try {

@@ -54,6 +54,29 @@ describe('parproc run --watch', () => {
     expect(await out.rest()).toContain('"output":"v2"');
   });
 
+  test('a task file with a syntax error at the start is waited out: fixed, it runs and watches; Ctrl+C before that exits 130', async () => {
+    await using rig = await CliRig.create();
+    rig.write({ 'parproc.ts': 'this is ((( not TypeScript\n', 'a.txt': '1' });
+    const child = rig.spawn(['-w', '--json', '--no-db']);
+    const out = new StreamReader(child.stdout);
+    const err = new StreamReader(child.stderr);
+    // Before, the watch ended at once with exit 2.
+    await err.until((t) => t.includes('(watching for a fix)'));
+    expect(err.text).toMatch(/^parproc: error in task file parproc\.ts:1:\d+: .* \(watching for a fix\)\n/);
+    writeFileSync(join(rig.dir, 'parproc.ts'), `import { proc } from 'parproc';\nproc('default', { inputs: ['a.txt'] }, () => 'fixed');\n`);
+    await out.until((t) => t.includes('"type":"watch-ready"'));
+    child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+    expect(await out.rest()).toContain('"output":"fixed"');
+
+    rig.write({ 'parproc.ts': 'this is ((( not TypeScript\n' });
+    const idle = rig.spawn(['-w', '--no-db']);
+    const idleErr = new StreamReader(idle.stderr);
+    await idleErr.until((t) => t.includes('(watching for a fix)'));
+    idle.kill('SIGINT');
+    expect(await idle.exited).toBe(130);
+  });
+
   test('with no inputs to watch: a warning, and it stays up for task-file edits until Ctrl+C', async () => {
     await using rig = await CliRig.create();
     const file = (v: string) => `import { proc } from 'parproc';\nproc('default', () => '${v}');\n`;
