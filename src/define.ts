@@ -4,7 +4,7 @@
  * In a worker or child replaying a module nothing is registered: functions are recorded by site.
  */
 import { UserError } from './errors.ts';
-import { compilePattern } from './graph/pattern.ts';
+import { checkProcName, checkProtoPattern, compilePattern } from './graph/pattern.ts';
 import type { ProcBody } from './graph/proc-node.ts';
 import { RdepIndex } from './graph/rdeps.ts';
 import { toBody, type Registry } from './graph/registry.ts';
@@ -29,6 +29,7 @@ export interface DefineHost {
 export function defineProc(host: DefineHost, name: string, a: unknown, b: unknown, argCount: number): string {
   const [opts, fn] = b === undefined && !isOptions(a) ? [undefined, a] : [a, b];
   if (host.inert) return replayed(name, fn);
+  checkProcName(name); // first: proc(fn, 'x') is about the order, not about 'x'
   const owner = `proc "${String(name)}"`;
   const valid = parseProcOptions(String(name), opts);
   const body = procBody(host, owner, fn, valid.mode);
@@ -45,6 +46,7 @@ export function defineProc(host: DefineHost, name: string, a: unknown, b: unknow
 export function defineProto(host: DefineHost, pattern: string, a: unknown, b: unknown): string {
   const [opts, fn] = b === undefined && !isOptions(a) ? [undefined, a] : [a, b];
   if (host.inert) return replayed(pattern, fn);
+  checkProtoPattern(pattern);
   const owner = `proto "${String(pattern)}"`;
   const valid = parseProtoOptions(String(pattern), opts);
   const body = procBody(host, owner, fn, valid.mode);

@@ -2,6 +2,7 @@
  * Name patterns (SPEC 1): `'deploy::[env]::[region]'`. Pure string logic, no I/O.
  */
 import { UserError } from '../errors.ts';
+import { shownValue } from '../util/format-values.ts';
 
 const PLACEHOLDER = /\[([^\[\]]+)\]/g;
 const HAS_PLACEHOLDER = /\[[^\[\]]+\]/;
@@ -99,10 +100,19 @@ export function fillPattern(
   });
 }
 
+/** Checks a proto pattern: a non-empty string. */
+export function checkProtoPattern(source: unknown): asserts source is string {
+  if (typeof source !== 'string' || source.length === 0) {
+    const order = typeof source === 'function' || Array.isArray(source) ? ' (the pattern comes first: proto(pattern, fn))' : '';
+    throw new UserError(`A proto pattern must be a non-empty string, got ${shownValue(source)}${order}`, 'E_NAME');
+  }
+}
+
 /** Checks a proc name: non-empty, no placeholders. */
 export function checkProcName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new UserError(`A proc name must be a non-empty string, got ${JSON.stringify(name)}`, 'E_NAME');
+    const order = typeof name === 'function' || Array.isArray(name) ? ' (the name comes first: proc(name, fn))' : '';
+    throw new UserError(`A proc name must be a non-empty string, got ${shownValue(name)}${order}`, 'E_NAME');
   }
   if (hasPlaceholders(name)) {
     throw new UserError(`Proc name "${name}" holds [placeholders]: use proto() for patterns`, 'E_NAME');

@@ -8,7 +8,7 @@ import { UserError } from '../errors.ts';
 import type { ValidProcOptions, ValidProtoOptions } from '../options.ts';
 import type { DepContext } from '../types.ts';
 import { castArg, expandChoices, resolveChoices } from './args.ts';
-import { checkProcName, compilePattern, fillPattern, hasPlaceholders, matchPattern, type Pattern } from './pattern.ts';
+import { checkProcName, checkProtoPattern, compilePattern, fillPattern, hasPlaceholders, matchPattern, type Pattern } from './pattern.ts';
 import { ProcNode, type ProcBody } from './proc-node.ts';
 import type { SiteCapture } from '../runners/site.ts';
 import { allStrings } from '../util/lists.ts';
@@ -86,9 +86,7 @@ export class Registry {
 
   /** Registers a proto. */
   addProto(source: string, opts: ValidProtoOptions, body: ProcBody): ProtoDef {
-    if (typeof source !== 'string' || source.length === 0) {
-      throw new UserError(`A proto pattern must be a non-empty string, got ${JSON.stringify(source)}`, 'E_NAME');
-    }
+    checkProtoPattern(source);
     if (this.protos.has(source)) throw new UserError(`Proto "${source}" already created`, 'E_DUPLICATE');
     const pattern = compilePattern(source, this.#host.separator());
     if (opts.argChoices !== null && typeof opts.argChoices === 'object') {

@@ -8,3 +8,12 @@ export function formatValues(values: unknown[]): string {
   format ??= (require('node:util') as typeof import('node:util')).formatWithOptions;
   return format({ colors: false }, ...values);
 }
+
+/** A wrong value as an error message names it: `"x"`, `3`, `undefined`, `a function`, `an array`. */
+export function shownValue(v: unknown): string {
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v)) return 'an array';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'bigint' || typeof v === 'symbol') return String(v);
+  return JSON.stringify(v) ?? String(v);
+}

@@ -110,6 +110,9 @@ describe('bad input', () => {
     ['options not an object', () => new ProcManager({ display: false }).proc('p', null as never, () => 1), /proc "p"/],
     // logIgnore strings are regular expressions (as in the original): a bad one is found at definition, not by the display.
     ['bad logIgnore regex', () => new ProcManager({ display: false }).proc('p', { logIgnore: ['ok', '(unclosed'] }, () => 1), /^proc "p": option "logIgnore\[1\]" expected a valid regular expression, got "\(unclosed"$/],
+    // The arguments in the wrong order: said so, not 'got undefined' (JSON of a function) or a complaint about the body.
+    ['proc(fn, name)', () => new ProcManager({ display: false }).proc((() => 1) as never, 'x' as never), /^A proc name must be a non-empty string, got a function \(the name comes first: proc\(name, fn\)\)$/],
+    ['proto(fn)', () => new ProcManager({ display: false }).proto((() => 1) as never, undefined as never), /^A proto pattern must be a non-empty string, got a function \(the pattern comes first: proto\(pattern, fn\)\)$/],
     ['bad ignoreLogAlways regex', () => ignoreLogAlways('(bad'), /^ignoreLogAlways: invalid regular expression "\(bad": /],
   ];
   for (const [what, fn, message] of cases) {
