@@ -208,7 +208,7 @@ export class ProcManager {
 
   /** Outputs of finished procs that ran (`null` for failed ones). */
   results(): Record<string, unknown> {
-    return Object.fromEntries(this.#scheduler.results);
+    return Object.fromEntries(this.#scheduler.results.latest);
   }
 
   setOptions(opts: OptionsInput): void {

@@ -4,6 +4,7 @@
  * clears (in-degree counters), never by polling or rescanning; iterative, never recursive per
  * completion. It knows nothing of where code runs (`launch`) or of the terminal (`emit`).
  */
+import { ResultLog } from './result-log.ts';
 import { UserError, internalError } from '../errors.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import type { TargetRule } from '../graph/rdeps.ts';
@@ -41,9 +42,8 @@ export class Scheduler {
   #held = false;
   /** The current run (each run its own abort scope). */
   #run = new RunScope();
-  /** Completed results in completion order (for `ctx.results` snapshots). */
-  readonly resultLog: [string, unknown][] = [];
-  readonly results = new Map<string, unknown>();
+  /** Completed results: in completion order (for `ctx.results` snapshots), and each proc's latest. */
+  readonly results = new ResultLog();
   #linker: Linker;
   #waitHost: WaitHost = {
     held: () => this.#held,
@@ -322,8 +322,7 @@ export class Scheduler {
   /** A proc ended (ran, or did not need to): its result, its state, then its dependents. */
   #end(node: ProcNode, state: 'succeeded' | 'failed' | 'skipped' | 'up-to-date', output: unknown, error: ProcError, moreInfo: string | null): void {
     node.output = output;
-    this.results.set(node.name, output);
-    this.resultLog.push([node.name, output]);
+    this.results.add(node.name, output);
     if (state === 'failed') this.#run.failures++;
     transition(this.#host, node, state, error, moreInfo);
     for (const d of node.dependents) {
@@ -335,6 +334,7 @@ export class Scheduler {
 
   #maybeEndRun(): void {
     if (this.#active !== 0 || this.#flushQueued || !this.#run.active) return;
+    this.results.compact();
     const ok = this.#run.failures === 0;
     const at = Date.now();
     const { startedAt } = this.#run;
@@ -391,7 +391,6 @@ export class Scheduler {
     this.#deferred.clear();
     this.#interactive.reset();
     this.results.clear();
-    this.resultLog.length = 0;
     this.#run.reset();
   }
 }

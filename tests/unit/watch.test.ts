@@ -380,6 +380,38 @@ describe('robustness and incremental runs', () => {
     await w.stop();
   });
 
+  test('a long session does not grow: results a later run replaced and each execution\'s abort scope are let go', async () => {
+    write('in.txt', '0');
+    const w = watching({ debounce: 0.005 });
+    const names: string[] = [];
+    for (let i = 0; i < 20; i++) names.push(w.pm.proc(`p${i}`, { inputs: ['in.txt'] }, () => ({ i, pad: 'x'.repeat(1000) })));
+    await w.start(...names);
+    const heap = () => {
+      Bun.gc(true);
+      return process.memoryUsage().heapUsed;
+    };
+    let k = 0;
+    const rebuilds = async (n: number) => {
+      for (const end = k + n; k < end; k++) {
+        const ended = w.nextRunEnd();
+        write('in.txt', String(k));
+        await ended;
+      }
+    };
+    await rebuilds(20);
+    const early = new WeakRef(w.pm.results().p0 as object);
+    await rebuilds(80);
+    const before = heap();
+    await rebuilds(300);
+    const grown = heap() - before;
+    // Before: every result of every run stayed in the manager's log (~1 KB each here), and each
+    // execution's AbortSignal.any signal with its listeners (~2.5 KB): some 20 MB over these 300.
+    // Now the log keeps at most one result per proc plus ~1,000 entries between compactions.
+    expect(early.deref()).toBeUndefined();
+    expect(grown).toBeLessThan(5_000_000);
+    await w.stop();
+  });
+
   /** Under polling (PARPROC_WATCH_POLL=1, as after ENOSPC/EMFILE), a write to `file` rebuilds the proc with `inputs`. */
   async function pollingSees(inputs: string[], file: string): Promise<void> {
     process.env.PARPROC_WATCH_POLL = '1';
