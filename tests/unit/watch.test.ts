@@ -412,6 +412,40 @@ describe('robustness and incremental runs', () => {
     await w.stop();
   });
 
+  test('a long session in worker mode does not grow either: an execution lets go of its worker when it ends', async () => {
+    // A script of its own: worker procs are found again at the top level of their module.
+    const r = await runScript(`import { ProcManager } from LIB;
+import { writeFileSync } from 'node:fs';
+const dir = DIR;
+writeFileSync(dir + '/in.txt', '0');
+const pm = new ProcManager({ display: false, watch: true, watchDebounce: 0.005, mode: 'worker', parallel: 4, logDir: dir + '/logs' });
+const names = [];
+for (let i = 0; i < 20; i++) names.push(pm.proc('p' + i, { inputs: ['in.txt'] }, () => i));
+pm.start(names);
+await pm.waitForAll();
+let ended = () => {};
+pm.onEvent((e) => { if (e.type === 'run-end') ended(); });
+let armed = () => {};
+const ready = new Promise((r) => (armed = r));
+pm.onEvent((e) => { if (e.type === 'watch-ready') armed(); });
+const ac = new AbortController();
+const done = pm.watch(undefined, { signal: ac.signal });
+await ready;
+const rebuilds = async (n) => { for (let k = 0; k < n; k++) { const p = new Promise((r) => (ended = r)); writeFileSync(dir + '/in.txt', String(Math.random())); await p; } };
+const heap = () => { Bun.gc(true); return process.memoryUsage().heapUsed; };
+await rebuilds(50);
+const before = heap();
+await rebuilds(250);
+writeFileSync(dir + '/report.txt', JSON.stringify({ grown: heap() - before }));
+ac.abort();
+await done;
+pm.close();
+`);
+    expect(r.code, r.stderr).toBe(0);
+    // Before: each execution's reaction on its worker's end kept its closures: about 18 MB here.
+    expect(JSON.parse(r.report).grown).toBeLessThan(4_000_000);
+  });
+
   /** Under polling (PARPROC_WATCH_POLL=1, as after ENOSPC/EMFILE), a write to `file` rebuilds the proc with `inputs`. */
   async function pollingSees(inputs: string[], file: string): Promise<void> {
     process.env.PARPROC_WATCH_POLL = '1';
