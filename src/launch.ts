@@ -8,7 +8,7 @@ import type { EventBus } from './events.ts';
 import type { ProcNode } from './graph/proc-node.ts';
 import { pauseDisplays, promptUser } from './prompt.ts';
 import { isTerminal } from './util/tty.ts';
-import { onAbort } from './util/abort-fanout.ts';
+import { onAbort } from './util/fanout.ts';
 import { outcomeFromError } from './runners/outcome.ts';
 import { ProcLog } from './runners/proc-log.ts';
 import type { ContextServices, Outcome, ProcRunner } from './runners/runner.ts';

@@ -9,7 +9,7 @@ import { withOutputSink } from '../util/stdio.ts';
 import { ChildTracker, shellQuote } from './command.ts';
 import { commandFor, makeContext, type CommandFn } from './context.ts';
 import { ExecutionScope } from './exec-scope.ts';
-import { onAbort } from '../util/abort-fanout.ts';
+import { onAbort } from '../util/fanout.ts';
 import { errorKind } from '../errors.ts';
 import { outcomeFromError, outcomeFromValue } from './outcome.ts';
 import { HandedPromises } from './handed.ts';

@@ -11,6 +11,7 @@ import type { FromRemote, JobSpec, ToRemote } from './protocol.ts';
 import type { Outcome, ProcJob } from './runner.ts';
 import { resolveSite } from './site.ts';
 import { after, type Timer } from '../util/timer.ts';
+import { onGone } from '../util/fanout.ts';
 
 /** A worker or child process, as the session sees it. */
 export interface Channel {
@@ -21,29 +22,6 @@ export interface Channel {
   readonly gone: Promise<number | null>;
   /** Stops it now: terminates the worker, or kills the child's process group. */
   kill(): void;
-}
-
-const goneListeners = new WeakMap<Channel, Set<(code: number | null) => void>>();
-
-/**
- * Calls `fn` when `channel` goes away; returns the unsubscribe. One reaction on `gone` per channel,
- * not one per execution: a pooled worker or child lives for the whole session, and each execution's
- * reaction kept its closures (abort scope, maps, job) alive as long — 3.7 KB per proc run in a
- * watch session.
- */
-function onGone(channel: Channel, fn: (code: number | null) => void): () => void {
-  let set = goneListeners.get(channel);
-  if (set === undefined) {
-    const callbacks = new Set<(code: number | null) => void>();
-    goneListeners.set(channel, (set = callbacks));
-    void channel.gone.then((code) => {
-      for (const f of callbacks) f(code);
-      callbacks.clear();
-    });
-  }
-  const mine = set;
-  mine.add(fn);
-  return () => mine.delete(fn);
 }
 
 /** How long a stopped proc's code gets to return before its worker/child is stopped hard. */
