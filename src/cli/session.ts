@@ -7,8 +7,8 @@ import { dirname, join, resolve } from '../util/path.ts';
 import { setDefaultManager } from '../index.ts';
 import { ProcManager } from '../manager.ts';
 import { closestNames } from '../util/closest.ts';
-import { globToRegex } from '../graph/pattern.ts';
-import { protosNamedWithoutArgs } from '../graph/unknown-deps.ts';
+import { compilePattern, globToRegex, matchPattern } from '../graph/pattern.ts';
+import { protoGlob, protosNamedWithoutArgs } from '../graph/unknown-deps.ts';
 import { stoppedAtTopLevel } from '../runners/top-level-stop.ts';
 import { CliError } from './errors.ts';
 import { findTaskFile, loadTaskFile } from './task-file.ts';
@@ -168,13 +168,10 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
 /** A proto's pattern named as a target without defaults for its args: which names to give instead. */
 function patternAsTarget(pm: ProcManager, pattern: string): string {
   const proto = pm.getProtos().get(pattern)!;
-  const sep = pm.getOptions().nameParamSeparator;
-  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const filled = new RegExp(`^${pattern.split(/\[\w+\]/).map(esc).join(`(?:(?!${esc(sep)}).)+`)}$`);
-  const examples = [...new Set(candidates(pm))].filter((n) => n !== pattern && filled.test(n));
-  const choices = proto.argChoices;
-  const glob = choices !== null && (typeof choices === 'function' || proto.params.every((k) => k in choices)) ? [pattern.replace(/\[\w+\]/g, '*')] : [];
-  const instead = [...examples.slice(0, 3), ...(examples.length > 3 ? ['…'] : []), ...glob];
+  const compiled = compilePattern(pattern, pm.getOptions().nameParamSeparator);
+  const examples = [...new Set(candidates(pm))].filter((n) => n !== pattern && matchPattern(compiled, n) !== null);
+  const glob = protoGlob(proto);
+  const instead = [...examples.slice(0, 3), ...(examples.length > 3 ? ['…'] : []), ...(glob === null ? [] : [glob])];
   const args = proto.params.map((k) => `"${k}"`).join(' and ');
   return `target "${pattern}" is a proto's pattern: name its ${args} in the target${instead.length ? ` (${instead.join(', ')})` : ''}`;
 }

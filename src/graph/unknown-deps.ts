@@ -24,13 +24,15 @@ interface ProtoShape {
 export function protosNamedWithoutArgs(name: string, protos: Iterable<ProtoShape>, separator: string): string[] {
   const prefix = name.endsWith(separator) ? name : name + separator;
   const out: string[] = [];
-  for (const p of protos) {
-    if (!p.pattern.startsWith(prefix)) continue;
-    const choices = p.argChoices as Record<string, unknown> | ((...a: never[]) => unknown) | null;
-    const all = choices !== null && (typeof choices === 'function' || p.params.every((k) => k in choices));
-    out.push(all ? p.pattern.replace(/\[\w+\]/g, '*') : p.pattern);
-  }
+  for (const p of protos) if (p.pattern.startsWith(prefix)) out.push(protoGlob(p) ?? p.pattern);
   return out;
+}
+
+/** The glob over a proto's procs (`build::*`) when every param has choices, else `null`. */
+export function protoGlob(p: ProtoShape): string | null {
+  const choices = p.argChoices as Record<string, unknown> | ((...a: never[]) => unknown) | null;
+  const all = choices !== null && (typeof choices === 'function' || p.params.every((k) => k in choices));
+  return all ? p.pattern.replace(/\[\w+\]/g, '*') : null;
 }
 
 /** Literal deps that name no proc and match no proto, with the closest names. */

@@ -128,8 +128,8 @@ export class InlineRunner implements ProcRunner {
     const command = commandFor(job, scope, tracker);
     // A command proc needs no context: none is made.
     // What the context hands out: a rejected promise nobody awaited fails the proc (handed.ts).
-    const handed = new HandedPromises();
-    const call = () => callBody(job.body, () => makeContext(job, scope, command, handed), command, job);
+    let handed: HandedPromises | null = null;
+    const call = () => callBody(job.body, () => makeContext(job, scope, command, (handed = new HandedPromises())), command, job);
     // An interactive proc has the terminal: its console is not captured. A command runs no code
     // of the user's here: nothing to capture.
     // The outcome settles the race in the same reaction that makes it (not one turn later).
@@ -159,7 +159,7 @@ export class InlineRunner implements ProcRunner {
         return { state: 'failed', error: ended.kind, moreInfo: ended.kind === 'timeout' ? ended.message : null, output: null, lingering: work };
       }
       // Taken before the kill below: a command it left running fails only because it is killed.
-      const dropped = ended.state === 'failed' ? null : handed.dropped();
+      const dropped = ended.state === 'failed' ? null : ((handed as HandedPromises | null)?.dropped() ?? null);
       // Commands started but not awaited must not outlive their proc.
       if (tracker.size > 0) await tracker.killAll();
       if (dropped !== null) return droppedOutcome(dropped, job.log);
