@@ -6,6 +6,11 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
+/** The task file does not load or define a sound graph (a syntax error, a throw, an unknown dep). */
+export class TaskFileError extends CliError {
+  override name = 'TaskFileError';
+}
+
 /** Exit codes of API.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

@@ -10,7 +10,7 @@ import { closestNames } from '../util/closest.ts';
 import { compilePattern, globToRegex, matchPattern } from '../graph/pattern.ts';
 import { protoGlob, protosNamedWithoutArgs } from '../graph/unknown-deps.ts';
 import { stoppedAtTopLevel } from '../runners/top-level-stop.ts';
-import { CliError } from './errors.ts';
+import { CliError, TaskFileError } from './errors.ts';
 import { findTaskFile, loadTaskFile } from './task-file.ts';
 import type { LoadRecord } from './load-tracker.ts';
 
@@ -59,7 +59,7 @@ export async function openSession(
   // The whole file has loaded: a dep that names nothing is a typo, not a proc defined later.
   const [unknown] = pm.unknownDeps();
   if (unknown) {
-    throw new CliError(
+    throw new TaskFileError(
       `proc "${unknown.proc}": dependency "${unknown.dep}" is not a proc or a proto name${unknown.hint.length ? ` (did you mean ${unknown.hint.join(', ')}?)` : ''}`,
     );
   }

@@ -8,7 +8,7 @@ import { isDirectory } from '../util/fs.ts';
 import { dirname, join, relative, resolve } from '../util/path.ts';
 import { registerSelfModule } from '../self-module.ts';
 import { withFallbackSink, writeStderr } from '../util/stdio.ts';
-import { CliError } from './errors.ts';
+import { CliError, TaskFileError } from './errors.ts';
 import { locateTaskFile, TASK_FILE_NAMES } from './locate-task-file.ts';
 import { startTracking, stopTracking, type LoadRecord } from './load-tracker.ts';
 import { nextTopLevelStop, watchTopLevelStops } from '../runners/top-level-stop.ts';
@@ -45,7 +45,7 @@ export async function loadTaskFile(path: string, stdoutToStderr = false): Promis
     await (stdoutToStderr ? withFallbackSink({ write: (_stream, text) => writeStderr(text) }, load) : load());
   } catch (err) {
     stopTracking();
-    throw new CliError(describeLoadError(path, err));
+    throw new TaskFileError(describeLoadError(path, err));
   } finally {
     unwatch();
     stopStall();

@@ -5,7 +5,9 @@
  * again — a fresh process, so the graph is rebuilt from the new definitions, and the originally
  * requested targets run again. A syntax error in the edited file is one clear line, and watching
  * goes on (the running child keeps watching with the old definitions); one at the start is waited
- * out the same way, with no child until it is fixed. Ctrl+C ends the child's
+ * out the same way, with no child until it is fixed. A task file that parses but does not load (a
+ * throw at its top level, an unknown dep) ends the child with BROKEN_TASK_FILE_EXIT, and is waited
+ * out too. Ctrl+C ends the child's
  * procs, and the supervisor exits with the child's code.
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,8 @@ import { FileWatcher } from '../watch/file-watcher.ts';
 export const WATCH_CHILD_ENV = 'PARPROC_WATCH_CHILD';
 /** Set beside it: the supervisor's pid, for the child to see whether it is still its parent. */
 export const WATCH_PARENT_ENV = 'PARPROC_WATCH_PARENT';
+/** The child's exit code for a task file that does not load: the supervisor waits for a fix. */
+export const BROKEN_TASK_FILE_EXIT = 86;
 /** A repeated signal within this long is the same press (terminal + supervisor deliver it twice). */
 export const SAME_SIGNAL_MS = 300;
 /** The signal the supervisor sends for a reload; the child stops quietly. */
@@ -76,8 +80,11 @@ export async function superviseWatch(taskFile: string): Promise<number> {
         child = start();
         return;
       }
-      // Ctrl+C, or the child ended on its own (a usage error, a load error): so does the supervisor.
-      if (stopping || code !== 2 || !loadedOnce) finished.resolve(code);
+      // A task file that does not load (a throw at its top level, an unknown dep), at the start
+      // or after an edit, is waited out; so is a usage error (an unknown target) after an edit.
+      const waitForFix = code === BROKEN_TASK_FILE_EXIT || (code === 2 && loadedOnce);
+      // Ctrl+C, or the child ended on its own (a usage error at the start): so does the supervisor.
+      if (stopping || !waitForFix) finished.resolve(code === BROKEN_TASK_FILE_EXIT ? 2 : code);
       else writeStderr('parproc: waiting for the task file to be fixed…\n');
     });
     return c;
@@ -121,7 +128,8 @@ export async function superviseWatch(taskFile: string): Promise<number> {
   // both at once: the child takes a repeat within a moment as the same press.)
   const onSignal = (sig: NodeJS.Signals): void => {
     stopping = true;
-    if (child !== null) child.kill(sig);
+    // With no child running (waiting for a fix), there is nothing to pass it on to.
+    if (child !== null && child.exitCode === null && child.signalCode === null) child.kill(sig);
     else finished.resolve(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);

@@ -77,6 +77,27 @@ describe('parproc run --watch', () => {
     expect(await idle.exited).toBe(130);
   });
 
+  test('a task file that throws at its top level is waited out, at the start and after an edit; Ctrl+C while waiting exits 130', async () => {
+    await using rig = await CliRig.create();
+    const good = (v: string) => `import { proc } from 'parproc';\nproc('default', { inputs: ['a.txt'] }, () => '${v}');\n`;
+    rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('default', () => 1);\nthrow new Error('not yet');\n`, 'a.txt': '1' });
+    const child = rig.spawn(['-w', '--json', '--no-db']);
+    const out = new StreamReader(child.stdout);
+    const err = new StreamReader(child.stderr);
+    // Before, a throw (unlike a syntax error) ended the watch at once with exit 2.
+    await err.until((t) => t.includes('waiting for the task file to be fixed'));
+    expect(err.text).toBe('parproc: error in task file parproc.ts:3: not yet\nparproc: waiting for the task file to be fixed…\n');
+    writeFileSync(join(rig.dir, 'parproc.ts'), good('fixed'));
+    await out.until((t) => t.includes('"type":"watch-ready"'));
+    expect(out.text).toContain('"name":"default","state":"succeeded"');
+    // Broken by an edit (an unknown dep), then Ctrl+C with no child running: before, it went unheard.
+    writeFileSync(join(rig.dir, 'parproc.ts'), `import { proc } from 'parproc';\nproc('default', { deps: ['nope'] }, () => 1);\n`);
+    await err.until((t) => t.split('waiting for the task file to be fixed').length === 3);
+    expect(err.text).toContain('parproc: proc "default": dependency "nope" is not a proc or a proto name\n');
+    child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+  });
+
   test('with no inputs to watch: a warning, and it stays up for task-file edits until Ctrl+C', async () => {
     await using rig = await CliRig.create();
     const file = (v: string) => `import { proc } from 'parproc';\nproc('default', () => '${v}');\n`;

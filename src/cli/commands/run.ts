@@ -10,11 +10,11 @@ import { formatDuration } from '../../ui/format.ts';
 import { medianDuration } from '../../scheduler/priority.ts';
 import { writeStderr, writeStdout } from '../../util/stdio.ts';
 import { isTerminal } from '../../util/tty.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { CliError, EXIT, TaskFileError } from '../errors.ts';
 import { defineCommand, PARAM_ARG, paramsOf, parseFlags, positiveInt, TASK_FILE_ARGS } from '../flags.ts';
 import { defaultTargets, openSession, resolveTargets } from '../session.ts';
 import { findTaskFile } from '../task-file.ts';
-import { RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV, WATCH_PARENT_ENV } from '../watch-supervisor.ts';
+import { BROKEN_TASK_FILE_EXIT, RELOAD_SIGNAL, SAME_SIGNAL_MS, superviseWatch, WATCH_CHILD_ENV, WATCH_PARENT_ENV } from '../watch-supervisor.ts';
 import { dieWithParent } from '../../runners/parent-death.ts';
 import { listData, printList } from './list.ts';
 import { REMOTE_ARGS, remoteCacheFlags } from '../remote-flags.ts';
@@ -107,11 +107,18 @@ export async function runRun(rawArgs: string[]): Promise<number> {
     for (const l of listeners) m.onEvent(l);
     for (const e of early.splice(0)) for (const l of listeners) l(e);
   };
-  const { pm, taskFile, load, invokedIn } = await openSession(args, (m) => {
+  const session = await openSession(args, (m) => {
     // Before the task file loads: the deps and arg choices it resolves see them (and keep them).
     m.pinParams(params);
     if (!args['dry-run']) recording = m.onEvent((e) => early.push(e));
+  }).catch((err: unknown) => {
+    // Under the watch supervisor, a task file that does not load is waited out (watch-supervisor.ts).
+    if (!args.watch || !(err instanceof TaskFileError)) throw err;
+    writeStderr(`parproc: ${err.message}\n`);
+    return null;
   });
+  if (session === null) return BROKEN_TASK_FILE_EXIT;
+  const { pm, taskFile, load, invokedIn } = session;
   sealer.loaded(load);
   // Relative paths in flags are from where the command was given (named as given when that is here).
   const given = (p: string): string => (invokedIn === process.cwd() ? p : resolve(invokedIn, p));
