@@ -103,7 +103,12 @@ export function fillPattern(
 /** Checks a proto pattern: a non-empty string. */
 export function checkProtoPattern(source: unknown): asserts source is string {
   if (typeof source !== 'string' || source.length === 0) {
-    const order = typeof source === 'function' || Array.isArray(source) ? ' (the pattern comes first: proto(pattern, fn))' : '';
+    const order =
+      typeof source === 'function' || Array.isArray(source)
+        ? ' (the pattern comes first: proto(pattern, fn))'
+        : typeof source === 'object' && source !== null
+          ? ' (the pattern comes first: proto(pattern, options, fn))'
+          : '';
     throw new UserError(`A proto pattern must be a non-empty string, got ${shownValue(source)}${order}`, 'E_NAME');
   }
 }
@@ -111,7 +116,12 @@ export function checkProtoPattern(source: unknown): asserts source is string {
 /** Checks a proc name: non-empty, no placeholders. */
 export function checkProcName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
-    const order = typeof name === 'function' || Array.isArray(name) ? ' (the name comes first: proc(name, fn))' : '';
+    const order =
+      typeof name === 'function' || Array.isArray(name)
+        ? ' (the name comes first: proc(name, fn))'
+        : typeof name === 'object' && name !== null
+          ? ' (the name comes first: proc(name, options, fn))'
+          : '';
     throw new UserError(`A proc name must be a non-empty string, got ${shownValue(name)}${order}`, 'E_NAME');
   }
   if (hasPlaceholders(name)) {

@@ -113,6 +113,8 @@ describe('bad input', () => {
     // The arguments in the wrong order: said so, not 'got undefined' (JSON of a function) or a complaint about the body.
     ['proc(fn, name)', () => new ProcManager({ display: false }).proc((() => 1) as never, 'x' as never), /^A proc name must be a non-empty string, got a function \(the name comes first: proc\(name, fn\)\)$/],
     ['proto(fn)', () => new ProcManager({ display: false }).proto((() => 1) as never, undefined as never), /^A proto pattern must be a non-empty string, got a function \(the pattern comes first: proto\(pattern, fn\)\)$/],
+    ['proc({ name, … }, fn)', () => new ProcManager({ display: false }).proc({ name: 't0', deps: [] } as never, (() => 1) as never), /^A proc name must be a non-empty string, got \{"name":"t0","deps":\[\]\} \(the name comes first: proc\(name, options, fn\)\)$/],
+    ['proto({ … }, fn)', () => new ProcManager({ display: false }).proto({ args: {} } as never, (() => 1) as never), /^A proto pattern must be a non-empty string, got \{"args":\{\}\} \(the pattern comes first: proto\(pattern, options, fn\)\)$/],
     ['bad ignoreLogAlways regex', () => ignoreLogAlways('(bad'), /^ignoreLogAlways: invalid regular expression "\(bad": /],
   ];
   for (const [what, fn, message] of cases) {
