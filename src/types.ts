@@ -172,6 +172,23 @@ export interface CommandResult {
   exitCode: number;
 }
 
+/**
+ * What `ctx.$` and `ctx.exec` return: a promise of the command's result, with Bun Shell's ways to
+ * read it. The command has started already; these only read what it gives.
+ */
+export interface CommandPromise extends Promise<CommandResult> {
+  /** Its stdout. */
+  text(): Promise<string>;
+  /** Its stdout, parsed as JSON. */
+  json<T = unknown>(): Promise<T>;
+  /** Its stdout line by line (no line ending, no empty last line). */
+  lines(): AsyncIterable<string>;
+  /** The same command, resolving with a non-zero exit code instead of throwing `CommandError`. */
+  nothrow(): CommandPromise;
+  /** The same promise: output goes to the proc's log only, never to the terminal, anyway. */
+  quiet(): CommandPromise;
+}
+
 /** Options of `ctx.exec`. */
 export interface ExecOptions {
   cwd?: string;
@@ -198,9 +215,9 @@ export interface ProcContext<Args = Record<string, unknown>> {
   /** Writes a line to this proc's log. */
   log(...values: unknown[]): void;
   /** Runs a shell command; output goes to the log. Interpolated values are quoted. */
-  $(strings: TemplateStringsArray, ...values: unknown[]): Promise<CommandResult>;
+  $(strings: TemplateStringsArray, ...values: unknown[]): CommandPromise;
   /** Runs an argv command without a shell. */
-  exec(argv: string[], opts?: ExecOptions): Promise<CommandResult>;
+  exec(argv: string[], opts?: ExecOptions): CommandPromise;
   create(nameOrPattern: string, procNameOrArgs?: string | Record<string, unknown>): Promise<string[]>;
   start(...names: (string | string[])[]): Promise<void>;
   run(name: string, opts?: RunOptions): Promise<string[]>;

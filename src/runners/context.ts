@@ -58,15 +58,15 @@ export function makeContext(job: ProcJob, scope: AbortScope, command: CommandFn,
     log: (...values: unknown[]) => job.log.line(formatValues(values)),
     $: (strings: TemplateStringsArray, ...values: unknown[]) => {
       if (!Array.isArray(strings) || !('raw' in strings)) {
-        return Promise.reject(new UserError(`proc "${job.name}": ctx.$ is a template tag: write ctx.$\`cmd\``, 'E_USAGE'));
+        return handed.handCommand('ctx.$', Promise.reject(new UserError(`proc "${job.name}": ctx.$ is a template tag: write ctx.$\`cmd\``, 'E_USAGE')));
       }
-      return hand('ctx.$', command({ shell: templateToShell(strings, values) }));
+      return handed.handCommand('ctx.$', command({ shell: templateToShell(strings, values) }));
     },
     exec: (argv: string[], o?: ExecOptions) => {
       if (!Array.isArray(argv) || argv.length === 0 || !allStrings(argv)) {
-        return Promise.reject(new UserError(`proc "${job.name}": ctx.exec needs a non-empty array of strings`, 'E_USAGE'));
+        return handed.handCommand('ctx.exec', Promise.reject(new UserError(`proc "${job.name}": ctx.exec needs a non-empty array of strings`, 'E_USAGE')));
       }
-      return hand('ctx.exec', command({ argv }, o));
+      return handed.handCommand('ctx.exec', command({ argv }, o));
     },
     create: (n, a) => hand('ctx.create', job.services.create(n, a)),
     start: (...names) => hand('ctx.start', job.services.start(flat(names))),

@@ -159,7 +159,7 @@ describe('a promise of ctx that nobody awaited', () => {
     test(`rejected before the function settled, fails the proc as its throw would (mode: '${mode}')`, async () => {
       const pm = managers[mode];
       pm.setOptions({ logDir: join(logDir, `dropped-${mode}`), parallel: 8 });
-      pm.start('drops-a-command', 'awaits-later', 'leaves-a-command', 'drops-a-wait');
+      pm.start('drops-a-command', 'awaits-later', 'leaves-a-command', 'drops-a-wait', 'drops-a-text', 'leaves-nothrow');
       await pm.waitForAll({ throwOnFailure: false });
       const info = (name: string) => pm.getProcs().get(name)!;
       // Before, both succeeded: a warning under the CLI, an unhandled rejection in a script.
@@ -169,6 +169,30 @@ describe('a promise of ctx that nobody awaited', () => {
       // Awaited later, or still running when the function returned (killed then): no failure.
       expect(pm.results()['awaits-later']).toBe('handled');
       expect(pm.results()['leaves-a-command']).toBe('left it running');
+      // A reader of a command's result (`.text()`) nobody awaits is the same slip; `.nothrow()` is not.
+      expect([info('drops-a-text').state, info('drops-a-text').moreInfo]).toEqual(['failed', 'Command failed with exit code 6 (ctx.$, not awaited)']);
+      expect(pm.results()['leaves-nothrow']).toBe('returned');
+    });
+  }
+});
+
+describe("Bun Shell's readers on ctx.$ and ctx.exec", () => {
+  for (const mode of ['inline', 'worker', 'process'] as const) {
+    test(`.text(), .json(), .lines(), .nothrow(), .quiet() (mode: '${mode}')`, async () => {
+      const pm = managers[mode];
+      pm.setOptions({ logDir: join(logDir, `readers-${mode}`) });
+      pm.start('shell-readers');
+      await pm.waitForAll({ throwOnFailure: false });
+      expect(pm.getProcs().get('shell-readers')!.state).toBe('succeeded');
+      expect(pm.results()['shell-readers']).toEqual({
+        text: 'a\nb\n',
+        json: { x: [1, 2] },
+        lines: ['l1', 'l2'],
+        nothrow: { stdout: 'out\n', stderr: 'err\n', exitCode: 3 },
+        nothrowText: 'o2\n',
+        quiet: 'q\n',
+        threw: 'CommandError 5',
+      });
     });
   }
 });
