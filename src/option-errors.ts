@@ -53,6 +53,11 @@ function describeIssue(outer: V.BaseIssue<unknown>, schema: unknown): { key: str
     // A length check receives the length: the value itself says more (`got ""`, not `got 0`).
     message = `${message}, got ${issue.type === 'min_length' && typeof issue.input === 'string' ? JSON.stringify(issue.input) : issue.received}`;
   }
+  // One value where a list of them goes (`deps: 'build'`, `deps: (c) => …`): say how to write it.
+  const one = issue.input;
+  if (issue.message.startsWith('expected an array') && path.length === 1 && (typeof one === 'string' || typeof one === 'function' || one instanceof RegExp)) {
+    message += ` (a list: ${key}: [${typeof one === 'function' ? 'fn' : one instanceof RegExp ? String(one) : JSON.stringify(one)}])`;
+  }
   return { key: `${key}${rest}`, message };
 }
 

@@ -90,8 +90,8 @@ describe('bad input', () => {
     ['wrong option type', () => new ProcManager({ display: false }).proc('p', { timeout: 'soon' }, () => 1), /proc "p": option "timeout" expected a non-negative duration/],
     ['negative timeout', () => new ProcManager({ display: false }).proc('p', { timeout: -1 }, () => 1), /proc "p": option "timeout"/],
     ['unknown option', () => new ProcManager({ display: false }).proc('p', { dependencies: ['x'] } as never, () => 1), /proc "p": option "dependencies" is not an option/],
-    ['deps not an array', () => new ProcManager({ display: false }).proc('p', { deps: 'a' } as never, () => 1), /^proc "p": option "deps" expected an array of proc names, functions or NO_FAILURES, got "a"$/],
-    ['locks not an array', () => new ProcManager({ display: false }).proc('p', { locks: 'l' } as never, () => 1), /^proc "p": option "locks" expected an array of lock names, got "l"$/],
+    ['deps not an array', () => new ProcManager({ display: false }).proc('p', { deps: 'a' } as never, () => 1), /^proc "p": option "deps" expected an array of proc names, functions or NO_FAILURES, got "a" \(a list: deps: \["a"\]\)$/],
+    ['locks not an array', () => new ProcManager({ display: false }).proc('p', { locks: 'l' } as never, () => 1), /^proc "p": option "locks" expected an array of lock names, got "l" \(a list: locks: \["l"\]\)$/],
     // The item at fault, not "expected an array …, got Array".
     ['bad input item', () => new ProcManager({ display: false }).proc('p', { inputs: ['a', 3] } as never, () => 1), /^proc "p": option "inputs\[1\]" expected a path\/glob string or a function, got 3$/],
     ['bad output item', () => new ProcManager({ display: false }).proc('p', { outputs: [7] } as never, () => 1), /^proc "p": option "outputs\[0\]" expected a path, output\(…\) or a function, got 7$/],
@@ -113,6 +113,9 @@ describe('bad input', () => {
     // The arguments in the wrong order: said so, not 'got undefined' (JSON of a function) or a complaint about the body.
     ['proc(fn, name)', () => new ProcManager({ display: false }).proc((() => 1) as never, 'x' as never), /^A proc name must be a non-empty string, got a function \(the name comes first: proc\(name, fn\)\)$/],
     ['proto(fn)', () => new ProcManager({ display: false }).proto((() => 1) as never, undefined as never), /^A proto pattern must be a non-empty string, got a function \(the pattern comes first: proto\(pattern, fn\)\)$/],
+    // One value where a list goes: said how to write it.
+    ['deps as a function', () => new ProcManager({ display: false }).proc('p', { deps: (() => []) as never }, () => 1), /^proc "p": option "deps" expected an array of proc names, functions or NO_FAILURES, got Function \(a list: deps: \[fn\]\)$/],
+    ['inputs as a string', () => new ProcManager({ display: false }).proc('p', { inputs: 'a.txt' as never }, () => 1), /^proc "p": option "inputs" expected .*, got "a\.txt" \(a list: inputs: \["a\.txt"\]\)$/],
     ['proc({ name, … }, fn)', () => new ProcManager({ display: false }).proc({ name: 't0', deps: [] } as never, (() => 1) as never), /^A proc name must be a non-empty string, got \{"name":"t0","deps":\[\]\} \(the name comes first: proc\(name, options, fn\)\)$/],
     ['proto({ … }, fn)', () => new ProcManager({ display: false }).proto({ args: {} } as never, (() => 1) as never), /^A proto pattern must be a non-empty string, got \{"args":\{\}\} \(the pattern comes first: proto\(pattern, options, fn\)\)$/],
     ['bad ignoreLogAlways regex', () => ignoreLogAlways('(bad'), /^ignoreLogAlways: invalid regular expression "\(bad": /],
