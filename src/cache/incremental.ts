@@ -128,7 +128,10 @@ export class Incremental {
         node.inputs = fingerprintFiles(paths, (p) => displayPath(p, base), o.fingerprint, cached?.inputs ?? null, this.#pass.stat);
       }
       if (cached !== null && node.opts.outputs.length > 0) {
-        outputsProblem = verifyOutputs(resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), base), this.#pass.stat);
+        const problem = verifyOutputs(resolveOutputs(fillSpecs(node.opts.outputs, node), this.#context(node), base), this.#pass.stat);
+        // Shown in the reason as inputs are: relative to the project where inside it.
+        const shown = (paths: string[]) => paths.map((p) => displayPath(p, base));
+        outputsProblem = problem && { missing: shown(problem.missing), stale: shown(problem.stale) };
       }
     } catch (err) {
       return { kind: 'failed', error: 'exception', moreInfo: (err as Error).message };

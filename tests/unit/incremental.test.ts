@@ -67,7 +67,7 @@ describe('staleness rules', () => {
     expect([pm.reasonOf('up'), pm.reasonOf('down')]).toEqual(['input changed: in/b.txt', 'dep up ran']);
     rmSync(p.path('out/up.txt'));
     pm = await runOnce(plain, ['down']);
-    expect(pm.reasonOf('up')).toBe(`output missing: ${p.path('out/up.txt')}`);
+    expect(pm.reasonOf('up')).toBe('output missing: out/up.txt'); // relative, as inputs are shown
     rmSync(p.path('in/a.txt'));
     pm = await runOnce(plain, ['down']);
     expect(pm.reasonOf('up')).toBe('input missing: in/a.txt');
@@ -264,11 +264,11 @@ describe('staleness rules', () => {
       expect(Project.states(await runOnce(d(maxAge), ['build'])).build).toBe('up-to-date');
       p.age('out/b.js', age);
       const pm = await runOnce(d(maxAge), ['build']);
-      expect(pm.reasonOf('build')).toBe(`output older than maxAge: ${p.path('out/b.js')}`);
+      expect(pm.reasonOf('build')).toBe('output older than maxAge: out/b.js');
     }
     (await import('node:fs')).rmSync(p.path('out/a.js'));
     const pm = await runOnce(d('1h'), ['build']);
-    expect(pm.reasonOf('build')).toBe(`output missing: ${p.path('out/a.js')}`);
+    expect(pm.reasonOf('build')).toBe('output missing: out/a.js');
   });
 
   test('inputFingerprint maps each resolved input to its mtime', async () => {
@@ -315,7 +315,7 @@ describe('output verification', () => {
       expect(Project.states(await runOnce(define, ['gen']))).toEqual({ gen: 'up-to-date' });
       p.age('out.js', 60);
       const pm = await runOnce(define, ['gen']);
-      expect([Project.states(pm).gen, pm.reasonOf('gen')]).toEqual(['succeeded', `output older than maxAge: ${p.path('out.js')}`]);
+      expect([Project.states(pm).gen, pm.reasonOf('gen')]).toEqual(['succeeded', 'output older than maxAge: out.js']);
     }
     expect(runs).toBe(3); // the second definition found the first one's fresh result
   });
