@@ -25,8 +25,7 @@ proc('hello', { description: 'say hello' }, (ctx) => {
 });
 
 proto('greet::[who]', { description: 'greet someone', argChoices: { who: ['world', 'bun'] } }, async (ctx, { who }) => {
-  const { stdout } = await ctx.$\`echo hello \${who}\`;
-  return stdout.trim();
+  return (await ctx.$\`echo hello \${who}\`.text()).trim();
 });
 
 proc('default', { description: 'everything', deps: ['hello', 'greet::world', 'greet::bun'] }, (ctx) => ctx.results);
