@@ -155,7 +155,10 @@ export class InlineRunner implements ProcRunner {
         // The function may ignore its signal and go on: the scheduler keeps its locks until it
         // settles (SPEC 3: lock holders never overlap).
         // An interrupt's error says it all ("interrupted: interrupted" said it twice); a timeout says after how long.
-        if (ended.kind === 'stalled') return { state: 'failed', error: 'exception', moreInfo: ended.message, output: null, lingering: work };
+        // A stalled function can never go on (nothing left can settle what it waits for): its
+        // locks are free at once. Held until it settled, they were held for good, and procs
+        // waiting for them never started: the process ended, exit 0, with no summary.
+        if (ended.kind === 'stalled') return { state: 'failed', error: 'exception', moreInfo: ended.message, output: null };
         return { state: 'failed', error: ended.kind, moreInfo: ended.kind === 'timeout' ? ended.message : null, output: null, lingering: work };
       }
       // Taken before the kill below: a command it left running fails only because it is killed.

@@ -128,6 +128,11 @@ proc('where', () => process.cwd());
       ['default', 'failed-dep', 'canceled due to failure of "stuck"'],
       ['stuck', 'failed', 'never settled: it waits on a promise that nothing left (no timer, I/O or process) can settle'],
     ]);
+    // Holding a lock: the proc that waits for it runs. Before, the lock stayed held, that proc
+    // never started, and the process ended, exit 0, with no summary.
+    rig.write({ 'locked.ts': `import { proc } from 'parproc';\nproc('stuck', { locks: ['L'] }, async () => { await new Promise(() => {}); });\nproc('other', { locks: ['L'] }, () => 'ran');\n` });
+    const l = await rig.exec(['-f', 'locked.ts', 'stuck', 'other']);
+    expect([l.code, l.stdout.split('\n').filter((x) => x.startsWith('✓') || x.startsWith('✗')).map((x) => x.split(' ').slice(0, 2).join(' '))]).toEqual([1, ['✗ stuck', '✓ other']]);
   });
 
   test('a bad definition in the task file is a one-line UserError, exit 2', async () => {
