@@ -32,7 +32,10 @@ export function runChild(): void {
   enterReplay();
   const ready = registerSelfModule(() => import('./replay-api.ts'));
   const send = (m: unknown) => process.send?.(m);
-  const executor = new RemoteExecutor(send, fdLog, 'child process');
+  // The IPC channel keeps this process up only while it must hear the parent (remote-exec.ts):
+  // a proc that waits on nothing then ends the event loop, and fails as never settled.
+  const channel = (process as { channel?: { ref(): void; unref(): void } }).channel;
+  const executor = new RemoteExecutor(send, fdLog, 'child process', (held) => (held ? channel?.ref() : channel?.unref()));
   process.on('message', (m) => void ready.then(() => executor.handle(m as ToRemote)));
   process.on('disconnect', () => process.exit(1));
 }

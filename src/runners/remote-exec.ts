@@ -39,11 +39,21 @@ export class RemoteExecutor {
   #nextCall = 1;
   /** Which job a command's log belongs to (for `spawned`/`reaped`). */
   #jobOfLog = new WeakMap<object, number>();
+  /** Jobs under way here. */
+  #running = 0;
+  #hold: ((held: boolean) => void) | null;
 
   #runner: InlineRunner;
 
-  constructor(send: (m: FromRemote) => void, makeLog: LogFactory, where: 'worker' | 'child process') {
+  /**
+   * `hold(held)`, when given, is told whether this side must stay up for the parent's messages:
+   * with no job (the next one will come), or while a job waits for a reply. Otherwise only the
+   * jobs' own work keeps it up, so a job whose promise nothing can settle is found stalled
+   * (stall.ts) as inline.
+   */
+  constructor(send: (m: FromRemote) => void, makeLog: LogFactory, where: 'worker' | 'child process', hold?: (held: boolean) => void) {
     this.#send = send;
+    this.#hold = hold ?? null;
     // A child's stdout and stderr are the proc's log already: nothing to capture there.
     this.#runner = new InlineRunner({ capture: where === 'worker', strays: false });
     this.#makeLog = makeLog;
@@ -71,6 +81,7 @@ export class RemoteExecutor {
         const call = this.#calls.get(msg.callId);
         if (!call) return;
         this.#calls.delete(msg.callId);
+        this.#held();
         if (msg.ok) call.resolve(msg.value);
         else call.reject(Object.assign(rebuildError(msg.error), msg.error.results ? { [RESULTS]: msg.error.results } : {}));
         return;
@@ -88,7 +99,22 @@ export class RemoteExecutor {
     return p;
   }
 
+  #held(): void {
+    this.#hold?.(this.#running === 0 || this.#calls.size > 0);
+  }
+
   async #run(spec: JobSpec): Promise<void> {
+    this.#running++;
+    this.#held();
+    try {
+      await this.#runJob(spec);
+    } finally {
+      this.#running--;
+      this.#held();
+    }
+  }
+
+  async #runJob(spec: JobSpec): Promise<void> {
     const controller = new AbortController();
     this.#cancels.set(spec.id, controller);
     const log = this.#makeLog(spec.id, this.#send);
@@ -162,6 +188,7 @@ export class RemoteExecutor {
       const callId = this.#nextCall++;
       const d = Promise.withResolvers<unknown>();
       this.#calls.set(callId, d);
+      this.#held();
       this.#send({ type: 'call', id: spec.id, callId, method, args });
       return d.promise;
     };

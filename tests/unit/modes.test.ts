@@ -197,6 +197,20 @@ describe("Bun Shell's readers on ctx.$ and ctx.exec", () => {
   }
 });
 
+describe('a proc whose promise can never settle (process mode)', () => {
+  test('fails as never settled, frees its locks, and its child serves the next proc, which may wait on the parent', async () => {
+    const pm = managers.process;
+    pm.setOptions({ logDir: join(logDir, 'stalled-process'), parallel: 1 });
+    // Before, it hung until a timeout: the IPC channel kept the child up.
+    pm.start('never-settles', 'after-the-stall');
+    await pm.waitForAll({ throwOnFailure: false });
+    const info = pm.getProcs().get('never-settles')!;
+    expect([info.state, info.error, info.moreInfo]).toEqual(['failed', 'exception', 'never settled: it waits on a promise that nothing left (no timer, I/O or process) can settle']);
+    expect(readFileSync(info.logFile!, 'utf8')).toStartWith('waiting for nothing\n');
+    expect(pm.results()['after-the-stall']).toBe('ran');
+  });
+});
+
 describe('parent death', () => {
   test('a process whose parent is already not the one it was told of gets the signal at once', async () => {
     // The window between a child's start and its prctl call: a parent gone by then sends nothing.
