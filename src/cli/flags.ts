@@ -9,6 +9,7 @@
  */
 import type { ArgsDef, CommandDef, ParsedArgs } from 'citty';
 import { CliError } from './errors.ts';
+import { closestNames } from '../util/closest.ts';
 
 /** A command's definition (citty's shape; citty itself is loaded only to render help). */
 export const defineCommand = <T extends ArgsDef>(def: CommandDef<T>): CommandDef<T> => def;
@@ -147,7 +148,12 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
       out[(flags.get(name.slice(3)) as Flag).key] = false;
       continue;
     }
-    if (flag === undefined) throw new CliError(`${command}: unknown option "${arg}" (see parproc ${command} --help)`);
+    if (flag === undefined) {
+      // Its long names, and the two every command takes (`--verison`: did you mean --version?).
+      const near = !arg.startsWith('--') || name.length < 3 ? [] : closestNames(name, [...[...flags.keys()].filter((k) => k.length > 1 && k === k.toLowerCase()), 'help', ...(command === 'run' ? ['version'] : [])]);
+      const hint = near.length > 0 ? `did you mean ${near.map((n) => `--${n}`).join(', ')}? ` : '';
+      throw new CliError(`${command}: unknown option "${arg}" (${hint}see parproc ${command} --help)`);
+    }
     if (flag.type === 'boolean') {
       out[flag.key] = inline === undefined ? true : !['false', '0', 'no', ''].includes(inline);
       continue;

@@ -26,6 +26,9 @@ const COMMANDS: Record<string, Entry> = {
 };
 const ALIASES: Record<string, string> = { ls: 'list' };
 
+/** The sub-commands people type (for "did you mean" on a target that is none). */
+export const commandNames = (): string[] => Object.keys(COMMANDS).filter((c) => !c.startsWith('_'));
+
 const TOP_HELP = `parproc ${pkg.version} — run a task file's procs in parallel, incrementally
 
 Usage: parproc [command] [options]

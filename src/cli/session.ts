@@ -158,11 +158,18 @@ export function resolveTargets(pm: ProcManager, targets: string[]): string[] {
       // A task file written as a script stops at its top-level wait: what it defines below is not seen.
       const stopped = stoppedAtTopLevel() ? '; the task file stopped at a top-level waitForAll() or waitClear(), and procs it defines after that are not seen' : '';
       // `parproc help` (no proc of that name): where the usage is.
-      const usage = t === 'help' ? '; parproc --help shows the usage' : '';
+      const usage = t === 'help' ? '; parproc --help shows the usage' : hint.length === 0 ? commandHint(t) : '';
       throw new CliError(`unknown target "${t}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}${stopped}${usage}`);
     }
   }
   return out;
+}
+
+/** A target that is a misspelt sub-command (`parproc hisotry`): which one. */
+function commandHint(target: string): string {
+  const { commandNames } = require('./main.ts') as typeof import('./main.ts');
+  const near = closestNames(target, commandNames());
+  return near.length > 0 ? ` (did you mean the command ${near.map((c) => `parproc ${c}`).join(', ')}?)` : '';
 }
 
 /** A proto's pattern named as a target without defaults for its args: which names to give instead. */

@@ -421,6 +421,12 @@ proc('after', async () => { await later; return 'still here'; });
     const g = await rig.exec(['build::nope']);
     expect(g.code).toBe(2);
     expect(g.stderr).toContain('not in allowed choices');
+    // A misspelt sub-command (no proc is close): which command (before: no hint at all).
+    expect((await rig.exec(['hisotry'])).stderr).toBe('parproc: unknown target "hisotry" (did you mean the command parproc history?)\n');
+    expect((await rig.exec(['lsit'])).stderr).toBe('parproc: unknown target "lsit" (did you mean the command parproc list?)\n');
+    // And a misspelt option.
+    expect((await rig.exec(['--dryrun'])).stderr).toBe('parproc: run: unknown option "--dryrun" (did you mean --dry-run? see parproc run --help)\n');
+    expect((await rig.exec(['--verison'])).stderr).toBe('parproc: run: unknown option "--verison" (did you mean --version? see parproc run --help)\n');
     // An empty name (a shell variable that was not set) says so, not what the API calls it.
     const e = await rig.exec(['']);
     expect(e.code).toBe(2);
@@ -569,7 +575,7 @@ describe('the CLI as users meet it (issue 13)', () => {
     }
     // After the sub-command, and a flag no command knows, stay errors.
     expect((await rig.exec(['-C', 'sub', 'list', '-j', '4'])).stderr).toBe('parproc: list: unknown option "-j" (see parproc list --help)\n');
-    expect((await rig.exec(['-j', '4', '--jsno', '-C', 'sub', 'list'])).stderr).toBe('parproc: list: unknown option "--jsno" (see parproc list --help)\n');
+    expect((await rig.exec(['-j', '4', '--jsno', '-C', 'sub', 'list'])).stderr).toBe('parproc: list: unknown option "--jsno" (did you mean --json? see parproc list --help)\n');
   });
 
   test('an invalid arg choice says what is allowed', async () => {

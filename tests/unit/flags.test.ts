@@ -59,8 +59,11 @@ describe('parseFlags', () => {
   });
 
   test('mistakes are one line naming the flag', () => {
-    expect(problem(() => parseFlags(['--paralel', '2'], def, 'run'))).toBe('run: unknown option "--paralel" (see parproc run --help)');
+    expect(problem(() => parseFlags(['--paralel', '2'], def, 'run'))).toBe('run: unknown option "--paralel" (did you mean --parallel? see parproc run --help)');
     expect(problem(() => parseFlags(['-x'], def, 'run'))).toContain('unknown option "-x"');
+    // A close name is offered for a long option only, in its written form (not citty's camelCase).
+    expect(problem(() => parseFlags(['--dryrun'], def, 'run'))).toBe('run: unknown option "--dryrun" (did you mean --dry-run? see parproc run --help)');
+    expect(problem(() => parseFlags(['-nx'], def, 'run'))).toBe('run: unknown option "-nx" (see parproc run --help)');
     expect(problem(() => parseFlags(['--db'], def, 'run'))).toBe('run: option "--db" needs a value');
     expect(problem(() => parseFlags(['--format', 'svg'], def, 'graph'))).toBe('graph: --format must be one of json, dot, got "svg"');
     expect(problem(() => parseFlags([], { shell: { type: 'positional' } }, 'completion'))).toBe('completion: missing argument SHELL');
