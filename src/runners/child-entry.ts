@@ -26,16 +26,39 @@ const fdLog: LogFactory = () =>
     }
   });
 
+/** How long a job runs before the IPC channel stops keeping this process up for it. */
+const UNHOLD_AFTER_MS = 100;
+
+/**
+ * The IPC channel keeps this process up only while it must hear the parent (remote-exec.ts): a
+ * proc that waits on nothing then ends the event loop, and fails as never settled. It is let go
+ * once a job has run a moment: Bun's `process.channel` costs about 1 ms to reach, which most
+ * procs, done sooner, never pay.
+ */
+function holdChannel(): (held: boolean) => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let channel: { ref(): void; unref(): void } | null = null;
+  return (held) => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (held) channel?.ref();
+    else {
+      timer = setTimeout(() => {
+        timer = null;
+        channel ??= (process as { channel?: { ref(): void; unref(): void } }).channel ?? null;
+        channel?.unref();
+      }, UNHOLD_AFTER_MS);
+    }
+  };
+}
+
 /** Starts the child side (called by the CLI for `__parproc-child`, or as a script under bun). */
 export function runChild(): void {
   dieWithParent();
   enterReplay();
   const ready = registerSelfModule(() => import('./replay-api.ts'));
   const send = (m: unknown) => process.send?.(m);
-  // The IPC channel keeps this process up only while it must hear the parent (remote-exec.ts):
-  // a proc that waits on nothing then ends the event loop, and fails as never settled.
-  const channel = (process as { channel?: { ref(): void; unref(): void } }).channel;
-  const executor = new RemoteExecutor(send, fdLog, 'child process', (held) => (held ? channel?.ref() : channel?.unref()));
+  const executor = new RemoteExecutor(send, fdLog, 'child process', holdChannel());
   process.on('message', (m) => void ready.then(() => executor.handle(m as ToRemote)));
   process.on('disconnect', () => process.exit(1));
 }
