@@ -189,6 +189,8 @@ function signalNumber(name: string | number | null): number {
 /** Quotes one interpolated value for `sh` (arrays become several words). */
 export function shellQuote(value: unknown): string {
   if (Array.isArray(value)) return value.map(shellQuote).join(' ');
+  // Bun Shell's way to put shell text in as it is: ${{ raw: '*.ts' }}.
+  if (typeof (value as { raw?: unknown } | null)?.raw === 'string') return (value as { raw: string }).raw;
   const s = value === null || value === undefined ? '' : String(value);
   if (/^[\w@%+=:,./-]+$/.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;

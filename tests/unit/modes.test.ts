@@ -191,6 +191,7 @@ describe("Bun Shell's readers on ctx.$ and ctx.exec", () => {
         nothrow: { stdout: 'out\n', stderr: 'err\n', exitCode: 3 },
         nothrowText: 'o2\n',
         quiet: 'q\n',
+        quoting: "[a b][it's][3]",
         threw: 'CommandError 5',
       });
     });
