@@ -36,14 +36,17 @@ function selfCommand(): string[] {
 
 /** A syntax error in `file`, as one line, or `null`. */
 function syntaxError(file: string): string | null {
+  const shown = relative(process.cwd(), file) || file;
   try {
     const loader = /\.m?js$/.test(file) ? 'js' : 'ts';
     new Bun.Transpiler({ loader }).transformSync(readFileSync(file, 'utf8'));
     return null;
   } catch (err) {
+    // Removed (a branch switch, an editor's rename): said so, not as a system error.
+    if ((err as { code?: string }).code === 'ENOENT') return `${shown} was removed: its last definitions stay in use until it is back`;
     const e = (err as { errors?: { message?: string; position?: { line?: number; column?: number } }[] }).errors?.[0] ?? (err as { message?: string; position?: { line?: number; column?: number } });
     const where = e.position?.line ? `:${e.position.line}:${e.position.column ?? 0}` : '';
-    return `error in task file ${relative(process.cwd(), file) || file}${where}: ${e.message ?? String(err)}`;
+    return `error in task file ${shown}${where}: ${e.message ?? String(err)}`;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { describe, setDefaultTimeout, test } from 'bun:test';
 import { expect } from 'bun:test';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliRig, processesIn, StreamReader } from '../helpers/cli-rig.ts';
 import { watchFlow } from '../helpers/watch-flow.ts';
@@ -96,6 +96,25 @@ describe('parproc run --watch', () => {
     expect(err.text).toContain('parproc: proc "default": dependency "nope" is not a proc or a proto name\n');
     child.kill('SIGINT');
     expect(await child.exited).toBe(130);
+  });
+
+  test('a task file removed while watching is one line; put back, it reloads', async () => {
+    await using rig = await CliRig.create();
+    const file = (v: string) => `import { proc } from 'parproc';\nproc('default', { inputs: ['a.txt'] }, () => '${v}');\n`;
+    rig.write({ 'parproc.ts': file('v1'), 'a.txt': '1' });
+    const child = rig.spawn(['-w', '--json', '--no-db']);
+    const out = new StreamReader(child.stdout);
+    const err = new StreamReader(child.stderr);
+    await out.until((t) => t.includes('"type":"watch-ready"'));
+    rmSync(join(rig.dir, 'parproc.ts'));
+    // Before: `error in task file parproc.ts: ENOENT: no such file or directory, open '…'`.
+    await err.until((t) => t.includes('(still watching)'));
+    expect(err.text).toEndWith('\nparproc: parproc.ts was removed: its last definitions stay in use until it is back (still watching)\n');
+    writeFileSync(join(rig.dir, 'parproc.ts'), file('v2'));
+    await out.until((t) => t.split('"type":"watch-ready"').length === 3);
+    child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+    expect(await out.rest()).toContain('"output":"v2"');
   });
 
   test('with no inputs to watch: a warning, and it stays up for task-file edits until Ctrl+C', async () => {
