@@ -151,7 +151,10 @@ export function parseFlags<T extends ArgsDef>(rawArgs: string[], def: T, command
     if (flag === undefined) {
       // Its long names, and the two every command takes (`--verison`: did you mean --version?).
       const near = !arg.startsWith('--') || name.length < 3 ? [] : closestNames(name, [...[...flags.keys()].filter((k) => k.length > 1 && k === k.toLowerCase()), 'help', ...(command === 'run' ? ['version'] : [])]);
-      const hint = near.length > 0 ? `did you mean ${near.map((n) => `--${n}`).join(', ')}? ` : '';
+      // A sub-command written as an option (`parproc --list`): the command.
+      const { commandNames } = require('./main.ts') as typeof import('./main.ts');
+      const asCommand = arg.startsWith('--') && [...commandNames(), 'ls'].includes(name) ? name : null;
+      const hint = asCommand !== null ? `${asCommand} is a command: parproc ${asCommand}; ` : near.length > 0 ? `did you mean ${near.map((n) => `--${n}`).join(', ')}? ` : '';
       throw new CliError(`${command}: unknown option "${arg}" (${hint}see parproc ${command} --help)`);
     }
     if (flag.type === 'boolean') {

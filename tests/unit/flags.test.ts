@@ -48,6 +48,8 @@ describe('parseFlags', () => {
     expect(parseFlags(['-parallel=3'], def, 'run').parallel).toBe('3');
     // A boolean letter takes no value: `-nx` is not `-n` with "x".
     expect(problem(() => parseFlags(['-nx'], def, 'run'))).toBe('run: unknown option "-nx" (see parproc run --help)');
+    // A sub-command written as an option.
+    expect(problem(() => parseFlags(['--list'], def, 'run'))).toBe('run: unknown option "--list" (list is a command: parproc list; see parproc run --help)');
     expect(repeated(['-pa=1', '-p', 'b=2', '--param=c=3', '-param=d=4', 'param', '--', '-pe=5'], ['p', 'param'])).toEqual(['a=1', 'b=2', 'c=3', 'd=4']);
   });
 
