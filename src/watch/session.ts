@@ -7,9 +7,10 @@
  *                     │ batch touching a running proc: that proc is stopped and runs again now
  *                     │ batch touching finished procs: merged into the follow-up
  *
- * Never triggers: declared outputs, parproc's logs, the task DB, anything under `.parproc/`, paths
- * the proc's inputs do not match, directories, and files a proc created during its own run that
- * were not among its inputs when it started (what a generator writes into its own input directory).
+ * Never triggers: parproc's logs, the task DB, anything under `.parproc/`, paths the proc's inputs
+ * do not match, directories, a proc's writes to its declared outputs (while it runs, or dated
+ * within its last run), and files a proc created during its own run that were not among its
+ * inputs when it started (what a generator writes into its own input directory).
  */
 import { statSync } from 'node:fs';
 import { relative, resolve, sep } from '../util/path.ts';
@@ -56,6 +57,8 @@ export class WatchSession {
   #plans: ProcWatch[] = [];
   #scheduled = new Set<ProcNode>();
   #ignored: (path: string) => boolean = () => false;
+  /** Each scheduled proc with declared outputs, and the test for them. */
+  #outputs: [node: ProcNode, isOutput: (path: string) => boolean][] = [];
   #pending = new Set<string>();
   /** Files procs created during their own runs (`name\0path` → mtime), see `#procEnded`. */
   #ownWrites = new Map<string, number>();
@@ -78,6 +81,7 @@ export class WatchSession {
     const watchSet = names ? this.#closure(names.map((n) => procs.get(n)).filter((n): n is ProcNode => n !== undefined), procs) : this.#scheduled;
     this.#plans = [...watchSet].map((n) => planProc(n, this.#host.params(), this.#host.globalInputsIgnore()));
     this.#ignored = this.#ignoreRule();
+    this.#outputs = this.#outputRules();
     const watcher = new FileWatcher(
       this.#plans.flatMap((p) => p.roots),
       { onChange: (p) => this.#enqueue(p), onWarning: (m) => this.#host.warn(m), poll: process.env.PARPROC_WATCH_POLL === '1' },
@@ -116,25 +120,51 @@ export class WatchSession {
     return out;
   }
 
-  /** Declared outputs of every scheduled proc, the log dir, the task DB, `.parproc/`. */
+  /** The log dir, the task DB, `.parproc/`. */
   #ignoreRule(): (path: string) => boolean {
-    // Outputs as declared: a directory covers what is under it, a glob what it will match.
-    const outputs: string[] = [];
     const dirs = this.#host.ownPaths().map((p) => resolve(p));
-    for (const n of this.#scheduled) {
-      const base = resolve(n.opts.cwd ?? '.');
-      try {
-        for (const o of resolveOutputs(fillSpecs(n.opts.outputs, n), { procName: n.name, params: this.#host.params(), args: n.args }, base, false)) outputs.push(o.path);
-      } catch {
-        // an outputs function that throws ignores nothing
-      }
-    }
-    const isOutput = ignoreMatcher(outputs, '/');
     return (path) =>
-      isOutput(path) ||
       path.includes(`${sep}.parproc${sep}`) ||
       path.endsWith(`${sep}.parproc`) ||
       dirs.some((d) => path === d || path.startsWith(d + sep) || path.startsWith(`${d}-`));
+  }
+
+  /** Declared outputs, per proc: a directory covers what is under it, a glob what it will match. */
+  #outputRules(): [ProcNode, (path: string) => boolean][] {
+    const rules: [ProcNode, (path: string) => boolean][] = [];
+    for (const n of this.#scheduled) {
+      if (n.opts.outputs.length === 0) continue;
+      const base = resolve(n.opts.cwd ?? '.');
+      try {
+        const paths = resolveOutputs(fillSpecs(n.opts.outputs, n), { procName: n.name, params: this.#host.params(), args: n.args }, base, false).map((o) => o.path);
+        rules.push([n, ignoreMatcher(paths, '/')]);
+      } catch {
+        // an outputs function that throws: nothing is its output
+      }
+    }
+    return rules;
+  }
+
+  /**
+   * A change to a proc's declared output is that proc's own write — not a change to whoever reads
+   * the file — while it runs, or when the file's time falls within its last run. One made at
+   * another time (a hand edit of a file a formatter rewrites, and the tests read) counts.
+   */
+  #outputWrite(path: string, gone: boolean): boolean {
+    let mtime: number | null = null;
+    for (const [node, isOutput] of this.#outputs) {
+      if (!isOutput(path)) continue;
+      if (node.state === 'running') return true;
+      if (gone || node.startedAt === null || node.endedAt === null) continue;
+      try {
+        mtime ??= statSync(path).mtimeMs;
+      } catch {
+        return false;
+      }
+      // (The kernel's file clock lags: a write during the run is never dated after its end.)
+      if (mtime >= node.startedAt - MTIME_SLACK_MS && mtime <= node.endedAt) return true;
+    }
+    return false;
   }
 
   #enqueue(path: string): void {
@@ -160,6 +190,7 @@ export class WatchSession {
     /** Each relevant changed path and the procs whose inputs it is. */
     const owners = new Map<string, ProcNode[]>();
     for (const path of changed) {
+      if (this.#outputWrite(path, gone.has(path))) continue;
       for (const plan of this.#plans) {
         if (!plan.owns(path, gone.has(path))) continue;
         // A proc's own new files (a generator writing into its input dir) do not count for it.

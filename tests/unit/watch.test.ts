@@ -4,7 +4,7 @@
  * trigger is followed by one that must, and the rebuild that comes names only the latter.
  */
 import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcManager, UserError, type RunEvent } from '../../src/index.ts';
@@ -179,7 +179,7 @@ describe('rebuilds', () => {
     await w.stop();
   });
 
-  test('globs: a new matching file counts; non-matching, ignored, output, log and .parproc paths do not', async () => {
+  test('globs: a new matching file counts; non-matching, ignored, log and .parproc paths, and a proc\'s writes to its outputs, do not', async () => {
     write('src/a.ts', '1');
     write('src/gen/keep.ts', '1');
     const w = watching({ db: true });
@@ -197,9 +197,6 @@ describe('rebuilds', () => {
     write('src/notes.md', 'no'); // does not match the glob
     write('src/vendor/lib.ts', 'no'); // inputsIgnore
     write('src/x.skip.ts', 'no'); // globalInputsIgnore
-    write('src/out.ts', 'no'); // a declared output
-    write('src/types/new.d.ts', 'no'); // a file a declared glob output matches
-    write('src/dist/bundle.ts', 'no'); // a file under a declared directory output
     write('.parproc/other', 'no'); // parproc's own dir (the DB is in it too)
     write('src/new.ts', 'yes'); // a new file under the glob root
     const e = await rebuilt;
@@ -207,6 +204,41 @@ describe('rebuilds', () => {
     await w.nextRunEnd();
     expect(w.count('build')).toBe(2);
     expect(w.pm.getProcs().get('build')?.state).toBe('succeeded');
+    // Its writes to its outputs (src/out.ts, src/types/out.d.ts) in that run started nothing: the
+    // next rebuild is this edit's alone.
+    await w.rebuildsOn('src/a.ts', '2');
+    expect(w.count('build')).toBe(3);
+    await w.stop();
+  });
+
+  test("a hand edit of a file a proc rewrites (a formatter's outputs are its inputs) rebuilds it and its readers; its own rewrite does not", async () => {
+    write('src/a.ts', 'let a=1');
+    const w = watching();
+    w.pm.proc('fmt', { inputs: ['src/*.ts'], outputs: ['src/*.ts'] }, () => {
+      w.runs.push('fmt');
+      const text = readFileSync(join(dir, 'src/a.ts'), 'utf8');
+      if (text.includes('=') && !text.includes(' = ')) writeFileSync(join(dir, 'src/a.ts'), text.replace('=', ' = '));
+    });
+    w.pm.proc('test', { inputs: ['src/*.ts'] }, () => void w.runs.push('test'));
+    await w.start('fmt', 'test');
+    expect(readFileSync(join(dir, 'src/a.ts'), 'utf8')).toBe('let a = 1');
+    // An edit made later (dated a second on, as a person's would be). Before, a declared output
+    // never counted: neither the formatter nor the tests, which read the same files, ran again.
+    const editLater = async (rel: string, text: string) => {
+      const rebuilt = w.nextRebuild();
+      const ended = w.nextRunEnd();
+      write(rel, text);
+      utimesSync(join(dir, rel), new Date(), new Date(Date.now() + 1000));
+      const e = await rebuilt;
+      await ended;
+      return e;
+    };
+    const first = await editLater('src/a.ts', 'let b=2');
+    expect([first.changed, first.procs.sort()]).toEqual([['src/a.ts'], ['fmt', 'test']]);
+    expect(readFileSync(join(dir, 'src/a.ts'), 'utf8')).toBe('let b = 2');
+    // The formatter's rewrite in that rebuild started nothing: the next rebuild is this edit's.
+    expect((await editLater('src/b.ts', 'let c = 3')).changed).toEqual(['src/b.ts']);
+    expect([w.count('fmt'), w.count('test')]).toEqual([3, 3]);
     await w.stop();
   });
 
