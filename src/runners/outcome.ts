@@ -43,7 +43,9 @@ export function outcomeFromError(err: unknown, log: JobLog): Outcome {
       return { state: 'failed', error: 'failed', moreInfo: message || null, output: null };
     case 'command': {
       const { exitCode, command, notStarted } = err as { exitCode: number; command: string; notStarted?: string | null };
-      const msg = `Command failed with exit code ${exitCode}`;
+      // A shell's own codes for a program it could not find or run (its stderr, in the log, says which).
+      const shellSays = notStarted ? '' : exitCode === 127 ? ' (command not found)' : exitCode === 126 ? ' (not executable)' : '';
+      const msg = `Command failed with exit code ${exitCode}${shellSays}`;
       log.line(`${msg}: ${command}`, 'stderr');
       // A command that never started says why (its log has it too), not just "exit code 127".
       return { state: 'failed', error: 'failed', moreInfo: notStarted ?? msg, output: null };

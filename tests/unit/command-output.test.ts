@@ -218,6 +218,19 @@ describe('command output', () => {
     expect(q.pm.getProcs().get('missing')!.moreInfo).toMatch(/nothere/);
   });
 
+  test("a shell's exit code for a program it cannot find (127) or run (126) says so", async () => {
+    using q = quiet();
+    const script = join(q.dir, 'script.sh');
+    writeFileSync(script, 'echo hi\n', { mode: 0o644 });
+    q.pm.proc('not-found', 'no-such-program-here --flag');
+    q.pm.proc('not-executable', `${script}`);
+    q.pm.start('not-found', 'not-executable');
+    expect(await q.pm.waitForAll({ throwOnFailure: false })).toBe(false);
+    // Before: only "Command failed with exit code 127", the shell's reason a snippet away.
+    expect(q.pm.getProcs().get('not-found')!.moreInfo).toBe('Command failed with exit code 127 (command not found)');
+    expect(q.pm.getProcs().get('not-executable')!.moreInfo).toBe('Command failed with exit code 126 (not executable)');
+  });
+
   test('a capture file has no name, is reused once emptied, and is not made on a nearly full disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parproc-capture-'));
     try {
