@@ -158,7 +158,8 @@ describe('outcomes', () => {
         sawAbort = true;
       });
       // The shell starts a background grandchild in the same group, then waits on another.
-      await ctx.$`sleep 60 & echo $! > ${pidFile}; echo $$ >> ${pidFile}; sleep 61`;
+      // (Durations of their own, so a `sleep 60` elsewhere on the machine is not taken for them.)
+      await ctx.$`sleep 60.0417 & echo $! > ${pidFile}; echo $$ >> ${pidFile}; sleep 61.0417`;
     });
     r.pm.start('slow');
     await r.pm.waitForAll({ throwOnFailure: false });
@@ -171,7 +172,7 @@ describe('outcomes', () => {
     expect(pids.length).toBe(2);
     for (const pid of pids) expect(alive(pid)).toBe(false);
     const ps = Bun.spawnSync(['sh', '-c', 'ps -eo args']).stdout.toString();
-    expect(ps).not.toMatch(/^sleep 6[01]$/m);
+    expect(ps).not.toMatch(/^sleep 6[01]\.0417$/m);
   });
 
   test('a timeout longer than one timer can wait (24.8 days) does not fire at once, in every mode', async () => {
