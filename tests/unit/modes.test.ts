@@ -199,12 +199,14 @@ describe("Bun Shell's readers on ctx.$ and ctx.exec", () => {
 });
 
 describe('a proc whose promise can never settle (process mode)', () => {
-  test('fails as never settled, frees its locks, and its child serves the next proc, which may wait on the parent', async () => {
+  test('fails as never settled, frees its locks, and its child serves the next proc, which may wait on the parent; an unref()ed timer is no stall', async () => {
     const pm = managers.process;
     pm.setOptions({ logDir: join(logDir, 'stalled-process'), parallel: 1 });
     // Before, it hung until a timeout: the IPC channel kept the child up.
-    pm.start('never-settles', 'after-the-stall');
+    pm.start('never-settles', 'after-the-stall', 'unref-timer');
     await pm.waitForAll({ throwOnFailure: false });
+    // A proc awaiting a timer made with .unref() is not stuck: it gets a grace.
+    expect(pm.results()['unref-timer']).toBe('woke');
     const info = pm.getProcs().get('never-settles')!;
     expect([info.state, info.error, info.moreInfo]).toEqual(['failed', 'exception', 'never settled: it waits on a promise that nothing left (no timer, I/O or process) can settle']);
     expect(readFileSync(info.logFile!, 'utf8')).toStartWith('waiting for nothing\n');

@@ -309,10 +309,12 @@ proc('ok', () => 1);
 proc('stuck', { deps: ['ok'] }, async () => { await new Promise(() => {}); });
 proc('after', { deps: ['stuck'] }, () => 2);
 proc('sleeper', async () => { await Bun.sleep(50); return 'slept'; });
-start('after', 'sleeper');
+// A timer made with .unref() keeps no loop alive, yet it is due: not stuck (before, it failed as never settled).
+proc('unref-timer', async () => { await new Promise((r) => setTimeout(r, 200).unref()); return 'woke'; });
+start('after', 'sleeper', 'unref-timer');
 waitForAll({ throwOnFailure: false }).then((ok) => {
   const p = (n) => getProcs().get(n);
-  writeFileSync('report.txt', JSON.stringify({ ok, stuck: [p('stuck').state, p('stuck').error, p('stuck').moreInfo], after: p('after').state, sleeper: p('sleeper').state }));
+  writeFileSync('report.txt', JSON.stringify({ ok, stuck: [p('stuck').state, p('stuck').error, p('stuck').moreInfo], after: p('after').state, sleeper: p('sleeper').state, unref: p('unref-timer').output }));
   process.exitCode = 4;
 });
 `);
@@ -322,6 +324,7 @@ waitForAll({ throwOnFailure: false }).then((ok) => {
       stuck: ['failed', 'exception', 'never settled: it waits on a promise that nothing left (no timer, I/O or process) can settle'],
       after: 'failed-dep',
       sleeper: 'succeeded',
+      unref: 'woke',
     });
   });
 });
