@@ -790,7 +790,7 @@ describe('parproc list, graph, init, help, version', () => {
     const r = await rig.exec(['list']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('b  needs a ← a');
-    expect(r.stdout).toContain('build::[env]  build one env env: dev|prod');
+    expect(r.stdout).toContain('build::[env]  build one env (env: dev|prod)');
     const ls = await rig.exec(['ls', 'b*']);
     expect(ls.stdout).not.toContain('  a ');
     expect(ls.stdout).toContain('build::[env]');
@@ -819,7 +819,7 @@ proto('q::[xy]', () => 4);
     };
     expect(column('gen')).toBe(8);
     expect([column('lint'), column('b')]).toEqual([8, 8]);
-    expect(lines).toContain('  p::[x]   x: 1');
+    expect(lines).toContain('  p::[x]   (x: 1)');
   });
 
   test('graph --format mermaid|dot|json for the targets', async () => {

@@ -91,7 +91,8 @@ export function printList(data: ListJson, pattern?: string, write: (text: string
     lines.push(pc.bold('Protos'));
     const width = Math.min(40, Math.max(...data.protos.map((p) => p.pattern.length)));
     for (const p of data.protos) {
-      const choices = p.argChoices ? pc.dim(Object.entries(p.argChoices).map(([k, v]) => `${k}: ${v.map(String).join('|')}`).join('; ')) : '';
+      // In parentheses: after a description, `compile one target (target: web|api)` reads as two things.
+      const choices = p.argChoices ? pc.dim(`(${Object.entries(p.argChoices).map(([k, v]) => `${k}: ${v.map(String).join('|')}`).join('; ')})`) : '';
       lines.push(row(p.pattern, width, [p.description ?? '', choices, p.deps.length ? pc.dim(`← ${p.deps.join(', ')}`) : '']));
     }
   }
