@@ -87,7 +87,9 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
       else for (const f of filesUnder(abs, spec.own, stat)) if (!ignored(f)) found.add(f);
       continue;
     }
-    for (const abs of scanGlob(s, spec.base, stat)) if (!ignored(abs) && !isOwn(abs, spec.base, spec.own)) found.add(abs);
+    // As in a shell (and the original's Python glob): `*` and `**` pass over names that start with
+    // a dot (.git, .env, .cache) unless the pattern names them (`.env`, `src/.gen/*.ts`).
+    for (const abs of scanGlob(s, spec.base, stat, false)) if (!ignored(abs) && !isOwn(abs, spec.base, spec.own)) found.add(abs);
   }
   if (spec.trackImports) {
     for (const dep of trackedImports([...found], spec.importRoots)) if (!ignored(dep)) found.add(dep);
@@ -101,13 +103,13 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
  * stat is its fingerprint); no symlink to a directory is followed, so a loop of them is no error.
  * `stat` sorts files from directories: a pass's, whose stats the fingerprints reuse.
  */
-export function scanGlob(glob: string, base: string, stat: (abs: string) => FileStat | undefined = statFile): string[] {
+export function scanGlob(glob: string, base: string, stat: (abs: string) => FileStat | undefined = statFile, dot = true): string[] {
   const root = isAbsolute(glob) ? glob.slice(0, glob.search(/[*?[{]/)).replace(/[^/]*$/, '') || '/' : base;
   const pattern = isAbsolute(glob) ? glob.slice(root.length) : glob;
   const out: string[] = [];
   try {
     // `onlyFiles` would leave symlinks out: every entry is taken, and directories dropped.
-    for (const rel of new Bun.Glob(pattern).scanSync({ cwd: root, onlyFiles: false, dot: true })) {
+    for (const rel of new Bun.Glob(pattern).scanSync({ cwd: root, onlyFiles: false, dot })) {
       const abs = resolve(root, rel);
       const st = stat(abs);
       if (st !== undefined && !isDirectory(st)) out.push(abs);
@@ -139,6 +141,17 @@ function filesUnder(dir: string, own: readonly string[] = [], stat: (abs: string
 function isOwn(abs: string, root: string, own: readonly string[] = []): boolean {
   if (abs.startsWith(root) && abs.slice(root.length).includes('/.parproc/')) return true;
   return own.some((o) => isWithin(abs, o));
+}
+
+/**
+ * Whether `abs`, found under a glob's root, is one a glob scan leaves out (a name that starts with
+ * a dot, below the root) — unless the glob names a dot entry itself, which is then let through.
+ */
+export function hiddenFromGlob(abs: string, glob: string, base: string): boolean {
+  if (/(^|\/)\./.test(glob)) return false;
+  const root = globRoot(glob, base);
+  const rest = abs.startsWith(root) ? abs.slice(root.length) : abs;
+  return /\/\./.test(rest.startsWith('/') ? rest : `/${rest}`);
 }
 
 /** The non-glob directory a glob starts from (absolute). */

@@ -9,7 +9,7 @@
 import { fs, isDirectory } from '../util/fs.ts';
 import { dirname, isAbsolute, relative, resolve, sep } from '../util/path.ts';
 import { fillSpecs } from '../graph/proc-specs.ts';
-import { expandSpecs, globRoot, ignoreMatcher, resolveInputs } from '../files/inputs.ts';
+import { expandSpecs, globRoot, hiddenFromGlob, ignoreMatcher, resolveInputs } from '../files/inputs.ts';
 import { hasGlob } from '../graph/pattern.ts';
 import type { ProcNode } from '../graph/proc-node.ts';
 import type { DepContext } from '../types.ts';
@@ -35,11 +35,11 @@ export function planProc(node: ProcNode, params: Record<string, unknown>, global
   const roots: string[] = [];
   const exact = new Set<string>();
   const dirs: string[] = [];
-  const globs: { glob: Bun.Glob; absolute: boolean }[] = [];
+  const globs: { glob: Bun.Glob; spec: string; absolute: boolean }[] = [];
   for (const spec of expandSpecs(fillSpecs(node.opts.inputs, node), c, 'inputs')) {
     if (hasGlob(spec)) {
       roots.push(globRoot(spec, base));
-      globs.push({ glob: new Bun.Glob(spec), absolute: isAbsolute(spec) });
+      globs.push({ glob: new Bun.Glob(spec), spec, absolute: isAbsolute(spec) });
       continue;
     }
     const abs = resolve(base, spec);
@@ -78,7 +78,8 @@ export function planProc(node: ProcNode, params: Record<string, unknown>, global
       for (const d of dirs) if (path.startsWith(d + sep)) return true;
       if (globs.length === 0) return false;
       const rel = relative(base, path).split(sep).join('/');
-      return globs.some((g) => g.glob.match(g.absolute ? path : rel));
+      // Names that start with a dot are left out as the inputs' scan leaves them (inputs.ts).
+      return globs.some((g) => g.glob.match(g.absolute ? path : rel) && !hiddenFromGlob(path, g.spec, base));
     },
   };
 }

@@ -365,6 +365,22 @@ describe('inputs', () => {
     expect(pm.results()['lint::extra']).toEqual(['README.md', 'extra/f.txt', 'src/a.ts', 'src/deep/b.ts']);
   });
 
+  test('a glob passes over names that start with a dot unless it names them, as a shell does; a directory input takes them', async () => {
+    // Before, `**/*` took .git's objects and `src/**/*.ts` an editor's or tool's hidden copies.
+    for (const f of ['src/a.ts', 'src/.cache/old.ts', 'src/.hidden.ts', 'src/.gen/types.ts', '.git/HEAD', '.env', 'conf/.rc']) p.write(f, '');
+    const pm = await runOnce(
+      (m) => {
+        m.proc('globs', { inputs: ['**/*'] }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}).sort());
+        m.proc('named', { inputs: ['.env', 'src/.gen/*.ts', 'src/.*.ts'] }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}).sort());
+        m.proc('dir', { inputs: ['conf'] }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}).sort());
+      },
+      ['globs', 'named', 'dir'],
+    );
+    expect(pm.results().globs).toEqual(['src/a.ts']);
+    expect(pm.results().named).toEqual(['.env', 'src/.gen/types.ts', 'src/.hidden.ts']);
+    expect(pm.results().dir).toEqual(['conf/.rc']);
+  });
+
   test("'!glob' among the inputs excludes, as in wireit and turbo; in outputs it is a UserError", async () => {
     // Before, '!src/**/*.test.ts' was a glob matching nothing: the tests stayed inputs.
     p.write('src/a.ts', '');

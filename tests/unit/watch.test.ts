@@ -198,6 +198,8 @@ describe('rebuilds', () => {
     write('src/vendor/lib.ts', 'no'); // inputsIgnore
     write('src/x.skip.ts', 'no'); // globalInputsIgnore
     write('.parproc/other', 'no'); // parproc's own dir (the DB is in it too)
+    write('src/.cache/x.ts', 'no'); // a name that starts with a dot: a glob passes over it
+    write('src/.y.ts', 'no');
     write('src/new.ts', 'yes'); // a new file under the glob root
     const e = await rebuilt;
     expect(e.changed).toEqual(['src/new.ts']);
