@@ -5,22 +5,26 @@ import type { ProcState } from '../types.ts';
 import { formatDuration } from './format.ts';
 import { unstarted } from './unstarted.ts';
 
-const ORDER: [ProcState | 'restored', string, (s: string) => string][] = [
+type Outcome = ProcState | 'restored' | 'interrupted';
+
+const ORDER: [Outcome, string, (s: string) => string][] = [
   ['succeeded', 'succeeded', pc.green],
   ['up-to-date', 'up to date', pc.dim],
   ['restored', 'restored from remote cache', pc.cyan],
   ['skipped', 'skipped', pc.yellow],
   ['failed', 'failed', pc.red],
   ['failed-dep', 'canceled', pc.red],
+  // Stopped by Ctrl+C (or a run's interrupt), running or not yet started: not failures of their own.
+  ['interrupted', 'interrupted', pc.yellow],
 ];
 
 /** Counts end states of one run. */
 export class Tally {
-  #counts = new Map<ProcState | 'restored', number>();
+  #counts = new Map<Outcome, number>();
   #failed: { name: string; logFile: string | null }[] = [];
 
   add(e: Pick<ProcStateEvent, 'state' | 'name' | 'logFile' | 'cache' | 'error' | 'durationMs'>): void {
-    const key = e.cache === 'remote' ? 'restored' : e.state;
+    const key: Outcome = e.cache === 'remote' ? 'restored' : e.state === 'failed' && e.error === 'interrupted' ? 'interrupted' : e.state;
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     // Procs interrupted before they started are counted, not listed (there may be thousands).
     if (e.state === 'failed' && !unstarted(e)) this.#failed.push({ name: e.name, logFile: e.logFile });
@@ -31,7 +35,7 @@ export class Tally {
     this.#failed = [];
   }
 
-  /** `Done in 1.2s: 3 succeeded, 2 up to date` or `Failed in …: 1 failed, 2 canceled, 3 succeeded`. */
+  /** `Done in 1.2s: 3 succeeded, 2 up to date` or `Failed in …: 3 succeeded, 1 failed, 2 canceled`. */
   line(ok: boolean, durationMs: number, criticalPath: { name: string; durationMs: number }[] = []): string {
     const parts: string[] = [];
     for (const [s, label, paint] of ORDER) {
