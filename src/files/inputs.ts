@@ -148,7 +148,7 @@ function isOwn(abs: string, root: string, own: readonly string[] = []): boolean 
  * a dot, below the root) — unless the glob names a dot entry itself, which is then let through.
  */
 export function hiddenFromGlob(abs: string, glob: string, base: string): boolean {
-  if (/(^|\/)\./.test(glob)) return false;
+  if (/(^|\/)\.(?!\.?(\/|$))/.test(glob)) return false; // a dot entry named (`.env`, `src/.gen/*`; not `./`, `../`)
   const root = globRoot(glob, base);
   const rest = abs.startsWith(root) ? abs.slice(root.length) : abs;
   return /\/\./.test(rest.startsWith('/') ? rest : `/${rest}`);

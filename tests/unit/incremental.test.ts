@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from
 import { output, ProcNoChangeError, ProcSkippedError, regexFiles, ProcManager } from '../../src/index.ts';
 import { readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { StatPass } from '../../src/files/stat-pass.ts';
+import { hiddenFromGlob } from '../../src/files/inputs.ts';
 import { compareFingerprints, contentHash, fingerprintFiles } from '../../src/files/fingerprint.ts';
 import { Project } from '../helpers/project.ts';
 
@@ -379,6 +380,19 @@ describe('inputs', () => {
     expect(pm.results().globs).toEqual(['src/a.ts']);
     expect(pm.results().named).toEqual(['.env', 'src/.gen/types.ts', 'src/.hidden.ts']);
     expect(pm.results().dir).toEqual(['conf/.rc']);
+  });
+
+  test('watching leaves out what a glob scan leaves out: dot entries below the root, unless named; ./ and ../ name none', () => {
+    const cases: [abs: string, glob: string, base: string, hidden: boolean][] = [
+      ['/p/src/.cache/x.ts', 'src/**/*.ts', '/p', true],
+      ['/p/src/a.ts', 'src/**/*.ts', '/p', false],
+      ['/p/src/.gen/x.ts', 'src/.gen/*.ts', '/p', false],
+      ['/p/.env', '.env', '/p', false],
+      ['/shared/.c/x.ts', '../shared/**/*.ts', '/p', true],
+      ['/p/src/.f.ts', './src/*.ts', '/p', true],
+      ['/u/.config/p/src/a.ts', 'src/*.ts', '/u/.config/p', false], // a dot above the root is no matter
+    ];
+    expect(cases.map(([abs, glob, base]) => hiddenFromGlob(abs, glob, base))).toEqual(cases.map((c) => c[3]));
   });
 
   test("'!glob' among the inputs excludes, as in wireit and turbo; in outputs it is a UserError", async () => {
