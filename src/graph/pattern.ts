@@ -100,29 +100,24 @@ export function fillPattern(
   });
 }
 
+/** What a function, array or options object given first says of the order: `proc(name, fn)`. */
+function orderHint(first: unknown, call: 'proc' | 'proto', what: 'name' | 'pattern'): string {
+  if (typeof first === 'function' || Array.isArray(first)) return ` (the ${what} comes first: ${call}(${what}, fn))`;
+  if (typeof first === 'object' && first !== null) return ` (the ${what} comes first: ${call}(${what}, options, fn))`;
+  return '';
+}
+
 /** Checks a proto pattern: a non-empty string. */
 export function checkProtoPattern(source: unknown): asserts source is string {
   if (typeof source !== 'string' || source.length === 0) {
-    const order =
-      typeof source === 'function' || Array.isArray(source)
-        ? ' (the pattern comes first: proto(pattern, fn))'
-        : typeof source === 'object' && source !== null
-          ? ' (the pattern comes first: proto(pattern, options, fn))'
-          : '';
-    throw new UserError(`A proto pattern must be a non-empty string, got ${shownValue(source)}${order}`, 'E_NAME');
+    throw new UserError(`A proto pattern must be a non-empty string, got ${shownValue(source)}${orderHint(source, 'proto', 'pattern')}`, 'E_NAME');
   }
 }
 
 /** Checks a proc name: non-empty, no placeholders. */
 export function checkProcName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
-    const order =
-      typeof name === 'function' || Array.isArray(name)
-        ? ' (the name comes first: proc(name, fn))'
-        : typeof name === 'object' && name !== null
-          ? ' (the name comes first: proc(name, options, fn))'
-          : '';
-    throw new UserError(`A proc name must be a non-empty string, got ${shownValue(name)}${order}`, 'E_NAME');
+    throw new UserError(`A proc name must be a non-empty string, got ${shownValue(name)}${orderHint(name, 'proc', 'name')}`, 'E_NAME');
   }
   if (hasPlaceholders(name)) {
     throw new UserError(`Proc name "${name}" holds [placeholders]: use proto() for patterns`, 'E_NAME');
