@@ -12,6 +12,12 @@ import { watchFlow } from '../helpers/watch-flow.ts';
 
 setDefaultTimeout(60_000);
 
+/** `parproc -w --json --no-db` in `rig`, with readers of its stdout and stderr. */
+function watchIn(rig: CliRig) {
+  const child = rig.spawn(['-w', '--json', '--no-db']);
+  return { child, out: new StreamReader(child.stdout), err: new StreamReader(child.stderr) };
+}
+
 describe('parproc run --watch', () => {
   test('rebuilds, task-file reloads, a syntax error, Ctrl+C (bun src/cli.ts)', async () => {
     await using rig = await CliRig.create();
@@ -40,9 +46,7 @@ describe('parproc run --watch', () => {
   test('an edit of a module the task file imports reloads it, naming the module', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nimport { v } from './lib/v.ts';\nproc('default', () => v);\n`, 'lib/v.ts': `export const v = 'v1';\n` });
-    const child = rig.spawn(['-w', '--json', '--no-db']);
-    const out = new StreamReader(child.stdout);
-    const err = new StreamReader(child.stderr);
+    const { child, out, err } = watchIn(rig);
     await out.until((t) => t.includes('"type":"watch-ready"'));
     writeFileSync(join(rig.dir, 'lib/v.ts'), `export const v = 'v2';\n`);
     // Before: 'parproc.ts changed: reloading', though the task file was as it was.
@@ -57,9 +61,7 @@ describe('parproc run --watch', () => {
   test('a task file with a syntax error at the start is waited out: fixed, it runs and watches; Ctrl+C before that exits 130', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': 'this is ((( not TypeScript\n', 'a.txt': '1' });
-    const child = rig.spawn(['-w', '--json', '--no-db']);
-    const out = new StreamReader(child.stdout);
-    const err = new StreamReader(child.stderr);
+    const { child, out, err } = watchIn(rig);
     // Before, the watch ended at once with exit 2.
     await err.until((t) => t.includes('(watching for a fix)'));
     expect(err.text).toMatch(/^parproc: error in task file parproc\.ts:1:\d+: .* \(watching for a fix\)\n/);
@@ -81,9 +83,7 @@ describe('parproc run --watch', () => {
     await using rig = await CliRig.create();
     const good = (v: string) => `import { proc } from 'parproc';\nproc('default', { inputs: ['a.txt'] }, () => '${v}');\n`;
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nproc('default', () => 1);\nthrow new Error('not yet');\n`, 'a.txt': '1' });
-    const child = rig.spawn(['-w', '--json', '--no-db']);
-    const out = new StreamReader(child.stdout);
-    const err = new StreamReader(child.stderr);
+    const { child, out, err } = watchIn(rig);
     // Before, a throw (unlike a syntax error) ended the watch at once with exit 2.
     await err.until((t) => t.includes('waiting for the task file to be fixed'));
     expect(err.text).toBe('parproc: error in task file parproc.ts:3: not yet\nparproc: waiting for the task file to be fixed…\n');
@@ -102,9 +102,7 @@ describe('parproc run --watch', () => {
     await using rig = await CliRig.create();
     const file = (v: string) => `import { proc } from 'parproc';\nproc('default', { inputs: ['a.txt'] }, () => '${v}');\n`;
     rig.write({ 'parproc.ts': file('v1'), 'a.txt': '1' });
-    const child = rig.spawn(['-w', '--json', '--no-db']);
-    const out = new StreamReader(child.stdout);
-    const err = new StreamReader(child.stderr);
+    const { child, out, err } = watchIn(rig);
     await out.until((t) => t.includes('"type":"watch-ready"'));
     rmSync(join(rig.dir, 'parproc.ts'));
     // Before: `error in task file parproc.ts: ENOENT: no such file or directory, open '…'`.
@@ -121,9 +119,7 @@ describe('parproc run --watch', () => {
     await using rig = await CliRig.create();
     const file = (v: string) => `import { proc } from 'parproc';\nproc('default', () => '${v}');\n`;
     rig.write({ 'parproc.ts': file('v1') });
-    const child = rig.spawn(['-w', '--json', '--no-db']);
-    const out = new StreamReader(child.stdout);
-    const err = new StreamReader(child.stderr);
+    const { child, out, err } = watchIn(rig);
     await out.until((t) => t.includes('"type":"watch-ready"'));
     expect(out.text).toContain('"message":"watch: none of the watched procs has inputs, so no input change can rebuild anything"');
     writeFileSync(join(rig.dir, 'parproc.ts'), file('v2'));
