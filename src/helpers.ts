@@ -84,11 +84,18 @@ export function regexFiles(root: string, pattern: string | RegExp): FileSpecFn {
   return () => {
     checkRoot();
     const out: string[] = [];
-    // Files (a symlink to a file too); no symlinked directory entered (util/walk.ts).
-    walkFiles(root, (path, rel) => {
-      re.lastIndex = 0; // a /g or /y pattern keeps its place between tests
-      if (re.test(rel)) out.push(path);
-    });
+    // Files (a symlink to a file too); no symlinked directory entered (util/walk.ts). As for a
+    // directory input, neither parproc's own `.parproc` (its files change at every run: the proc
+    // would never be up to date) nor `.git` is entered.
+    walkFiles(
+      root,
+      (path, rel) => {
+        re.lastIndex = 0; // a /g or /y pattern keeps its place between tests
+        if (re.test(rel)) out.push(path);
+      },
+      false,
+      (name) => name === '.parproc' || name === '.git',
+    );
     return out.sort();
   };
 }

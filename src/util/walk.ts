@@ -8,9 +8,10 @@ import { join } from './path.ts';
 
 /**
  * Calls `each(path, rel)` for every file under `dir` (regular, or a symlink to one) (`rel`: its POSIX path relative to
- * `dir`). A directory that cannot be read throws, unless `skipUnreadable` (then it is left out).
+ * `dir`). A directory that cannot be read throws, unless `skipUnreadable` (then it is left out);
+ * one whose name `skipDir` takes is not entered.
  */
-export function walkFiles(dir: string, each: (path: string, rel: string) => void, skipUnreadable = false): void {
+export function walkFiles(dir: string, each: (path: string, rel: string) => void, skipUnreadable = false, skipDir: (name: string) => boolean = () => false): void {
   const walk = (at: string, rel: string): void => {
     let entries;
     try {
@@ -21,8 +22,9 @@ export function walkFiles(dir: string, each: (path: string, rel: string) => void
     }
     for (const entry of entries) {
       const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(join(at, entry.name), path);
-      else if (entry.isFile() || (entry.isSymbolicLink() && linksToFile(join(at, entry.name)))) each(join(at, entry.name), path);
+      if (entry.isDirectory()) {
+        if (!skipDir(entry.name)) walk(join(at, entry.name), path);
+      } else if (entry.isFile() || (entry.isSymbolicLink() && linksToFile(join(at, entry.name)))) each(join(at, entry.name), path);
     }
   };
   walk(dir, '');

@@ -424,6 +424,15 @@ describe('inputs', () => {
     expect(pm.results().pngs).toBe(2);
   });
 
+  test('regexFiles over the project root leaves out .parproc and .git, as a directory input does: the proc is up to date on the next run', async () => {
+    for (const f of ['src/a.ts', '.git/HEAD', '.env']) p.write(f, '');
+    const define = (m: ProcManager) => m.proc('all', { inputs: regexFiles(p.dir, /.*/) }, (ctx) => Object.keys(ctx.inputFingerprint ?? {}).filter((k) => !k.startsWith('logs/')).sort());
+    const first = await runOnce(define, ['all']);
+    expect(first.results().all).toEqual(['.env', 'src/a.ts']);
+    // Before, the task DB under .parproc was an input: changed by every run, it reran the proc at every run.
+    expect(Project.states(await runOnce(define, ['all']))).toEqual({ all: 'up-to-date' });
+  });
+
   test('regexFiles takes a symlink to a file but enters no symlinked directory (a loop of them is no error), and a /g pattern matches every file', async () => {
     p.write('tree/a/b/f.txt', '');
     p.write('tree/a/g.txt', '');
