@@ -82,7 +82,9 @@ export function resolveInputs(spec: InputSpec, c: DepContext, stat: (abs: string
   for (const s of expandSpecs(spec.inputs, c, 'inputs')) {
     if (!hasGlob(s)) {
       const abs = resolve(spec.base, s);
-      if (ignored(abs)) continue;
+      // Never parproc's own files (its logs, the task DB), whoever named them: a FileSpecFn's or
+      // regexFiles' list too. They change at every run, and the proc would never be up to date.
+      if (ignored(abs) || isOwn(abs, spec.base, spec.own)) continue;
       if (!isDirectory(stat(abs))) found.add(abs);
       else for (const f of filesUnder(abs, spec.own, stat)) if (!ignored(f)) found.add(f);
       continue;
