@@ -92,7 +92,8 @@ export function watchHost(m: ManagerParts): WatchHost {
     params: () => m.params(),
     debounce: () => m.options().watchDebounce,
     globalInputsIgnore: () => m.options().globalInputsIgnore ?? [],
-    ownPaths: () => [m.logs.dir, ...(m.options().taskDbPath === null ? [] : [resolve(m.options().taskDbPath as string)])],
+    // The trace too: written at each run's end, a change to it under -w started the next rebuild, for ever.
+    ownPaths: () => [m.logs.dir, ...[m.options().taskDbPath, m.options().traceFile].filter((p): p is string => p !== null).map((p) => resolve(p))],
     emit: (e) => m.bus.emit(e),
     warn: (message) => m.warn(message),
     settled: () => m.scheduler().waitIdle().catch(() => undefined),

@@ -296,13 +296,15 @@ export class Incremental {
     return { inputs: fillSpecs(node.opts.inputs, node), ignore: fillSpecs(ignore, node), trackImports, importRoots: trackImports ? (o.importRoots ?? [process.cwd()]) : [], base, own: this.#ownPaths(o) };
   }
 
-  /** parproc's own files (the log dir, the task DB and its WAL), made once per setting. */
+  /** parproc's own files (the log dir, the task DB and its WAL, the trace), made once per setting. */
   #own: { of: string; paths: string[] } | null = null;
   #ownPaths(o: Readonly<Options>): string[] {
-    const of = `${o.logDir}\0${o.taskDbPath}`;
+    const of = `${o.logDir}\0${o.taskDbPath}\0${o.traceFile}`;
     if (this.#own?.of !== of) {
       const db = o.taskDbPath === null ? [] : ['', '-wal', '-shm'].map((ext) => resolve(o.taskDbPath as string) + ext);
-      this.#own = { of, paths: o.logDir === null ? db : [resolve(o.logDir), ...db] };
+      // The trace is written at every run's end: as an input it would make its proc stale at every run.
+      const trace = o.traceFile === null ? [] : [resolve(o.traceFile)];
+      this.#own = { of, paths: [...(o.logDir === null ? [] : [resolve(o.logDir)]), ...db, ...trace] };
     }
     return this.#own.paths;
   }

@@ -213,6 +213,20 @@ describe('rebuilds', () => {
     await w.stop();
   });
 
+  test('a trace file the inputs match is written at every run end, and starts no rebuild', async () => {
+    write('conf.json', '{}');
+    const w = watching();
+    w.pm.setOptions({ traceFile: join(dir, 'trace.json') });
+    w.pm.proc('conf', { inputs: ['*.json'] }, () => void w.runs.push('conf'));
+    await w.start('conf');
+    // Before: each rebuild's trace started the next, for ever. Two edits: two rebuilds, the
+    // second naming only its own file.
+    await w.rebuildsOn('conf.json', '{"a":1}');
+    await w.rebuildsOn('conf.json', '{"a":2}');
+    expect(w.count('conf')).toBe(3);
+    await w.stop();
+  });
+
   test("a hand edit of a file a proc rewrites (a formatter's outputs are its inputs) rebuilds it and its readers; its own rewrite does not", async () => {
     write('src/a.ts', 'let a=1');
     const w = watching();
