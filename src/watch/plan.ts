@@ -64,6 +64,14 @@ export function planProc(node: ProcNode, params: Record<string, unknown>, global
       roots.push(dirname(target));
     }
   }
+  // The inputs of the proc's latest check (absolute), made again when a check replaced them.
+  let checked: { of: object; paths: Set<string> } | null = null;
+  const lastChecked = (): Set<string> | null => {
+    const inputs = node.inputs;
+    if (inputs === null) return null;
+    if (checked?.of !== inputs) checked = { of: inputs, paths: new Set(Object.keys(inputs).map((p) => resolve(base, p))) };
+    return checked.paths;
+  };
   return {
     node,
     roots,
@@ -72,8 +80,17 @@ export function planProc(node: ProcNode, params: Record<string, unknown>, global
       if (ignored(path)) return false;
       if (exact.has(path)) return true;
       if (gone) {
+        // Gone: a change only to a proc whose latest check had it, or files under it (a directory
+        // moved away). A file that came and went in between — a scratch file the proc itself
+        // wrote and removed during its run — changed nothing it reads.
+        const last = lastChecked();
         const under = path + sep;
         for (const p of exact) if (p.startsWith(under)) return true;
+        if (last !== null) {
+          if (last.has(path)) return true;
+          for (const p of last) if (p.startsWith(under)) return true;
+          return false;
+        }
       }
       for (const d of dirs) if (path.startsWith(d + sep)) return true;
       if (globs.length === 0) return false;

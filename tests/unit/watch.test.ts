@@ -359,6 +359,28 @@ describe('changes during a run', () => {
     await w.stop();
   });
 
+  test('a scratch file a proc writes and removes in its input directory during its run starts nothing; removing an input does', async () => {
+    write('src/a.ts', '1');
+    const w = watching();
+    w.pm.proc('build', { inputs: ['src/*.ts'] }, async () => {
+      w.runs.push('build');
+      writeFileSync(join(dir, 'src/scratch.ts'), '// scratch');
+      await Bun.sleep(20);
+      rmSync(join(dir, 'src/scratch.ts'));
+    });
+    await w.start('build');
+    await w.rebuildsOn('src/a.ts', '2');
+    // Before, each run's scratch file started one more rebuild: this one would have named it.
+    await w.rebuildsOn('src/a.ts', '3');
+    expect(w.count('build')).toBe(3);
+    const rebuilt = w.nextRebuild();
+    const ended = w.nextRunEnd();
+    rmSync(join(dir, 'src/a.ts'));
+    expect((await rebuilt).changed).toEqual(['src/a.ts']);
+    await ended;
+    await w.stop();
+  });
+
   test('a generator writing new files into its own input directory does not loop', async () => {
     write('src/a.ts', '1');
     const w = watching();
