@@ -231,14 +231,15 @@ export class WatchSession {
   }
 
   /**
-   * When a watched proc ends: the input files it created during its run (on disk now, not among
-   * the inputs it started with, modified since it started) are its own writes, remembered with
-   * their mtime. Decided at its end, not when the events arrive, which may be later.
+   * When a watched proc ends: the input files written during its run (on disk now, modified since
+   * it started: new ones, or inputs it rewrote) are its own writes, remembered with their mtime.
+   * Decided at its end, not when the events arrive, which may be later. (An edit by hand during a
+   * run so short that its events arrive only after the run ended is the one change it cannot tell
+   * from its own.)
    */
   #procEnded(node: ProcNode): void {
     const plan = this.#plans.find((p) => p.node === node);
     if (!plan || !node.inputs || node.startedAt === null) return;
-    const base = resolve(node.opts.cwd ?? '.');
     let files: string[];
     try {
       files = plan.current();
@@ -246,11 +247,11 @@ export class WatchSession {
       return;
     }
     for (const path of files) {
-      const rel = relative(base, path).split(sep).join('/');
-      if (rel in node.inputs || path in node.inputs) continue;
       try {
         const mtime = statSync(path).mtimeMs;
-        // File times come from the kernel's coarse clock, a tick (up to ~10 ms) behind Date.now().
+        // Written during its run: a new file (a generator's), or one of its inputs it rewrote (a
+        // formatter that did not declare it as an output: each run's write started the next, for
+        // ever). File times come from the kernel's coarse clock, a tick (up to ~10 ms) behind Date.now().
         if (mtime >= node.startedAt - MTIME_SLACK_MS) this.#ownWrites.set(`${node.name}\0${path}`, mtime);
       } catch {
         // gone again

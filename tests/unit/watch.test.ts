@@ -381,6 +381,23 @@ describe('changes during a run', () => {
     await w.stop();
   });
 
+  test('a proc rewriting one of its inputs it did not declare as an output does not loop', async () => {
+    write('src/a.ts', '1');
+    write('src/gen.ts', '// gen');
+    const w = watching();
+    w.pm.proc('gen', { inputs: ['src/*.ts'] }, () => {
+      w.runs.push('gen');
+      writeFileSync(join(dir, 'src/gen.ts'), '// gen'); // the same text: only its mtime moves
+    });
+    await w.start('gen');
+    await w.rebuildsOn('src/a.ts', '2');
+    // Before: each run's rewrite of src/gen.ts started the next rebuild, for ever; this one would
+    // have named it.
+    await w.rebuildsOn('src/a.ts', '3');
+    expect(w.count('gen')).toBe(3);
+    await w.stop();
+  });
+
   test('a generator writing new files into its own input directory does not loop', async () => {
     write('src/a.ts', '1');
     const w = watching();
