@@ -3,6 +3,7 @@
  * sessions see. Each is built from the manager's parts (getters for what the manager replaces or
  * reads live), so the manager itself stays a facade.
  */
+import { ownPaths } from './files/own-paths.ts';
 import type { Incremental } from './cache/incremental.ts';
 import type { EventBus } from './events.ts';
 import type { ProcNode } from './graph/proc-node.ts';
@@ -17,7 +18,6 @@ import { forgetProgramPaths } from './runners/program-path.ts';
 import type { Outcome } from './runners/runner.ts';
 import type { SchedulerHost } from './scheduler/host.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
-import { resolve } from './util/path.ts';
 import type { WatchHost } from './watch/session.ts';
 
 /** What a manager lends the hosts below. */
@@ -92,8 +92,7 @@ export function watchHost(m: ManagerParts): WatchHost {
     params: () => m.params(),
     debounce: () => m.options().watchDebounce,
     globalInputsIgnore: () => m.options().globalInputsIgnore ?? [],
-    // The trace too: written at each run's end, a change to it under -w started the next rebuild, for ever.
-    ownPaths: () => [m.logs.dir, ...[m.options().taskDbPath, m.options().traceFile].filter((p): p is string => p !== null).map((p) => resolve(p))],
+    ownPaths: () => ownPaths(m.logs.dir, m.options().taskDbPath, m.options().traceFile),
     emit: (e) => m.bus.emit(e),
     warn: (message) => m.warn(message),
     settled: () => m.scheduler().waitIdle().catch(() => undefined),

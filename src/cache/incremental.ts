@@ -3,6 +3,7 @@
  * date, and records each execution's history and cached result in the task DB (task-db.ts,
  * opened on first need). A DB problem is a warning, never a failed run.
  */
+import { ownPaths } from '../files/own-paths.ts';
 import { resolve } from '../util/path.ts';
 import { describeOutputProblem, resolveOutputs, verifyOutputs } from '../files/outputs.ts';
 import { fingerprintFiles, mtimesOf } from '../files/fingerprint.ts';
@@ -296,16 +297,11 @@ export class Incremental {
     return { inputs: fillSpecs(node.opts.inputs, node), ignore: fillSpecs(ignore, node), trackImports, importRoots: trackImports ? (o.importRoots ?? [process.cwd()]) : [], base, own: this.#ownPaths(o) };
   }
 
-  /** parproc's own files (the log dir, the task DB and its WAL, the trace), made once per setting. */
+  /** parproc's own files (files/own-paths.ts), made once per setting. */
   #own: { of: string; paths: string[] } | null = null;
   #ownPaths(o: Readonly<Options>): string[] {
     const of = `${o.logDir}\0${o.taskDbPath}\0${o.traceFile}`;
-    if (this.#own?.of !== of) {
-      const db = o.taskDbPath === null ? [] : ['', '-wal', '-shm'].map((ext) => resolve(o.taskDbPath as string) + ext);
-      // The trace is written at every run's end: as an input it would make its proc stale at every run.
-      const trace = o.traceFile === null ? [] : [resolve(o.traceFile)];
-      this.#own = { of, paths: [...(o.logDir === null ? [] : [resolve(o.logDir)]), ...db, ...trace] };
-    }
+    if (this.#own?.of !== of) this.#own = { of, paths: ownPaths(o.logDir, o.taskDbPath, o.traceFile) };
     return this.#own.paths;
   }
 

@@ -32,7 +32,7 @@ export interface WatchHost {
   /** Seconds of quiet before a batch of changes is acted on (0: at once). */
   debounce(): number;
   globalInputsIgnore(): readonly string[];
-  /** Paths whose changes never count: the log dir, the task DB and its files. */
+  /** Paths whose changes never count, absolute: parproc's own files (files/own-paths.ts). */
   ownPaths(): string[];
   emit(e: RunEvent): void;
   warn(message: string): void;
@@ -120,9 +120,9 @@ export class WatchSession {
     return out;
   }
 
-  /** The log dir, the task DB, `.parproc/`. */
+  /** parproc's own files (the log dir, the task DB, the trace), and `.parproc/`. */
   #ignoreRule(): (path: string) => boolean {
-    const dirs = this.#host.ownPaths().map((p) => resolve(p));
+    const dirs = this.#host.ownPaths();
     return (path) =>
       path.includes(`${sep}.parproc${sep}`) ||
       path.endsWith(`${sep}.parproc`) ||

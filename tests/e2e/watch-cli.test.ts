@@ -15,7 +15,19 @@ setDefaultTimeout(60_000);
 /** `parproc -w --json --no-db` in `rig`, with readers of its stdout and stderr. */
 function watchIn(rig: CliRig) {
   const child = rig.spawn(['-w', '--json', '--no-db']);
-  return { child, out: new StreamReader(child.stdout), err: new StreamReader(child.stderr) };
+  const out = new StreamReader(child.stdout);
+  return {
+    child,
+    out,
+    err: new StreamReader(child.stderr),
+    /** Waits for the reloaded child to watch, ends it with Ctrl+C (exit 130); the default proc returned `output`. */
+    async reloadedTo(output: string) {
+      await out.until((t) => t.split('"type":"watch-ready"').length === 3);
+      child.kill('SIGINT');
+      expect(await child.exited).toBe(130);
+      expect(await out.rest()).toContain(`"output":"${output}"`);
+    },
+  };
 }
 
 describe('parproc run --watch', () => {
@@ -46,16 +58,14 @@ describe('parproc run --watch', () => {
   test('an edit of a module the task file imports reloads it, naming the module', async () => {
     await using rig = await CliRig.create();
     rig.write({ 'parproc.ts': `import { proc } from 'parproc';\nimport { v } from './lib/v.ts';\nproc('default', () => v);\n`, 'lib/v.ts': `export const v = 'v1';\n` });
-    const { child, out, err } = watchIn(rig);
+    const w = watchIn(rig);
+    const { out, err } = w;
     await out.until((t) => t.includes('"type":"watch-ready"'));
     writeFileSync(join(rig.dir, 'lib/v.ts'), `export const v = 'v2';\n`);
     // Before: 'parproc.ts changed: reloading', though the task file was as it was.
     await err.until((t) => t.includes('changed: reloading'));
     expect(err.text).toContain('parproc: lib/v.ts changed: reloading parproc.ts\n');
-    await out.until((t) => t.split('"type":"watch-ready"').length === 3);
-    child.kill('SIGINT');
-    expect(await child.exited).toBe(130);
-    expect(await out.rest()).toContain('"output":"v2"');
+    await w.reloadedTo('v2');
   });
 
   test('a task file with a syntax error at the start is waited out: fixed, it runs and watches; Ctrl+C before that exits 130', async () => {
@@ -102,31 +112,27 @@ describe('parproc run --watch', () => {
     await using rig = await CliRig.create();
     const file = (v: string) => `import { proc } from 'parproc';\nproc('default', { inputs: ['a.txt'] }, () => '${v}');\n`;
     rig.write({ 'parproc.ts': file('v1'), 'a.txt': '1' });
-    const { child, out, err } = watchIn(rig);
+    const w = watchIn(rig);
+    const { out, err } = w;
     await out.until((t) => t.includes('"type":"watch-ready"'));
     rmSync(join(rig.dir, 'parproc.ts'));
     // Before: `error in task file parproc.ts: ENOENT: no such file or directory, open '…'`.
     await err.until((t) => t.includes('(still watching)'));
     expect(err.text).toEndWith('\nparproc: parproc.ts was removed: its last definitions stay in use until it is back (still watching)\n');
     writeFileSync(join(rig.dir, 'parproc.ts'), file('v2'));
-    await out.until((t) => t.split('"type":"watch-ready"').length === 3);
-    child.kill('SIGINT');
-    expect(await child.exited).toBe(130);
-    expect(await out.rest()).toContain('"output":"v2"');
+    await w.reloadedTo('v2');
   });
 
   test('with no inputs to watch: a warning, and it stays up for task-file edits until Ctrl+C', async () => {
     await using rig = await CliRig.create();
     const file = (v: string) => `import { proc } from 'parproc';\nproc('default', () => '${v}');\n`;
     rig.write({ 'parproc.ts': file('v1') });
-    const { child, out, err } = watchIn(rig);
+    const w = watchIn(rig);
+    const { out, err } = w;
     await out.until((t) => t.includes('"type":"watch-ready"'));
     expect(out.text).toContain('"message":"watch: none of the watched procs has inputs, so no input change can rebuild anything"');
     writeFileSync(join(rig.dir, 'parproc.ts'), file('v2'));
     await err.until((t) => t.includes('parproc.ts changed: reloading'));
-    await out.until((t) => t.split('"type":"watch-ready"').length === 3);
-    child.kill('SIGINT');
-    expect(await child.exited).toBe(130);
-    expect(await out.rest()).toContain('"output":"v2"');
+    await w.reloadedTo('v2');
   });
 });

@@ -77,12 +77,17 @@ function watching(opts: { debounce?: number; db?: boolean; fingerprint?: 'hash' 
       pm.close();
     },
     count: (name: string) => runs.filter((r) => r === name).length,
-    /** Writes `rel` and waits for the rebuild (which must name just `rel` as changed) to end. */
-    async rebuildsOn(rel: string, text: string) {
-      const rebuilt = next((e) => e.type === 'watch-rebuild') as Promise<Rebuild>;
-      write(rel, text);
-      expect((await rebuilt).changed).toEqual([rel]);
-      await next((e) => e.type === 'run-end');
+    /**
+     * Writes `rel` with each text in turn, waiting for each rebuild (which must name just `rel` as
+     * changed) to end: a rebuild's own writes starting another would be named in the next.
+     */
+    async rebuildsOn(rel: string, ...texts: string[]) {
+      for (const text of texts) {
+        const rebuilt = next((e) => e.type === 'watch-rebuild') as Promise<Rebuild>;
+        write(rel, text);
+        expect((await rebuilt).changed).toEqual([rel]);
+        await next((e) => e.type === 'run-end');
+      }
     },
   };
 }
@@ -221,8 +226,7 @@ describe('rebuilds', () => {
     await w.start('conf');
     // Before: each rebuild's trace started the next, for ever. Two edits: two rebuilds, the
     // second naming only its own file.
-    await w.rebuildsOn('conf.json', '{"a":1}');
-    await w.rebuildsOn('conf.json', '{"a":2}');
+    await w.rebuildsOn('conf.json', '{"a":1}', '{"a":2}');
     expect(w.count('conf')).toBe(3);
     await w.stop();
   });
@@ -369,9 +373,8 @@ describe('changes during a run', () => {
       rmSync(join(dir, 'src/scratch.ts'));
     });
     await w.start('build');
-    await w.rebuildsOn('src/a.ts', '2');
-    // Before, each run's scratch file started one more rebuild: this one would have named it.
-    await w.rebuildsOn('src/a.ts', '3');
+    // Before, each run's scratch file started one more rebuild: the second would have named it.
+    await w.rebuildsOn('src/a.ts', '2', '3');
     expect(w.count('build')).toBe(3);
     const rebuilt = w.nextRebuild();
     const ended = w.nextRunEnd();
@@ -390,10 +393,9 @@ describe('changes during a run', () => {
       writeFileSync(join(dir, 'src/gen.ts'), '// gen'); // the same text: only its mtime moves
     });
     await w.start('gen');
-    await w.rebuildsOn('src/a.ts', '2');
-    // Before: each run's rewrite of src/gen.ts started the next rebuild, for ever; this one would
-    // have named it.
-    await w.rebuildsOn('src/a.ts', '3');
+    // Before: each run's rewrite of src/gen.ts started the next rebuild, for ever; the second
+    // would have named it.
+    await w.rebuildsOn('src/a.ts', '2', '3');
     expect(w.count('gen')).toBe(3);
     await w.stop();
   });
